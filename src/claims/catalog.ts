@@ -1,0 +1,57 @@
+// The claims of DESIGN.md: ids are stable (add, never rename). A check binds to one of these.
+export interface ClaimDef {
+  id: string;
+  suite: string;
+  statement: string;
+}
+
+const rows: Array<[string, string]> = [
+  ['overlay.union', 'merged view = lower ∪ upper; upper wins a name clash'],
+  ['overlay.copy-up', 'writing a lower file copies it up; lower stays untouched'],
+  ['overlay.whiteout', 'deleting a lower file leaves a whiteout in upperdir ("mark as deleted in upperdir")'],
+  ['overlay.opaque-dir', 'rmdir + mkdir of a lower dir gives an opaque dir in upperdir'],
+  ['overlay.multi-lower-readonly', '`lowerdir=a:b` without upper mounts read-only, leftmost on top'],
+  ['overlay.multi-lower-upper', 'several lowers with upper + workdir: writable, same precedence'],
+  ['overlay.stacked', '"the lower directory could be an overlay itself"'],
+  ['overlay.bad-options', 'bad mount input fails clearly, leaves no mount'],
+  ['image.layers', 'the hello image = base layers + one for hello.sh; prints "Hallo"'],
+  ['image.cache-hit', '"if input does not change, docker layer is kept – cached"'],
+  ['image.cache-invalidation', 'a changed input rebuilds its step and the ones after, not before'],
+  ['image.save-extract-run', '`docker save`, untar, run the binary from the layer on the host'],
+  ['image.lifecycle', 'images / ps -a / rm / rmi behave as listed'],
+  ['image.multistage-size', 'multi-stage build: final image is a small fraction of the builder'],
+  ['image.base-size', '"reduced size of snapshots 2MB vs 45MB"'],
+  ['cgroups.move', 'a process joins a group through cgroup.procs'],
+  ['cgroups.cpu-weight-split', 'weight 20 vs 80, hogs pinned to one CPU: 20/80 split'],
+  ['cgroups.unpinned-no-contention', 'unpinned on ≥2 CPUs the split "does not work"'],
+  ['cgroups.docker-cpu-shares', '`docker run --cpuset-cpus=0 --cpu-shares=20/80`'],
+  ['cgroups.memory-limit', 'memory limit: past it the process is OOM-killed'],
+  ['cgroups.pids-limit', 'pids limit: the fork past it fails'],
+  ['cgroups.cpu-quota', 'cpu quota caps usage'],
+  ['netns.isolated', 'a new network namespace is isolated'],
+  ['netns.veth', 'veth pair 10.1.1.1/24 ↔ 10.1.1.2/24; server in the namespace reached'],
+  ['netns.masquerade', 'MASQUERADE rewrites the source of the private network'],
+  ['netns.p2p-testbed', "the slides' testbed: unr namespace, nat_lan/nat_wan, dummy unr1"],
+  ['netns.hole-punch', 'two peers behind NATs connect by UDP hole punching'],
+  ['netns.docker-bridge', 'containers on one user network reach each other by name'],
+  ['compose.service-dns', 'the compose file: client\'s "hallo" reaches server1:8081'],
+  ['compose.teardown', 'down removes everything, fast'],
+  ['bocker.container-from-primitives', "a container built from the primitives behaves like docker's"],
+  ['bench.startup-ladder', 'containers start quicker than VMs: process → … → VM'],
+  ['bench.sizes', 'image and VM sizes side by side'],
+  ['bench.primitive-costs', 'cost of a netns, an overlay mount, a cgroup'],
+];
+
+export const CLAIMS: ReadonlyArray<ClaimDef> = rows.map(([id, statement]) => ({ id, suite: suiteOf(id), statement }));
+
+export function claimDef(id: string): ClaimDef {
+  const c = CLAIMS.find((x) => x.id === id);
+  if (!c) throw new Error(`unknown claim id "${id}": claim ids come from DESIGN.md (src/claims/catalog.ts)`);
+  return c;
+}
+
+/** The suite (vitest project) a claim is checked in: images live with compose. */
+function suiteOf(id: string): string {
+  const prefix = id.split('.')[0]!;
+  return prefix === 'image' ? 'compose' : prefix;
+}

@@ -1,0 +1,135 @@
+// Binding a check to a claim of DESIGN.md. A claim is a vitest test whose meta carries the
+// claim id, the verdict's evidence and, on failure, what was captured to explain it; the
+// results reporter turns that into results.json. One path: `npx vitest` and `isolab run`.
+import { test, afterAll, type TestContext } from 'vitest';
+import { Ledger, installSignalCleanup } from '../core/ledger.js';
+import { claimDef } from './catalog.js';
+import { missing, strict, expectedOnHost, type Capability } from './requirements.js';
+import { currentHost } from './host.js';
+import type { HostInfo } from '../host/probe.js';
+
+export interface Check {
+  ok: boolean;
+  what: string;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+export interface ClaimMeta {
+  claim?: { id: string; suite: string; statement: string; scenario?: string };
+  evidence?: Record<string, unknown>;
+  checks?: Check[];
+  captured?: Record<string, unknown>;
+  skipReason?: string;
+  cleanupFailures?: string[];
+}
+
+declare module 'vitest' {
+  interface TaskMeta extends ClaimMeta {}
+}
+
+export class ClaimFailure extends Error {
+  constructor(readonly failed: Check[]) {
+    super(failed.map((c) => `✗ ${c.what}: expected ${fmt(c.expected)}, got ${fmt(c.actual)}`).join('\n'));
+    this.name = 'ClaimFailure';
+  }
+}
+
+const fmt = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+
+export class ClaimContext {
+  readonly ledger: Ledger;
+  private readonly onFailure: Array<[string, () => Promise<unknown>]> = [];
+  constructor(private readonly ctx: TestContext, readonly host: HostInfo, label: string) {
+    this.ledger = new Ledger(label);
+  }
+
+  private get meta(): ClaimMeta {
+    return this.ctx.task.meta as ClaimMeta;
+  }
+
+  /** Merge measured facts into the claim's evidence. */
+  evidence(data: Record<string, unknown>): void {
+    this.meta.evidence = { ...this.meta.evidence, ...data };
+  }
+
+  /** Skip unless the host has every capability (under CI, a provided one missing fails). */
+  needs(...caps: Capability[]): void {
+    for (const cap of caps) {
+      const why = missing(this.host, cap);
+      if (!why) continue;
+      if (strict() && expectedOnHost(cap)) throw new Error(`${why} (CI expects this host to provide "${cap}"; a skip here would hide a broken provision)`);
+      this.skip(why);
+    }
+  }
+
+  skip(reason: string): never {
+    this.meta.skipReason = reason;
+    this.ctx.skip(reason);
+    throw new Error('unreachable');
+  }
+
+  /** Record the checks in the evidence and fail with every one that did not hold. */
+  verify(checks: Check[]): void {
+    this.meta.checks = [...(this.meta.checks ?? []), ...checks];
+    const failed = checks.filter((c) => !c.ok);
+    if (failed.length) throw new ClaimFailure(failed);
+  }
+
+  /** Gather this (mountinfo, ip addr, cgroup files…) into the evidence only if the claim fails. */
+  captureOnFailure(name: string, fn: () => Promise<unknown>): void {
+    this.onFailure.push([name, fn]);
+  }
+
+  async runCaptures(): Promise<void> {
+    const captured: Record<string, unknown> = {};
+    for (const [name, fn] of this.onFailure) {
+      try {
+        captured[name] = await fn();
+      } catch (e) {
+        captured[name] = `capture failed: ${(e as Error).message}`;
+      }
+    }
+    if (this.onFailure.length) this.meta.captured = captured;
+  }
+}
+
+export interface ClaimOptions {
+  needs?: Capability[];
+  /** For several checks of one claim (data-driven scenarios). */
+  scenario?: string;
+  timeoutMs?: number;
+}
+
+installSignalCleanup();
+const open = new Set<ClaimContext>();
+afterAll(async () => {
+  for (const c of open) await c.ledger.close();
+});
+
+export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => Promise<void>): void {
+  const def = claimDef(id);
+  const name = opts.scenario ? `${id} › ${opts.scenario}` : id;
+  test(name, { timeout: opts.timeoutMs ?? 60_000 }, async (ctx) => {
+    (ctx.task.meta as ClaimMeta).claim = { ...def, ...(opts.scenario ? { scenario: opts.scenario } : {}) };
+    const c = new ClaimContext(ctx, await currentHost(), name);
+    open.add(c);
+    let failed = false;
+    try {
+      if (opts.needs) c.needs(...opts.needs);
+      await fn(c);
+    } catch (e) {
+      failed = !(ctx.task.meta as ClaimMeta).skipReason;
+      if (failed) await c.runCaptures();
+      throw e;
+    } finally {
+      const failures = await c.ledger.close();
+      open.delete(c);
+      if (failures.length) {
+        (ctx.task.meta as ClaimMeta).cleanupFailures = failures.map((f) => `${f.kind} ${f.name}: ${f.error}`);
+        // A check that leaves something behind fails, even if its assertions held.
+        if (!failed) throw new Error(`cleanup failed: ${failures.map((f) => `${f.kind} ${f.name}: ${f.error}`).join('; ')}`);
+      }
+    }
+  });
+}

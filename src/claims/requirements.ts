@@ -1,0 +1,79 @@
+// Requirement gates: a check names what it needs; on a host without it the claim is `skip`
+// with the missing capability as the reason — never pass. Under CI (or ISOLAB_STRICT=1) a
+// skip of a capability that provisioning is expected to provide is a failure instead, so a
+// broken provision cannot hide behind skips.
+import type { HostInfo } from '../host/probe.js';
+
+export type Capability =
+  | 'root' | 'overlay' | 'netns' | 'iptables' | 'multi-cpu'
+  | 'cgroup.cpu' | 'cgroup.memory' | 'cgroup.pids' | 'cgroup.v2'
+  | 'docker' | 'compose' | 'image.busybox' | 'image.go'
+  | 'tool.unshare' | 'tool.taskset' | 'tool.busybox' | 'tool.getfattr' | 'tool.hyperfine'
+  | 'runc' | 'qemu' | 'kvm' | 'registry';
+
+/** What provisioning gives every supported host; skipping these under CI is a failure. */
+const PROVIDED: ReadonlySet<Capability> = new Set<Capability>([
+  'root', 'overlay', 'netns', 'iptables', 'multi-cpu', 'cgroup.cpu', 'cgroup.memory', 'cgroup.pids',
+  'docker', 'compose', 'image.busybox', 'image.go', 'tool.unshare', 'tool.taskset', 'tool.busybox', 'tool.getfattr', 'tool.hyperfine', 'runc', 'qemu',
+]);
+
+const fix = {
+  provision: 'run `sudo npx isolab provision`',
+};
+
+/** null when the host has it, else the reason it does not (with the fix). */
+export function missing(host: HostInfo, cap: Capability): string | null {
+  const c = host.cgroupControllers;
+  switch (cap) {
+    case 'root':
+      return host.root ? null : 'needs root (mounts, namespaces and cgroups are privileged): run with sudo';
+    case 'overlay':
+      return host.overlay.supported ? null : `overlayfs cannot be mounted here: ${host.overlay.reason ?? 'unknown'}`;
+    case 'netns':
+      return host.root && host.iproute2 ? null : 'needs root and iproute2 (`ip netns`): ' + fix.provision;
+    case 'iptables':
+      return host.iptables ? null : 'iptables not installed: ' + fix.provision;
+    case 'multi-cpu':
+      return host.cpus >= 2 ? null : `needs at least 2 CPUs, this host has ${host.cpus}`;
+    case 'cgroup.cpu':
+      return c.cpu && (c.cpu.version === 2 || c.cpuacct) ? null : 'no usable cpu controller (v1 cpu+cpuacct, or v2 cpu)';
+    case 'cgroup.memory':
+      return c.memory ? null : 'no memory cgroup controller';
+    case 'cgroup.pids':
+      return c.pids ? null : 'no pids cgroup controller';
+    case 'cgroup.v2':
+      return host.cgroup === 'v2' ? null : `cgroup v2 only: this host is ${host.cgroup}`;
+    case 'docker':
+      return host.docker ? null : `no Docker engine: ${host.dockerReason ?? 'not running'}; ${fix.provision}`;
+    case 'compose':
+      return host.compose ? null : 'no compose (neither `docker compose` nor docker-compose): ' + fix.provision;
+    case 'image.busybox':
+      return host.images.busybox ? null : 'the isolab/busybox base image is missing: ' + fix.provision;
+    case 'image.go':
+      return host.images.go ? null : 'the isolab/golang builder image is missing: ' + fix.provision;
+    case 'runc':
+      return host.runc ? null : 'runc not installed: ' + fix.provision;
+    case 'qemu':
+      return host.qemu ? null : 'qemu-system-x86_64 not installed: ' + fix.provision;
+    case 'kvm':
+      return host.kvm.usable ? null : `KVM not usable: ${host.kvm.reason}`;
+    case 'registry':
+      return host.registry ? null : 'no container registry reachable (offline host)';
+    default: {
+      const tool = cap.replace(/^tool\./, '');
+      return host.tools[tool] ? null : `${tool} not installed: ${fix.provision}`;
+    }
+  }
+}
+
+export function strict(): boolean {
+  return process.env.ISOLAB_STRICT === '1' || (process.env.CI === 'true' && process.env.ISOLAB_STRICT !== '0');
+}
+
+/** Under strict mode, is skipping for this capability a failure? */
+export function expectedOnHost(cap: Capability): boolean {
+  const extra = (process.env.ISOLAB_EXPECT ?? '').split(',').filter(Boolean);
+  const excused = (process.env.ISOLAB_EXCUSE ?? '').split(',').filter(Boolean);
+  if (excused.includes(cap)) return false;
+  return PROVIDED.has(cap) || extra.includes(cap);
+}

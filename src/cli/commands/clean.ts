@@ -1,0 +1,11 @@
+// `isolab clean`: remove what an earlier crashed run left behind (isolab-prefixed only).
+import { clean } from '../../core/clean.js';
+import { ok, bad } from '../ui.js';
+
+export async function cleanCommand(opts: { json?: boolean }): Promise<number> {
+  const removed = await clean();
+  if (opts.json) process.stdout.write(JSON.stringify(removed, null, 2) + '\n');
+  else if (!removed.length) process.stdout.write('isolab clean: nothing to remove\n');
+  else for (const r of removed) process.stdout.write(`${r.error ? bad('✗') : ok('removed')} ${r.kind} ${r.name}${r.error ? `: ${r.error}` : ''}\n`);
+  return removed.some((r) => r.error) ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+// isolab — the command line. Each command lives in ./commands; this file only wires them.
+import { Command, CommanderError } from 'commander';
+import { doctor } from './commands/doctor.js';
+import { provision } from './commands/provision.js';
+import { cleanCommand } from './commands/clean.js';
+import { runSuites, SUITES } from './commands/run.js';
+import { CLAIMS } from '../claims/catalog.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('isolab')
+    .description('Checks on real Linux what a systems course teaches about isolation primitives, and measures it.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  program.command('run')
+    .description('run the suites (the main job); results in reports/<run>/ and reports/latest')
+    .argument('[suite...]', `suites to run: ${SUITES.join(', ')} (default: all)`)
+    .option('--claim <id>', 'run only this claim (repeatable)', collect)
+    .option('--list', 'list the claims and exit')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split')
+    .action(async (suites: string[], o: { claim?: string[]; list?: boolean }) => {
+      if (o.list) {
+        for (const c of CLAIMS) process.stdout.write(`${c.id.padEnd(34)} ${c.suite.padEnd(8)} ${c.statement}\n`);
+        return;
+      }
+      code = await runSuites(suites, o);
+    });
+
+  program.command('doctor')
+    .description('probe this host: what each suite needs, what is missing and how to fix it')
+    .option('--json', 'machine-readable output')
+    .option('--no-kvm', 'skip the KVM guest boot probe (up to 15 s)')
+    .addHelpText('after', '\nExamples:\n  npx isolab doctor\n  npx isolab doctor --json | jq .cgroup')
+    .action(async (o: { json?: boolean; kvm?: boolean }) => {
+      code = await doctor(o);
+    });
+
+  program.command('provision')
+    .description('install what the suites need (apt), start dockerd if none runs, build the offline base images')
+    .option('--no-go', 'skip the Go builder image (debootstrap, ~45 s, 740 MB)')
+    .option('--no-vm', 'skip qemu and the VM guest kernel')
+    .option('--if-root', 'do nothing (exit 0) when not root')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab provision\n  sudo npx isolab provision --no-go --no-vm')
+    .action(async (o: { go?: boolean; vm?: boolean; ifRoot?: boolean }) => {
+      code = await provision(o);
+    });
+
+  program.command('clean')
+    .description('remove everything an earlier (crashed) run left behind: isolab-prefixed mounts, namespaces, cgroups, containers, networks, images')
+    .option('--json', 'list what was removed as JSON')
+    .addHelpText('after', '\nExample:\n  sudo npx isolab clean')
+    .action(async (o: { json?: boolean }) => {
+      code = await cleanCommand(o);
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`isolab: ${(e as Error).message}\n`);
+    return 1;
+  }
+  return code;
+}

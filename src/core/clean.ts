@@ -1,0 +1,109 @@
+// `isolab clean`: remove what an earlier (crashed) run left, found by the isolab- prefix —
+// only things isolab names, never anything else. Also the backstop a run calls on itself.
+import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run, which } from './exec.js';
+import { mounts } from './fs.js';
+import { PREFIX } from './names.js';
+
+export interface Removed {
+  kind: string;
+  name: string;
+  error?: string;
+}
+
+const q = { check: false, timeoutMs: 20_000 } as const;
+const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+
+async function killPids(pids: number[], out: Removed[], where: string) {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+      out.push({ kind: 'process', name: `${pid} (in ${where})` });
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+async function cgroupDirs(prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(dir: string, depth: number) {
+    if (depth > 3) return;
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name.startsWith(prefix)) found.push(p);
+      else await walk(p, depth + 1);
+    }
+  }
+  await walk('/sys/fs/cgroup', 0);
+  return found;
+}
+
+/** Remove a cgroup tree bottom-up after killing what is in it (processes a run started). */
+export async function removeCgroupTree(dir: string, out: Removed[]): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (e.isDirectory()) await removeCgroupTree(path.join(dir, e.name), out);
+  }
+  for (let i = 0; i < 50; i++) {
+    const procs = lines(await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).map(Number);
+    if (!procs.length) break;
+    await killPids(procs, out, dir);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  try {
+    await rmdir(dir);
+    out.push({ kind: 'cgroup', name: dir });
+  } catch (e) {
+    out.push({ kind: 'cgroup', name: dir, error: (e as Error).message });
+  }
+}
+
+/** Remove every resource whose name starts with `prefix` (default: any isolab run). */
+export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
+  const out: Removed[] = [];
+  const docker = (await which('docker')) && (await run('docker', ['version'], q)).exitCode === 0;
+  if (docker) {
+    const cs = lines((await run('docker', ['ps', '-a', '--format', '{{.Names}}'], q)).stdout).filter((n) => n.startsWith(prefix));
+    for (const c of cs) {
+      const r = await run('docker', ['rm', '-f', '-v', c], q);
+      out.push({ kind: 'container', name: c, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
+    }
+    const ns = lines((await run('docker', ['network', 'ls', '--format', '{{.Name}}'], q)).stdout).filter((n) => n.startsWith(prefix));
+    for (const n of ns) {
+      const r = await run('docker', ['network', 'rm', n], q);
+      out.push({ kind: 'network', name: n, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
+    }
+    const imgs = lines((await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout).filter((n) => n.startsWith(prefix));
+    for (const i of imgs) {
+      const r = await run('docker', ['rmi', '-f', i], q);
+      out.push({ kind: 'image', name: i, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
+    }
+  }
+  // Network namespaces: end what runs in them (a run's servers), then delete.
+  for (const ns of lines((await run('ip', ['netns', 'list'], q)).stdout).map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(prefix))) {
+    const pids = lines((await run('ip', ['netns', 'pids', ns], q)).stdout).map(Number);
+    await killPids(pids, out, `netns ${ns}`);
+    const r = await run('ip', ['netns', 'delete', ns], q);
+    out.push({ kind: 'netns', name: ns, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
+  }
+  for (const l of lines((await run('ip', ['-o', 'link', 'show'], q)).stdout).map((x) => x.split(':')[1]!.trim().split('@')[0]!).filter((n) => n.startsWith(PREFIX))) {
+    if (!l.startsWith(prefix.slice(0, 15)) && prefix !== `${PREFIX}-`) continue;
+    const r = await run('ip', ['link', 'delete', l], q);
+    out.push({ kind: 'link', name: l, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
+  }
+  for (const dir of await cgroupDirs(prefix)) await removeCgroupTree(dir, out);
+  // Mounts under isolab temp dirs, deepest first, then the dirs themselves.
+  const ours = (await mounts()).filter((m) => m.mountPoint.includes(`/${prefix}`)).map((m) => m.mountPoint);
+  for (const mp of [...new Set(ours)].sort((a, b) => b.length - a.length)) {
+    const r = await run('umount', ['-l', mp], q);
+    out.push({ kind: 'mount', name: mp, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
+  }
+  for (const d of (await readdir(tmpdir()).catch(() => [])).filter((n) => n.startsWith(prefix) && !n.startsWith('isolab-provision'))) {
+    await rm(path.join(tmpdir(), d), { recursive: true, force: true }).catch(() => undefined);
+    out.push({ kind: 'tempdir', name: path.join(tmpdir(), d) });
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+// Every resource a run makes carries `isolab-<runId>-`: the leak check and `isolab clean`
+// find them by that prefix, and two runs on one host never collide.
+import { randomBytes } from 'node:crypto';
+
+export const PREFIX = 'isolab';
+/** Matches any isolab resource name, of any run. */
+export const ANY_RUN = /isolab-[0-9a-z]{6}\b/;
+
+export function newRunId(): string {
+  return randomBytes(4).readUInt32BE().toString(36).padStart(6, '0').slice(-6);
+}
+
+/** The run id shared by the CLI, vitest's main process and its workers (through the env). */
+export function runId(): string {
+  return (process.env.ISOLAB_RUN_ID ??= newRunId());
+}
+
+export function runPrefix(id = runId()): string {
+  return `${PREFIX}-${id}`;
+}
+
+/** A run-unique resource name: isolab-<runId>-<part>. */
+export function resourceName(part: string): string {
+  return `${runPrefix()}-${part}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+}

@@ -1,0 +1,12 @@
+// Evidence in words a student understands. Each suite's evidence has a short sentence form;
+// anything without one is summarized from its checks.
+import type { ClaimResult } from '../results/schema.js';
+
+export function explain(c: ClaimResult): string {
+  const ev = c.evidence as Record<string, unknown>;
+  if (typeof ev.summary === 'string') return ev.summary;
+  if (c.scenarios) return c.scenarios.map((s) => `${s.name}: ${(s.evidence as { summary?: string })?.summary ?? s.verdict}`).join('\n');
+  const checks = c.checks ?? [];
+  if (checks.length) return `${checks.filter((k) => k.ok).length}/${checks.length} checks held: ${checks.map((k) => k.what).join('; ')}`;
+  return '';
+}

@@ -1,0 +1,32 @@
+// report.md: the host, then one row per claim with its verdict and evidence in words.
+import type { Results } from '../results/schema.js';
+import { CLAIMS } from '../claims/catalog.js';
+import { explain } from './explain.js';
+
+const icon = { pass: '✅ pass', fail: '❌ fail', skip: '⏭ skip' } as const;
+
+export function toMarkdown(r: Results): string {
+  const h = r.host;
+  const out: string[] = [];
+  out.push(`# isolab report — run ${r.run.id}`, '');
+  out.push(`${r.run.startedAt} → ${r.run.finishedAt}`, '');
+  out.push(`**${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.skipped} skipped**` + (r.leaks ? (r.leaks.length ? ` — ❌ ${r.leaks.length} leaks` : ' — leak check clean') : ''), '');
+  out.push('## Host', '', '| kernel | arch | cpus | cgroup | docker | compose | builder | registry | kvm |', '|---|---|---|---|---|---|---|---|---|');
+  out.push(`| ${h.kernel} | ${h.arch} | ${h.cpus} | ${h.cgroup} | ${h.docker ?? '—'} | ${h.compose ?? '—'} | ${h.builder ?? '—'} | ${h.registry} | ${h.kvm} |`, '');
+  out.push('## Claims', '', '| claim | the lecture says | verdict | evidence |', '|---|---|---|---|');
+  const byId = new Map(r.claims.map((c) => [c.id, c]));
+  for (const def of CLAIMS) {
+    const c = byId.get(def.id);
+    if (!c) {
+      out.push(`| \`${def.id}\` | ${def.statement} | not run | |`);
+      continue;
+    }
+    const words = c.verdict === 'pass' ? explain(c) : `${c.reason ?? ''}`;
+    out.push(`| \`${c.id}\` | ${c.statement} | ${icon[c.verdict]} | ${words.replace(/\n/g, '<br>').replace(/\|/g, '\\|')} |`);
+  }
+  if (r.leaks?.length) {
+    out.push('', '## Leaks', '');
+    for (const l of r.leaks) out.push(`- ${l.change} ${l.kind}: \`${l.item}\``);
+  }
+  return out.join('\n') + '\n';
+}

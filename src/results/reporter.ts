@@ -1,0 +1,119 @@
+// The one vitest reporter that turns each claim test (its meta: claim, evidence, checks) into
+// results.json, junit.xml and the report — used by `npx vitest` and `isolab run` alike.
+// It also runs the leak check around the whole run, and sweeps the run's prefix as a
+// backstop after a crash or SIGINT (what it had to remove is still reported as a leak).
+import path from 'node:path';
+import type { Reporter, TestModule, TestCase, TestRunEndReason } from 'vitest/node';
+import type { SerializedError } from 'vitest';
+import { snapshot, diffSnapshots, type HostSnapshot } from '../core/leaks.js';
+import { clean } from '../core/clean.js';
+import { runId, runPrefix } from '../core/names.js';
+import type { ClaimMeta } from '../claims/claim.js';
+import { combine, summarize, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
+import { writeRun, reportsRoot } from './write.js';
+import { hostFingerprint } from './host-fingerprint.js';
+import { currentHost } from '../claims/host.js';
+import { CLAIMS } from '../claims/catalog.js';
+
+const verdictOf = (t: TestCase): Verdict | null => {
+  const s = t.result().state;
+  return s === 'passed' ? 'pass' : s === 'failed' ? 'fail' : s === 'skipped' ? 'skip' : null;
+};
+
+export function claimResults(tests: TestCase[]): ClaimResult[] {
+  const byId = new Map<string, Array<{ t: TestCase; meta: ClaimMeta }>>();
+  for (const t of tests) {
+    const meta = t.meta() as ClaimMeta;
+    if (!meta.claim || verdictOf(t) === null) continue;
+    const list = byId.get(meta.claim.id) ?? [];
+    list.push({ t, meta });
+    byId.set(meta.claim.id, list);
+  }
+  const order = new Map(CLAIMS.map((c, i) => [c.id, i]));
+  return [...byId.entries()]
+    .sort(([a], [b]) => (order.get(a) ?? 999) - (order.get(b) ?? 999))
+    .map(([id, list]) => {
+      const scenarios: CheckResult[] = list.map(({ t, meta }) => {
+        const r = t.result();
+        const verdict = verdictOf(t)!;
+        const reason = verdict === 'skip' ? (meta.skipReason ?? (r.state === 'skipped' ? r.note : undefined) ?? 'skipped')
+          : verdict === 'fail' ? (r.errors ?? []).map((e) => e.message).join('\n') : undefined;
+        return {
+          name: meta.claim!.scenario ?? id,
+          verdict,
+          ...(reason ? { reason } : {}),
+          evidence: meta.evidence ?? {},
+          ...(meta.checks ? { checks: meta.checks } : {}),
+          ...(meta.captured ? { captured: meta.captured } : {}),
+          durationMs: Math.round(t.diagnostic()?.duration ?? 0),
+        };
+      });
+      const first = list[0]!.meta.claim!;
+      const verdict = combine(scenarios.map((s) => s.verdict));
+      const single = scenarios.length === 1 && !list[0]!.meta.claim!.scenario ? scenarios[0]! : null;
+      const reasons = scenarios.filter((s) => s.verdict === verdict && s.reason).map((s) => (single ? s.reason : `${s.name}: ${s.reason}`));
+      return {
+        id,
+        suite: first.suite,
+        statement: first.statement,
+        verdict,
+        ...(verdict !== 'pass' && reasons.length ? { reason: reasons.join('\n') } : {}),
+        evidence: single ? single.evidence! : Object.fromEntries(scenarios.map((s) => [s.name, s.evidence])),
+        durationMs: scenarios.reduce((a, s) => a + s.durationMs, 0),
+        ...(single ? { ...(single.checks ? { checks: single.checks } : {}), ...(single.captured ? { captured: single.captured } : {}) } : { scenarios }),
+      };
+    });
+}
+
+export default class IsolabReporter implements Reporter {
+  private before: HostSnapshot | null = null;
+  private startedAt = new Date();
+  private readonly leakCheck = process.env.ISOLAB_LEAK_CHECK !== '0';
+  private projects: string[] = [];
+
+  async onInit(vitest: import('vitest/node').Vitest): Promise<void> {
+    this.projects = vitest.projects.map((p) => p.name).filter(Boolean);
+  }
+
+  async onTestRunStart(): Promise<void> {
+    this.startedAt = new Date();
+    if (this.leakCheck && process.getuid?.() === 0) this.before = await snapshot();
+  }
+
+  async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
+    const tests = modules.flatMap((m) => [...m.children.allTests()]);
+    const claims = claimResults(tests);
+    const suites = [...new Set(modules.map((m) => m.project.name))];
+    let leaks: Results['leaks'] = [];
+    if (this.before) {
+      leaks = diffSnapshots(this.before, await snapshot());
+      // Whatever this run still left, remove it now so the host ends clean; it stays reported.
+      if (leaks.length) await clean(`${runPrefix()}`);
+    }
+    const results: Results = {
+      schema: 'isolab/results@1',
+      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites },
+      host: hostFingerprint(await currentHost()),
+      claims,
+      summary: summarize(claims),
+      ...(this.before ? { leaks } : {}),
+      ...(unhandled.length || reason === 'interrupted'
+        ? { errors: [...unhandled.map((e) => e.message ?? String(e)), ...(reason === 'interrupted' ? ['run interrupted'] : [])] }
+        : {}),
+    };
+    const dir = process.env.ISOLAB_RUN_DIR ?? path.join(reportsRoot(), `${this.startedAt.toISOString().replace(/[:.]/g, '').slice(0, 15)}-${runId()}`);
+    if (claims.length) await writeRun(dir, results);
+    const s = results.summary;
+    const out = process.stdout;
+    if (leaks.length) {
+      out.write(`\nisolab: leak check FAILED — the run left ${leaks.length} thing(s) behind (now removed):\n`);
+      for (const l of leaks) out.write(`  ${l.change} ${l.kind}: ${l.item}\n`);
+      process.exitCode = 1;
+    } else if (this.before) out.write(`\nisolab: leak check: nothing left behind\n`);
+    if (claims.length) {
+      out.write(`isolab: results in ${path.relative(process.cwd(), dir)}/results.json\n`);
+      out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
+    }
+    if (s.failed) process.exitCode = 1;
+  }
+}
