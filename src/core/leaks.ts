@@ -74,7 +74,8 @@ export async function snapshot(): Promise<HostSnapshot> {
     readdir(tmpdir()).then((n) => n.filter((x) => x.startsWith('isolab-') && !x.startsWith('isolab-provision'))),
   ]);
   // After the rest, so the snapshot's own commands are not in it.
-  const ps = lines((await run('ps', ['-eo', 'pid=,args='], q)).stdout).filter((l) => WORKLOAD.test(l) && !/vitest|node /.test(l));
+  const ps = lines((await run('ps', ['-eo', 'pid=,args='], q)).stdout).filter((l) => WORKLOAD.test(l) && !/vitest|node |<defunct>/.test(l));
+  // (A zombie is already dead: it holds no resource, and reaping it is its new parent's job.)
   const sysctls: string[] = [];
   for (const k of ['net/ipv4/ip_forward', 'net/ipv4/conf/all/forwarding', 'net/ipv6/conf/all/forwarding']) {
     sysctls.push(`${k}=${(await readFile(`/proc/sys/${k}`, 'utf8').catch(() => '?')).trim()}`);

@@ -1,0 +1,73 @@
+// `docker run --cpuset-cpus=0 --cpu-shares=N`: what the engine writes into the container's
+// cgroup, and the split it delivers, measured from the containers' own cgroups. On v2 the
+// runtime converts shares to cpu.weight, and which formula it used is read off the value.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Ledger } from '../core/ledger.js';
+import type { HostInfo } from '../host/probe.js';
+import { runContainer, inspect } from '../docker/engine.js';
+import { readInt, readKey } from './fsgroup.js';
+import { predictSplit, sharesToWeightLinear, sharesToWeightLog, sharesToWeightSystemd } from './weights.js';
+
+interface Located {
+  usage: () => Promise<number>;
+  written: () => Promise<number>;
+  dir: string;
+}
+
+async function locate(host: HostInfo, pid: number): Promise<Located> {
+  const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n').filter(Boolean);
+  const c = host.cgroupControllers;
+  if (c.cpu?.version === 2) {
+    const rel = lines.find((l) => l.startsWith('0::'))!.slice(3);
+    const dir = path.join(c.cpu.path, rel);
+    return { dir, usage: async () => (await readKey(path.join(dir, 'cpu.stat'), 'usage_usec')) * 1000, written: () => readInt(path.join(dir, 'cpu.weight')) };
+  }
+  const relOf = (ctl: string) => lines.map((l) => l.split(':')).find(([, ctls]) => ctls!.split(',').includes(ctl))![2]!;
+  const cpuDir = path.join(c.cpu!.path, relOf('cpu'));
+  const acctDir = path.join(c.cpuacct!.path, relOf('cpuacct'));
+  return { dir: cpuDir, usage: () => readInt(path.join(acctDir, 'cpuacct.usage')), written: () => readInt(path.join(cpuDir, 'cpu.shares')) };
+}
+
+/** Which shares→weight formula explains the weights the runtime wrote (v2 only). */
+export function weightFormula(pairs: Array<[number, number]>): string {
+  const formulas: Array<[string, (s: number) => number]> = [
+    ['linear (runc < 1.3.2, crun < 1.23)', sharesToWeightLinear],
+    ['log-quadratic (runc ≥ 1.3.2, crun ≥ 1.23)', sharesToWeightLog],
+    ['systemd (s×100/1024)', sharesToWeightSystemd],
+  ];
+  return formulas.find(([, f]) => pairs.every(([s, w]) => f(s) === w))?.[0] ?? 'unknown';
+}
+
+export async function containerShares(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing = { settleMs: 500, windowMs: 2000 }) {
+  const ids: Record<'low' | 'high', Located> = {} as never;
+  for (const side of ['low', 'high'] as const) {
+    const ct = await runContainer(ledger, `${side}-prio`, ['--cpuset-cpus=0', `--cpu-shares=${pair[side]}`, '--network', 'none', image, 'sha256sum', '/dev/urandom']);
+    const st = await inspect<{ State: { Pid: number; Running: boolean } }>(ct.name);
+    if (!st.State.Running) throw new Error(`container ${ct.name} is not running`);
+    ids[side] = await locate(host, st.State.Pid);
+  }
+  const written = { low: await ids.low.written(), high: await ids.high.written() };
+  const unit = host.cgroupControllers.cpu?.version === 2 ? 'cpu.weight' : 'cpu.shares';
+  const predicted = predictSplit(written);
+  await new Promise((r) => setTimeout(r, timing.settleMs));
+  const u0 = [await ids.low.usage(), await ids.high.usage()];
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, timing.windowMs));
+  const u1 = [await ids.low.usage(), await ids.high.usage()];
+  const elapsedMs = performance.now() - t0;
+  const d = [u1[0]! - u0[0]!, u1[1]! - u0[1]!];
+  const total = d[0]! + d[1]!;
+  return {
+    requested: pair,
+    written,
+    writtenTo: unit,
+    ...(unit === 'cpu.weight' ? { formula: weightFormula([[pair.low, written.low], [pair.high, written.high]]) } : {}),
+    predicted,
+    shares: { low: d[0]! / total, high: d[1]! / total },
+    totalCpus: total / (elapsedMs * 1e6),
+    windowMs: Math.round(elapsedMs),
+    settleMs: timing.settleMs,
+    cgroup: ids.low.dir,
+  };
+}

@@ -1,0 +1,36 @@
+// One cgroup interface in meanings — weight, quota, memory and pids limits, usage — with a v1
+// and a v2 implementation chosen by probing. Groups live under an isolab-<run> parent.
+import type { Ledger } from '../core/ledger.js';
+import type { Background } from '../core/exec.js';
+
+export interface Group {
+  readonly name: string;
+  /** controller → directory of this group in that controller's hierarchy */
+  readonly paths: Record<string, string>;
+  /** v2 cpu.weight semantics (1..10000, default 100); v1 writes the equivalent cpu.shares. */
+  setWeight(weight: number): Promise<{ file: string; value: string }>;
+  /** quota/period of CPU time; 20% of one CPU = 20_000/100_000. */
+  setCpuQuota(quotaUs: number, periodUs: number): Promise<{ file: string; value: string }>;
+  /** A hard memory limit, with swap off for the group so the limit means OOM, not swapping. */
+  setMemoryLimit(bytes: number): Promise<Array<{ file: string; value: string }>>;
+  setPidsLimit(max: number): Promise<{ file: string; value: string }>;
+  /** Move a running process in (every hierarchy this group spans). */
+  addProcess(pid: number): Promise<void>;
+  /** Start argv inside the group (it joins before exec, so no CPU is charged elsewhere). */
+  exec(ledger: Ledger, argv: string[], opts?: { maxLifeMs?: number }): Promise<Background>;
+  cpuUsageNs(): Promise<number>;
+  oomKills(): Promise<number>;
+  /** How often a fork was refused for pids.max. */
+  pidsMaxEvents(): Promise<number>;
+  procs(): Promise<number[]>;
+  /** Files read for the evidence when a check fails. */
+  dump(): Promise<Record<string, string>>;
+}
+
+export interface CgroupDriver {
+  readonly version: 1 | 2;
+  /** Create a group under the run's parent (created on first use), undone by the ledger. */
+  create(ledger: Ledger, name: string, controllers: Array<'cpu' | 'memory' | 'pids'>): Promise<Group>;
+  /** The relative path /proc/<pid>/cgroup shows for a group in the cpu (or unified) hierarchy. */
+  procCgroupOf(pid: number): Promise<string>;
+}

@@ -1,0 +1,69 @@
+// What v1 and v2 groups share: directories per controller, joining before exec, removal.
+import { mkdir, readFile, writeFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { start, type Background } from '../core/exec.js';
+import type { Ledger } from '../core/ledger.js';
+import { removeCgroupTree } from '../core/clean.js';
+
+export const readInt = async (file: string) => Number((await readFile(file, 'utf8')).trim());
+export const readKey = async (file: string, key: string) => {
+  const m = new RegExp(`^${key}\\s+(\\d+)`, 'm').exec(await readFile(file, 'utf8').catch(() => ''));
+  return m ? Number(m[1]) : 0;
+};
+
+export async function write(file: string, value: string): Promise<{ file: string; value: string }> {
+  try {
+    await writeFile(file, value);
+  } catch (e) {
+    throw new Error(`cannot write "${value}" to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { file, value };
+}
+
+/** mkdir a group dir, registered so the ledger kills what is in it and removes it. */
+export async function makeGroupDir(ledger: Ledger, dir: string): Promise<void> {
+  await mkdir(dir);
+  ledger.add('cgroup', dir, async () => {
+    const out: Array<{ kind: string; name: string; error?: string }> = [];
+    await removeCgroupTree(dir, out);
+    const err = out.find((o) => o.error);
+    if (err) throw new Error(`${err.name}: ${err.error}`);
+  });
+}
+
+export abstract class FsGroup {
+  constructor(readonly name: string, readonly paths: Record<string, string>) {}
+
+  /** Each hierarchy's cgroup.procs, deduplicated (v2: one). */
+  protected procsFiles(): string[] {
+    return [...new Set(Object.values(this.paths))].map((d) => path.join(d, 'cgroup.procs'));
+  }
+
+  async addProcess(pid: number): Promise<void> {
+    for (const f of this.procsFiles()) await write(f, String(pid));
+  }
+
+  async exec(ledger: Ledger, argv: string[], opts: { maxLifeMs?: number } = {}): Promise<Background> {
+    // sh writes its own pid into every hierarchy, then execs: the workload starts inside.
+    const script = 'for f in $ISOLAB_PROCS; do echo $$ > "$f" || exit 111; done; exec "$@"';
+    const b = start('sh', ['-c', script, 'sh', ...argv], { env: { ISOLAB_PROCS: this.procsFiles().join(' ') }, maxLifeMs: opts.maxLifeMs });
+    ledger.add('process', `${b.pid} ${argv.join(' ')}`, () => b.stop(500));
+    return b;
+  }
+
+  async procs(): Promise<number[]> {
+    const txt = await readFile(this.procsFiles()[0]!, 'utf8').catch(() => '');
+    return txt.split('\n').filter(Boolean).map(Number);
+  }
+
+  async dump(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const dir of new Set(Object.values(this.paths))) {
+      for (const f of await readdir(dir).catch(() => [])) {
+        if (!/^(cpu|memory|pids|cgroup\.procs)/.test(f) || /pressure|stat_local|numa|kmem|tcp/.test(f)) continue;
+        out[path.join(dir, f)] = (await readFile(path.join(dir, f), 'utf8').catch((e) => `unreadable: ${e.code}`)).trim().slice(0, 500);
+      }
+    }
+    return out;
+  }
+}

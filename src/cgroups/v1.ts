@@ -1,0 +1,78 @@
+// cgroup v1: one hierarchy per controller (or co-mounted ones like cpu,cpuacct). A worker must
+// join each hierarchy it should be accounted in: on hybrid hosts cpu and cpuacct are separate.
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Ledger } from '../core/ledger.js';
+import { runPrefix } from '../core/names.js';
+import type { CgroupDriver, Group } from './driver.js';
+import { FsGroup, makeGroupDir, readInt, readKey, write } from './fsgroup.js';
+import { weightToShares } from './weights.js';
+
+type Ctl = 'cpu' | 'cpuacct' | 'memory' | 'pids';
+
+class V1Group extends FsGroup implements Group {
+  setWeight(weight: number) {
+    return write(path.join(this.paths.cpu!, 'cpu.shares'), String(weightToShares(weight)));
+  }
+  async setCpuQuota(quotaUs: number, periodUs: number) {
+    await write(path.join(this.paths.cpu!, 'cpu.cfs_period_us'), String(periodUs));
+    return write(path.join(this.paths.cpu!, 'cpu.cfs_quota_us'), String(quotaUs));
+  }
+  async setMemoryLimit(bytes: number) {
+    const dir = this.paths.memory!;
+    const done = [await write(path.join(dir, 'memory.limit_in_bytes'), String(bytes))];
+    // memsw exists only with swap accounting; without it there is nothing to swap to anyway.
+    const memsw = path.join(dir, 'memory.memsw.limit_in_bytes');
+    if (await readFile(memsw).then(() => true, () => false)) done.push(await write(memsw, String(bytes)));
+    else done.push(await write(path.join(dir, 'memory.swappiness'), '0').catch(() => ({ file: 'memory.swappiness', value: 'n/a' })));
+    return done;
+  }
+  setPidsLimit(max: number) {
+    return write(path.join(this.paths.pids!, 'pids.max'), String(max));
+  }
+  cpuUsageNs() {
+    return readInt(path.join(this.paths.cpuacct!, 'cpuacct.usage'));
+  }
+  oomKills() {
+    return readKey(path.join(this.paths.memory!, 'memory.oom_control'), 'oom_kill');
+  }
+  pidsMaxEvents() {
+    return readKey(path.join(this.paths.pids!, 'pids.events'), 'max');
+  }
+}
+
+export class CgroupV1 implements CgroupDriver {
+  readonly version = 1 as const;
+  private parents = new Map<string, string>();
+  /** mounts: controller → hierarchy mount point (from the probe). */
+  constructor(private readonly mounts: Partial<Record<Ctl, string>>) {}
+
+  private async parent(ledger: Ledger, ctl: Ctl): Promise<string> {
+    const mount = this.mounts[ctl];
+    if (!mount) throw new Error(`cgroup v1 controller "${ctl}" is not mounted on this host`);
+    let p = this.parents.get(mount);
+    if (!p) {
+      p = path.join(mount, runPrefix());
+      await makeGroupDir(ledger, p);
+      this.parents.set(mount, p);
+    }
+    return p;
+  }
+
+  async create(ledger: Ledger, name: string, controllers: Array<'cpu' | 'memory' | 'pids'>): Promise<Group> {
+    const ctls: Ctl[] = controllers.flatMap((c) => (c === 'cpu' ? (['cpu', 'cpuacct'] as Ctl[]) : [c]));
+    const paths: Record<string, string> = {};
+    for (const ctl of ctls) {
+      const dir = path.join(await this.parent(ledger, ctl), name);
+      // Co-mounted controllers (cpu,cpuacct) share one directory.
+      if (!Object.values(paths).includes(dir)) await makeGroupDir(ledger, dir);
+      paths[ctl] = dir;
+    }
+    return new V1Group(name, paths);
+  }
+
+  async procCgroupOf(pid: number): Promise<string> {
+    const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n');
+    return lines.find((l) => /^\d+:([^:]*,)?cpu(,[^:]*)?:/.test(l))?.split(':')[2] ?? '';
+  }
+}

@@ -1,0 +1,82 @@
+// cgroup v2: one unified tree. Controllers must be enabled in each parent's
+// cgroup.subtree_control; a group with children may not hold processes ("no internal tasks").
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Ledger } from '../core/ledger.js';
+import { runPrefix } from '../core/names.js';
+import type { CgroupDriver, Group } from './driver.js';
+import { FsGroup, makeGroupDir, readKey, write } from './fsgroup.js';
+
+class V2Group extends FsGroup implements Group {
+  private get dir() {
+    return this.paths.unified!;
+  }
+  setWeight(weight: number) {
+    return write(path.join(this.dir, 'cpu.weight'), String(weight));
+  }
+  setCpuQuota(quotaUs: number, periodUs: number) {
+    return write(path.join(this.dir, 'cpu.max'), `${quotaUs} ${periodUs}`);
+  }
+  async setMemoryLimit(bytes: number) {
+    const done = [await write(path.join(this.dir, 'memory.max'), String(bytes))];
+    // With swap (GitHub runners have it) the limit would mean swapping instead of OOM.
+    done.push(await write(path.join(this.dir, 'memory.swap.max'), '0').catch(() => ({ file: 'memory.swap.max', value: 'n/a (no swap accounting)' })));
+    return done;
+  }
+  setPidsLimit(max: number) {
+    return write(path.join(this.dir, 'pids.max'), String(max));
+  }
+  async cpuUsageNs() {
+    return (await readKey(path.join(this.dir, 'cpu.stat'), 'usage_usec')) * 1000;
+  }
+  oomKills() {
+    return readKey(path.join(this.dir, 'memory.events'), 'oom_kill');
+  }
+  pidsMaxEvents() {
+    return readKey(path.join(this.dir, 'pids.events'), 'max');
+  }
+}
+
+export class CgroupV2 implements CgroupDriver {
+  readonly version = 2 as const;
+  private parentDir: string | null = null;
+  /**
+   * kernelFiles: for tests on a fake tree, what the kernel would create in a new group dir
+   * (cgroup.controllers, …); on a real cgroupfs it is not needed.
+   */
+  constructor(private readonly root = '/sys/fs/cgroup', private readonly kernelFiles?: (dir: string) => Promise<void>) {}
+
+  /** Enable controllers in dir's subtree_control, undoing only what we turned on. */
+  private async enable(ledger: Ledger, dir: string, controllers: string[]): Promise<void> {
+    const file = path.join(dir, 'cgroup.subtree_control');
+    const on = (await readFile(file, 'utf8').catch(() => '')).trim().split(/\s+/);
+    const available = (await readFile(path.join(dir, 'cgroup.controllers'), 'utf8').catch(() => '')).trim().split(/\s+/);
+    for (const c of controllers) {
+      if (on.includes(c)) continue;
+      if (!available.includes(c)) throw new Error(`cgroup v2 controller "${c}" is not available in ${dir} (cgroup.controllers: ${available.join(' ') || 'none'})`);
+      await write(file, `+${c}`);
+      if (dir === this.root) ledger.add('cgroup', `${file} +${c}`, () => write(file, `-${c}`).catch(() => undefined));
+    }
+  }
+
+  async create(ledger: Ledger, name: string, controllers: Array<'cpu' | 'memory' | 'pids'>): Promise<Group> {
+    const want = [...new Set(controllers)];
+    if (!this.parentDir) {
+      this.parentDir = path.join(this.root, runPrefix());
+      await this.enable(ledger, this.root, ['cpu', 'memory', 'pids']);
+      await makeGroupDir(ledger, this.parentDir);
+      await this.kernelFiles?.(this.parentDir);
+      ledger.add('other', `forget ${this.parentDir}`, () => void (this.parentDir = null));
+    }
+    await this.enable(ledger, this.parentDir, want);
+    const dir = path.join(this.parentDir, name);
+    await makeGroupDir(ledger, dir);
+    await this.kernelFiles?.(dir);
+    return new V2Group(name, { unified: dir });
+  }
+
+  async procCgroupOf(pid: number): Promise<string> {
+    const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n');
+    return lines.find((l) => l.startsWith('0::'))?.slice(3) ?? '';
+  }
+}

@@ -1,0 +1,43 @@
+// The docker CLI, time-bounded, with every container, network and image a check makes
+// registered in its ledger under an isolab-<run>- name.
+import { run, type RunResult } from '../core/exec.js';
+import type { Ledger } from '../core/ledger.js';
+import { resourceName } from '../core/names.js';
+
+export const docker = (args: string[], opts: { timeoutMs?: number; check?: boolean; input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> =>
+  run('docker', args, { timeoutMs: opts.timeoutMs ?? 60_000, check: opts.check ?? true, input: opts.input, cwd: opts.cwd, env: opts.env });
+
+export interface Container {
+  name: string;
+  id: string;
+}
+
+/** `docker run -d` (or create), named and registered; returns once the engine has it. */
+export async function runContainer(ledger: Ledger, label: string, args: string[], opts: { detach?: boolean; create?: boolean; timeoutMs?: number } = {}): Promise<Container> {
+  const name = resourceName(label);
+  ledger.add('container', name, () => docker(['rm', '-f', '-v', name], { check: false, timeoutMs: 30_000 }));
+  const verb = opts.create ? ['create'] : ['run', ...(opts.detach === false ? [] : ['-d'])];
+  const r = await docker([...verb, '--name', name, '--label', `isolab.run=${name.split('-')[1]}`, ...args], { timeoutMs: opts.timeoutMs ?? 60_000 });
+  return { name, id: r.stdout.trim().split('\n').pop() ?? '' };
+}
+
+export async function inspect<T = Record<string, unknown>>(ref: string, kind: 'container' | 'image' | 'network' = 'container'): Promise<T> {
+  const r = await docker([kind, 'inspect', ref], { timeoutMs: 15_000 });
+  return (JSON.parse(r.stdout) as T[])[0]!;
+}
+
+export async function createNetwork(ledger: Ledger, label: string, args: string[] = []): Promise<string> {
+  const name = resourceName(label);
+  ledger.add('network', name, () => docker(['network', 'rm', name], { check: false, timeoutMs: 30_000 }));
+  await docker(['network', 'create', '--label', `isolab.run=${name.split('-')[1]}`, ...args, name]);
+  return name;
+}
+
+/** Wait for a container to exit (bounded); its exit code and OOMKilled flag. */
+export async function waitExit(name: string, timeoutMs: number): Promise<{ exitCode: number; oomKilled: boolean; logs: string }> {
+  const r = await docker(['wait', name], { timeoutMs, check: false });
+  if (r.timedOut) throw new Error(`container ${name} did not exit within ${timeoutMs / 1000} s`);
+  const st = await inspect<{ State: { ExitCode: number; OOMKilled: boolean } }>(name);
+  const logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
+  return { exitCode: st.State.ExitCode, oomKilled: st.State.OOMKilled, logs: logs.stdout + logs.stderr };
+}

@@ -1,0 +1,145 @@
+// cgroups, as the lecture's slide shows them: groups red and blue, weights, the pinned hog,
+// and the same through docker — measured from the groups' own counters.
+import { claim, type ClaimContext } from '../../src/claims/claim.js';
+import { start } from '../../src/core/exec.js';
+import { cgroupDriver } from '../../src/cgroups/select.js';
+import { measureSplit, shareChecks, pct } from '../../src/cgroups/measure.js';
+import { containerShares } from '../../src/cgroups/docker.js';
+import { runContainer, waitExit } from '../../src/docker/engine.js';
+import { BASE_TAGS } from '../../src/docker/base-images.js';
+import { weightSplits, unpinned, quota, dockerShares, memory, pids } from './scenarios.js';
+import { stat } from 'node:fs/promises';
+
+const dumpOnFailure = (c: ClaimContext, groups: () => Array<{ dump(): Promise<Record<string, string>> }>) =>
+  c.captureOnFailure('cgroup files', async () => Object.assign({}, ...(await Promise.all(groups().map((g) => g.dump())))));
+
+claim('cgroups.move', { needs: ['root', 'cgroup.cpu'] }, async (c) => {
+  const driver = cgroupDriver(c.host);
+  const g = await driver.create(c.ledger, 'mover', ['cpu']);
+  const p = start('sleep', ['30']);
+  c.ledger.add('process', `${p.pid} sleep`, () => p.stop(200));
+  const before = await driver.procCgroupOf(p.pid);
+  await g.addProcess(p.pid);
+  const after = await driver.procCgroupOf(p.pid);
+  const listed = (await g.procs()).includes(p.pid);
+  c.evidence({ summary: `pid ${p.pid}: ${before} → ${after}`, pid: p.pid, before, after, cgroupVersion: driver.version });
+  c.verify([
+    { ok: before !== after, what: '/proc/<pid>/cgroup changes', expected: 'a new path', actual: after },
+    { ok: after.endsWith('/mover'), what: '/proc/<pid>/cgroup names the group', expected: '…/mover', actual: after },
+    { ok: listed, what: 'cgroup.procs lists the pid', expected: p.pid, actual: await g.procs() },
+  ]);
+});
+
+for (const s of weightSplits) {
+  claim('cgroups.cpu-weight-split', { scenario: s.name, needs: ['root', 'cgroup.cpu', 'tool.taskset'] }, async (c) => {
+    const m = await measureSplit(c.ledger, cgroupDriver(c.host), s);
+    const parts = Object.entries(m.shares).map(([k, v]) => `${k} ${pct(v)}`).join(' / ');
+    c.evidence({
+      summary: `${parts} of CPU ${s.pinCpu} over ${(m.windowMs / 1000).toFixed(1)} s (expected ${Object.values(s.expected).map((x) => (x * 100).toFixed(1)).join('/')} ±${s.tolerancePp} pp)`,
+      ...m, expected: s.expected, tolerancePp: s.tolerancePp,
+    });
+    c.verify(shareChecks(m.shares, s.expected, s.tolerancePp));
+  });
+}
+
+claim('cgroups.unpinned-no-contention', { needs: ['root', 'cgroup.cpu', 'multi-cpu'] }, async (c) => {
+  const m = await measureSplit(c.ledger, cgroupDriver(c.host), unpinned);
+  c.evidence({
+    summary: `unpinned, red got ${m.cpus.red!.toFixed(2)} CPU and blue ${m.cpus.blue!.toFixed(2)} CPU on a ${c.host.cpus}-CPU host: no contention, so no 80/20 split`,
+    ...m, minCpuEach: unpinned.minCpuEach,
+  });
+  c.verify(Object.entries(m.cpus).map(([k, v]) => ({
+    ok: v >= unpinned.minCpuEach, what: `${k} runs on a CPU of its own (≥ ${unpinned.minCpuEach} CPU)`, expected: `≥ ${unpinned.minCpuEach}`, actual: v.toFixed(3),
+  })));
+});
+
+for (const pair of dockerShares) {
+  claim('cgroups.docker-cpu-shares', { scenario: pair.name, needs: ['root', 'docker', 'image.busybox'], timeoutMs: 90_000 }, async (c) => {
+    const r = await containerShares(c.ledger, c.host, pair, BASE_TAGS.busybox);
+    c.evidence({
+      summary: `--cpu-shares ${pair.low}/${pair.high} → engine wrote ${r.written.low}/${r.written.high}; measured low ${pct(r.shares.low!)} / high ${pct(r.shares.high!)} (predicted ${pct(r.predicted.low!)} / ${pct(r.predicted.high!)}; the requested shares alone would give ${pct(pair.low / (pair.low + pair.high))} / ${pct(pair.high / (pair.low + pair.high))})`,
+      ...r,
+    });
+    c.verify(shareChecks(r.shares, r.predicted, 2));
+  });
+}
+
+claim('cgroups.memory-limit', { scenario: 'raw cgroup', needs: ['root', 'cgroup.memory'] }, async (c) => {
+  const g = await cgroupDriver(c.host).create(c.ledger, 'mem', ['memory']);
+  const written = await g.setMemoryLimit(memory.limitBytes);
+  dumpOnFailure(c, () => [g]);
+  const alloc = async (mb: number) => {
+    const before = await g.oomKills();
+    const p = await g.exec(c.ledger, ['dd', 'if=/dev/zero', 'of=/dev/null', `bs=${mb}M`, 'count=1']);
+    const res = await p.exited(20_000);
+    return { mb, exit: res?.exitCode ?? null, signal: res?.signal ?? null, oomKillsAdded: (await g.oomKills()) - before };
+  };
+  const under = await alloc(memory.underMb);
+  const over = await alloc(memory.overMb);
+  c.evidence({ summary: `limit ${memory.limitBytes >> 20} MiB: ${under.mb} MiB survived (exit ${under.exit}); ${over.mb} MiB was ${over.signal ?? `exit ${over.exit}`}, oom_kill +${over.oomKillsAdded}`, written, under, over });
+  c.verify([
+    { ok: under.exit === 0, what: `${memory.underMb} MiB under the limit survives`, expected: 'exit 0', actual: under.signal ?? `exit ${under.exit}` },
+    { ok: over.signal === 'SIGKILL', what: `${memory.overMb} MiB past the limit is killed`, expected: 'SIGKILL', actual: over.signal ?? `exit ${over.exit}` },
+    { ok: over.oomKillsAdded >= 1, what: 'the OOM kill shows in the group\'s counters', expected: 'oom_kill +1', actual: `+${over.oomKillsAdded}` },
+  ]);
+});
+
+claim('cgroups.memory-limit', { scenario: 'docker run --memory', needs: ['root', 'docker', 'image.busybox'] }, async (c) => {
+  const mb = memory.limitBytes >> 20;
+  const ct = await runContainer(c.ledger, 'oom', [`--memory=${mb}m`, `--memory-swap=${mb}m`, BASE_TAGS.busybox, 'dd', 'if=/dev/zero', 'of=/dev/null', `bs=${memory.overMb}M`, 'count=1']);
+  const r = await waitExit(ct.name, 30_000);
+  c.evidence({ summary: `docker run --memory=${mb}m, ${memory.overMb} MiB allocation: exit ${r.exitCode}, OOMKilled=${r.oomKilled}`, ...r });
+  c.verify([
+    { ok: r.oomKilled, what: 'State.OOMKilled', expected: true, actual: r.oomKilled },
+    { ok: r.exitCode === 137, what: 'exit code 137 (SIGKILL)', expected: 137, actual: r.exitCode },
+  ]);
+});
+
+claim('cgroups.pids-limit', { needs: ['root', 'cgroup.pids'] }, async (c) => {
+  const driver = cgroupDriver(c.host);
+  const g = await driver.create(c.ledger, 'pids', ['pids']);
+  const written = await g.setPidsLimit(pids.max);
+  dumpOnFailure(c, () => [g]);
+  // Start more sleepers than the limit allows; sh gives up at the first refused fork.
+  const script = `for i in $(seq ${pids.tryToStart}); do sleep 30 & done; echo all-started; wait`;
+  const p = await g.exec(c.ledger, ['sh', '-c', script]);
+  // Its sleepers keep the pipes open, so watch the output rather than wait for the exit.
+  for (let i = 0; i < 150 && !/fork|all-started/i.test(p.output().stdout + p.output().stderr); i++) await new Promise((r) => setTimeout(r, 20));
+  const ended = await p.exited(0);
+  const { stdout, stderr } = p.output();
+  const inGroup = (await g.procs()).length;
+  const events = await g.pidsMaxEvents();
+  await p.stop(200);
+  // A fork bomb in a limited group stays contained (peak sampled while it runs), and the
+  // group empties and is removed once its processes are ended.
+  const bombGroup = await driver.create(c.ledger, 'bomb', ['pids']);
+  await bombGroup.setPidsLimit(pids.max);
+  const bomb = await bombGroup.exec(c.ledger, ['sh', '-c', 'f() { f & f & sleep 1; }; f']);
+  let bombPeak = 0;
+  for (let i = 0; i < 25; i++) {
+    bombPeak = Math.max(bombPeak, (await bombGroup.procs()).length);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const bombEvents = await bombGroup.pidsMaxEvents();
+  await bomb.stop(200);
+  await c.ledger.undoAll();
+  const removed = !(await stat(bombGroup.paths.pids!).then(() => true, () => false));
+  c.evidence({
+    summary: `pids.max ${pids.max}: starting ${pids.tryToStart} sleepers stopped at ${inGroup} processes (${events} forks refused, shell said "${stderr.trim().split('\n')[0]}"); a fork bomb peaked at ${bombPeak} processes (${bombEvents} refused); group removed after: ${removed}`,
+    written, stdout: stdout.trim(), stderr: stderr.trim(), shellExit: ended?.exitCode ?? null, inGroup, pidsMaxEvents: events, bombPeak, bombEvents, groupRemoved: removed,
+  });
+  c.verify([
+    { ok: inGroup <= pids.max, what: 'the group never holds more than pids.max', expected: `≤ ${pids.max}`, actual: inGroup },
+    { ok: !stdout.includes('all-started') && /fork/i.test(stderr), what: 'the fork past the limit fails', expected: 'a refused fork, not all started', actual: stdout.includes('all-started') ? 'all started' : stderr.trim().split('\n')[0] },
+    { ok: events > 0, what: 'pids.events counts the refused forks', expected: '> 0', actual: events },
+    { ok: bombPeak <= pids.max && bombEvents > 0, what: 'a fork bomb stays contained', expected: `≤ ${pids.max} processes, forks refused`, actual: `${bombPeak} processes, ${bombEvents} refused` },
+    { ok: removed, what: 'the group is empty and removed afterwards', expected: true, actual: removed },
+  ]);
+});
+
+claim('cgroups.cpu-quota', { needs: ['root', 'cgroup.cpu', 'tool.taskset'] }, async (c) => {
+  const m = await measureSplit(c.ledger, cgroupDriver(c.host), quota);
+  const got = m.cpus.capped!;
+  c.evidence({ summary: `quota ${pct(quota.cap)} of one CPU: the busy worker got ${pct(got)} over ${(m.windowMs / 1000).toFixed(1)} s (±${quota.tolerancePp} pp)`, ...m });
+  c.verify([{ ok: Math.abs(got - quota.cap) * 100 <= quota.tolerancePp, what: `usage capped at ${pct(quota.cap)} ±${quota.tolerancePp} pp`, expected: pct(quota.cap), actual: pct(got) }]);
+});

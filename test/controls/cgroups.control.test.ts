@@ -1,0 +1,41 @@
+// Negative controls for the cgroups claims: swapped or equal weights must fail the 80/20
+// check, and without a limit the memory and pids checks must fail.
+import { describe, it, expect, afterEach } from 'vitest';
+import { Ledger } from '../../src/core/ledger.js';
+import { cgroupDriver } from '../../src/cgroups/select.js';
+import { measureSplit, shareChecks } from '../../src/cgroups/measure.js';
+import { currentHost } from '../../src/claims/host.js';
+import { weightSplits, memory } from '../../suites/cgroups/scenarios.js';
+import { requireRoot } from './gate.js';
+
+const ledger = new Ledger('cgroups-controls');
+afterEach(async () => void (await ledger.undoAll()));
+const lecture = weightSplits[0]!;
+
+describe.skipIf(!requireRoot())('cgroups negative controls', () => {
+  it.each([
+    ['swapped weights', [{ name: 'red', weight: 20 }, { name: 'blue', weight: 80 }]],
+    ['equal weights', [{ name: 'red', weight: 100 }, { name: 'blue', weight: 100 }]],
+  ])('%s fail the 80/20 check', async (_, groups) => {
+    const m = await measureSplit(ledger, cgroupDriver(await currentHost()), { ...lecture, groups, windowMs: 1000 });
+    const failed = shareChecks(m.shares, lecture.expected, lecture.tolerancePp).filter((c) => !c.ok);
+    expect(failed.map((c) => c.what)).toEqual(['red gets 80.0% ±2 pp', 'blue gets 20.0% ±2 pp']);
+  });
+
+  it('without a memory limit the over-limit allocation survives (the OOM check would fail)', async () => {
+    const g = await cgroupDriver(await currentHost()).create(ledger, 'nolimit', ['memory']);
+    const p = await g.exec(ledger, ['dd', 'if=/dev/zero', 'of=/dev/null', `bs=${memory.overMb}M`, 'count=1']);
+    const r = await p.exited(20_000);
+    expect(r?.signal).toBeNull();
+    expect(r?.exitCode).toBe(0);
+    expect(await g.oomKills()).toBe(0);
+  });
+
+  it('without a pids limit every fork succeeds (the pids check would fail)', async () => {
+    const g = await cgroupDriver(await currentHost()).create(ledger, 'nopids', ['pids']);
+    const p = await g.exec(ledger, ['sh', '-c', 'for i in $(seq 20); do sleep 5 & done; echo all-started']);
+    for (let i = 0; i < 100 && !p.output().stdout.includes('all-started'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(p.output().stdout).toContain('all-started');
+    expect(await g.pidsMaxEvents()).toBe(0);
+  });
+});

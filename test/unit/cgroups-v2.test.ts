@@ -1,0 +1,76 @@
+// The v2 driver against a fake cgroupfs tree (this host is hybrid v1; GitHub runners are v2).
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtemp, writeFile, readFile, rm, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Ledger } from '../../src/core/ledger.js';
+import { CgroupV2 } from '../../src/cgroups/v2.js';
+import { runPrefix } from '../../src/core/names.js';
+import { sharesToWeightLinear, sharesToWeightLog, sharesToWeightSystemd, weightToShares, predictSplit } from '../../src/cgroups/weights.js';
+import { weightFormula } from '../../src/cgroups/docker.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'fake-cgroupfs-'));
+  await writeFile(path.join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
+  await writeFile(path.join(root, 'cgroup.subtree_control'), 'memory pids\n');
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+describe('CgroupV2 on a fake tree', () => {
+  it('enables only missing controllers, creates the group under the run parent, writes v2 files', async () => {
+    const ledger = new Ledger();
+    const parent = path.join(root, runPrefix());
+    const kernel = (dir: string) => writeFile(path.join(dir, 'cgroup.controllers'), 'cpu memory pids\n');
+    const g = await new CgroupV2(root, kernel).create(ledger, 'red', ['cpu']);
+    expect(await readFile(path.join(root, 'cgroup.subtree_control'), 'utf8')).toBe('+cpu');
+    expect(g.paths.unified).toBe(path.join(parent, 'red'));
+    await g.setWeight(80);
+    expect(await readFile(path.join(parent, 'red', 'cpu.weight'), 'utf8')).toBe('80');
+    await g.setCpuQuota(20_000, 100_000);
+    expect(await readFile(path.join(parent, 'red', 'cpu.max'), 'utf8')).toBe('20000 100000');
+    await g.setMemoryLimit(64 << 20);
+    expect(await readFile(path.join(parent, 'red', 'memory.max'), 'utf8')).toBe(String(64 << 20));
+    expect(await readFile(path.join(parent, 'red', 'memory.swap.max'), 'utf8')).toBe('0');
+    await writeFile(path.join(parent, 'red', 'cpu.stat'), 'usage_usec 1500\nuser_usec 1000\n');
+    expect(await g.cpuUsageNs()).toBe(1_500_000);
+    await writeFile(path.join(parent, 'red', 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
+    expect(await g.oomKills()).toBe(1);
+    expect(await readdir(parent)).toContain('red');
+    // memory and pids were already on at the root: only cpu was turned on, and only cpu is undone.
+    const undone: string[] = [];
+    for (const e of ledger.list()) undone.push(`${e.kind} ${e.name}`);
+    expect(undone.filter((u) => u.includes('subtree_control'))).toEqual([`cgroup ${path.join(root, 'cgroup.subtree_control')} +cpu`]);
+  });
+
+  it('names a controller the host does not offer', async () => {
+    await writeFile(path.join(root, 'cgroup.controllers'), 'memory pids\n');
+    await expect(new CgroupV2(root).create(new Ledger(), 'red', ['cpu'])).rejects.toThrow(/controller "cpu" is not available/);
+  });
+});
+
+describe('weights and shares', () => {
+  it('v2 weight → v1 shares keeps the ratio (systemd mapping)', () => {
+    expect(weightToShares(100)).toBe(1024);
+    expect(weightToShares(80) / weightToShares(20)).toBeCloseTo(4, 1);
+  });
+  it('runtime formulas for --cpu-shares on v2', () => {
+    expect(sharesToWeightLinear(1024)).toBe(39);
+    expect(sharesToWeightLinear(2)).toBe(1);
+    expect(sharesToWeightLinear(262144)).toBe(10000);
+    expect(sharesToWeightLog(1024)).toBe(100);
+    expect(sharesToWeightLog(2)).toBe(1);
+    expect(sharesToWeightLog(262144)).toBe(10000);
+    expect(sharesToWeightSystemd(1024)).toBe(100);
+    // The lecture's 20 vs 80 under the old linear formula: both round to weight 1 → 50/50.
+    expect([sharesToWeightLinear(20), sharesToWeightLinear(80)]).toEqual([1, 3]);
+  });
+  it('names the formula the runtime used from what it wrote', () => {
+    expect(weightFormula([[20, 1], [80, 3]])).toMatch(/linear/);
+    expect(weightFormula([[1024, 100], [256, sharesToWeightLog(256)]])).toMatch(/log-quadratic/);
+    expect(weightFormula([[20, 777]])).toBe('unknown');
+  });
+  it('predicts the split from weights', () => {
+    expect(predictSplit({ a: 1, b: 3 })).toEqual({ a: 0.25, b: 0.75 });
+  });
+});
