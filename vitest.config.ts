@@ -18,7 +18,7 @@ export default defineConfig(async () => {
       teardownTimeout: 30_000,
       reporters: ['default', './src/results/reporter.ts'],
       projects: [
-        suite('unit', ['test/**/*.test.ts']),
+        suite('unit', ['test/**/*.test.ts'], 120_000),
         suite('overlay', ['suites/overlay/**/*.spec.ts']),
         suite('cgroups', ['suites/cgroups/**/*.spec.ts']),
         suite('netns', ['suites/netns/**/*.spec.ts']),

@@ -76,6 +76,15 @@ export class ClaimContext {
     if (failed.length) throw new ClaimFailure(failed);
   }
 
+  /**
+   * With ISOLAB_HOLD_MS set, keep what the check built in place for that long: to look at it
+   * by hand (mounts, namespaces, groups) or to interrupt a run in the middle of a check.
+   */
+  async hold(): Promise<void> {
+    const ms = Number(process.env.ISOLAB_HOLD_MS ?? 0);
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+  }
+
   /** Gather this (mountinfo, ip addr, cgroup files…) into the evidence only if the claim fails. */
   captureOnFailure(name: string, fn: () => Promise<unknown>): void {
     this.onFailure.push([name, fn]);

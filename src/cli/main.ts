@@ -56,6 +56,14 @@ export async function main(argv: string[]): Promise<number> {
       code = await cleanCommand(o);
     });
 
+  // Internal: run by the reporter after SIGINT/SIGTERM (see src/results/interrupted.ts).
+  program.command('_finish-interrupted', { hidden: true })
+    .argument('<runDir>')
+    .action(async (runDir: string) => {
+      const { finishInterrupted } = await import('../results/interrupted.js');
+      code = await finishInterrupted(runDir);
+    });
+
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -56,8 +56,25 @@ async function dockerUp(): Promise<boolean> {
   return !!(await which('docker')) && (await run('docker', ['version', '--format', '{{.Server.Version}}'], q)).exitCode === 0;
 }
 
-// Processes a run starts are workloads (hogs, servers, sleepers): new ones left alive are leaks.
-const WORKLOAD = /sha256sum|busybox|\bnc\b|socat|\bsleep\b|isolab-|qemu-system|\bunshare\b|\brunc\b/;
+/**
+ * Processes this run started (they inherit ISOLAB_RUN_ID): servers, hogs, sleepers. The
+ * test runner's own node processes carry it too and are not counted.
+ */
+async function runProcesses(): Promise<string[]> {
+  const id = process.env.ISOLAB_RUN_ID;
+  if (!id) return [];
+  const out: string[] = [];
+  for (const p of await readdir('/proc').catch(() => [])) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    const env = await readFile(`/proc/${p}/environ`, 'utf8').catch(() => '');
+    if (!env.includes(`ISOLAB_RUN_ID=${id}\0`)) continue;
+    const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
+    const comm = /\((.*)\) (\S)/.exec(stat);
+    if (!comm || comm[2] === 'Z' || comm[1] === 'node' || comm[1] === 'esbuild' || comm[1] === 'npm exec' || comm[1] === 'sh' && /vitest/.test(await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => ''))) continue;
+    out.push(`${p} ${(await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ').trim()}`);
+  }
+  return out;
+}
 
 export async function snapshot(): Promise<HostSnapshot> {
   const docker = await dockerUp();
@@ -73,9 +90,8 @@ export async function snapshot(): Promise<HostSnapshot> {
     (async () => ((await which('iptables-save')) ? normalizeIptablesSave((await run('iptables-save', [], q)).stdout) : []))(),
     readdir(tmpdir()).then((n) => n.filter((x) => x.startsWith('isolab-') && !x.startsWith('isolab-provision'))),
   ]);
-  // After the rest, so the snapshot's own commands are not in it.
-  const ps = lines((await run('ps', ['-eo', 'pid=,args='], q)).stdout).filter((l) => WORKLOAD.test(l) && !/vitest|node |<defunct>/.test(l));
-  // (A zombie is already dead: it holds no resource, and reaping it is its new parent's job.)
+  // After the rest, so the snapshot's own commands are not in it. (A zombie is already dead.)
+  const ps = await runProcesses();
   const sysctls: string[] = [];
   for (const k of ['net/ipv4/ip_forward', 'net/ipv4/conf/all/forwarding', 'net/ipv6/conf/all/forwarding']) {
     sysctls.push(`${k}=${(await readFile(`/proc/sys/${k}`, 'utf8').catch(() => '?')).trim()}`);

@@ -90,7 +90,11 @@ export function installSignalCleanup(): void {
       const failures = await l.close();
       for (const f of failures) process.stderr.write(`isolab: cleanup of ${f.kind} ${f.name} failed: ${f.error}\n`);
     }
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    // Re-raise with no listener left, so the default action ends the process: test runners
+    // (vitest's workers) replace process.exit with a function that throws.
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.kill(process.pid, sig);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

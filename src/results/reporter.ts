@@ -3,6 +3,9 @@
 // It also runs the leak check around the whole run, and sweeps the run's prefix as a
 // backstop after a crash or SIGINT (what it had to remove is still reported as a leak).
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Reporter, TestModule, TestCase, TestRunEndReason } from 'vitest/node';
 import type { SerializedError } from 'vitest';
 import { snapshot, diffSnapshots, type HostSnapshot } from '../core/leaks.js';
@@ -11,9 +14,14 @@ import { runId, runPrefix } from '../core/names.js';
 import type { ClaimMeta } from '../claims/claim.js';
 import { combine, summarize, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
 import { writeRun, reportsRoot } from './write.js';
+import { rm } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
 import { currentHost } from '../claims/host.js';
 import { CLAIMS } from '../claims/catalog.js';
+import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
+import type { HostInfo } from '../host/probe.js';
+
+const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));
 
 const verdictOf = (t: TestCase): Verdict | null => {
   const s = t.result().state;
@@ -69,15 +77,45 @@ export default class IsolabReporter implements Reporter {
   private before: HostSnapshot | null = null;
   private startedAt = new Date();
   private readonly leakCheck = process.env.ISOLAB_LEAK_CHECK !== '0';
-  private projects: string[] = [];
+  private readonly done: TestCase[] = [];
+  private host: HostInfo | null = null;
+  private readonly dir = process.env.ISOLAB_RUN_DIR ?? path.join(reportsRoot(), `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId()}`);
 
-  async onInit(vitest: import('vitest/node').Vitest): Promise<void> {
-    this.projects = vitest.projects.map((p) => p.name).filter(Boolean);
+  onInit(): void {
+    process.once('SIGINT', () => this.interrupted());
+    process.once('SIGTERM', () => this.interrupted());
   }
 
   async onTestRunStart(): Promise<void> {
     this.startedAt = new Date();
-    if (this.leakCheck && process.getuid?.() === 0) this.before = await snapshot();
+    this.host = await currentHost();
+    if (this.leakCheck && process.getuid?.() === 0) {
+      this.before = await snapshot();
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(path.join(this.dir, BEFORE_FILE), JSON.stringify(this.before));
+    }
+  }
+
+  onTestCaseResult(t: TestCase): void {
+    this.done.push(t);
+  }
+
+  /**
+   * Synchronous on purpose: vitest exits a millisecond after the signal. The finisher waits
+   * for the workers' own cleanup, sweeps, checks for leaks and writes the partial results.
+   */
+  private interrupted(): void {
+    if (!this.before || !this.host) return;
+    const claims = claimResults(this.done);
+    const partial: Results = {
+      schema: 'isolab/results@1',
+      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1) },
+      host: hostFingerprint(this.host),
+      claims,
+      summary: summarize(claims),
+    };
+    writeFileSync(path.join(this.dir, PARTIAL_FILE), JSON.stringify(partial));
+    spawnSync(process.execPath, [BIN, '_finish-interrupted', this.dir], { stdio: 'inherit', timeout: 60_000 });
   }
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
@@ -93,7 +131,7 @@ export default class IsolabReporter implements Reporter {
     const results: Results = {
       schema: 'isolab/results@1',
       run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites },
-      host: hostFingerprint(await currentHost()),
+      host: hostFingerprint(this.host ?? (await currentHost())),
       claims,
       summary: summarize(claims),
       ...(this.before ? { leaks } : {}),
@@ -101,8 +139,9 @@ export default class IsolabReporter implements Reporter {
         ? { errors: [...unhandled.map((e) => e.message ?? String(e)), ...(reason === 'interrupted' ? ['run interrupted'] : [])] }
         : {}),
     };
-    const dir = process.env.ISOLAB_RUN_DIR ?? path.join(reportsRoot(), `${this.startedAt.toISOString().replace(/[:.]/g, '').slice(0, 15)}-${runId()}`);
+    const dir = this.dir;
     if (claims.length) await writeRun(dir, results);
+    await rm(path.join(dir, BEFORE_FILE), { force: true });
     const s = results.summary;
     const out = process.stdout;
     if (leaks.length) {

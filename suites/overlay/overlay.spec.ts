@@ -13,6 +13,7 @@ for (const [id, scenario] of Object.entries(scenarios)) {
     const root = await scratchDir(c.ledger, id.replace('overlay.', ''));
     c.captureOnFailure('mountinfo', async () => (await run('findmnt', ['-R', root], { check: false })).stdout);
     const { checks, evidence } = await runScenario(c.ledger, root, scenario);
+    await c.hold();
     const kinds = Object.entries((evidence.whiteoutKind ?? {}) as Record<string, string | null>).map(([f, k]) => `upper/${f} is a ${k === 'chardev' ? '0/0 character-device' : k ?? 'missing'} whiteout`);
     c.evidence({ summary: [scenario.name, ...kinds].join('; ') + ` (${checks.filter((k) => k.ok).length}/${checks.length} checks)`, scenario: scenario.name, ...evidence });
     c.verify(checks);
