@@ -9,6 +9,8 @@ export interface HostSnapshot {
   mounts: string[];
   netns: string[];
   links: string[];
+  addresses: string[];
+  routes: string[];
   cgroups: string[];
   containers: string[];
   networks: string[];
@@ -79,10 +81,12 @@ async function runProcesses(): Promise<string[]> {
 export async function snapshot(): Promise<HostSnapshot> {
   const docker = await dockerUp();
   const ds = async (args: string[]) => (docker ? lines((await run('docker', args, q)).stdout) : []);
-  const [mountinfo, netns, links, cgroups, containers, networks, images, ipt, tmp] = await Promise.all([
+  const [mountinfo, netns, links, addresses, routes, cgroups, containers, networks, images, ipt, tmp] = await Promise.all([
     readFile('/proc/self/mountinfo', 'utf8'),
     run('ip', ['netns', 'list'], q).then((r) => lines(r.stdout).map((l) => l.split(' ')[0]!)),
     run('ip', ['-o', 'link', 'show'], q).then((r) => lines(r.stdout).map((l) => l.split(':')[1]!.trim().split('@')[0]!)),
+    run('ip', ['-o', 'addr', 'show'], q).then((r) => lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').trim())),
+    run('ip', ['route', 'show', 'table', 'all'], q).then((r) => lines(r.stdout).filter((l) => !/ linkdown|^(local|broadcast) /.test(l))),
     isolabCgroups(),
     ds(['ps', '-a', '--format', '{{.Names}}']),
     ds(['network', 'ls', '--format', '{{.Name}}']),
@@ -100,6 +104,8 @@ export async function snapshot(): Promise<HostSnapshot> {
     mounts: parseMountinfo(mountinfo).map((m) => `${m.mountPoint} (${m.fstype})`),
     netns,
     links,
+    addresses,
+    routes,
     cgroups,
     containers,
     networks,
@@ -119,7 +125,7 @@ export function diffSnapshots(before: HostSnapshot, after: HostSnapshot): Leak[]
     const a = count(after[kind] ?? []);
     for (const [item, n] of a) if (n > (b.get(item) ?? 0)) leaks.push({ kind, item, change: 'added' });
     // Only the host's own settings count when removed: a run must not have changed them.
-    if (kind === 'sysctls' || kind === 'iptables') for (const [item, n] of b) if (n > (a.get(item) ?? 0)) leaks.push({ kind, item, change: 'removed' });
+    if (kind === 'sysctls' || kind === 'iptables' || kind === 'addresses' || kind === 'routes') for (const [item, n] of b) if (n > (a.get(item) ?? 0)) leaks.push({ kind, item, change: 'removed' });
   }
   // A process that was already running before is not ours; pids are unique enough per run.
   return leaks;

@@ -1,0 +1,124 @@
+// Building a declared topology: every host is a fresh network namespace named
+// isolab-<run>-<host>; links are created directly inside them, so nothing — no link, route,
+// sysctl or rule — ever touches the host's own namespace. Deleting a namespace takes its
+// links, routes and iptables rules with it; the ledger deletes the namespaces.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, start, type Background, type RunResult } from '../core/exec.js';
+import type { Ledger, Entry } from '../core/ledger.js';
+import { resourceName } from '../core/names.js';
+import { validateTopology, TopologyError, type Topology } from './topology.js';
+
+const AGENT = fileURLToPath(new URL('./agent.mjs', import.meta.url));
+
+export interface Net {
+  topology: Topology;
+  /** the real namespace name of a declared host */
+  ns(host: string): string;
+  exec(host: string, argv: string[], opts?: { timeoutMs?: number; check?: boolean; input?: string }): Promise<RunResult>;
+  /** Start a long-running program in a host (a server); the ledger stops it. */
+  spawn(host: string, argv: string[], maxLifeMs?: number): Background;
+  /** The probe agent (src/netns/agent.mjs) in a host. */
+  agent(host: string, mode: string, args: Array<string | number>, timeoutMs: number): Promise<Array<Record<string, unknown>>>;
+  spawnAgent(host: string, mode: string, args: Array<string | number>, maxLifeMs: number): Background;
+  /** Substitutions the build had to make on this kernel, for the evidence. */
+  substitutions: string[];
+  /** ip addr, ip route and iptables-save of every host, for the evidence on failure. */
+  dump(): Promise<Record<string, string>>;
+  /** Tear down now (what the ledger would do later). */
+  destroy(): Promise<void>;
+}
+
+export const parseAgentOutput = (s: string): Array<Record<string, unknown>> =>
+  s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
+  const problems = validateTopology(t);
+  if (problems.length) throw new TopologyError(problems);
+  const names = new Map(t.hosts.map((h) => [h, resourceName(h)]));
+  const ns = (h: string) => names.get(h) ?? (() => { throw new Error(`topology ${t.name}: unknown host "${h}"`); })();
+  const ip = (h: string, args: string[]) => run('ip', ['-n', ns(h), ...args], { timeoutMs: 10_000 });
+  const nsexec = (h: string, argv: string[], opts: { timeoutMs?: number; check?: boolean; input?: string } = {}) =>
+    run('ip', ['netns', 'exec', ns(h), ...argv], { timeoutMs: opts.timeoutMs ?? 15_000, check: opts.check ?? true, input: opts.input });
+  const substitutions: string[] = [];
+  const entries: Entry[] = [];
+
+  for (const h of t.hosts) {
+    await run('ip', ['netns', 'add', ns(h)], { timeoutMs: 10_000 });
+    entries.push(ledger.add('netns', ns(h), async () => {
+      // End what still runs in it (servers this run started), then delete.
+      const pids = (await run('ip', ['netns', 'pids', ns(h)], { check: false, timeoutMs: 10_000 })).stdout.split('\n').filter(Boolean).map(Number);
+      for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      await run('ip', ['netns', 'delete', ns(h)], { timeoutMs: 10_000 });
+    }));
+    await ip(h, ['link', 'set', 'lo', 'up']);
+  }
+  const address = async (h: string, dev: string, addr?: string, up = true) => {
+    if (addr) await ip(h, ['addr', 'add', addr, 'dev', dev]);
+    if (up) await ip(h, ['link', 'set', dev, 'up']);
+  };
+  for (const l of t.links) {
+    if (l.type === 'veth') {
+      await ip(l.a.host, ['link', 'add', l.a.dev, 'type', 'veth', 'peer', 'name', l.b.dev, 'netns', ns(l.b.host)]);
+      await address(l.a.host, l.a.dev, l.a.addr, l.a.up ?? true);
+      await address(l.b.host, l.b.dev, l.b.addr, l.b.up ?? true);
+    } else if (l.type === 'dummy') {
+      const r = await run('ip', ['-n', ns(l.host), 'link', 'add', l.dev, 'type', 'dummy'], { check: false, timeoutMs: 10_000 });
+      if (r.exitCode !== 0) {
+        if (!/Unknown device type/.test(r.stderr)) throw new Error(`ip link add ${l.dev} type dummy in ${l.host}: ${r.stderr.trim()}`);
+        // Kernels without CONFIG_DUMMY: a veth whose peer stays down holds the address alike.
+        await ip(l.host, ['link', 'add', l.dev, 'type', 'veth', 'peer', 'name', `${l.dev.slice(0, 10)}-stub`]);
+        substitutions.push(`${l.host}/${l.dev}: this kernel has no dummy link type (CONFIG_DUMMY); a veth with its peer down stands in`);
+      }
+      await address(l.host, l.dev, l.addr);
+    } else {
+      await ip(l.host, ['link', 'add', l.dev, 'type', 'bridge']);
+      for (const port of l.ports) await ip(l.host, ['link', 'set', port, 'master', l.dev]);
+      await address(l.host, l.dev, l.addr);
+    }
+  }
+  for (const h of t.forwarding ?? []) await nsexec(h, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  for (const r of t.routes ?? []) await ip(r.host, ['route', 'add', r.to, ...(r.via ? ['via', r.via] : []), ...(r.dev ? ['dev', r.dev] : [])]);
+  for (const n of t.nat ?? []) {
+    await nsexec(n.host, ['iptables', '-t', 'nat', '-A', 'POSTROUTING', '-s', n.source, '-o', n.out, '-j', 'MASQUERADE', ...(n.randomFully ? ['--random-fully'] : [])]);
+  }
+  for (const fw of t.firewall ?? []) {
+    // Dropped before conntrack confirms them, early inbound packets leave no stale entry.
+    await nsexec(fw.host, ['iptables', '-A', 'INPUT', '-i', fw.wanDev, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']);
+  }
+
+  const spawn = (h: string, argv: string[], maxLifeMs = 60_000) => {
+    const b = start('ip', ['netns', 'exec', ns(h), ...argv], { maxLifeMs });
+    ledger.add('process', `${b.pid} in ${h}: ${argv.join(' ')}`, () => b.stop(300));
+    return b;
+  };
+  const agentArgv = (mode: string, args: Array<string | number>) => [process.execPath, AGENT, mode, ...args.map(String)];
+  return {
+    topology: t,
+    ns,
+    exec: nsexec,
+    spawn,
+    substitutions,
+    async agent(h, mode, args, timeoutMs) {
+      const r = await nsexec(h, agentArgv(mode, args), { timeoutMs: timeoutMs + 5000, check: false });
+      return parseAgentOutput(r.stdout);
+    },
+    spawnAgent: (h, mode, args, maxLifeMs) => spawn(h, agentArgv(mode, args), maxLifeMs),
+    async dump() {
+      const out: Record<string, string> = {};
+      for (const h of t.hosts) {
+        const q = { check: false, timeoutMs: 10_000 } as const;
+        const addr = await run('ip', ['-n', ns(h), '-br', 'addr'], q);
+        const route = await run('ip', ['-n', ns(h), 'route'], q);
+        const ipt = await run('ip', ['netns', 'exec', ns(h), 'iptables-save', '-c'], q);
+        out[h] = `# ip addr\n${addr.stdout}# ip route\n${route.stdout}# iptables-save\n${ipt.stdout}`;
+      }
+      return out;
+    },
+    async destroy() {
+      for (const e of entries.reverse()) await ledger.release(e);
+    },
+  };
+}
+
+export const agentPath = () => path.resolve(AGENT);

@@ -1,0 +1,93 @@
+// Probes between hosts of a built topology: TCP exchange, ping, NAT counters, a UDP hole
+// punch. Each is bounded in time and returns what it saw, for checks and evidence.
+import type { Net } from './build.js';
+import { parseAgentOutput } from './build.js';
+import type { Background } from '../core/exec.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(b: Background, event: string, ms: number): Promise<boolean> {
+  for (let t = 0; t < ms; t += 20) {
+    if (parseAgentOutput(b.output().stdout).some((e) => e.event === event)) return true;
+    if (await b.exited(0)) return false;
+    await sleep(20);
+  }
+  return false;
+}
+
+export interface TcpOutcome {
+  delivered: boolean;
+  /** the source address the server saw */
+  from?: string;
+  data?: string;
+  clientError?: string;
+}
+
+/** A server in `server.host` on `port`; a client in `client` sends `data` to `target`. */
+export async function tcpExchange(net: Net, server: { host: string; port: number }, client: { host: string; target: string; from?: string }, data: string, timeoutMs = 3000): Promise<TcpOutcome> {
+  const srv = net.spawnAgent(server.host, 'tcp-serve', [server.port, timeoutMs + 2000], timeoutMs + 10_000);
+  if (!(await waitFor(srv, 'listening', 5000))) throw new Error(`server in ${server.host} did not listen: ${srv.output().stderr}`);
+  const c = await net.agent(client.host, 'tcp-send', [client.target, server.port, data, timeoutMs, ...(client.from ? [client.from] : [])], timeoutMs);
+  const err = c.find((e) => e.event === 'error' || e.event === 'timeout');
+  await srv.exited(err ? 0 : 2000);
+  const got = parseAgentOutput(srv.output().stdout).find((e) => e.event === 'received');
+  await srv.stop(200);
+  return {
+    delivered: !!got,
+    ...(got ? { from: String(got.from), data: String(got.data) } : {}),
+    ...(err ? { clientError: String(err.code ?? err.what ?? err.event) } : {}),
+  };
+}
+
+export async function ping(net: Net, from: string, to: string, timeoutS = 1): Promise<{ ok: boolean; output: string }> {
+  const r = await net.exec(from, ['busybox', 'ping', '-c', '1', '-W', String(timeoutS), to], { check: false, timeoutMs: timeoutS * 1000 + 3000 });
+  return { ok: r.exitCode === 0, output: (r.stdout + r.stderr).trim().split('\n').slice(-2).join(' ') };
+}
+
+/** Packets that went through the MASQUERADE rules of a host's nat POSTROUTING chain. */
+export async function masqueradePackets(net: Net, host: string): Promise<number> {
+  const r = await net.exec(host, ['iptables', '-t', 'nat', '-L', 'POSTROUTING', '-v', '-n', '-x'], { timeoutMs: 10_000 });
+  return r.stdout.split('\n').filter((l) => /MASQUERADE/.test(l)).reduce((a, l) => a + Number(l.trim().split(/\s+/)[0] ?? 0), 0);
+}
+
+export interface PunchOutcome {
+  rendezvous: Record<string, string>;
+  peers: Record<string, { me?: string; peer?: string; received: Array<{ from: string; data: string }> }>;
+  rendezvousGone: boolean;
+}
+
+/** Two peers register with a rendezvous, learn each other's public endpoint, and punch. */
+export async function udpHolePunch(net: Net, rv: { host: string; address: string; port: number }, peers: Record<string, number>, timeoutMs = 6000): Promise<PunchOutcome> {
+  const server = net.spawnAgent(rv.host, 'udp-rendezvous', [rv.port, timeoutMs, rv.address], timeoutMs + 5000);
+  if (!(await waitFor(server, 'listening', 5000))) throw new Error(`rendezvous did not listen: ${server.output().stderr}`);
+  const names = Object.keys(peers);
+  const runs = names.map((n) => net.agent(n, 'udp-peer', [n, peers[n]!, `${rv.address}:${rv.port}`, timeoutMs], timeoutMs));
+  const outs = await Promise.all(runs);
+  const rvEvents = parseAgentOutput(server.output().stdout);
+  const gone = (await server.exited(0)) !== null;
+  await server.stop(200);
+  const intro = rvEvents.find((e) => e.event === 'introduced') ?? {};
+  return {
+    rendezvous: Object.fromEntries(Object.entries(intro).filter(([k]) => k !== 'event').map(([k, v]) => [k, String(v)])),
+    rendezvousGone: gone,
+    peers: Object.fromEntries(names.map((n, i) => {
+      const ev = outs[i]!;
+      const me = ev.find((e) => e.event === 'introduced');
+      return [n, {
+        ...(me ? { me: String(me.me), peer: String(me.peer) } : {}),
+        received: ev.filter((e) => e.event === 'received').map((e) => ({ from: String(e.from), data: String(e.data) })),
+      }];
+    })),
+  };
+}
+
+/** A peer that never sends: does anything sent to its NAT's public address reach it? */
+export async function unsolicited(net: Net, listener: { host: string; port: number }, sender: { host: string; port: number; target: string }, ms = 1500) {
+  const l = net.spawnAgent(listener.host, 'udp-listen', [listener.port, ms], ms + 5000);
+  if (!(await waitFor(l, 'listening', 5000))) throw new Error(`listener did not start: ${l.output().stderr}`);
+  await net.agent(sender.host, 'udp-blast', [sender.target, sender.port, 10], 3000);
+  await l.exited(ms + 1000);
+  const received = parseAgentOutput(l.output().stdout).filter((e) => e.event === 'received');
+  await l.stop(200);
+  return { received: received.length };
+}
