@@ -53,3 +53,21 @@ export async function mounts(): Promise<MountEntry[]> {
 export async function isMountPoint(p: string): Promise<MountEntry | undefined> {
   return (await mounts()).reverse().find((m) => m.mountPoint === p);
 }
+
+/** A private copy of a fixture or submission: checks may change it, the original never. */
+export async function workspace(ledger: Ledger, source: string, label: string): Promise<string> {
+  const { cp, stat } = await import('node:fs/promises');
+  const st = await stat(source).catch(() => null);
+  if (!st?.isDirectory()) throw new Error(`${source} does not exist or is not a directory`);
+  const dir = await scratchDir(ledger, label, { sizeMb: 32 });
+  await cp(source, dir, { recursive: true });
+  return dir;
+}
+
+/** Every file a check needs must be there; the error names each missing one. */
+export async function requireFiles(dir: string, files: string[], what: string): Promise<void> {
+  const { access } = await import('node:fs/promises');
+  const missing: string[] = [];
+  for (const f of files) await access(path.join(dir, f)).catch(() => missing.push(f));
+  if (missing.length) throw new Error(`${what}: missing ${missing.map((m) => `"${m}"`).join(', ')} in ${dir}`);
+}

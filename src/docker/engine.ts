@@ -41,3 +41,12 @@ export async function waitExit(name: string, timeoutMs: number): Promise<{ exitC
   const logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
   return { exitCode: st.State.ExitCode, oomKilled: st.State.OOMKilled, logs: logs.stdout + logs.stderr };
 }
+
+/** `docker run` to completion under a run-unique name (removed by the ledger, also on timeout). */
+export async function runToExit(ledger: Ledger, label: string, args: string[], timeoutMs = 60_000): Promise<{ exitCode: number | null; stdout: string; stderr: string; name: string }> {
+  const name = resourceName(label);
+  ledger.add('container', name, () => docker(['rm', '-f', '-v', name], { check: false, timeoutMs: 30_000 }));
+  const r = await docker(['run', '--name', name, ...args], { check: false, timeoutMs });
+  if (r.timedOut) throw new Error(`docker run ${args.join(' ')} did not finish within ${timeoutMs / 1000} s`);
+  return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, name };
+}

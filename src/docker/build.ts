@@ -1,0 +1,130 @@
+// `docker build`, with what a check needs that higher-level clients hide: every step and
+// whether it came from the cache (legacy "Using cache", BuildKit "CACHED"), the engine's own
+// error text, and — for the ledger — every image the build created, intermediates included
+// (the legacy builder leaves a multi-stage build's builder images untagged).
+import { docker } from './engine.js';
+import type { Ledger } from '../core/ledger.js';
+import { resourceName } from '../core/names.js';
+
+export interface BuildStep {
+  n: number;
+  instruction: string;
+  cached: boolean;
+}
+
+export interface Built {
+  tag: string;
+  id: string;
+  steps: BuildStep[];
+  output: string;
+  durationMs: number;
+}
+
+export class BuildError extends Error {
+  constructor(readonly output: string, readonly engineError: string) {
+    super(`docker build failed: ${engineError}`);
+    this.name = 'BuildError';
+  }
+}
+
+/** Steps from the legacy builder's "Step n/m : X … ---> Using cache" output. */
+export function parseLegacySteps(out: string): BuildStep[] {
+  const steps: BuildStep[] = [];
+  const parts = out.split(/^Step (\d+)\/\d+ : /m);
+  for (let i = 1; i < parts.length; i += 2) {
+    const body = parts[i + 1] ?? '';
+    steps.push({ n: Number(parts[i]), instruction: body.split('\n')[0]!.trim(), cached: /^ ---> Using cache$/m.test(body) });
+  }
+  return steps;
+}
+
+/** Steps from BuildKit's --progress=plain output: "#6 [2/3] ADD hello.sh ." … "#6 CACHED". */
+export function parseBuildkitSteps(out: string): BuildStep[] {
+  const steps = new Map<string, BuildStep>();
+  for (const line of out.split('\n')) {
+    const m = /^#(\d+) \[(?:[\w-]+ )?(\d+)\/\d+\] (.+)$/.exec(line);
+    if (m && !steps.has(m[1]!)) steps.set(m[1]!, { n: Number(m[2]), instruction: m[3]!.trim(), cached: false });
+    const c = /^#(\d+) CACHED$/.exec(line);
+    if (c && steps.has(c[1]!)) steps.get(c[1]!)!.cached = true;
+  }
+  // BuildKit numbers steps per stage and leaves out FROM; keep the order it printed.
+  return [...steps.values()];
+}
+
+export function parseSteps(out: string): BuildStep[] {
+  return /^Step \d+\/\d+ : /m.test(out) ? parseLegacySteps(out) : parseBuildkitSteps(out);
+}
+
+/** The engine's own error: the last "ERROR"/"error"/"returned a non-zero code" lines. */
+export function engineError(out: string): string {
+  const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+  const hits = lines.filter((l) => /error|returned a non-zero code|failed to|not found|no such file/i.test(l));
+  return (hits.length ? hits.slice(-3) : lines.slice(-3)).join(' | ');
+}
+
+async function imageIds(): Promise<Set<string>> {
+  const r = await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 });
+  return new Set(r.stdout.split('\n').filter(Boolean));
+}
+
+/**
+ * Remove images by id, children before parents (retrying until nothing more goes), and
+ * first any container made from them (a failed RUN's intermediate container, say).
+ */
+export async function removeImages(ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const cs = await docker(['ps', '-a', '-q', '--filter', `ancestor=${id}`], { check: false, timeoutMs: 15_000 });
+    for (const c of cs.stdout.split('\n').filter(Boolean)) await docker(['rm', '-f', c], { check: false, timeoutMs: 30_000 });
+  }
+  let left = [...ids];
+  for (let pass = 0; pass < 6 && left.length; pass++) {
+    const still: string[] = [];
+    for (const id of left) {
+      const r = await docker(['rmi', '-f', id], { check: false, timeoutMs: 30_000 });
+      if (r.exitCode !== 0 && !/No such image/.test(r.stderr)) still.push(id);
+    }
+    left = still;
+  }
+  if (left.length) throw new Error(`could not remove images ${left.map((i) => i.slice(7, 19)).join(', ')}`);
+}
+
+export interface BuildOptions {
+  /** label for the tag: isolab-<run>-<label>:latest */
+  label: string;
+  dockerfile?: string;
+  target?: string;
+  noCache?: boolean;
+  timeoutMs?: number;
+  /** from the host probe: decides the progress flag and how output is parsed */
+  builder: 'legacy' | 'buildkit';
+}
+
+/**
+ * Build `context`; the ledger removes the tag and every image the build created. Throws a
+ * BuildError with the engine's text when the build fails (its leftovers are removed too).
+ */
+export async function buildImage(ledger: Ledger, context: string, o: BuildOptions): Promise<Built> {
+  const tag = `${resourceName(o.label)}:latest`;
+  const before = await imageIds();
+  const started = performance.now();
+  // --progress is BuildKit's; the legacy builder's CLI refuses it ("unknown flag").
+  // --force-rm: the legacy builder otherwise keeps a failed step's container.
+  const progress = o.builder === 'buildkit' ? ['--progress=plain'] : ['--force-rm'];
+  const r = await docker(
+    ['build', ...progress, ...(o.dockerfile ? ['-f', o.dockerfile] : []), ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
+    { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },
+  );
+  const created = [...(await imageIds())].filter((id) => !before.has(id));
+  ledger.add('image', tag, async () => {
+    await docker(['rmi', '-f', tag], { check: false, timeoutMs: 30_000 });
+    await removeImages(created);
+  });
+  const output = r.stdout + r.stderr;
+  if (r.exitCode !== 0) throw new BuildError(output, r.timedOut ? `timed out after ${(o.timeoutMs ?? 180_000) / 1000} s` : engineError(output));
+  const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 15_000 })).stdout.trim();
+  return { tag, id, steps: parseSteps(output), output, durationMs: performance.now() - started };
+}
+
+export async function imageSize(ref: string): Promise<number> {
+  return Number((await docker(['image', 'inspect', '--format', '{{.Size}}', ref], { timeoutMs: 15_000 })).stdout.trim());
+}

@@ -1,0 +1,66 @@
+// A compose project under the host's compose flavour (v2 plugin, standalone v1 or v2,
+// podman-compose), named isolab-<run>-<label>. Containers are found by the project label,
+// so v1's project_svc_1 and v2's project-svc-1 names both work.
+import { run, type RunResult } from '../core/exec.js';
+import type { Ledger } from '../core/ledger.js';
+import { resourceName } from '../core/names.js';
+import type { ComposeInfo } from '../host/probe.js';
+import { docker } from './engine.js';
+import { removeImages } from './build.js';
+
+export interface ComposeProject {
+  name: string;
+  cmd(args: string[], timeoutMs?: number): Promise<RunResult>;
+  /** container id per service (including exited ones) */
+  containers(): Promise<Array<{ id: string; service: string; name: string; state: string }>>;
+  logs(service: string): Promise<string>;
+  /** what is left of the project on the engine: containers, networks, images */
+  leftovers(): Promise<{ containers: string[]; networks: string[]; images: string[] }>;
+  down(): Promise<RunResult>;
+}
+
+export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: string, files: string[], label: string): Promise<ComposeProject> {
+  // v1 lowercases and drops characters it dislikes; this name survives both.
+  const name = resourceName(label).toLowerCase();
+  const [exe, ...pre] = compose.command;
+  const base = [...pre, '-p', name, ...files.flatMap((f) => ['-f', f])];
+  const cmd = (args: string[], timeoutMs = 120_000) => run(exe!, [...base, ...args], { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false' } });
+  const byLabel = (kind: 'ps' | 'network' | 'images') => {
+    const filter = `label=com.docker.compose.project=${name}`;
+    if (kind === 'ps') return docker(['ps', '-a', '--filter', filter, '--format', '{{.ID}}\t{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}'], { timeoutMs: 15_000 });
+    if (kind === 'network') return docker(['network', 'ls', '--filter', filter, '--format', '{{.Name}}'], { timeoutMs: 15_000 });
+    return docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], { timeoutMs: 15_000 });
+  };
+  const before = new Set((await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean));
+  const project: ComposeProject = {
+    name,
+    cmd,
+    async containers() {
+      return (await byLabel('ps')).stdout.split('\n').filter(Boolean).map((l) => {
+        const [id, service, cname, state] = l.split('\t');
+        return { id: id!, service: service!, name: cname!, state: state! };
+      });
+    },
+    async logs(service) {
+      const c = (await project.containers()).find((x) => x.service === service);
+      if (!c) return '';
+      const r = await docker(['logs', c.id], { check: false, timeoutMs: 15_000 });
+      return r.stdout + r.stderr;
+    },
+    async leftovers() {
+      return {
+        containers: (await project.containers()).map((c) => c.name),
+        networks: (await byLabel('network')).stdout.split('\n').filter(Boolean),
+        images: (await byLabel('images')).stdout.split('\n').filter((l) => l.startsWith(name)),
+      };
+    },
+    down: () => cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000),
+  };
+  ledger.add('compose', name, async () => {
+    await project.down();
+    // What the project's builds created and down did not remove (builder-stage images).
+    const now = (await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean);
+    await removeImages(now.filter((id) => !before.has(id)));
+  });
+  return project;
+}

@@ -1,0 +1,73 @@
+// The lecture's docker-compose.yml: server1 built from the multi-stage Dockerfile, a client
+// that sends "hallo" to server1:8081 by name; and `down` that removes everything, fast.
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { claim, type ClaimContext } from '../../src/claims/claim.js';
+import { workspace, requireFiles } from '../../src/core/fs.js';
+import { composeProject } from '../../src/docker/compose.js';
+import { docker } from '../../src/docker/engine.js';
+import { sources } from './sources.js';
+
+const NEEDS = ['docker', 'compose', 'image.busybox', 'image.go'] as const;
+
+async function project(c: ClaimContext, variant: 'lecture' | 'ready') {
+  await requireFiles(sources.compose.dir, sources.compose.files, 'the compose project');
+  const ws = await workspace(c.ledger, sources.compose.dir, 'compose');
+  const files = ['docker-compose.yml'];
+  if (variant === 'ready') {
+    await copyFile(sources.readyOverride, path.join(ws, 'isolab-ready.yml'));
+    files.push('isolab-ready.yml');
+  }
+  const p = await composeProject(c.ledger, c.host.compose!, ws, files, variant);
+  c.captureOnFailure('compose ps and logs', async () => ({
+    containers: await p.containers(),
+    server1: await p.logs('server1'),
+    client: await p.logs('client'),
+  }));
+  return p;
+}
+
+for (const variant of ['lecture', 'ready'] as const) {
+  const scenario = variant === 'lecture' ? 'as written (sleep 3)' : 'with a readiness wait instead of sleep 3';
+  claim('compose.service-dns', { scenario, needs: [...NEEDS], timeoutMs: 180_000 }, async (c) => {
+    const p = await project(c, variant);
+    const up = await p.cmd(['up', '--build', '--abort-on-container-exit', '--exit-code-from', 'client'], 150_000);
+    const server = await p.logs('server1');
+    const client = await p.logs('client');
+    c.evidence({
+      summary: `${c.host.compose!.flavour} ${c.host.compose!.version}: client exited ${up.exitCode}; server1 logged ${JSON.stringify(server.trim().split('\n').filter((l) => /received/.test(l)))}`,
+      flavour: c.host.compose!.flavour, upExit: up.exitCode, containers: await p.containers(), server1Log: server.trim(), clientLog: client.trim(),
+      ...(up.exitCode !== 0 ? { composeOutput: (up.stdout + up.stderr).trim().split('\n').slice(-20).join('\n') } : {}),
+    });
+    c.verify([
+      { ok: up.exitCode === 0, what: 'the client exits 0', expected: 0, actual: up.exitCode },
+      { ok: /received: hallo/.test(server), what: 'server1 receives "hallo" by service name', expected: 'received: hallo', actual: server.trim().split('\n').pop() ?? '' },
+    ]);
+  });
+}
+
+claim('compose.teardown', { needs: [...NEEDS], timeoutMs: 180_000 }, async (c) => {
+  const p = await project(c, 'ready');
+  const up = await p.cmd(['up', '--build', '-d'], 150_000);
+  if (up.exitCode !== 0) throw new Error(`compose up failed: ${(up.stdout + up.stderr).trim().split('\n').slice(-5).join(' | ')}`);
+  // The client is a one-shot whose PID 1 is a shell (it ignores SIGTERM): let it finish, so
+  // down measures removal, not a stop timeout.
+  const client = (await p.containers()).find((x) => x.service === 'client');
+  if (client) await docker(['wait', client.id], { timeoutMs: 30_000, check: false });
+  const before = await p.leftovers();
+  const t0 = performance.now();
+  const down = await p.down();
+  const ms = performance.now() - t0;
+  const after = await p.leftovers();
+  c.evidence({
+    summary: `down took ${(ms / 1000).toFixed(2)} s and removed ${before.containers.length} containers, ${before.networks.length} network(s), ${before.images.length} built image(s); left: ${after.containers.length + after.networks.length + after.images.length}`,
+    downMs: Math.round(ms), maxMs: 3000, before, after, downExit: down.exitCode,
+  });
+  c.verify([
+    { ok: down.exitCode === 0, what: 'down succeeds', expected: 0, actual: down.exitCode },
+    { ok: after.containers.length === 0, what: 'no container of the project is left', expected: [], actual: after.containers },
+    { ok: after.networks.length === 0, what: 'its network is gone', expected: [], actual: after.networks },
+    { ok: after.images.length === 0, what: 'the images it built are gone', expected: [], actual: after.images },
+    { ok: ms < 3000, what: 'in under 3 s (no 10 s SIGTERM wait)', expected: '< 3000 ms', actual: `${Math.round(ms)} ms` },
+  ]);
+});

@@ -1,0 +1,73 @@
+// Negative controls for the image and compose claims, and bad input: a changed input misses
+// the cache, a single-stage build fails the size check, a client pointed at a wrong service
+// fails, and broken files fail with the engine's own words — never a hang, nothing left.
+import { describe, it, expect, afterEach } from 'vitest';
+import { writeFile, copyFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ledger } from '../../src/core/ledger.js';
+import { workspace, requireFiles } from '../../src/core/fs.js';
+import { buildImage, imageSize, BuildError } from '../../src/docker/build.js';
+import { composeProject } from '../../src/docker/compose.js';
+import { currentHost } from '../../src/claims/host.js';
+import { requireRoot } from './gate.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const ledger = new Ledger('image-controls');
+afterEach(async () => void (await ledger.undoAll()));
+const host = await currentHost();
+const builder = host.builder ?? 'legacy';
+const ready = !!host.docker && !!host.compose && !!host.images.busybox && !!host.images.go;
+
+describe.skipIf(!requireRoot() || !ready)('image and compose negative controls', () => {
+  it('a changed input misses the cache', async () => {
+    const ws = await workspace(ledger, path.join(repo, 'fixtures/lecture/hello'), 'ctl-cache');
+    const a = await buildImage(ledger, ws, { label: 'ctl-a', builder });
+    await writeFile(path.join(ws, 'hello.sh'), '#!/bin/sh\necho "Servus"\n');
+    const b = await buildImage(ledger, ws, { label: 'ctl-b', builder });
+    expect(b.steps.filter((s) => !/^FROM/i.test(s.instruction)).every((s) => s.cached)).toBe(false);
+    expect(b.id).not.toBe(a.id);
+  });
+
+  it('a single-stage build fails the 5% size check', { timeout: 120_000 }, async () => {
+    const ws = await workspace(ledger, path.join(repo, 'fixtures/scenarios/single-stage'), 'ctl-single');
+    const img = await buildImage(ledger, ws, { label: 'ctl-single', builder });
+    const ratio = (await imageSize(img.tag)) / (await imageSize('isolab/golang:latest'));
+    expect(ratio).toBeGreaterThan(0.05);
+  });
+
+  it('a client pointed at a wrong service name fails', { timeout: 120_000 }, async () => {
+    const ws = await workspace(ledger, path.join(repo, 'fixtures/lecture/compose'), 'ctl-compose');
+    await writeFile(path.join(ws, 'wrong.yml'), "version: '3'\nservices:\n  client:\n    command: sh -c \"echo hallo | nc -w 2 server2 8081\"\n");
+    const p = await composeProject(ledger, host.compose!, ws, ['docker-compose.yml', 'wrong.yml'], 'ctl-wrong');
+    const up = await p.cmd(['up', '--build', '--abort-on-container-exit', '--exit-code-from', 'client'], 120_000);
+    expect(up.exitCode).not.toBe(0);
+    expect(await p.logs('server1')).not.toMatch(/received: hallo/);
+  });
+
+  it('a Dockerfile that fails to build fails with the engine\'s error, leaving no image', async () => {
+    const ws = await workspace(ledger, path.join(repo, 'fixtures/lecture/hello'), 'ctl-broken');
+    await writeFile(path.join(ws, 'Dockerfile'), 'FROM alpine\nRUN exit 7\n');
+    const err = await buildImage(ledger, ws, { label: 'ctl-broken', builder }).catch((e) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err.message).toMatch(/non-zero code: 7|exit code: 7/);
+  });
+
+  it('a compose file with a syntax error or an unknown service fails with compose\'s words', async () => {
+    const ws = await workspace(ledger, path.join(repo, 'fixtures/lecture/compose'), 'ctl-yaml');
+    await copyFile(path.join(ws, 'docker-compose.yml'), path.join(ws, 'ok.yml'));
+    await writeFile(path.join(ws, 'docker-compose.yml'), (await readFile(path.join(ws, 'ok.yml'), 'utf8')).replace('services:', 'services:\n  - broken: [\n'));
+    const p = await composeProject(ledger, host.compose!, ws, ['docker-compose.yml'], 'ctl-yaml');
+    const r = await p.cmd(['config'], 30_000);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/yaml|parse|expected/i);
+    const q = await composeProject(ledger, host.compose!, ws, ['ok.yml'], 'ctl-unknown');
+    const u = await q.cmd(['up', '--no-start', 'no-such-service'], 30_000);
+    expect(u.exitCode).not.toBe(0);
+    expect(u.stdout + u.stderr).toMatch(/no such service|no-such-service/i);
+  });
+
+  it('a missing fixture file is named', async () => {
+    await expect(requireFiles(path.join(repo, 'fixtures/lecture/hello'), ['Dockerfile', 'nope.sh'], 'the hello image')).rejects.toThrow(/the hello image: missing "nope.sh"/);
+  });
+});
