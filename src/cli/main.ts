@@ -5,6 +5,7 @@ import { provision } from './commands/provision.js';
 import { cleanCommand } from './commands/clean.js';
 import { runSuites, SUITES } from './commands/run.js';
 import { CLAIMS } from '../claims/catalog.js';
+import { benchCommand, SECTIONS } from './commands/bench.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -27,6 +28,18 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       code = await runSuites(suites, o);
+    });
+
+  program.command('bench')
+    .description('measure the startup ladder (process → namespaces → runc → container → VM), sizes and primitive costs')
+    .argument('[section...]', `sections: ${SECTIONS.join(', ')} (default: ladder sizes primitives)`)
+    .option('--quick', 'few samples: under a minute')
+    .option('--samples <n>', 'samples per rung (overrides the defaults)', (v) => Number(v))
+    .option('--rungs <list>', 'comma-separated rungs to run, e.g. process,vm')
+    .option('--json', 'print results.json to stdout')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab bench --quick\n  sudo npx isolab bench ladder --rungs process,namespaces,vm --samples 5\n  sudo npx isolab bench split-window')
+    .action(async (sections: string[], o: { quick?: boolean; samples?: number; rungs?: string; json?: boolean }) => {
+      code = await benchCommand(sections, o);
     });
 
   program.command('doctor')

@@ -1,0 +1,103 @@
+// The startup ladder: time to exit of a no-op at each rung, process → … → VM. Each rung is
+// declared here; src/bench runs them all in one run on one machine, so the ratios hold.
+import { spawnWait } from '../src/bench/spawn.js';
+import { ociBundle, runcRun } from '../src/oci/bundle.js';
+import { scratchDir } from '../src/core/fs.js';
+import { resourceName } from '../src/core/names.js';
+import { docker } from '../src/docker/engine.js';
+import { BASE_TAGS } from '../src/docker/base-images.js';
+import { guest, boot, type Accel } from '../src/vm/guest.js';
+import { probeKvmBoot } from '../src/vm/kvm-probe.js';
+import type { Rung } from '../src/bench/types.js';
+
+const UNSHARE = ['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', 'true'];
+let seq = 0;
+
+export const ladder: Rung[] = [
+  {
+    rung: 'process',
+    command: '/bin/true',
+    needs: [],
+    samples: { full: 200, quick: 50 },
+    warmup: 10,
+    hyperfine: ['/bin/true'],
+    setup: async () => ({ op: () => spawnWait(['/bin/true']) }),
+  },
+  {
+    rung: 'namespaces',
+    command: UNSHARE.join(' '),
+    needs: ['root', 'tool.unshare'],
+    samples: { full: 100, quick: 30 },
+    warmup: 5,
+    hyperfine: UNSHARE,
+    setup: async () => ({ op: () => spawnWait(UNSHARE) }),
+  },
+  {
+    rung: 'oci-runtime',
+    command: 'runc run --bundle <busybox rootfs> <id>   (process: true)',
+    needs: ['root', 'runc', 'docker', 'image.busybox'],
+    samples: { full: 30, quick: 10 },
+    warmup: 2,
+    setup: async (ctx) => {
+      const dir = await scratchDir(ctx.ledger, 'bundle', { sizeMb: 32 });
+      const b = await ociBundle(ctx.ledger, dir, BASE_TAGS.busybox, ['/bin/true']);
+      return {
+        op: async () => {
+          const r = await runcRun(b, resourceName(`runc-${seq++}`));
+          if (r.exitCode !== 0) throw new Error(`runc run failed: ${r.stderr.trim()}`);
+        },
+      };
+    },
+  },
+  {
+    rung: 'container (--network none)',
+    command: `docker run --rm --network none ${BASE_TAGS.busybox} true`,
+    needs: ['docker', 'image.busybox'],
+    samples: { full: 20, quick: 5 },
+    warmup: 1,
+    hyperfine: ['docker', 'run', '--rm', '--network', 'none', BASE_TAGS.busybox, 'true'],
+    setup: async () => ({ op: () => spawnWait(['docker', 'run', '--rm', '--network', 'none', BASE_TAGS.busybox, 'true']) }),
+  },
+  {
+    rung: 'container (bridge)',
+    command: `docker run --rm ${BASE_TAGS.busybox} true`,
+    needs: ['docker', 'image.busybox'],
+    samples: { full: 20, quick: 5 },
+    warmup: 1,
+    setup: async () => ({ op: () => spawnWait(['docker', 'run', '--rm', BASE_TAGS.busybox, 'true']) }),
+  },
+  {
+    rung: 'container (warm start)',
+    command: 'docker start -a <created container>',
+    needs: ['docker', 'image.busybox'],
+    samples: { full: 20, quick: 5 },
+    warmup: 1,
+    setup: async (ctx) => {
+      const name = resourceName('warm');
+      ctx.ledger.add('container', name, () => docker(['rm', '-f', name], { check: false }));
+      await docker(['create', '--name', name, '--network', 'none', BASE_TAGS.busybox, 'true']);
+      return { op: () => spawnWait(['docker', 'start', '-a', name]) };
+    },
+  },
+  {
+    rung: 'vm',
+    command: 'qemu-system-x86_64 -kernel vmlinuz -initrd busybox.cpio.gz (init prints a marker, powers off)',
+    needs: ['qemu'],
+    samples: { full: 5, quick: 1 },
+    setup: async (ctx) => {
+      const g = await guest();
+      if (!g) throw new Error('no VM guest: run `sudo npx isolab provision`');
+      ctx.progress('vm: probing KVM with a bounded guest boot…');
+      const kvm = await probeKvmBoot(ctx.host.kvm, 8000);
+      const accel: Accel = kvm.usable ? 'kvm' : 'tcg';
+      return {
+        accelerator: accel,
+        note: kvm.usable ? kvm.reason : `TCG: ${kvm.reason}`,
+        op: async () => {
+          const r = await boot(g, accel, 60_000);
+          if (!r.up) throw new Error(`guest did not print its marker (${r.timedOut ? 'timed out' : 'exited'}): ${r.output.slice(-300)}`);
+        },
+      };
+    },
+  },
+];

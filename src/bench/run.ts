@@ -1,0 +1,88 @@
+// Running the benchmarks of bench/: the ladder (with hyperfine beside the harness's own
+// figure), sizes, primitive costs; then the bench.* claims judged from the measurements.
+import { measure } from './measure.js';
+import { hyperfine } from './hyperfine.js';
+import type { BenchContext, LadderRow, Rung } from './types.js';
+import { missing } from '../claims/requirements.js';
+import type { ClaimResult } from '../results/schema.js';
+import { claimDef } from '../claims/catalog.js';
+
+const FIDELITY = 0.1;
+
+export async function runLadder(ctx: BenchContext, rungs: Rung[]): Promise<LadderRow[]> {
+  const rows: LadderRow[] = [];
+  for (const r of rungs) {
+    const row: LadderRow = { rung: r.rung, command: r.command };
+    rows.push(row);
+    const why = r.needs.map((cap) => missing(ctx.host, cap)).find(Boolean);
+    if (why) {
+      row.skipped = why;
+      ctx.progress(`${r.rung}: skipped — ${why}`);
+      continue;
+    }
+    try {
+      const { op, accelerator, note } = await r.setup(ctx);
+      const samples = ctx.samples ?? (ctx.quick ? r.samples.quick : r.samples.full);
+      ctx.progress(`${r.rung}: ${samples} sample(s)${accelerator ? ` under ${accelerator.toUpperCase()}` : ''}…`);
+      Object.assign(row, await measure(op, { samples, warmup: ctx.quick ? 0 : r.warmup }), accelerator ? { accelerator } : {}, note ? { note } : {});
+      if (r.hyperfine) {
+        const h = await hyperfine(r.hyperfine, Math.min(samples, 30));
+        if ('skipped' in h) row.hyperfine = h;
+        else {
+          const agreement = Math.abs(row.meanMs! - h.meanMs) / h.meanMs;
+          row.hyperfine = {
+            ...h,
+            agreement,
+            ...(agreement > FIDELITY
+              ? { explanation: `differs by ${(agreement * 100).toFixed(0)}%: the harness spawns from node (fork/exec of a large process, event-loop wake-up) and adds about ${(row.meanMs! - h.meanMs).toFixed(2)} ms per run; hyperfine -N execs directly` }
+              : {}),
+          };
+        }
+      }
+    } catch (e) {
+      row.error = (e as Error).message;
+      ctx.progress(`${r.rung}: failed — ${row.error}`);
+    }
+  }
+  const measured = rows.filter((x) => x.meanMs !== undefined);
+  const floor = measured[0]?.meanMs;
+  let prev: number | undefined;
+  for (const row of measured) {
+    if (floor) row.ratioToFloor = row.meanMs! / floor;
+    if (prev) row.ratioToPrevious = row.meanMs! / prev;
+    prev = row.meanMs;
+  }
+  return rows;
+}
+
+const def = (id: string) => claimDef(id);
+
+export function ladderClaim(rows: LadderRow[], ms: number): ClaimResult {
+  const get = (name: string) => rows.find((r) => r.rung === name && r.meanMs !== undefined);
+  const proc = get('process');
+  const dock = get('container (--network none)');
+  const vm = get('vm');
+  const base = { ...def('bench.startup-ladder'), durationMs: ms };
+  if (!dock || !vm) {
+    const why = [dock ? null : 'the docker rung', vm ? null : 'the VM rung'].filter(Boolean).join(' and ');
+    return { ...base, verdict: 'skip', reason: `${why} did not run: ${rows.filter((r) => r.skipped || r.error).map((r) => `${r.rung}: ${r.skipped ?? r.error}`).join('; ')}`, evidence: { ladder: rows } };
+  }
+  const ordered = rows.filter((r) => r.meanMs !== undefined && !r.rung.startsWith('container (warm')).every((r, i, a) => i === 0 || r.meanMs! >= a[i - 1]!.meanMs!);
+  const dockerX = proc ? dock.meanMs! / proc.meanMs! : NaN;
+  const vmX = vm.meanMs! / dock.meanMs!;
+  const summary = `process ${proc?.meanMs?.toFixed(2)} ms → docker run ${dock.meanMs!.toFixed(0)} ms (${dockerX.toFixed(0)}×) → VM (${vm.accelerator}) ${vm.meanMs!.toFixed(0)} ms (${vmX.toFixed(1)}× docker)`;
+  return {
+    ...base,
+    verdict: vm.meanMs! > dock.meanMs! ? 'pass' : 'fail',
+    ...(vm.meanMs! > dock.meanMs! ? {} : { reason: `the VM started faster than the container: ${summary}` }),
+    evidence: {
+      summary,
+      ladder: rows,
+      expectations: {
+        'docker ≥ 50× process': { measured: dockerX, met: dockerX >= 50 },
+        'VM ≥ 5× docker': { measured: vmX, met: vmX >= 5 },
+        'each rung slower than the one below': { met: ordered },
+      },
+    },
+  };
+}

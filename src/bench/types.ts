@@ -1,0 +1,38 @@
+// What a benchmark declares and what it reports (results.json → bench).
+import type { Ledger } from '../core/ledger.js';
+import type { HostInfo } from '../host/probe.js';
+import type { Capability } from '../claims/requirements.js';
+import type { RungStats } from './measure.js';
+
+export interface BenchContext {
+  ledger: Ledger;
+  host: HostInfo;
+  quick: boolean;
+  /** override of every rung's sample count */
+  samples?: number;
+  progress(line: string): void;
+}
+
+export interface Rung {
+  rung: string;
+  command: string;
+  needs: Capability[];
+  samples: { full: number; quick: number };
+  warmup?: number;
+  /** the same command for hyperfine, for the fidelity comparison */
+  hyperfine?: string[];
+  /** Prepare (a bundle, a created container…) and return the operation to time. */
+  setup(ctx: BenchContext): Promise<{ op: () => Promise<unknown>; accelerator?: string; note?: string }>;
+}
+
+export interface LadderRow extends Partial<RungStats> {
+  rung: string;
+  command: string;
+  accelerator?: string;
+  skipped?: string;
+  error?: string;
+  note?: string;
+  ratioToFloor?: number;
+  ratioToPrevious?: number;
+  hyperfine?: { meanMs: number; p50Ms: number; runs: number; agreement: number; explanation?: string } | { skipped: string };
+}

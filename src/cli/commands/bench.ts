@@ -1,0 +1,135 @@
+// `isolab bench [section…]`: the startup ladder, sizes, primitive costs (and, on request,
+// the cgroup split-window study), written to reports/<run>/ with a chart.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ledger, installSignalCleanup } from '../../core/ledger.js';
+import { runId } from '../../core/names.js';
+import { snapshot, diffSnapshots } from '../../core/leaks.js';
+import { probeHost } from '../../host/probe.js';
+import { runLadder, ladderClaim } from '../../bench/run.js';
+import { ladderSvg } from '../../report/ladder-chart.js';
+import { hostFingerprint } from '../../results/host-fingerprint.js';
+import { summarize, type ClaimResult, type Results } from '../../results/schema.js';
+import { reportsRoot, writeRun } from '../../results/write.js';
+import { claimDef } from '../../claims/catalog.js';
+import { ladder } from '../../../bench/ladder.js';
+import { sizes } from '../../../bench/sizes.js';
+import { primitives } from '../../../bench/primitives.js';
+import { splitWindow } from '../../../bench/split-window.js';
+import type { BenchContext, LadderRow } from '../../bench/types.js';
+import { table, dim, ok, bad } from '../ui.js';
+
+export const SECTIONS = ['ladder', 'sizes', 'primitives', 'split-window'] as const;
+const DEFAULT_SECTIONS = ['ladder', 'sizes', 'primitives'];
+
+export interface BenchOptions {
+  quick?: boolean;
+  samples?: number;
+  rungs?: string;
+  json?: boolean;
+}
+
+const ms = (v?: number) => (v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+export function ladderTable(rows: LadderRow[]): string {
+  return table(
+    rows.map((r) => [
+      r.rung + (r.accelerator ? ` [${r.accelerator}]` : ''),
+      r.skipped ? dim(`skipped: ${r.skipped}`) : r.error ? bad(`error: ${r.error.slice(0, 80)}`) : ms(r.meanMs),
+      ms(r.p50Ms), ms(r.p99Ms), r.rme !== undefined ? `±${r.rme.toFixed(1)}%` : '', r.samples ? String(r.samples) : '',
+      r.ratioToFloor ? `${r.ratioToFloor.toFixed(1)}×` : '', r.ratioToPrevious ? `${r.ratioToPrevious.toFixed(1)}×` : '',
+      r.hyperfine && 'meanMs' in r.hyperfine ? `${ms(r.hyperfine.meanMs)} (${(r.hyperfine.agreement * 100).toFixed(0)}%)` : '',
+    ]),
+    ['rung', 'mean ms', 'p50', 'p99', 'rme', 'n', '× floor', '× prev', 'hyperfine (Δ)'],
+  );
+}
+
+export async function benchCommand(sections: string[], o: BenchOptions): Promise<number> {
+  const unknown = sections.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length) {
+    process.stderr.write(`isolab bench: unknown section ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}\n`);
+    return 2;
+  }
+  if (o.samples !== undefined && (!Number.isInteger(o.samples) || o.samples < 1)) {
+    process.stderr.write('isolab bench: --samples takes a whole number ≥ 1\n');
+    return 2;
+  }
+  const wanted = o.rungs?.split(',').map((s) => s.trim()).filter(Boolean);
+  const badRung = wanted?.filter((w) => !ladder.some((r) => r.rung === w || r.rung.startsWith(w)));
+  if (badRung?.length) {
+    process.stderr.write(`isolab bench: unknown rung ${badRung.join(', ')}; rungs: ${ladder.map((r) => r.rung).join(', ')}\n`);
+    return 2;
+  }
+  const run = sections.length ? sections : DEFAULT_SECTIONS;
+  installSignalCleanup();
+  const ledger = new Ledger('bench');
+  const say = (line: string) => process.stderr.write(`${dim('bench')} ${line}\n`);
+  const startedAt = new Date();
+  const host = await probeHost();
+  const before = host.root ? await snapshot() : null;
+  const ctx: BenchContext = { ledger, host, quick: !!o.quick, samples: o.samples, progress: say };
+  const claims: ClaimResult[] = [];
+  const bench: Record<string, unknown> = { quick: !!o.quick };
+  const dir = path.join(reportsRoot(), `${startedAt.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId()}-bench`);
+  try {
+    if (run.includes('ladder')) {
+      const t = performance.now();
+      const rungs = wanted ? ladder.filter((r) => wanted.some((w) => r.rung === w || r.rung.startsWith(w))) : ladder;
+      const rows = await runLadder(ctx, rungs);
+      bench.ladder = rows;
+      claims.push(ladderClaim(rows, Math.round(performance.now() - t)));
+      if (rows.some((r) => r.meanMs !== undefined)) bench.chart = 'ladder.svg';
+      if (!o.json) process.stdout.write(`\n${ladderTable(rows)}\n`);
+    }
+    for (const [name, fn, id] of [['sizes', sizes, 'bench.sizes'], ['primitives', primitives, 'bench.primitive-costs'], ['split-window', splitWindow, null]] as const) {
+      if (!run.includes(name)) continue;
+      const t = performance.now();
+      try {
+        const out = await fn(ctx);
+        bench[name === 'split-window' ? 'splitWindow' : name] = out;
+        if (id) claims.push({ ...claimDef(id), verdict: 'pass', evidence: { summary: summarizeSection(name, out), ...out }, durationMs: Math.round(performance.now() - t) });
+      } catch (e) {
+        const reason = (e as Error).message;
+        say(`${name}: failed — ${reason}`);
+        if (id) claims.push({ ...claimDef(id), verdict: /needs root|not installed|no Docker/.test(reason) ? 'skip' : 'fail', reason, evidence: {}, durationMs: Math.round(performance.now() - t) });
+      }
+      await ledger.undoAll();
+    }
+  } finally {
+    const failures = await ledger.close();
+    for (const f of failures) say(`cleanup of ${f.kind} ${f.name} failed: ${f.error}`);
+  }
+  const leaks = before ? diffSnapshots(before, await snapshot()) : undefined;
+  const results: Results = {
+    schema: 'isolab/results@1',
+    run: { id: runId(), startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites: ['bench'] },
+    host: hostFingerprint(host),
+    claims,
+    summary: summarize(claims),
+    ...(leaks ? { leaks } : {}),
+    bench,
+  };
+  await writeRun(dir, results);
+  if (bench.ladder && bench.chart) await writeFile(path.join(dir, 'ladder.svg'), ladderSvg(bench.ladder as LadderRow[]));
+  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  for (const c of claims) process.stdout.write(`${c.verdict === 'pass' ? ok('✓') : c.verdict === 'fail' ? bad('✗') : dim('–')} ${c.id}: ${(c.evidence as { summary?: string }).summary ?? c.reason ?? ''}\n`);
+  if (leaks?.length) process.stdout.write(bad(`leak check FAILED: ${leaks.map((l) => `${l.kind} ${l.item}`).join(', ')}\n`));
+  process.stdout.write(`isolab: bench results in ${path.relative(process.cwd(), dir)}/ (results.json, report.html${bench.chart ? ', ladder.svg' : ''})\n`);
+  const s = results.summary;
+  process.stdout.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
+  return s.failed || leaks?.length ? 1 : 0;
+}
+
+function summarizeSection(name: string, out: Record<string, unknown>): string {
+  const mb = (b?: number) => (b === undefined ? '—' : `${(b / 1e6).toFixed(1)} MB`);
+  if (name === 'sizes') {
+    const i = out.imagesBytes as Record<string, number>;
+    const vm = out.vmImageBytes as { total: number } | null;
+    const mem = out.memory as { containerAddedKb: number; vm: { givenKb: number; guestUsedKb?: number } | null };
+    return `base image ${mb(i.base)} vs VM image ${mb(vm?.total)}; hello ${mb(i.hello)}; multi-stage ${mb(i.multistageFinal)} vs builder ${mb(i.multistageBuilder)}; an idle container adds ${(mem.containerAddedKb / 1024).toFixed(1)} MiB RSS, a VM is given ${(mem.vm?.givenKb ?? 0) / 1024} MiB and its guest uses ${((mem.vm?.guestUsedKb ?? 0) / 1024).toFixed(1)} MiB`;
+  }
+  if (name === 'primitives') {
+    return Object.entries(out as Record<string, { meanMs: number }>).map(([k, v]) => `${k} ${v.meanMs.toFixed(2)} ms`).join(', ') + ' per create+destroy';
+  }
+  return '';
+}
