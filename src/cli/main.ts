@@ -6,6 +6,7 @@ import { cleanCommand } from './commands/clean.js';
 import { runSuites, SUITES } from './commands/run.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { benchCommand, SECTIONS } from './commands/bench.js';
+import { reportCommand } from './commands/report.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -40,6 +41,15 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExamples:\n  sudo npx isolab bench --quick\n  sudo npx isolab bench ladder --rungs process,namespaces,vm --samples 5\n  sudo npx isolab bench split-window')
     .action(async (sections: string[], o: { quick?: boolean; samples?: number; rungs?: string; json?: boolean }) => {
       code = await benchCommand(sections, o);
+    });
+
+  program.command('report')
+    .description('re-render a run\'s report, or merge several results.json into a claim × host matrix')
+    .argument('[results...]', 'results.json files (default: reports/latest/results.json)')
+    .option('--out <dir>', 'where to write the matrix (default: reports/matrix-<time>)')
+    .addHelpText('after', '\nExamples:\n  npx isolab report\n  npx isolab report ubuntu-22.04/results.json ubuntu-24.04/results.json')
+    .action(async (files: string[], o: { out?: string }) => {
+      code = await reportCommand(files, o);
     });
 
   program.command('doctor')

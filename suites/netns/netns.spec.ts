@@ -11,7 +11,13 @@ import type { Topology } from '../../src/netns/topology.js';
 
 const NEEDS = ['root', 'netns', 'iptables', 'tool.busybox'] as const;
 
+const drawn = new WeakMap<ClaimContext, Record<string, Topology>>();
+
 async function build(c: ClaimContext, t: Topology): Promise<Net> {
+  // The declared topology goes into the evidence: the report draws it.
+  const topologies = { ...drawn.get(c), [t.name]: t };
+  drawn.set(c, topologies);
+  c.evidence({ topologies });
   const net = await buildTopology(c.ledger, t);
   c.captureOnFailure(`topology ${t.name}`, () => net.dump());
   return net;

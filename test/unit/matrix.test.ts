@@ -1,0 +1,31 @@
+import { describe, it, expect } from 'vitest';
+import { buildMatrix, matrixMarkdown } from '../../src/report/matrix.js';
+import type { Results } from '../../src/results/schema.js';
+
+const res = (id: string, host: Record<string, unknown>, claims: Array<[string, 'pass' | 'fail' | 'skip']>, ladder?: Array<[string, number]>): Results => ({
+  schema: 'isolab/results@1',
+  run: { id, startedAt: '', finishedAt: '', argv: [] },
+  host,
+  claims: claims.map(([cid, verdict]) => ({ id: cid, suite: cid.split('.')[0]!, statement: '', verdict, evidence: {}, durationMs: 1 })),
+  summary: { passed: 0, failed: 0, skipped: 0 },
+  ...(ladder ? { bench: { ladder: ladder.map(([rung, meanMs]) => ({ rung, command: '', meanMs })) } } : {}),
+});
+
+const debian = { kernel: '6.1.0', arch: 'x86_64', cgroup: 'hybrid', docker: '20.10.24', compose: 'v1 1.29.2' };
+const ubuntu = { kernel: '6.8.0', arch: 'x86_64', cgroup: 'v2', docker: '28.0.4', compose: 'v2 2.35.1' };
+
+describe('compatibility matrix', () => {
+  it('one column per host, runs of a host merged, claims in DESIGN order', () => {
+    const m = buildMatrix([
+      res('a', debian, [['cgroups.cpu-weight-split', 'pass'], ['overlay.union', 'pass']]),
+      res('b', ubuntu, [['cgroups.cpu-weight-split', 'fail']]),
+      res('c', debian, [['netns.veth', 'pass']], [['process', 4.1], ['vm', 3300]]),
+    ]);
+    expect(m.hosts.map((h) => h.label)).toEqual(['6.1.0 · hybrid', '6.8.0 · v2']);
+    expect(m.claims.map((c) => c.id)).toEqual(['overlay.union', 'cgroups.cpu-weight-split', 'netns.veth']);
+    expect(m.claims.find((c) => c.id === 'cgroups.cpu-weight-split')!.verdicts).toEqual(['pass', 'fail']);
+    expect(m.claims.find((c) => c.id === 'netns.veth')!.verdicts).toEqual(['pass', '—']);
+    expect(m.ladder).toEqual([{ rung: 'process', meanMs: [4.1, null] }, { rung: 'vm', meanMs: [3300, null] }]);
+    expect(matrixMarkdown(m)).toMatch(/\| `cgroups.cpu-weight-split` \| ✅ \| ❌ \|/);
+  });
+});
