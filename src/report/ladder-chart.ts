@@ -6,7 +6,7 @@ const esc = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt
 export function ladderSvg(rows: LadderRow[], title = 'Startup to exit of a no-op (log scale, mean ± p99)'): string {
   const data = rows.filter((r) => r.meanMs !== undefined);
   const W = 860;
-  const left = 190;
+  const left = 230;
   const right = 130;
   const barH = 26;
   const gap = 12;
@@ -19,7 +19,8 @@ export function ladderSvg(rows: LadderRow[], title = 'Startup to exit of a no-op
   const colours = ['#4e79a7', '#59a14f', '#9c755f', '#f28e2b', '#edc948', '#e15759', '#b07aa1', '#76b7b2'];
   const ticks: string[] = [];
   for (let t = lo; t <= hi; t *= 10) {
-    ticks.push(`<line x1="${x(t)}" y1="${top - 8}" x2="${x(t)}" y2="${H - 36}" stroke="#ddd"/><text x="${x(t)}" y="${H - 20}" text-anchor="middle" font-size="12" fill="#555">${fmt(t)}</text>`);
+    const tick = t >= 1000 ? `${t / 1000} s` : `${t} ms`;
+    ticks.push(`<line x1="${x(t)}" y1="${top - 8}" x2="${x(t)}" y2="${H - 36}" stroke="#ddd"/><text x="${x(t)}" y="${H - 20}" text-anchor="middle" font-size="12" fill="#555">${tick}</text>`);
   }
   const bars = data.map((d, i) => {
     const y = top + i * (barH + gap);
