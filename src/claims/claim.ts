@@ -35,7 +35,15 @@ export class ClaimFailure extends Error {
   }
 }
 
-const fmt = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+/** One short line: a failure message names what was seen, not a page of repeated output. */
+export function brief(v: unknown, max = 200): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const lines = [...new Set(s.split('\n').map((l) => l.trim()).filter(Boolean))];
+  const one = lines.length > 1 ? `${lines[lines.length - 1]} (+${lines.length - 1} more lines)` : (lines[0] ?? '');
+  const q = typeof v === 'string' ? JSON.stringify(one) : one;
+  return q.length > max ? `${q.slice(0, max)}…` : q;
+}
+const fmt = (v: unknown) => brief(v);
 
 export class ClaimContext {
   readonly ledger: Ledger;

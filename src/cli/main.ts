@@ -7,6 +7,7 @@ import { runSuites, SUITES } from './commands/run.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { benchCommand, SECTIONS } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
+import { gradeCommand } from './commands/grade.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -50,6 +51,16 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExamples:\n  npx isolab report\n  npx isolab report ubuntu-22.04/results.json ubuntu-24.04/results.json')
     .action(async (files: string[], o: { out?: string }) => {
       code = await reportCommand(files, o);
+    });
+
+  program.command('grade')
+    .description("run the image and compose checks against a student's folder and score them with a rubric")
+    .argument('<dir>', 'the submission: hello/{Dockerfile,hello.sh} and compose/{docker-compose.yml,Dockerfile,server.go}')
+    .option('--rubric <file>', 'rubric JSON: checks with points and hints (default: fixtures/grading/rubric.json)')
+    .option('--json', 'print the grade as JSON')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade ~/submissions/alice --rubric course-rubric.json')
+    .action(async (dir: string, o: { rubric?: string; json?: boolean }) => {
+      code = await gradeCommand(dir, o);
     });
 
   program.command('doctor')

@@ -9,6 +9,8 @@ import { docker } from '../../src/docker/engine.js';
 import { sources } from './sources.js';
 
 const NEEDS = ['docker', 'compose', 'image.busybox', 'image.go'] as const;
+/** Bounded: a server that never answers costs this long at most (isolab grade lowers it). */
+const UP_TIMEOUT_MS = Number(process.env.ISOLAB_COMPOSE_TIMEOUT_MS ?? 150_000);
 
 async function project(c: ClaimContext, variant: 'lecture' | 'ready') {
   await requireFiles(sources.compose.dir, sources.compose.files, 'the compose project');
@@ -31,7 +33,7 @@ for (const variant of ['lecture', 'ready'] as const) {
   const scenario = variant === 'lecture' ? 'as written (sleep 3)' : 'with a readiness wait instead of sleep 3';
   claim('compose.service-dns', { scenario, needs: [...NEEDS], timeoutMs: 180_000 }, async (c) => {
     const p = await project(c, variant);
-    const up = await p.cmd(['up', '--build', '--abort-on-container-exit', '--exit-code-from', 'client'], 150_000);
+    const up = await p.cmd(['up', '--build', '--abort-on-container-exit', '--exit-code-from', 'client'], UP_TIMEOUT_MS);
     const server = await p.logs('server1');
     const client = await p.logs('client');
     c.evidence({
@@ -48,7 +50,7 @@ for (const variant of ['lecture', 'ready'] as const) {
 
 claim('compose.teardown', { needs: [...NEEDS], timeoutMs: 180_000 }, async (c) => {
   const p = await project(c, 'ready');
-  const up = await p.cmd(['up', '--build', '-d'], 150_000);
+  const up = await p.cmd(['up', '--build', '-d'], UP_TIMEOUT_MS);
   if (up.exitCode !== 0) throw new Error(`compose up failed: ${(up.stdout + up.stderr).trim().split('\n').slice(-5).join(' | ')}`);
   // The client is a one-shot whose PID 1 is a shell (it ignores SIGTERM): let it finish, so
   // down measures removal, not a stop timeout.

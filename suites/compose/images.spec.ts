@@ -156,7 +156,7 @@ claim('image.multistage-size', { needs: ['docker', 'image.busybox', 'image.go'],
   c.verify([
     { ok: ratio <= 0.05, what: 'the final image is at most 5% of the builder', expected: '≤ 5%', actual: `${(ratio * 100).toFixed(1)}%` },
     { ok: compiler.stdout.trim() === 'no-compiler', what: 'it holds no compiler', expected: 'no-compiler', actual: compiler.stdout.trim() },
-    { ok: ask.exitCode === 0 && ask.stdout.trim() === 'ok', what: 'the server answers', expected: 'ok', actual: ask.stdout.trim() || ask.stderr.trim() },
+    { ok: ask.exitCode === 0 && ask.stdout.trim() === 'ok', what: 'the server answers on 8081', expected: 'ok', actual: ask.stdout.trim() || ask.stderr.trim().split('\n').pop() },
     { ok: typoRun.exitCode !== 0 && /\.server/.test(typoRun.stderr) && /not found|no such file/i.test(typoRun.stderr), what: 'CMD [".server"] fails to start with a clear error', expected: 'executable ".server" not found', actual: typoRun.stderr.trim() || `exit ${typoRun.exitCode}` },
   ]);
 });

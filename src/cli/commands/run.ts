@@ -9,7 +9,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export async function runSuites(suites: string[], opts: { claim?: string[] }): Promise<number> {
+export async function runSuites(suites: string[], opts: { claim?: string[]; quiet?: boolean }): Promise<number> {
   const unknown = suites.filter((s) => !(SUITES as readonly string[]).includes(s) && s !== 'unit');
   if (unknown.length) {
     process.stderr.write(`isolab run: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; suites are: ${SUITES.join(', ')}\n`);
@@ -29,6 +29,7 @@ export async function runSuites(suites: string[], opts: { claim?: string[] }): P
     project: projects,
     ...(claims.length ? { testNamePattern: `^(${claims.map(escapeRe).join('|')})( ›|$)` } : {}),
     passWithNoTests: false,
+    ...(opts.quiet ? { reporters: ['dot', './src/results/reporter.ts'] } : {}),
   });
   await vitest?.close();
   const failed = vitest ? vitest.state.getCountOfFailedTests() : 1;

@@ -1,0 +1,67 @@
+// isolab grade: full marks for the sample submission, partial marks with hints for a broken
+// copy of it, and nothing left behind either way.
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { currentHost } from '../../src/claims/host.js';
+import { requireRoot } from '../controls/gate.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const host = await currentHost();
+const ready = !!host.docker && !!host.compose && !!host.images.go;
+
+function grade(dir: string, reports: string): Promise<{ code: number | null; out: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ISOLAB_REPORTS: reports, NO_COLOR: '1' };
+  for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION']) delete env[k];
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [path.join(repo, 'bin/isolab.js'), 'grade', dir], { env, cwd: repo });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('isolab grade', () => {
+  it('gives the sample full marks', { timeout: 120_000 }, async () => {
+    const reports = await mkdtemp(path.join(tmpdir(), 'isolab-grade-'));
+    try {
+      const r = await grade(path.join(repo, 'fixtures/grading/sample'), reports);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out.trim().split('\n').pop()).toBe('score: 11/11');
+      const res = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8'));
+      expect(res.grade).toMatchObject({ score: 11, possible: 11 });
+      expect(res.leaks).toEqual([]);
+      expect(await readFile(path.join(reports, 'latest', 'junit.xml'), 'utf8')).toMatch(/name="points" value="2\/2"/);
+    } finally {
+      await rm(reports, { recursive: true, force: true });
+    }
+  });
+
+  it('gives a broken copy partial marks with hints', { timeout: 150_000 }, async () => {
+    const reports = await mkdtemp(path.join(tmpdir(), 'isolab-grade-'));
+    const sub = await mkdtemp(path.join(tmpdir(), 'isolab-submission-'));
+    try {
+      await cp(path.join(repo, 'fixtures/grading/sample'), sub, { recursive: true });
+      await writeFile(path.join(sub, 'hello/hello.sh'), '#!/bin/sh\necho "Hello"\n');
+      await rm(path.join(sub, 'compose/server.go'));
+      const r = await grade(sub, reports);
+      expect(r.code, r.out).toBe(0);
+      const last = r.out.trim().split('\n').pop()!;
+      const [, earned, possible] = /^score: ([\d.]+)\/(\d+)$/.exec(last) ?? [];
+      expect(Number(possible)).toBe(11);
+      expect(Number(earned)).toBeGreaterThan(0);
+      expect(Number(earned)).toBeLessThan(11);
+      expect(r.out).toMatch(/hint: hello\/Dockerfile should be FROM alpine/);
+      expect(r.out).toMatch(/missing "server.go"/);
+      const res = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8'));
+      expect(res.leaks).toEqual([]);
+    } finally {
+      await rm(reports, { recursive: true, force: true });
+      await rm(sub, { recursive: true, force: true });
+    }
+  });
+});
