@@ -90,6 +90,8 @@ if [ "$registry" = 0 ]; then
   say "no registry reachable: alpine:latest -> $bb_tag"
 fi
 
+# With a registry, golang:alpine is pulled by the builds themselves: no local toolchain image.
+[ "$registry" = 1 ] && [ "$want_go" = 1 ] && { want_go=0; say "registry reachable: builds use golang:alpine, no local Go image"; }
 if [ "$want_go" = 1 ]; then
   go_ver=$(apt-cache policy golang-go 2>/dev/null | awk '/Candidate:/ {print $2}')
   go_tag="isolab/golang:$(printf '%s' "bookworm-minbase-$go_ver" | sha256sum | cut -c1-12)"
@@ -121,8 +123,13 @@ if [ "$want_vm" = 1 ]; then
   vm_dir=/var/cache/isolab/vm
   if [ ! -s "$vm_dir/vmlinuz" ] || [ ! -s "$vm_dir/initrd.gz" ]; then
     mkdir -p "$vm_dir"
-    pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')
-    [ -n "$pkg" ] || die "no linux-image-*-cloud-amd64 package found in apt (run apt-get update)"
+    # Debian: linux-image-cloud-amd64; Ubuntu: linux-image-virtual. Both name a versioned image.
+    pkg=""
+    for meta in linux-image-cloud-amd64 linux-image-virtual linux-image-generic; do
+      pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+      [ -n "$pkg" ] && break
+    done
+    [ -n "$pkg" ] || die "no kernel image package found in apt (linux-image-cloud-amd64 or linux-image-virtual); run apt-get update"
     tmp=$(mktemp -d /tmp/isolab-provision-vm-XXXXXX)
     trap 'rm -rf "$tmp"' EXIT
     (cd "$tmp" && timeout 300 apt-get -o APT::Sandbox::User=root download -qq "$pkg") || die "apt-get download $pkg failed"

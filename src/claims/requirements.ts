@@ -50,7 +50,8 @@ export function missing(host: HostInfo, cap: Capability): string | null {
     case 'image.busybox':
       return host.images.busybox ? null : 'the isolab/busybox base image is missing: ' + fix.provision;
     case 'image.go':
-      return host.images.go ? null : 'the isolab/golang builder image is missing: ' + fix.provision;
+      // Offline, a local stand-in; with a registry, builds pull golang:alpine themselves.
+      return host.images.go || host.registry ? null : 'the isolab/golang builder image is missing: ' + fix.provision;
     case 'runc':
       return host.runc ? null : 'runc not installed: ' + fix.provision;
     case 'qemu':

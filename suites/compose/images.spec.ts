@@ -172,7 +172,8 @@ claim('image.base-size', { needs: ['docker', 'image.busybox', 'qemu'] }, async (
     baseImageBytes: base, vm, vmTotalBytes: vmTotal, lecture: { container: '2MB', vm: '45MB' }, base: c.host.registry ? 'alpine (registry)' : 'busybox-static stand-in for alpine',
   });
   c.verify([
-    { ok: base <= 5e6, what: 'the base image is a few MB ("2MB")', expected: '≤ 5 MB', actual: mb(base) },
+    // alpine is ~2 MB compressed, ~8 MB unpacked; the busybox stand-in ~2 MB.
+    { ok: base <= 10e6, what: 'the base image is a few MB ("2MB")', expected: '≤ 10 MB', actual: mb(base) },
     { ok: base * 3 < vmTotal, what: 'several times smaller than a minimal VM image', expected: `< ${mb(vmTotal / 3)}`, actual: mb(base) },
   ]);
 });

@@ -11,7 +11,7 @@ import { requireRoot } from '../controls/gate.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const host = await currentHost();
-const ready = !!host.docker && !!host.compose && !!host.images.go;
+const ready = !!host.docker && !!host.compose && (!!host.images.go || host.registry);
 
 function grade(dir: string, reports: string): Promise<{ code: number | null; out: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, ISOLAB_REPORTS: reports, NO_COLOR: '1' };

@@ -24,7 +24,7 @@ export function doctorRows(h: HostInfo): Row[] {
     { what: 'docker engine', value: h.docker ? `${h.docker.engine} (API ${h.docker.api}, ${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} v${h.docker.cgroupVersion}; client ${h.docker.client})` : `none: ${h.dockerReason}`, good: !!h.docker, why: 'image, compose and docker cgroup checks', fix: 'sudo npx isolab provision' },
     { what: 'compose', value: h.compose ? `${h.compose.flavour} ${h.compose.version} (${h.compose.command.join(' ')})` : 'none', good: !!h.compose, why: 'the compose claims', fix: 'sudo npx isolab provision' },
     { what: 'builder', value: h.builder ?? '—', good: h.builder !== null },
-    { what: 'base images', value: `busybox: ${h.images.busybox ?? 'missing'}, go: ${h.images.go ?? 'missing'}`, good: !!(h.images.busybox && h.images.go), why: 'builds run offline from local base images', fix: 'sudo npx isolab provision' },
+    { what: 'base images', value: `busybox: ${h.images.busybox ?? 'missing'}, go: ${h.images.go ?? 'missing'}`, good: !!(h.images.busybox && (h.images.go || h.registry)), why: 'builds run offline from local base images (with a registry, golang:alpine is pulled)', fix: 'sudo npx isolab provision' },
     { what: 'registry', value: h.registry ? 'reachable' : 'not reachable (offline: local base images stand in)', good: h.registry ? true : null },
     { what: 'runc', value: h.runc ?? 'missing', good: !!h.runc, why: 'the OCI-runtime rung of the bench', fix: 'apt-get install runc' },
     { what: 'podman', value: h.podman.usable ? 'usable' : `not usable: ${h.podman.reason}`, good: h.podman.usable ? true : null },
