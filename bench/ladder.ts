@@ -9,6 +9,8 @@ import { BASE_TAGS } from '../src/docker/base-images.js';
 import { guest, boot, type Accel } from '../src/vm/guest.js';
 import { probeKvmBoot } from '../src/vm/kvm-probe.js';
 import type { Rung } from '../src/bench/types.js';
+import { prepareRootfs, runInContainer } from '../src/container/runner.js';
+import { Ledger } from '../src/core/ledger.js';
 
 const UNSHARE = ['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', 'true'];
 let seq = 0;
@@ -45,6 +47,28 @@ export const ladder: Rung[] = [
         op: async () => {
           const r = await runcRun(b, resourceName(`runc-${seq++}`));
           if (r.exitCode !== 0) throw new Error(`runc run failed: ${r.stderr.trim()}`);
+        },
+      };
+    },
+  },
+  {
+    rung: 'isolab container',
+    command: 'overlay rootfs + pid/mount/uts/ipc/net namespaces + pivot_root + cgroup + veth/bridge/NAT (src/container)',
+    needs: ['root', 'overlay', 'netns', 'iptables', 'cgroup.cpu', 'cgroup.memory', 'cgroup.pids', 'docker', 'image.busybox'],
+    samples: { full: 20, quick: 5 },
+    warmup: 1,
+    setup: async (ctx) => {
+      const rootfs = await prepareRootfs(ctx.ledger, BASE_TAGS.busybox);
+      return {
+        op: async () => {
+          // Set up, run /bin/true, tear down — what `docker run --rm` does too.
+          const l = new Ledger('bench-container');
+          try {
+            const r = await runInContainer(l, ctx.host, { hostname: 'isolab-bench', rootfs, command: ['/bin/true'], limits: { memoryBytes: 64 << 20, pids: 64 } });
+            if (r.exitCode !== 0) throw new Error(`isolab container exited ${r.exitCode}: ${r.stderr.trim()}`);
+          } finally {
+            await l.close();
+          }
         },
       };
     },

@@ -65,7 +65,8 @@ export function ladderClaim(rows: LadderRow[], ms: number): ClaimResult {
   const base = { ...def('bench.startup-ladder'), durationMs: ms };
   if (!dock || !vm) {
     const why = [dock ? null : 'the docker rung', vm ? null : 'the VM rung'].filter(Boolean).join(' and ');
-    return { ...base, verdict: 'skip', reason: `${why} did not run: ${rows.filter((r) => r.skipped || r.error).map((r) => `${r.rung}: ${r.skipped ?? r.error}`).join('; ')}`, evidence: { ladder: rows } };
+    const causes = rows.filter((r) => r.skipped || r.error).map((r) => `${r.rung}: ${r.skipped ?? r.error}`);
+    return { ...base, verdict: 'skip', reason: `${why} did not run: ${causes.length ? causes.join('; ') : 'not selected (--rungs)'}`, evidence: { ladder: rows } };
   }
   const ordered = rows.filter((r) => r.meanMs !== undefined && !r.rung.startsWith('container (warm')).every((r, i, a) => i === 0 || r.meanMs! >= a[i - 1]!.meanMs!);
   const dockerX = proc ? dock.meanMs! / proc.meanMs! : NaN;
