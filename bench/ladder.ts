@@ -18,6 +18,7 @@ let seq = 0;
 export const ladder: Rung[] = [
   {
     rung: 'process',
+    role: 'floor',
     command: '/bin/true',
     needs: [],
     samples: { full: 200, quick: 50 },
@@ -75,6 +76,7 @@ export const ladder: Rung[] = [
   },
   {
     rung: 'container (--network none)',
+    role: 'container',
     command: `docker run --rm --network none ${BASE_TAGS.busybox} true`,
     needs: ['docker', 'image.busybox'],
     samples: { full: 20, quick: 5 },
@@ -105,6 +107,7 @@ export const ladder: Rung[] = [
   },
   {
     rung: 'vm',
+    role: 'vm',
     command: 'qemu-system-x86_64 -kernel vmlinuz -initrd busybox.cpio.gz (init prints a marker, powers off)',
     needs: ['qemu'],
     samples: { full: 5, quick: 1 },

@@ -13,8 +13,12 @@ export interface BenchContext {
   progress(line: string): void;
 }
 
+/** What the startup claim compares: the floor, the container it names, the VM. */
+export type RungRole = 'floor' | 'container' | 'vm';
+
 export interface Rung {
   rung: string;
+  role?: RungRole;
   command: string;
   needs: Capability[];
   samples: { full: number; quick: number };
@@ -27,6 +31,7 @@ export interface Rung {
 
 export interface LadderRow extends Partial<RungStats> {
   rung: string;
+  role?: RungRole;
   command: string;
   accelerator?: string;
   skipped?: string;

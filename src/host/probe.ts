@@ -1,6 +1,6 @@
 // The host probe: what this machine can do, read once per run and shared by the gates,
 // `isolab doctor` and results.json. Every external call is time-bounded.
-import { readFile, readdir, access, constants } from 'node:fs/promises';
+import { readFile, access, constants } from 'node:fs/promises';
 import os from 'node:os';
 import { run, which } from '../core/exec.js';
 import { cgroupMode, parseCgroupMounts, parseComposeVersion, parseIproute2Version, parseIptablesVersion, builderKind, type CgroupMode, type ComposeFlavour } from './parsers.js';
@@ -178,8 +178,4 @@ export async function probeHost(): Promise<HostInfo> {
     kvm,
     tools,
   };
-}
-
-export async function listDir(p: string): Promise<string[]> {
-  return readdir(p).catch(() => []);
 }

@@ -2,7 +2,6 @@
 // isolab-<run>-<host>; links are created directly inside them, so nothing — no link, route,
 // sysctl or rule — ever touches the host's own namespace. Deleting a namespace takes its
 // links, routes and iptables rules with it; the ledger deletes the namespaces.
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, start, type Background, type RunResult } from '../core/exec.js';
 import type { Ledger, Entry } from '../core/ledger.js';
@@ -120,5 +119,3 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
     },
   };
 }
-
-export const agentPath = () => path.resolve(AGENT);

@@ -1,8 +1,6 @@
 // report.html: self-contained (inline CSS and SVG, no external assets). The host, a summary,
 // one row per claim of DESIGN.md with its verdict and evidence in words, details on demand
 // (checks, measurements, what was captured on failure), topology drawings, the bench.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { ClaimResult, Results } from '../results/schema.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { explain } from './explain.js';
@@ -94,10 +92,4 @@ ${topologies(r)}
 ${bench(r)}
 </main></body></html>
 `;
-}
-
-/** For `isolab report`: re-render a results.json found on disk. */
-export async function htmlFor(file: string): Promise<string> {
-  const r = JSON.parse(await readFile(file, 'utf8')) as Results;
-  return toHtml(r, path.dirname(file));
 }

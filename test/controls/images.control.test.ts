@@ -31,6 +31,7 @@ describe.skipIf(!requireRoot() || !ready)('image and compose negative controls',
 
   it('a single-stage build fails the 5% size check', { timeout: 120_000 }, async () => {
     const ws = await workspace(ledger, path.join(repo, 'fixtures/scenarios/single-stage'), 'ctl-single');
+    await copyFile(path.join(repo, 'fixtures/lecture/compose/server.go'), path.join(ws, 'server.go'));
     const img = await buildImage(ledger, ws, { label: 'ctl-single', builder });
     const ratio = (await imageSize(img.tag)) / (await imageSize('golang:alpine'));
     expect(ratio).toBeGreaterThan(0.05);

@@ -87,6 +87,10 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
       try {
         const out = await fn(ctx);
         bench[name === 'split-window' ? 'splitWindow' : name] = out;
+        if (name === 'split-window' && !o.json) {
+          const rows = (out as { rows: Array<{ windowMs: number; runs: number; meanErrorPp: number; maxAbsErrorPp: number; withinTolerance: number }> }).rows;
+          process.stdout.write(`\n${table(rows.map((r) => [`${r.windowMs / 1000} s`, String(r.runs), r.meanErrorPp.toFixed(2), r.maxAbsErrorPp.toFixed(2), `${r.withinTolerance}/${r.runs}`]), ['window', 'runs', 'mean error pp', 'max |error| pp', 'within ±2 pp'])}\n`);
+        }
         if (id) claims.push({ ...claimDef(id), verdict: 'pass', evidence: { summary: summarizeSection(name, out), ...out }, durationMs: Math.round(performance.now() - t) });
       } catch (e) {
         const reason = (e as Error).message;
