@@ -88,8 +88,9 @@ export async function run(file: string, args: readonly string[] = [], opts: RunO
   }, timeoutMs);
   const res = await child;
   clearTimeout(timer);
-  // The leader may exit while group members live on; they were started for this call only.
-  if (timedOut) killGroup(child.pid, 'SIGKILL');
+  // The leader may exit while members of its group live on (`cmd &` in a script): they were
+  // started for this call only, and end with it.
+  killGroup(child.pid, 'SIGKILL');
   const result: RunResult = {
     command,
     exitCode: typeof res.exitCode === 'number' ? res.exitCode : null,

@@ -26,11 +26,13 @@ describe.skipIf(!requireRoot())('SIGINT in the middle of the overlay suite', () 
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const ourMounts = async () => (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(`isolab-${id}`));
     let mounted: string[] = [];
-    for (let i = 0; i < 300 && !mounted.some((l) => l.includes(' - overlay ')); i++) {
+    // The whiteout check's own overlay (its scratch dir is isolab-<run>-whiteout-…).
+    const checkMounted = () => mounted.some((l) => l.includes(`isolab-${id}-whiteout-`) && l.includes(' - overlay '));
+    for (let i = 0; i < 300 && !checkMounted(); i++) {
       await sleep(100);
       mounted = await ourMounts();
     }
-    expect(mounted.some((l) => l.includes(' - overlay ')), `the check never mounted its overlay:\n${out}`).toBe(true);
+    expect(checkMounted(), `the check never mounted its overlay:\n${out}`).toBe(true);
     process.kill(-child.pid!, 'SIGINT');
     await Promise.race([exited, sleep(60_000)]);
     expect(await ourMounts()).toEqual([]);

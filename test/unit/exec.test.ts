@@ -44,6 +44,13 @@ describe('run', () => {
     expect(alive(grandchild)).toBe(false);
   });
 
+  it("background members of the call's group end with it", async () => {
+    const r = await run('sh', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!']);
+    const bg = Number(r.stdout.trim());
+    await new Promise((res) => setTimeout(res, 100));
+    expect(alive(bg)).toBe(false);
+  });
+
   it('a missing program is a clear error, not a crash', async () => {
     await expect(run('isolab-no-such-tool', [])).rejects.toBeInstanceOf(MissingToolError);
   });
