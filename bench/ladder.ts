@@ -1,6 +1,5 @@
 // The startup ladder: time to exit of a no-op at each rung, process → … → VM. Each rung is
 // declared here; src/bench runs them all in one run on one machine, so the ratios hold.
-import { spawnWait } from '../src/bench/spawn.js';
 import { ociBundle, runcRun } from '../src/oci/bundle.js';
 import { scratchDir } from '../src/core/fs.js';
 import { resourceName } from '../src/core/names.js';
@@ -8,12 +7,15 @@ import { docker } from '../src/docker/engine.js';
 import { BASE_TAGS } from '../src/docker/base-images.js';
 import { guest, boot, type Accel } from '../src/vm/guest.js';
 import { probeKvmBoot } from '../src/vm/kvm-probe.js';
-import type { Rung } from '../src/bench/types.js';
+import type { BenchContext, Rung } from '../src/bench/types.js';
 import { prepareRootfs, runInContainer } from '../src/container/runner.js';
 import { Ledger } from '../src/core/ledger.js';
 
 const UNSHARE = ['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', 'true'];
 let seq = 0;
+
+/** The operation tinybench times: the command's own duration, measured by the exec timer. */
+const timed = (ctx: BenchContext, argv: () => string[]) => async () => ({ overriddenDuration: await ctx.timer.time(argv()) });
 
 export const ladder: Rung[] = [
   {
@@ -24,7 +26,7 @@ export const ladder: Rung[] = [
     samples: { full: 200, quick: 50 },
     warmup: 10,
     hyperfine: ['/bin/true'],
-    setup: async () => ({ op: () => spawnWait(['/bin/true']) }),
+    setup: async (ctx) => ({ op: timed(ctx, () => ['/bin/true']) }),
   },
   {
     rung: 'namespaces',
@@ -33,7 +35,7 @@ export const ladder: Rung[] = [
     samples: { full: 100, quick: 30 },
     warmup: 5,
     hyperfine: UNSHARE,
-    setup: async () => ({ op: () => spawnWait(UNSHARE) }),
+    setup: async (ctx) => ({ op: timed(ctx, () => UNSHARE) }),
   },
   {
     rung: 'oci-runtime',
@@ -44,12 +46,9 @@ export const ladder: Rung[] = [
     setup: async (ctx) => {
       const dir = await scratchDir(ctx.ledger, 'bundle', { sizeMb: 32 });
       const b = await ociBundle(ctx.ledger, dir, BASE_TAGS.busybox, ['/bin/true']);
-      return {
-        op: async () => {
-          const r = await runcRun(b, resourceName(`runc-${seq++}`));
-          if (r.exitCode !== 0) throw new Error(`runc run failed: ${r.stderr.trim()}`);
-        },
-      };
+      const first = await runcRun(b, resourceName(`runc-${seq++}`));
+      if (first.exitCode !== 0) throw new Error(`runc run failed: ${first.stderr.trim()}`);
+      return { op: timed(ctx, () => ['runc', 'run', '--bundle', b.dir, resourceName(`runc-${seq++}`)]) };
     },
   },
   {
@@ -82,7 +81,7 @@ export const ladder: Rung[] = [
     samples: { full: 20, quick: 5 },
     warmup: 1,
     hyperfine: ['docker', 'run', '--rm', '--network', 'none', BASE_TAGS.busybox, 'true'],
-    setup: async () => ({ op: () => spawnWait(['docker', 'run', '--rm', '--network', 'none', BASE_TAGS.busybox, 'true']) }),
+    setup: async (ctx) => ({ op: timed(ctx, () => ['docker', 'run', '--rm', '--network', 'none', BASE_TAGS.busybox, 'true']) }),
   },
   {
     rung: 'container (bridge)',
@@ -90,7 +89,7 @@ export const ladder: Rung[] = [
     needs: ['docker', 'image.busybox'],
     samples: { full: 20, quick: 5 },
     warmup: 1,
-    setup: async () => ({ op: () => spawnWait(['docker', 'run', '--rm', BASE_TAGS.busybox, 'true']) }),
+    setup: async (ctx) => ({ op: timed(ctx, () => ['docker', 'run', '--rm', BASE_TAGS.busybox, 'true']) }),
   },
   {
     rung: 'container (warm start)',
@@ -102,7 +101,7 @@ export const ladder: Rung[] = [
       const name = resourceName('warm');
       ctx.ledger.add('container', name, () => docker(['rm', '-f', name], { check: false }));
       await docker(['create', '--name', name, '--network', 'none', BASE_TAGS.busybox, 'true']);
-      return { op: () => spawnWait(['docker', 'start', '-a', name]) };
+      return { op: timed(ctx, () => ['docker', 'start', '-a', name]) };
     },
   },
   {

@@ -29,7 +29,7 @@ have_compose() {
   timeout 10 docker compose version >/dev/null 2>&1 || timeout 10 docker-compose version >/dev/null 2>&1
 }
 
-pkgs=(iproute2 iptables busybox-static util-linux procps kmod tar coreutils attr hyperfine shellcheck chromium fonts-dejavu-core)
+pkgs=(iproute2 iptables busybox-static util-linux procps kmod tar coreutils attr perl hyperfine shellcheck chromium fonts-dejavu-core)
 command -v dockerd >/dev/null || engine_up || pkgs+=(docker.io)
 have_compose || pkgs+=(docker-compose)
 [ "$want_go" = 1 ] && pkgs+=(debootstrap)

@@ -34,7 +34,7 @@ export async function runLadder(ctx: BenchContext, rungs: Rung[]): Promise<Ladde
             ...h,
             agreement,
             ...(agreement > FIDELITY
-              ? { explanation: `differs by ${(agreement * 100).toFixed(0)}%: the harness spawns from node (fork/exec of a large process, event-loop wake-up) and adds about ${(row.meanMs! - h.meanMs).toFixed(2)} ms per run; hyperfine -N execs directly` }
+              ? { explanation: `differs by ${(agreement * 100).toFixed(0)}%: ${row.meanMs!.toFixed(2)} ms (exec timer, ±${row.rme?.toFixed(1)}%) vs ${h.meanMs.toFixed(2)} ms (hyperfine), measured one after the other; both time fork + exec + exit, so this is the rung's run-to-run variation — rerun with more --samples to see whether it persists` }
               : {}),
           };
         }

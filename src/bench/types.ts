@@ -3,9 +3,12 @@ import type { Ledger } from '../core/ledger.js';
 import type { HostInfo } from '../host/probe.js';
 import type { Capability } from '../claims/requirements.js';
 import type { RungStats } from './measure.js';
+import type { ExecTimer } from './exec-timer.js';
 
 export interface BenchContext {
   ledger: Ledger;
+  /** times a command's fork + exec + exit without node's spawn cost */
+  timer: ExecTimer;
   host: HostInfo;
   quick: boolean;
   /** override of every rung's sample count */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLadder } from '../../src/bench/run.js';
+import { ExecTimer } from '../../src/bench/exec-timer.js';
 import { Ledger } from '../../src/core/ledger.js';
 import { currentHost } from '../../src/claims/host.js';
 import { requireRoot } from '../controls/gate.js';
@@ -28,12 +29,27 @@ function isolab(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
 }
 
 describe('bench', () => {
+  it('the exec timer measures a command, and names one that fails or hangs', async () => {
+    const t = new ExecTimer();
+    try {
+      const ms = await t.time(['/bin/true']);
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(100);
+      await expect(t.time(['/bin/false'])).rejects.toThrow(/\/bin\/false` exited with status 1/);
+      await expect(t.time(['sleep', '5'], 200)).rejects.toThrow(/did not finish within 0.2 s/);
+    } finally {
+      t.close();
+    }
+  });
+
   it('a rung whose tool is missing is skipped, with the reason', async () => {
     const host = { ...(await currentHost()), qemu: null, runc: null };
-    const rows = await runLadder({ ledger: new Ledger(), host, quick: true, progress: () => undefined }, [
+    const timer = new ExecTimer();
+    const rows = await runLadder({ ledger: new Ledger(), host, timer, quick: true, progress: () => undefined }, [
       { rung: 'vm', command: 'qemu', needs: ['qemu'], samples: { full: 1, quick: 1 }, setup: async () => ({ op: async () => undefined }) },
       { rung: 'oci-runtime', command: 'runc run', needs: ['runc'], samples: { full: 1, quick: 1 }, setup: async () => ({ op: async () => undefined }) },
     ]);
+    timer.close();
     expect(rows.map((r) => [r.rung, r.skipped])).toEqual([
       ['vm', expect.stringMatching(/qemu-system-x86_64 not installed/)],
       ['oci-runtime', expect.stringMatching(/runc not installed/)],

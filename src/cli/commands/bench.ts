@@ -17,6 +17,7 @@ import { sizes } from '../../../bench/sizes.js';
 import { primitives } from '../../../bench/primitives.js';
 import { splitWindow } from '../../../bench/split-window.js';
 import type { BenchContext, LadderRow } from '../../bench/types.js';
+import { ExecTimer } from '../../bench/exec-timer.js';
 import { table, dim, ok, bad } from '../ui.js';
 
 export const SECTIONS = ['ladder', 'sizes', 'primitives', 'split-window'] as const;
@@ -67,7 +68,9 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
   const startedAt = new Date();
   const host = await probeHost();
   const before = host.root ? await snapshot() : null;
-  const ctx: BenchContext = { ledger, host, quick: !!o.quick, samples: o.samples, progress: say };
+  const timer = new ExecTimer();
+  ledger.add('process', 'exec timer', () => timer.close());
+  const ctx: BenchContext = { ledger, host, timer, quick: !!o.quick, samples: o.samples, progress: say };
   const claims: ClaimResult[] = [];
   const bench: Record<string, unknown> = { quick: !!o.quick };
   const dir = path.join(reportsRoot(), `${startedAt.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId()}-bench`);
