@@ -23,8 +23,6 @@ export interface Group {
   /** How often a fork was refused for pids.max. */
   pidsMaxEvents(): Promise<number>;
   procs(): Promise<number[]>;
-  /** Files read for the evidence when a check fails. */
-  dump(): Promise<Record<string, string>>;
 }
 
 export interface CgroupDriver {

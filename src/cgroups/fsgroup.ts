@@ -55,15 +55,21 @@ export abstract class FsGroup {
     const txt = await readFile(this.procsFiles()[0]!, 'utf8').catch(() => '');
     return txt.split('\n').filter(Boolean).map(Number);
   }
+}
 
-  async dump(): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const dir of new Set(Object.values(this.paths))) {
-      for (const f of await readdir(dir).catch(() => [])) {
-        if (!/^(cpu|memory|pids|cgroup\.procs)/.test(f) || /pressure|stat_local|numa|kmem|tcp/.test(f)) continue;
-        out[path.join(dir, f)] = (await readFile(path.join(dir, f), 'utf8').catch((e) => `unreadable: ${e.code}`)).trim().slice(0, 500);
+/** Every isolab group of this run, and its cpu/memory/pids files: evidence for a failed check. */
+export async function dumpRunGroups(prefix: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  async function walk(dir: string, depth: number, inside: boolean): Promise<void> {
+    if (depth > 4) return;
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p, depth + 1, inside || e.name.startsWith(prefix));
+      else if (inside && /^(cpu\.(shares|weight|max|cfs_quota_us|cfs_period_us|stat)|cpuacct\.usage|memory\.(max|limit_in_bytes|events|oom_control)|pids\.(max|events|current)|cgroup\.procs)$/.test(e.name)) {
+        out[p] = (await readFile(p, 'utf8').catch((err) => `unreadable: ${err.code}`)).trim().slice(0, 400);
       }
     }
-    return out;
   }
+  await walk('/sys/fs/cgroup', 0, false);
+  return out;
 }

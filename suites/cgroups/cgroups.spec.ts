@@ -9,13 +9,16 @@ import { runContainer, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { weightSplits, unpinned, quota, dockerShares, memory, pids } from './scenarios.js';
 import { stat } from 'node:fs/promises';
+import { dumpRunGroups } from '../../src/cgroups/fsgroup.js';
+import { runPrefix } from '../../src/core/names.js';
 
-const dumpOnFailure = (c: ClaimContext, groups: () => Array<{ dump(): Promise<Record<string, string>> }>) =>
-  c.captureOnFailure('cgroup files', async () => Object.assign({}, ...(await Promise.all(groups().map((g) => g.dump())))));
+/** On failure, the evidence gets every cgroup file of this run's groups. */
+const dumpOnFailure = (c: ClaimContext) => c.captureOnFailure('cgroup files', () => dumpRunGroups(runPrefix()));
 
 claim('cgroups.move', { needs: ['root', 'cgroup.cpu'] }, async (c) => {
   const driver = cgroupDriver(c.host);
   const g = await driver.create(c.ledger, 'mover', ['cpu']);
+  dumpOnFailure(c);
   const p = start('sleep', ['30']);
   c.ledger.add('process', `${p.pid} sleep`, () => p.stop(200));
   const before = await driver.procCgroupOf(p.pid);
@@ -32,6 +35,7 @@ claim('cgroups.move', { needs: ['root', 'cgroup.cpu'] }, async (c) => {
 
 for (const s of weightSplits) {
   claim('cgroups.cpu-weight-split', { scenario: s.name, needs: ['root', 'cgroup.cpu', 'tool.taskset'] }, async (c) => {
+    dumpOnFailure(c);
     const m = await measureSplit(c.ledger, cgroupDriver(c.host), s);
     const parts = Object.entries(m.shares).map(([k, v]) => `${k} ${pct(v)}`).join(' / ');
     c.evidence({
@@ -43,6 +47,7 @@ for (const s of weightSplits) {
 }
 
 claim('cgroups.unpinned-no-contention', { needs: ['root', 'cgroup.cpu', 'multi-cpu'] }, async (c) => {
+  dumpOnFailure(c);
   const m = await measureSplit(c.ledger, cgroupDriver(c.host), unpinned);
   c.evidence({
     summary: `unpinned, red got ${m.cpus.red!.toFixed(2)} CPU and blue ${m.cpus.blue!.toFixed(2)} CPU on a ${c.host.cpus}-CPU host: no contention, so no 80/20 split`,
@@ -67,7 +72,7 @@ for (const pair of dockerShares) {
 claim('cgroups.memory-limit', { scenario: 'raw cgroup', needs: ['root', 'cgroup.memory'] }, async (c) => {
   const g = await cgroupDriver(c.host).create(c.ledger, 'mem', ['memory']);
   const written = await g.setMemoryLimit(memory.limitBytes);
-  dumpOnFailure(c, () => [g]);
+  dumpOnFailure(c);
   const alloc = async (mb: number) => {
     const before = await g.oomKills();
     const p = await g.exec(c.ledger, ['dd', 'if=/dev/zero', 'of=/dev/null', `bs=${mb}M`, 'count=1']);
@@ -99,7 +104,7 @@ claim('cgroups.pids-limit', { needs: ['root', 'cgroup.pids'] }, async (c) => {
   const driver = cgroupDriver(c.host);
   const g = await driver.create(c.ledger, 'pids', ['pids']);
   const written = await g.setPidsLimit(pids.max);
-  dumpOnFailure(c, () => [g]);
+  dumpOnFailure(c);
   // Start more sleepers than the limit allows; sh gives up at the first refused fork.
   const script = `for i in $(seq ${pids.tryToStart}); do sleep 30 & done; echo all-started; wait`;
   const p = await g.exec(c.ledger, ['sh', '-c', script]);
@@ -138,6 +143,7 @@ claim('cgroups.pids-limit', { needs: ['root', 'cgroup.pids'] }, async (c) => {
 });
 
 claim('cgroups.cpu-quota', { needs: ['root', 'cgroup.cpu', 'tool.taskset'] }, async (c) => {
+  dumpOnFailure(c);
   const m = await measureSplit(c.ledger, cgroupDriver(c.host), quota);
   const got = m.cpus.capped!;
   c.evidence({ summary: `quota ${pct(quota.cap)} of one CPU: the busy worker got ${pct(got)} over ${(m.windowMs / 1000).toFixed(1)} s (±${quota.tolerancePp} pp)`, ...m });
