@@ -39,9 +39,9 @@ export class ClaimFailure extends Error {
 export function brief(v: unknown, max = 200): string {
   const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
   const lines = [...new Set(s.split('\n').map((l) => l.trim()).filter(Boolean))];
-  const one = lines.length > 1 ? `${lines[lines.length - 1]} (+${lines.length - 1} more lines)` : (lines[0] ?? '');
-  const q = typeof v === 'string' ? JSON.stringify(one) : one;
-  return q.length > max ? `${q.slice(0, max)}…` : q;
+  const last = lines[lines.length - 1] ?? '';
+  const shown = typeof v === 'string' ? JSON.stringify(last.length > max ? `${last.slice(0, max)}…` : last) : last.length > max ? `${last.slice(0, max)}…` : last;
+  return lines.length > 1 ? `${shown} (+${lines.length - 1} more lines)` : shown;
 }
 const fmt = (v: unknown) => brief(v);
 
