@@ -14,3 +14,14 @@ export async function dockerImages(): Promise<{ busybox: string | null; go: stri
   const [b, g] = await Promise.all([present(BASE_TAGS.busybox), present(BASE_TAGS.go)]);
   return { busybox: b ? BASE_TAGS.busybox : null, go: g ? BASE_TAGS.go : null };
 }
+
+/**
+ * The image a check inspects must be there: offline, provisioning tagged it; with a registry,
+ * pull it (bounded). Throws with the engine's words when it can be neither found nor pulled.
+ */
+export async function ensureImage(ref: string, registry: boolean): Promise<void> {
+  if (await present(ref)) return;
+  if (!registry) throw new Error(`image ${ref} is not present and no registry is reachable: run \`sudo npx isolab provision\``);
+  const r = await run('docker', ['pull', '--quiet', ref], { check: false, timeoutMs: 180_000 });
+  if (r.exitCode !== 0) throw new Error(`docker pull ${ref} failed: ${r.stderr.trim() || r.stdout.trim()}`);
+}

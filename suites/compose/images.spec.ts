@@ -10,6 +10,7 @@ import { buildImage, imageSize, type BuildStep } from '../../src/docker/build.js
 import { saveImage, layerWith } from '../../src/docker/save.js';
 import { guest, guestSizes } from '../../src/vm/guest.js';
 import { sources } from './sources.js';
+import { ensureImage } from '../../src/docker/base-images.js';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
 const notFrom = (s: BuildStep) => !/^FROM\b/i.test(s.instruction);
@@ -22,6 +23,7 @@ async function hello(c: ClaimContext) {
 
 claim('image.layers', { needs: ['docker', 'image.busybox'] }, async (c) => {
   const ws = await hello(c);
+  await ensureImage('alpine', c.host.registry);
   const base = await inspect<{ RootFS: { Layers: string[] } }>('alpine', 'image');
   const b = await buildImage(c.ledger, ws, { label: 'hello', builder: builder(c) });
   const img = await inspect<{ RootFS: { Layers: string[] } }>(b.tag, 'image');
@@ -162,6 +164,7 @@ claim('image.multistage-size', { needs: ['docker', 'image.busybox', 'image.go'],
 });
 
 claim('image.base-size', { needs: ['docker', 'image.busybox', 'qemu'] }, async (c) => {
+  await ensureImage('alpine', c.host.registry);
   const base = await imageSize('alpine');
   const g = await guest();
   if (!g) c.skip('the VM guest (kernel + initramfs) is not provisioned: run `sudo npx isolab provision`');
