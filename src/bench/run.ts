@@ -34,7 +34,7 @@ export async function runLadder(ctx: BenchContext, rungs: Rung[]): Promise<Ladde
             ...h,
             agreement,
             ...(agreement > FIDELITY
-              ? { explanation: `differs by ${(agreement * 100).toFixed(0)}%: ${row.meanMs!.toFixed(2)} ms (exec timer, ±${row.rme?.toFixed(1)}%) vs ${h.meanMs.toFixed(2)} ms (hyperfine), measured one after the other; both time fork + exec + exit, so this is the rung's run-to-run variation — rerun with more --samples to see whether it persists` }
+              ? { explanation: `differs by ${(agreement * 100).toFixed(0)}%: ${row.meanMs!.toFixed(2)} ms (exec timer, ±${row.rme?.toFixed(1)}%) vs ${h.meanMs.toFixed(2)} ms (hyperfine -N), one after the other. Both time fork + exec + exit from a small parent (perl vs hyperfine); for a command this short the parent's own fork cost and the moment each ran show — more --samples tell whether it persists` }
               : {}),
           };
         }
