@@ -9,7 +9,6 @@ export const warn = (s: string) => chalk.yellow(s);
 
 export function table(rows: string[][], header?: string[]): string {
   const all = header ? [header, ...rows] : rows;
-  // eslint-disable-next-line no-control-regex
   const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
   const widths = all[0]!.map((_, i) => Math.max(...all.map((r) => visible(r[i] ?? ''))));
   const line = (r: string[]) => r.map((cell, i) => cell + ' '.repeat(widths[i]! - visible(cell))).join('  ').trimEnd();

@@ -14,7 +14,7 @@ import { runId, runPrefix } from '../core/names.js';
 import type { ClaimMeta } from '../claims/claim.js';
 import { combine, summarize, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
 import { writeRun, reportsRoot } from './write.js';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
 import { currentHost } from '../claims/host.js';
 import { CLAIMS } from '../claims/catalog.js';
@@ -140,8 +140,9 @@ export default class IsolabReporter implements Reporter {
         : {}),
     };
     const dir = this.dir;
-    if (claims.length) await writeRun(dir, results);
     await rm(path.join(dir, BEFORE_FILE), { force: true });
+    if (claims.length) await writeRun(dir, results);
+    else await rmdir(dir).catch(() => undefined); // unit tests only: no report folder
     const s = results.summary;
     const out = process.stdout;
     if (leaks.length) {
