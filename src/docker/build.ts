@@ -38,17 +38,27 @@ export function parseLegacySteps(out: string): BuildStep[] {
   return steps;
 }
 
-/** Steps from BuildKit's --progress=plain output: "#6 [2/3] ADD hello.sh ." … "#6 CACHED". */
+/**
+ * Steps from BuildKit's --progress=plain output: "#6 [2/3] ADD hello.sh ." … "#6 CACHED".
+ * BuildKit prints vertices as they resolve (cached ones out of order): sort them back into
+ * Dockerfile order by their [n/m] within each stage, stages in order of first appearance.
+ */
 export function parseBuildkitSteps(out: string): BuildStep[] {
-  const steps = new Map<string, BuildStep>();
+  const steps = new Map<string, BuildStep & { stage: string }>();
+  const stages: string[] = [];
   for (const line of out.split('\n')) {
-    const m = /^#(\d+) \[(?:[\w-]+ )?(\d+)\/\d+\] (.+)$/.exec(line);
-    if (m && !steps.has(m[1]!)) steps.set(m[1]!, { n: Number(m[2]), instruction: m[3]!.trim(), cached: false });
+    const m = /^#(\d+) \[(?:([\w-]+) )?(\d+)\/\d+\] (.+)$/.exec(line);
+    if (m && !steps.has(m[1]!)) {
+      const stage = m[2] ?? '';
+      if (!stages.includes(stage)) stages.push(stage);
+      steps.set(m[1]!, { stage, n: Number(m[3]), instruction: m[4]!.trim(), cached: false });
+    }
     const c = /^#(\d+) CACHED$/.exec(line);
     if (c && steps.has(c[1]!)) steps.get(c[1]!)!.cached = true;
   }
-  // BuildKit numbers steps per stage and leaves out FROM; keep the order it printed.
-  return [...steps.values()];
+  return [...steps.values()]
+    .sort((a, b) => stages.indexOf(a.stage) - stages.indexOf(b.stage) || a.n - b.n)
+    .map(({ n, instruction, cached }) => ({ n, instruction, cached }));
 }
 
 export function parseSteps(out: string): BuildStep[] {

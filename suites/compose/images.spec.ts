@@ -10,6 +10,7 @@ import { buildImage, imageSize, type BuildStep } from '../../src/docker/build.js
 import { saveImage, layerWith } from '../../src/docker/save.js';
 import { guest, guestSizes } from '../../src/vm/guest.js';
 import { sources } from './sources.js';
+import { runId } from '../../src/core/names.js';
 import { ensureImage } from '../../src/docker/base-images.js';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
@@ -66,7 +67,9 @@ claim('image.cache-invalidation', { needs: ['docker', 'image.busybox'] }, async 
   const later = new Date(Date.now() + 3600_000);
   await utimes(script, later, later);
   const touched = await b('touched');
-  await writeFile(script, (await readFile(script, 'utf8')).replace('Hallo', 'Hallo, changed'));
+  // Content never built before: BuildKit's cache outlives images, so a fixed "changed" text
+  // would be a cache hit from an earlier run.
+  await writeFile(script, (await readFile(script, 'utf8')).replace('Hallo', `Hallo, changed in run ${runId()} at ${Date.now()}`));
   const changed = await b('changed');
   const show = (steps: BuildStep[]) => steps.filter(notFrom).map((s) => `${s.instruction}: ${s.cached ? 'cached' : 'rebuilt'}`);
   const addAt = changed.steps.filter(notFrom).findIndex((s) => /^(ADD|COPY)\b/i.test(s.instruction));

@@ -48,7 +48,22 @@ const BUILDKIT_MULTI = `#8 [builder 3/4] COPY server.go .
 #10 DONE 0.0s
 `;
 
+// Cached vertices come out of Dockerfile order (recorded from BuildKit 0.8 in engine 20.10).
+const BUILDKIT_OUT_OF_ORDER = `#6 [3/4] ADD hello.sh .
+#6 CACHED
+
+#5 [2/4] RUN echo "a step before the ADD" > /before.txt
+#5 CACHED
+
+#7 [4/4] RUN cp hello.sh /after.sh
+#7 DONE 0.3s
+`;
+
 describe('build output', () => {
+  it('BuildKit: steps back in Dockerfile order', () => {
+    expect(parseSteps(BUILDKIT_OUT_OF_ORDER).map((s) => [s.n, s.cached])).toEqual([[2, true], [3, true], [4, false]]);
+  });
+
   it('legacy: Step n/m and "Using cache"', () => {
     expect(parseSteps(LEGACY)).toEqual([
       { n: 1, instruction: 'FROM alpine', cached: false },
