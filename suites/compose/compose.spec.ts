@@ -37,13 +37,14 @@ for (const variant of ['lecture', 'ready'] as const) {
     const server = await p.logs('server1');
     const client = await p.logs('client');
     c.evidence({
-      summary: `${c.host.compose!.flavour} ${c.host.compose!.version}: client exited ${up.exitCode}; server1 logged ${JSON.stringify(server.trim().split('\n').filter((l) => /received/.test(l)))}`,
+      summary: `${c.host.compose!.flavour} ${c.host.compose!.version}: client exited ${up.exitCode}; server1 logged ${JSON.stringify(server.trim().split('\n').filter((l) => /hallo/.test(l)))}`,
       flavour: c.host.compose!.flavour, upExit: up.exitCode, containers: await p.containers(), server1Log: server.trim(), clientLog: client.trim(),
       ...(up.exitCode !== 0 ? { composeOutput: (up.stdout + up.stderr).trim().split('\n').slice(-20).join('\n') } : {}),
     });
     c.verify([
-      { ok: up.exitCode === 0, what: 'the client exits 0', expected: 0, actual: up.exitCode },
-      { ok: /received: hallo/.test(server), what: 'server1 receives "hallo" by service name', expected: 'received: hallo', actual: server.trim().split('\n').pop() ?? '' },
+      { ok: up.exitCode === 0, what: 'the client exits 0', expected: 0, actual: up.timedOut ? `no exit within ${UP_TIMEOUT_MS / 1000} s (stopped)` : up.exitCode },
+      // The lecture's server prints what it gets; any line with the message counts.
+      { ok: /hallo/.test(server), what: 'server1 receives "hallo" by service name (its log shows it)', expected: 'a log line with hallo', actual: server.trim().split('\n').pop() ?? '' },
     ]);
   });
 }

@@ -35,7 +35,7 @@ export async function gradeCommand(dir: string, o: { rubric?: string; json?: boo
   }
   process.env.ISOLAB_SUBMISSION = sub;
   // A student's server that never answers must cost points, not minutes.
-  process.env.ISOLAB_COMPOSE_TIMEOUT_MS ??= '45000';
+  process.env.ISOLAB_COMPOSE_TIMEOUT_MS ??= '25000';
   const runDir = (process.env.ISOLAB_RUN_DIR ??= path.join(reportsRoot(), `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId()}-grade`));
   const claims = [...new Set(rubric.checks.map((c) => c.check.split(' › ')[0]!))];
   const code = await runSuites([], { claim: claims, quiet: true });
