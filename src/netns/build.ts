@@ -36,54 +36,75 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
   if (problems.length) throw new TopologyError(problems);
   const names = new Map(t.hosts.map((h) => [h, resourceName(h)]));
   const ns = (h: string) => names.get(h) ?? (() => { throw new Error(`topology ${t.name}: unknown host "${h}"`); })();
-  const ip = (h: string, args: string[]) => run('ip', ['-n', ns(h), ...args], { timeoutMs: 10_000 });
   const nsexec = (h: string, argv: string[], opts: { timeoutMs?: number; check?: boolean; input?: string } = {}) =>
     run('ip', ['netns', 'exec', ns(h), ...argv], { timeoutMs: opts.timeoutMs ?? 15_000, check: opts.check ?? true, input: opts.input });
+  /** One `ip -batch` per host and phase instead of an exec per command; errors name the line. */
+  const batch = async (h: string | null, lines: string[]) => {
+    if (!lines.length) return;
+    const r = await run('ip', [...(h ? ['-n', ns(h)] : []), '-batch', '-'], { input: lines.join('\n') + '\n', check: false, timeoutMs: 15_000 });
+    if (r.exitCode !== 0) {
+      const n = Number(/Command failed -:(\d+)/.exec(r.stderr)?.[1] ?? 0);
+      throw new Error(`topology ${t.name}${h ? `, host ${h}` : ''}: \`ip ${n ? lines[n - 1] : lines.join('; ')}\` failed: ${r.stderr.replace(/Command failed -:\d+/, '').trim()}`);
+    }
+  };
   const substitutions: string[] = [];
   const entries: Entry[] = [];
 
   for (const h of t.hosts) {
-    await run('ip', ['netns', 'add', ns(h)], { timeoutMs: 10_000 });
     entries.push(ledger.add('netns', ns(h), async () => {
       // End what still runs in it (servers this run started), then delete.
       const pids = (await run('ip', ['netns', 'pids', ns(h)], { check: false, timeoutMs: 10_000 })).stdout.split('\n').filter(Boolean).map(Number);
       for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-      await run('ip', ['netns', 'delete', ns(h)], { timeoutMs: 10_000 });
+      const r = await run('ip', ['netns', 'delete', ns(h)], { check: false, timeoutMs: 10_000 });
+      if (r.exitCode !== 0 && !/No such file/.test(r.stderr)) throw new Error(`ip netns delete ${ns(h)}: ${r.stderr.trim()}`);
     }));
-    await ip(h, ['link', 'set', 'lo', 'up']);
   }
-  const address = async (h: string, dev: string, addr?: string, up = true) => {
-    if (addr) await ip(h, ['addr', 'add', addr, 'dev', dev]);
-    if (up) await ip(h, ['link', 'set', dev, 'up']);
+  await batch(null, t.hosts.map((h) => `netns add ${ns(h)}`));
+
+  // Phase 1: every link exists (a veth's peer lands in its namespace as it is created).
+  const create = new Map<string, string[]>(t.hosts.map((h) => [h, ['link set lo up']]));
+  for (const l of t.links) {
+    if (l.type === 'veth') create.get(l.a.host)!.push(`link add ${l.a.dev} type veth peer name ${l.b.dev} netns ${ns(l.b.host)}`);
+    if (l.type === 'bridge') create.get(l.host)!.push(`link add ${l.dev} type bridge`);
+  }
+  for (const h of t.hosts) await batch(h, create.get(h)!);
+  for (const l of t.links) {
+    if (l.type !== 'dummy') continue;
+    const r = await run('ip', ['-n', ns(l.host), 'link', 'add', l.dev, 'type', 'dummy'], { check: false, timeoutMs: 10_000 });
+    if (r.exitCode === 0) continue;
+    if (!/Unknown device type/.test(r.stderr)) throw new Error(`ip link add ${l.dev} type dummy in ${l.host}: ${r.stderr.trim()}`);
+    // Kernels without CONFIG_DUMMY: a veth whose peer stays down holds the address alike.
+    await batch(l.host, [`link add ${l.dev} type veth peer name ${l.dev.slice(0, 10)}-stub`]);
+    substitutions.push(`${l.host}/${l.dev}: this kernel has no dummy link type (CONFIG_DUMMY); a veth with its peer down stands in`);
+  }
+
+  // Phase 2: addresses, bridge ports, links up, then routes (their gateways are on-link by now).
+  const configure = new Map<string, string[]>(t.hosts.map((h) => [h, []]));
+  const end = (h: string, dev: string, addr?: string, up = true) => {
+    if (addr) configure.get(h)!.push(`addr add ${addr} dev ${dev}`);
+    if (up) configure.get(h)!.push(`link set ${dev} up`);
   };
   for (const l of t.links) {
     if (l.type === 'veth') {
-      await ip(l.a.host, ['link', 'add', l.a.dev, 'type', 'veth', 'peer', 'name', l.b.dev, 'netns', ns(l.b.host)]);
-      await address(l.a.host, l.a.dev, l.a.addr, l.a.up ?? true);
-      await address(l.b.host, l.b.dev, l.b.addr, l.b.up ?? true);
-    } else if (l.type === 'dummy') {
-      const r = await run('ip', ['-n', ns(l.host), 'link', 'add', l.dev, 'type', 'dummy'], { check: false, timeoutMs: 10_000 });
-      if (r.exitCode !== 0) {
-        if (!/Unknown device type/.test(r.stderr)) throw new Error(`ip link add ${l.dev} type dummy in ${l.host}: ${r.stderr.trim()}`);
-        // Kernels without CONFIG_DUMMY: a veth whose peer stays down holds the address alike.
-        await ip(l.host, ['link', 'add', l.dev, 'type', 'veth', 'peer', 'name', `${l.dev.slice(0, 10)}-stub`]);
-        substitutions.push(`${l.host}/${l.dev}: this kernel has no dummy link type (CONFIG_DUMMY); a veth with its peer down stands in`);
-      }
-      await address(l.host, l.dev, l.addr);
-    } else {
-      await ip(l.host, ['link', 'add', l.dev, 'type', 'bridge']);
-      for (const port of l.ports) await ip(l.host, ['link', 'set', port, 'master', l.dev]);
-      await address(l.host, l.dev, l.addr);
+      end(l.a.host, l.a.dev, l.a.addr, l.a.up ?? true);
+      end(l.b.host, l.b.dev, l.b.addr, l.b.up ?? true);
+    } else if (l.type === 'dummy') end(l.host, l.dev, l.addr);
+    else {
+      for (const port of l.ports) configure.get(l.host)!.push(`link set ${port} master ${l.dev}`);
+      end(l.host, l.dev, l.addr);
     }
   }
-  for (const h of t.forwarding ?? []) await nsexec(h, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-  for (const r of t.routes ?? []) await ip(r.host, ['route', 'add', r.to, ...(r.via ? ['via', r.via] : []), ...(r.dev ? ['dev', r.dev] : [])]);
-  for (const n of t.nat ?? []) {
-    await nsexec(n.host, ['iptables', '-t', 'nat', '-A', 'POSTROUTING', '-s', n.source, '-o', n.out, '-j', 'MASQUERADE', ...(n.randomFully ? ['--random-fully'] : [])]);
-  }
-  for (const fw of t.firewall ?? []) {
+  for (const r of t.routes ?? []) configure.get(r.host)!.push(`route add ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+  for (const h of t.hosts) await batch(h, configure.get(h)!);
+
+  // Forwarding, NAT and the firewall: one shell per host that needs them (values validated).
+  for (const h of t.hosts) {
+    const cmds: string[] = [];
+    if ((t.forwarding ?? []).includes(h)) cmds.push('sysctl -q -w net.ipv4.ip_forward=1');
+    for (const n of (t.nat ?? []).filter((x) => x.host === h)) cmds.push(`iptables -t nat -A POSTROUTING -s ${n.source} -o ${n.out} -j MASQUERADE${n.randomFully ? ' --random-fully' : ''}`);
     // Dropped before conntrack confirms them, early inbound packets leave no stale entry.
-    await nsexec(fw.host, ['iptables', '-A', 'INPUT', '-i', fw.wanDev, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP']);
+    for (const fw of (t.firewall ?? []).filter((x) => x.host === h)) cmds.push(`iptables -A INPUT -i ${fw.wanDev} -m conntrack --ctstate NEW -j DROP`);
+    if (cmds.length) await nsexec(h, ['sh', '-c', ['set -e', ...cmds].join('\n')]);
   }
 
   const spawn = (h: string, argv: string[], maxLifeMs = 60_000) => {
