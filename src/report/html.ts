@@ -21,7 +21,7 @@ th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:#5b6677}co
 .pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}.pass{background:#e3f4e6;color:#1e6b2f}.fail{background:#fde3e1;color:#9b1c12}.skip{background:#eceff3;color:#4d5766}.notrun{background:#fff;color:#8a93a0;border:1px dashed #c9ced6}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1;min-width:120px;border-radius:8px;padding:10px 14px;border:1px solid #e3e6eb}.card b{font-size:22px;display:block}
 details{margin-top:4px}summary{cursor:pointer;color:#3d5a80;font-size:12px}pre{white-space:pre-wrap;word-break:break-word;font:12px ui-monospace,"DejaVu Sans Mono",monospace;background:#f7f8fa;border:1px solid #eceef1;padding:8px;border-radius:6px;max-height:360px;overflow:auto}
-.checks td{font-size:12px;padding:3px 6px}.ok{color:#1e6b2f}.no{color:#9b1c12;font-weight:600}.why{color:#5b6677;font-size:13px}.evidence{max-width:560px}.svg{overflow-x:auto}
+.checks td{font-size:12px;padding:3px 6px}.ok{color:#1e6b2f}.no{color:#9b1c12;font-weight:600}.why{color:#5b6677;font-size:13px}.evidence{max-width:560px;overflow-wrap:anywhere}.svg{overflow-x:auto}
 `;
 
 function checksTable(checks: NonNullable<ClaimResult['checks']>): string {
