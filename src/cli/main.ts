@@ -85,8 +85,9 @@ export async function main(argv: string[]): Promise<number> {
   program.command('clean')
     .description('remove everything an earlier (crashed) run left behind: isolab-prefixed mounts, namespaces, cgroups, containers, networks, images')
     .option('--json', 'list what was removed as JSON')
-    .addHelpText('after', '\nExample:\n  sudo npx isolab clean')
-    .action(async (o: { json?: boolean }) => {
+    .option('--run <id>', "only that run's resources (isolab-<id>-…)")
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab clean\n  sudo npx isolab clean --run k3x9q2')
+    .action(async (o: { json?: boolean; run?: string }) => {
       code = await cleanCommand(o);
     });
 

@@ -27,14 +27,18 @@ async function killPids(pids: number[], out: Removed[], where: string) {
   }
 }
 
+/** A run's resources are named isolab-<id>-…, and its cgroup parent is isolab-<id> itself. */
+const matcher = (prefix: string) => (name: string) => name.startsWith(prefix) || name === prefix.replace(/-$/, '');
+
 async function cgroupDirs(prefix: string): Promise<string[]> {
+  const ours = matcher(prefix);
   const found: string[] = [];
   async function walk(dir: string, depth: number) {
     if (depth > 3) return;
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       if (!e.isDirectory()) continue;
       const p = path.join(dir, e.name);
-      if (e.name.startsWith(prefix)) found.push(p);
+      if (ours(e.name)) found.push(p);
       else await walk(p, depth + 1);
     }
   }
