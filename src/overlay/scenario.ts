@@ -2,7 +2,7 @@
 // the merged view, and the state expected afterwards in merged, upper and each lower.
 // The runner builds it, runs it, and returns checks (goss-style), not assertions, so the
 // same scenario can be run against a stand-in that is not an overlay (the negative control).
-import { appendFile, mkdir, rm, rmdir, writeFile, cp } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile, cp } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../core/exec.js';
 import { umount } from '../core/fs.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
 import { workspace, requireFiles, scratchDir } from '../../src/core/fs.js';
 import { run } from '../../src/core/exec.js';
-import { docker, inspect, runToExit, runContainer, createNetwork, waitExit } from '../../src/docker/engine.js';
+import { docker, inspect, runToExit, runContainer, createNetwork } from '../../src/docker/engine.js';
 import { buildImage, imageSize, type BuildStep } from '../../src/docker/build.js';
 import { saveImage, layerWith } from '../../src/docker/save.js';
 import { guest, guestSizes } from '../../src/vm/guest.js';
