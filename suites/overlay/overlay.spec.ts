@@ -50,7 +50,7 @@ for (const bad of badInputs) {
     const left = await isMountPoint(spec.target);
     c.evidence({
       input: bad.name, kernel: raw, harness: named, mountLeft: !!left,
-      summary: `harness: "${named.replace(/\/tmp\/isolab-[^"]*\//g, '…/')}"; kernel ${raw === 'mounted' ? 'accepted it (undefined behaviour)' : 'refused it'}`,
+      summary: `harness: "${named.split(root).join('…')}"; kernel ${raw === 'mounted' ? 'accepted it (undefined behaviour)' : 'refused it'}`,
     });
     c.verify([
       ...(bad.kernelRefuses ? [{ ok: raw !== 'mounted', what: 'the kernel refuses the mount', expected: 'mount fails', actual: raw }] : []),
