@@ -21,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   program.command('run')
     .description('run the suites (the main job); results in reports/<run>/ and reports/latest')
     .argument('[suite...]', `suites to run: ${SUITES.join(', ')} (default: all)`)
-    .option('--claim <id>', 'run only this claim (repeatable)', collect)
+    .option('--claim <id>', 'run only this claim, or "claim › scenario" (repeatable)', collect)
     .option('--list', 'list the claims and exit')
     .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split')
     .action(async (suites: string[], o: { claim?: string[]; list?: boolean }) => {

@@ -49,7 +49,7 @@ for (const variant of ['lecture', 'ready'] as const) {
   });
 }
 
-claim('compose.teardown', { needs: [...NEEDS], timeoutMs: 180_000 }, async (c) => {
+claim('compose.teardown', { scenario: 'the lecture\'s project', needs: [...NEEDS], timeoutMs: 180_000 }, async (c) => {
   const p = await project(c, 'ready');
   const up = await p.cmd(['up', '--build', '-d'], UP_TIMEOUT_MS);
   if (up.exitCode !== 0) throw new Error(`compose up failed: ${(up.stdout + up.stderr).trim().split('\n').slice(-5).join(' | ')}`);
@@ -72,5 +72,30 @@ claim('compose.teardown', { needs: [...NEEDS], timeoutMs: 180_000 }, async (c) =
     { ok: after.networks.length === 0, what: 'its network is gone', expected: [], actual: after.networks },
     { ok: after.images.length === 0, what: 'the images it built are gone', expected: [], actual: after.images },
     { ok: ms < 3000, what: 'in under 3 s (no 10 s SIGTERM wait)', expected: '< 3000 ms', actual: `${Math.round(ms)} ms` },
+  ]);
+});
+
+claim('compose.teardown', { scenario: 'a shell as PID 1 makes down wait; init: true does not', needs: ['docker', 'compose', 'image.busybox'], timeoutMs: 120_000 }, async (c) => {
+  const ws = await workspace(c.ledger, sources.pid1, 'pid1');
+  const stopTimeoutS = 2;
+  const timeStop = async (service: string) => {
+    const p = await composeProject(c.ledger, c.host.compose!, ws, ['docker-compose.yml'], `pid1-${service}`);
+    const up = await p.cmd(['up', '-d', service], 60_000);
+    if (up.exitCode !== 0) throw new Error(`compose up ${service} failed: ${(up.stdout + up.stderr).trim().split('\n').pop()}`);
+    const t0 = performance.now();
+    const stop = await p.cmd(['stop', '--timeout', String(stopTimeoutS), service], 30_000);
+    const ms = performance.now() - t0;
+    const exit = (await p.containers()).find((x) => x.service === service);
+    return { ms: Math.round(ms), stopExit: stop.exitCode, state: exit?.state };
+  };
+  const shell = await timeStop('shell-pid1');
+  const init = await timeStop('with-init');
+  c.evidence({
+    summary: `stop --timeout ${stopTimeoutS}: sh as PID 1 took ${(shell.ms / 1000).toFixed(2)} s (SIGTERM ignored, killed at the timeout); with init: true ${(init.ms / 1000).toFixed(2)} s`,
+    stopTimeoutS, shellPid1: shell, withInit: init,
+  });
+  c.verify([
+    { ok: shell.ms >= stopTimeoutS * 1000, what: 'a shell PID 1 ignores SIGTERM: stop waits out the timeout', expected: `≥ ${stopTimeoutS} s`, actual: `${shell.ms} ms` },
+    { ok: init.ms < stopTimeoutS * 1000 - 500, what: 'with init: true it stops on SIGTERM, before the timeout', expected: `< ${stopTimeoutS - 0.5} s`, actual: `${init.ms} ms` },
   ]);
 });

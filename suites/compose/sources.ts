@@ -14,4 +14,5 @@ export const sources = {
   cache: path.join(repo, 'fixtures/scenarios/cache'),
   staticHello: path.join(repo, 'fixtures/scenarios/static-hello'),
   readyOverride: path.join(repo, 'fixtures/lecture/compose/docker-compose.ready.yml'),
+  pid1: path.join(repo, 'fixtures/scenarios/pid1'),
 };

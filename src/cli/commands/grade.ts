@@ -37,8 +37,8 @@ export async function gradeCommand(dir: string, o: { rubric?: string; json?: boo
   // A student's server that never answers must cost points, not minutes.
   process.env.ISOLAB_COMPOSE_TIMEOUT_MS ??= '25000';
   const runDir = (process.env.ISOLAB_RUN_DIR ??= path.join(reportsRoot(), `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId()}-grade`));
-  const claims = [...new Set(rubric.checks.map((c) => c.check.split(' › ')[0]!))];
-  const code = await runSuites([], { claim: claims, quiet: true });
+  // Only what the rubric scores: a whole claim, or one scenario of it.
+  const code = await runSuites([], { claim: [...new Set(rubric.checks.map((c) => c.check))], quiet: true });
   let results: Results;
   try {
     results = JSON.parse(await readFile(path.join(runDir, 'results.json'), 'utf8')) as Results;

@@ -15,13 +15,15 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
     process.stderr.write(`isolab run: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; suites are: ${SUITES.join(', ')}\n`);
     return 2;
   }
+  // "claim.id" or "claim.id › scenario"
   const claims = opts.claim ?? [];
-  const badClaims = claims.filter((id) => !CLAIMS.some((c) => c.id === id));
+  const idOf = (c: string) => c.split(' › ')[0]!;
+  const badClaims = claims.filter((c) => !CLAIMS.some((d) => d.id === idOf(c)));
   if (badClaims.length) {
     process.stderr.write(`isolab run: unknown claim ${badClaims.join(', ')}; see the ids in DESIGN.md (isolab run --list)\n`);
     return 2;
   }
-  const projects = suites.length ? suites : claims.length ? [...new Set(claims.map((id) => CLAIMS.find((c) => c.id === id)!.suite))] : [...SUITES];
+  const projects = suites.length ? suites : claims.length ? [...new Set(claims.map((c) => CLAIMS.find((d) => d.id === idOf(c))!.suite))] : [...SUITES];
   const vitest = await startVitest('test', [], {
     root: ROOT,
     run: true,
