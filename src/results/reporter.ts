@@ -123,10 +123,14 @@ export default class IsolabReporter implements Reporter {
     const claims = claimResults(tests);
     const suites = [...new Set(modules.map((m) => m.project.name))];
     let leaks: Results['leaks'] = [];
+    let remaining: Results['leaks'] = [];
     if (this.before) {
       leaks = diffSnapshots(this.before, await snapshot());
       // Whatever this run still left, remove it now so the host ends clean; it stays reported.
-      if (leaks.length) await clean(`${runPrefix()}`);
+      if (leaks.length) {
+        await clean(`${runPrefix()}`);
+        remaining = diffSnapshots(this.before, await snapshot());
+      }
     }
     const results: Results = {
       schema: 'isolab/results@1',
@@ -146,8 +150,9 @@ export default class IsolabReporter implements Reporter {
     const s = results.summary;
     const out = process.stdout;
     if (leaks.length) {
-      out.write(`\nisolab: leak check FAILED — the run left ${leaks.length} thing(s) behind (now removed):\n`);
-      for (const l of leaks) out.write(`  ${l.change} ${l.kind}: ${l.item}\n`);
+      const still = new Set(remaining.map((l) => `${l.kind} ${l.item}`));
+      out.write(`\nisolab: leak check FAILED — the run left ${leaks.length} thing(s) behind:\n`);
+      for (const l of leaks) out.write(`  ${l.change} ${l.kind}: ${l.item}${still.has(`${l.kind} ${l.item}`) ? '  (still there: not named for this run; see `isolab clean`)' : '  (removed)'}\n`);
       process.exitCode = 1;
     } else if (this.before) out.write(`\nisolab: leak check: nothing left behind\n`);
     if (claims.length) {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/core/exec.js';
+import { clean } from '../../src/core/clean.js';
 import { newRunId } from '../../src/core/names.js';
 import { currentHost } from '../../src/claims/host.js';
 import { requireRoot } from '../controls/gate.js';
@@ -50,6 +51,8 @@ describe.skipIf(!requireRoot())('isolab clean', () => {
       // Another run's namespace is not this run's to remove.
       expect((await run('ip', ['netns', 'list'])).stdout).toContain(`isolab-${other}-keep`);
     } finally {
+      // Whatever the command under test failed to remove, this test planted: remove it here.
+      await clean(`${p}-`);
       await run('ip', ['netns', 'delete', `isolab-${other}-keep`], { check: false });
     }
   });
