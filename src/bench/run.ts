@@ -87,3 +87,29 @@ export function ladderClaim(rows: LadderRow[], ms: number): ClaimResult {
     },
   };
 }
+
+interface Judged {
+  ok: boolean;
+  what: string;
+  actual: string;
+}
+
+/** bench.sizes and bench.primitive-costs, judged from their measurements (they can fail). */
+export function judgeSection(name: 'sizes' | 'primitives', out: Record<string, unknown>): Judged[] {
+  const mb = (b?: number) => (b === undefined ? 'not measured' : `${(b / 1e6).toFixed(1)} MB`);
+  if (name === 'sizes') {
+    const i = out.imagesBytes as Record<string, number>;
+    const vm = out.vmImageBytes as { total: number } | null;
+    const mem = out.memory as { containerAddedKb: number; vm: { givenKb: number } | null };
+    return [
+      { ok: !!vm && i.base! < vm.total, what: 'the base image is smaller than a minimal VM image', actual: `${mb(i.base)} vs ${mb(vm?.total)}` },
+      { ok: i.multistageFinal! < i.multistageBuilder!, what: 'the multi-stage final image is smaller than its builder', actual: `${mb(i.multistageFinal)} vs ${mb(i.multistageBuilder)}` },
+      { ok: !!mem.vm && mem.containerAddedKb < mem.vm.givenKb, what: 'an idle container adds less memory than a VM is given', actual: `${(mem.containerAddedKb / 1024).toFixed(1)} MiB vs ${mem.vm ? mem.vm.givenKb / 1024 : '—'} MiB` },
+    ];
+  }
+  const want = ['netns', 'overlay', 'cgroup'];
+  return want.map((k) => {
+    const r = (out as Record<string, { samples?: number; meanMs?: number }>)[k];
+    return { ok: !!r?.samples && r.meanMs !== undefined, what: `${k} create + destroy measured`, actual: r?.samples ? `${r.meanMs!.toFixed(2)} ms over ${r.samples}` : 'not measured' };
+  });
+}

@@ -55,6 +55,8 @@ export class CgroupV1 implements CgroupDriver {
       p = path.join(mount, runPrefix());
       await makeGroupDir(ledger, p);
       this.parents.set(mount, p);
+      // Undone with the ledger: a later create() makes the parent again.
+      ledger.add('other', `forget ${p}`, () => void this.parents.delete(mount));
     }
     return p;
   }

@@ -1,6 +1,7 @@
 // The one way isolab runs an external program: argument arrays, never a shell string;
 // every call time-bounded; a timeout kills the whole process group, so grandchildren
 // that hold the pipes die too (execa's own timeout only signals the direct child).
+import { access, constants } from 'node:fs/promises';
 import { execa, type ResultPromise } from 'execa';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -109,7 +110,6 @@ export async function run(file: string, args: readonly string[] = [], opts: RunO
 
 /** true when the program exists on PATH (no exec, just a lookup). */
 export async function which(tool: string): Promise<string | null> {
-  const { access, constants } = await import('node:fs/promises');
   for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
     const p = `${dir}/${tool}`;
     try {

@@ -1,6 +1,6 @@
 // Scratch space for a check: a temp dir on its own tmpfs (fast, and whatever a check does to
 // it can't touch the host's filesystems), registered in the ledger.
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, cp, stat, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from './exec.js';
@@ -56,7 +56,6 @@ export async function isMountPoint(p: string): Promise<MountEntry | undefined> {
 
 /** A private copy of a fixture or submission: checks may change it, the original never. */
 export async function workspace(ledger: Ledger, source: string, label: string): Promise<string> {
-  const { cp, stat } = await import('node:fs/promises');
   const st = await stat(source).catch(() => null);
   if (!st?.isDirectory()) throw new Error(`${source} does not exist or is not a directory`);
   const dir = await scratchDir(ledger, label, { sizeMb: 32 });
@@ -66,7 +65,6 @@ export async function workspace(ledger: Ledger, source: string, label: string): 
 
 /** Every file a check needs must be there; the error names each missing one. */
 export async function requireFiles(dir: string, files: string[], what: string): Promise<void> {
-  const { access } = await import('node:fs/promises');
   const missing: string[] = [];
   for (const f of files) await access(path.join(dir, f)).catch(() => missing.push(f));
   if (missing.length) throw new Error(`${what}: missing ${missing.map((m) => `"${m}"`).join(', ')} in ${dir}`);

@@ -65,8 +65,7 @@ function bench(r: Results): string {
   return `<section>${out.join('')}</section>`;
 }
 
-export async function toHtml(r: Results, dir: string): Promise<string> {
-  void dir;
+export async function toHtml(r: Results): Promise<string> {
   const h = r.host as Record<string, unknown>;
   const byId = new Map(r.claims.map((c) => [c.id, c]));
   const suites = r.run.suites ?? [];

@@ -13,7 +13,7 @@ import { clean } from '../core/clean.js';
 import { runId, runPrefix } from '../core/names.js';
 import type { ClaimMeta } from '../claims/claim.js';
 import { combine, summarize, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
-import { writeRun, reportsRoot } from './write.js';
+import { writeRun, runFolder } from './write.js';
 import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
 import { currentHost } from '../claims/host.js';
@@ -79,7 +79,7 @@ export default class IsolabReporter implements Reporter {
   private readonly leakCheck = process.env.ISOLAB_LEAK_CHECK !== '0';
   private readonly done: TestCase[] = [];
   private host: HostInfo | null = null;
-  private readonly dir = process.env.ISOLAB_RUN_DIR ?? path.join(reportsRoot(), `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId()}`);
+  private readonly dir = process.env.ISOLAB_RUN_DIR ?? runFolder(runId());
 
   onInit(): void {
     process.once('SIGINT', () => this.interrupted());

@@ -11,12 +11,17 @@ export function reportsRoot(): string {
   return path.resolve(process.env.ISOLAB_REPORTS ?? 'reports');
 }
 
+/** reports/<yyyymmddThhmmss>-<runId>[-kind]: sorted by time, unique per run. */
+export function runFolder(runId: string, kind?: string, at = new Date()): string {
+  return path.join(reportsRoot(), `${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId}${kind ? `-${kind}` : ''}`);
+}
+
 export async function writeRun(dir: string, r: Results): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'results.json'), JSON.stringify(r, null, 2) + '\n');
   await writeFile(path.join(dir, 'junit.xml'), toJunit(r));
   await writeFile(path.join(dir, 'report.md'), toMarkdown(r));
-  await writeFile(path.join(dir, 'report.html'), await toHtml(r, dir));
+  await writeFile(path.join(dir, 'report.html'), await toHtml(r));
   const latest = path.join(path.dirname(dir), 'latest');
   await rm(latest, { force: true });
   await symlink(path.basename(dir), latest);

@@ -12,6 +12,7 @@ import { guest, guestSizes } from '../../src/vm/guest.js';
 import { sources } from './sources.js';
 import { runId } from '../../src/core/names.js';
 import { ensureImage } from '../../src/docker/base-images.js';
+import { builderTarget } from '../../src/docker/dockerfile.js';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
 const notFrom = (s: BuildStep) => !/^FROM\b/i.test(s.instruction);
@@ -142,7 +143,9 @@ claim('image.multistage-size', { needs: ['docker', 'image.busybox', 'image.go'],
   await requireFiles(sources.compose.dir, ['Dockerfile', 'server.go'], 'the multi-stage build');
   const ws = await workspace(c.ledger, sources.compose.dir, 'multistage');
   const final = await buildImage(c.ledger, ws, { label: 'server', builder: builder(c) });
-  const stage = await buildImage(c.ledger, ws, { label: 'server-builder', target: 'builder', builder: builder(c) });
+  const target = builderTarget(await readFile(path.join(ws, 'Dockerfile'), 'utf8'));
+  if (!target) throw new Error('compose/Dockerfile has a single stage: a multi-stage build needs a build stage and a final stage that copies from it (COPY --from=…)');
+  const stage = await buildImage(c.ledger, ws, { label: 'server-builder', target, builder: builder(c) });
   const [finalSize, builderSize] = [await imageSize(final.tag), await imageSize(stage.tag)];
   const ratio = finalSize / builderSize;
   const compiler = await runToExit(c.ledger, 'no-go', ['--network', 'none', '--entrypoint', 'sh', final.tag, '-c', 'command -v go || ls /usr/lib/go /usr/local/go 2>/dev/null || echo no-compiler']);
@@ -154,14 +157,16 @@ claim('image.multistage-size', { needs: ['docker', 'image.busybox', 'image.go'],
   const ask = await runToExit(c.ledger, 'ms-client', ['--network', net, 'alpine', 'sh', '-c', askScript], 30_000)
     .catch((e: Error) => ({ exitCode: null, stdout: '', stderr: e.message, name: '' }));
   const reply = /reply=(.*)$/m.exec(ask.stdout)?.[1]?.trim() ?? '';
-  // The slide's CMD [".server"]: the same build with the typo fails to start, clearly.
-  const df = path.join(ws, 'Dockerfile');
+  // The slide's CMD [".server"] — a claim about the lecture's Dockerfile, whoever's files the
+  // rest checks: the lecture's build with the typo fails to start, clearly.
+  const lecture = await workspace(c.ledger, sources.lectureCompose, 'typo');
+  const df = path.join(lecture, 'Dockerfile');
   await writeFile(df, (await readFile(df, 'utf8')).replace(/^CMD .*$/m, 'CMD [".server"]'));
-  const typo = await buildImage(c.ledger, ws, { label: 'server-typo', builder: builder(c) });
+  const typo = await buildImage(c.ledger, lecture, { label: 'server-typo', builder: builder(c) });
   const typoRun = await runToExit(c.ledger, 'typo-run', ['--network', 'none', typo.tag], 30_000);
   c.evidence({
     summary: `final ${mb(finalSize)} vs builder ${mb(builderSize)} (${(ratio * 100).toFixed(1)}%); no compiler inside; the server took "hallo" on 8081${reply ? ` and answered "${reply}"` : ''}; the slide's CMD [".server"] fails: ${typoRun.stderr.split('\n').find((l) => /exec|not found|no such/i.test(l))?.trim() ?? `exit ${typoRun.exitCode}`}`,
-    finalBytes: finalSize, builderBytes: builderSize, ratio, maxRatio: 0.05, compilerProbe: compiler.stdout.trim(), serverExchange: ask.stdout.trim() || ask.stderr.trim(), typo: { exitCode: typoRun.exitCode, stderr: typoRun.stderr.trim() },
+    finalBytes: finalSize, builderBytes: builderSize, builderStage: target, ratio, maxRatio: 0.05, compilerProbe: compiler.stdout.trim(), serverExchange: ask.stdout.trim() || ask.stderr.trim(), typo: { exitCode: typoRun.exitCode, stderr: typoRun.stderr.trim() },
   });
   c.verify([
     { ok: ratio <= 0.05, what: 'the final image is at most 5% of the builder', expected: '≤ 5%', actual: `${(ratio * 100).toFixed(1)}%` },

@@ -15,4 +15,6 @@ export const sources = {
   staticHello: path.join(repo, 'fixtures/scenarios/static-hello'),
   readyOverride: path.join(repo, 'fixtures/lecture/compose/docker-compose.ready.yml'),
   pid1: path.join(repo, 'fixtures/scenarios/pid1'),
+  /** the lecture's own compose project, for claims about the slide itself */
+  lectureCompose: path.join(repo, 'fixtures/lecture/compose'),
 };

@@ -29,7 +29,7 @@ describe.skipIf(!chromium && process.env.CI !== 'true')('report.html', () => {
   it('is self-contained and renders to a screenshot', { timeout: 60_000 }, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'isolab-shot-'));
     try {
-      const html = await toHtml(results, dir);
+      const html = await toHtml(results);
       expect(html).not.toMatch(/(src|href)="https?:/);
       expect(html).toContain('red 79.8% / blue 20.2% of CPU 0');
       expect(html).toContain('topology masquerade');

@@ -8,6 +8,18 @@ import { cgroupDriver } from '../../src/cgroups/select.js';
 import { dumpRunGroups } from '../../src/cgroups/fsgroup.js';
 import { runPrefix } from '../../src/core/names.js';
 
+/** Run fn with ISOLAB_STRICT set to value, then put it back. */
+async function withStrict(value: string, fn: () => Promise<void> | void): Promise<void> {
+  const before = process.env.ISOLAB_STRICT;
+  process.env.ISOLAB_STRICT = value;
+  try {
+    await fn();
+  } finally {
+    if (before === undefined) delete process.env.ISOLAB_STRICT;
+    else process.env.ISOLAB_STRICT = before;
+  }
+}
+
 const fakeCtx = () => {
   const meta: ClaimMeta = {};
   let skipped: string | undefined;
@@ -43,33 +55,23 @@ describe('ClaimContext', () => {
   it('a missing capability skips with the reason (outside strict mode)', async () => {
     const { ctx, meta } = fakeCtx();
     const c = new ClaimContext(ctx, { ...(await currentHost()), qemu: null }, 't');
-    const strict = process.env.ISOLAB_STRICT;
-    process.env.ISOLAB_STRICT = '0';
-    try {
+    await withStrict('0', () => {
       expect(() => c.needs('qemu')).toThrow();
       expect(meta.skipReason).toMatch(/qemu-system-x86_64 not installed/);
-    } finally {
-      if (strict === undefined) delete process.env.ISOLAB_STRICT;
-      else process.env.ISOLAB_STRICT = strict;
-    }
+    });
     await c.ledger.close();
   });
 
   it('under CI a missing provided capability fails instead of skipping', async () => {
     const { ctx, meta } = fakeCtx();
     const c = new ClaimContext(ctx, { ...(await currentHost()), qemu: null }, 't');
-    const strict = process.env.ISOLAB_STRICT;
-    process.env.ISOLAB_STRICT = '1';
-    try {
+    await withStrict('1', () => {
       expect(() => c.needs('qemu')).toThrow(/CI expects this host to provide "qemu"/);
       expect(meta.skipReason).toBeUndefined();
       // kvm is not provided by provisioning: still a skip.
       expect(() => c.needs('kvm')).toThrow();
       expect(meta.skipReason).toMatch(/KVM not usable/);
-    } finally {
-      if (strict === undefined) delete process.env.ISOLAB_STRICT;
-      else process.env.ISOLAB_STRICT = strict;
-    }
+    });
     await c.ledger.close();
   });
 

@@ -6,11 +6,11 @@ import { Ledger, installSignalCleanup } from '../../core/ledger.js';
 import { runId } from '../../core/names.js';
 import { snapshot, diffSnapshots } from '../../core/leaks.js';
 import { probeHost } from '../../host/probe.js';
-import { runLadder, ladderClaim } from '../../bench/run.js';
+import { runLadder, ladderClaim, judgeSection } from '../../bench/run.js';
 import { ladderSvg } from '../../report/ladder-chart.js';
 import { hostFingerprint } from '../../results/host-fingerprint.js';
 import { summarize, type ClaimResult, type Results } from '../../results/schema.js';
-import { reportsRoot, writeRun } from '../../results/write.js';
+import { runFolder, writeRun } from '../../results/write.js';
 import { claimDef } from '../../claims/catalog.js';
 import { ladder } from '../../../bench/ladder.js';
 import { sizes } from '../../../bench/sizes.js';
@@ -73,7 +73,7 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
   const ctx: BenchContext = { ledger, host, timer, quick: !!o.quick, samples: o.samples, progress: say };
   const claims: ClaimResult[] = [];
   const bench: Record<string, unknown> = { quick: !!o.quick };
-  const dir = path.join(reportsRoot(), `${startedAt.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId()}-bench`);
+  const dir = runFolder(runId(), 'bench', startedAt);
   try {
     if (run.includes('ladder')) {
       const t = performance.now();
@@ -94,7 +94,15 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
           const rows = (out as { rows: Array<{ windowMs: number; runs: number; meanErrorPp: number; maxAbsErrorPp: number; withinTolerance: number }> }).rows;
           process.stdout.write(`\n${table(rows.map((r) => [`${r.windowMs / 1000} s`, String(r.runs), r.meanErrorPp.toFixed(2), r.maxAbsErrorPp.toFixed(2), `${r.withinTolerance}/${r.runs}`]), ['window', 'runs', 'mean error pp', 'max |error| pp', 'within ±2 pp'])}\n`);
         }
-        if (id) claims.push({ ...claimDef(id), verdict: 'pass', evidence: { summary: summarizeSection(name, out), ...out }, durationMs: Math.round(performance.now() - t) });
+        if (id) {
+          const checks = judgeSection(name as 'sizes' | 'primitives', out);
+          const failed = checks.filter((k) => !k.ok);
+          claims.push({
+            ...claimDef(id), verdict: failed.length ? 'fail' : 'pass',
+            ...(failed.length ? { reason: failed.map((k) => `✗ ${k.what}: ${k.actual}`).join('\n') } : {}),
+            evidence: { summary: summarizeSection(name, out), ...out }, checks, durationMs: Math.round(performance.now() - t),
+          });
+        }
       } catch (e) {
         const reason = (e as Error).message;
         say(`${name}: failed — ${reason}`);

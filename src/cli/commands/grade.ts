@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { runSuites } from './run.js';
 import { loadRubric, score } from '../../grade/rubric.js';
 import { runId } from '../../core/names.js';
-import { reportsRoot, writeRun } from '../../results/write.js';
+import { runFolder, writeRun } from '../../results/write.js';
 import type { Results } from '../../results/schema.js';
 import { ok, bad, dim } from '../ui.js';
 
@@ -36,7 +36,7 @@ export async function gradeCommand(dir: string, o: { rubric?: string; json?: boo
   process.env.ISOLAB_SUBMISSION = sub;
   // A student's server that never answers must cost points, not minutes.
   process.env.ISOLAB_COMPOSE_TIMEOUT_MS ??= '25000';
-  const runDir = (process.env.ISOLAB_RUN_DIR ??= path.join(reportsRoot(), `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId()}-grade`));
+  const runDir = (process.env.ISOLAB_RUN_DIR ??= runFolder(runId(), 'grade'));
   // Only what the rubric scores: a whole claim, or one scenario of it.
   const code = await runSuites([], { claim: [...new Set(rubric.checks.map((c) => c.check))], quiet: true });
   let results: Results;

@@ -2,7 +2,7 @@
 // several — merge them into a claim × host compatibility matrix.
 import { mkdir, writeFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { readResults, reportsRoot } from '../../results/write.js';
+import { readResults, reportsRoot, runFolder } from '../../results/write.js';
 import { toMarkdown } from '../../report/markdown.js';
 import { toHtml } from '../../report/html.js';
 import { buildMatrix, matrixMarkdown, matrixHtml } from '../../report/matrix.js';
@@ -14,13 +14,13 @@ export async function reportCommand(files: string[], o: { out?: string }): Promi
       const r = await readResults(file);
       const dir = path.dirname(await realpath(file));
       await writeFile(path.join(dir, 'report.md'), toMarkdown(r));
-      await writeFile(path.join(dir, 'report.html'), await toHtml(r, dir));
+      await writeFile(path.join(dir, 'report.html'), await toHtml(r));
       process.stdout.write(`isolab report: wrote ${path.relative(process.cwd(), dir)}/report.md and report.html\n`);
       return 0;
     }
     const all = await Promise.all(files.map(readResults));
     const m = buildMatrix(all);
-    const dir = o.out ?? path.join(reportsRoot(), `matrix-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`);
+    const dir = o.out ?? runFolder('matrix');
     await mkdir(dir, { recursive: true });
     const md = matrixMarkdown(m);
     await writeFile(path.join(dir, 'matrix.md'), md);
