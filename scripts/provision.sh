@@ -149,4 +149,11 @@ if [ "$want_vm" = 1 ]; then
     say "VM guest present in $vm_dir ($(cat "$vm_dir/kernel-package" 2>/dev/null))"
   fi
 fi
+# The host's one-time initialisations, done once here so a first run's leak check sees a
+# settled host: the first `ip netns add` makes /run/netns a mount; docker0's first container
+# brings it up, and the kernel gives it an IPv6 link-local address.
+timeout 10 ip netns add isolab-settle && timeout 10 ip netns delete isolab-settle
+timeout 60 docker run --rm --network bridge isolab/busybox:latest true >/dev/null 2>&1 \
+  || say "note: could not start a container on the default bridge (docker0 not settled)"
+say "host settled: /run/netns mounted, docker0 up"
 say "done"

@@ -5,7 +5,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ledger } from '../core/ledger.js';
 import type { HostInfo } from '../host/probe.js';
-import { runContainer, inspect } from '../docker/engine.js';
+import { runContainer, inspect, docker } from '../docker/engine.js';
+import { exclusive } from '../core/runs.js';
+import { resourceName } from '../core/names.js';
 import { readInt, readKey } from './fsgroup.js';
 import { predictSplit, sharesToWeightLinear, sharesToWeightLog, sharesToWeightSystemd } from './weights.js';
 
@@ -39,7 +41,18 @@ export function weightFormula(pairs: Array<[number, number]>): string {
   return formulas.find(([, f]) => pairs.every(([s, w]) => f(s) === w))?.[0] ?? 'unknown';
 }
 
+/** Two hogs' containers and the window, while no other isolab run measures. */
 export async function containerShares(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing = { settleMs: 500, windowMs: 2000 }) {
+  const { value, exclusive: shared } = await exclusive(`docker --cpu-shares ${pair.low}/${pair.high}`, async () => {
+    const r = await sharesOnce(ledger, host, pair, image, timing);
+    // The hogs stop inside the window's lock: they would skew another run's window.
+    await docker(['rm', '-f', resourceName('low-prio'), resourceName('high-prio')], { check: false, timeoutMs: 30_000 });
+    return r;
+  });
+  return { ...value, host: shared };
+}
+
+async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing: { settleMs: number; windowMs: number }) {
   const ids: Record<'low' | 'high', Located> = {} as never;
   for (const side of ['low', 'high'] as const) {
     const ct = await runContainer(ledger, `${side}-prio`, ['--cpuset-cpus=0', `--cpu-shares=${pair[side]}`, '--network', 'none', image, 'sha256sum', '/dev/urandom']);

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
 import type { CgroupDriver, Group } from './driver.js';
+import { exclusive, type Exclusive } from '../core/runs.js';
 
 export interface SplitGroup {
   name: string;
@@ -34,6 +35,8 @@ export interface SplitMeasurement {
   /** busy time on the pinned CPU not accounted to our groups (other load), as a fraction */
   otherOnCpu?: number;
   written: Record<string, Array<{ file: string; value: string }>>;
+  /** the window was exclusive among isolab runs: how long it waited, who else was live */
+  host: Exclusive;
 }
 
 async function cpuBusyNs(cpu: number): Promise<number> {
@@ -46,7 +49,13 @@ async function cpuBusyNs(cpu: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Groups, hogs and the window, while no other isolab run measures (src/core/runs.ts). */
 export async function measureSplit(ledger: Ledger, driver: CgroupDriver, s: SplitScenario): Promise<SplitMeasurement> {
+  const { value, exclusive: host } = await exclusive(`the split "${s.name}"`, () => measureOnce(ledger, driver, s));
+  return { ...value, host };
+}
+
+async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenario): Promise<Omit<SplitMeasurement, 'host'>> {
   const groups: Array<[SplitGroup, Group]> = [];
   const written: SplitMeasurement['written'] = {};
   for (const g of s.groups) {

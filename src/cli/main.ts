@@ -5,9 +5,10 @@ import { provision } from './commands/provision.js';
 import { cleanCommand } from './commands/clean.js';
 import { runSuites, SUITES } from './commands/run.js';
 import { CLAIMS } from '../claims/catalog.js';
+import { GUESTS } from '../guest/recipe.js';
 import { benchCommand, SECTIONS } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
-import { gradeCommand } from './commands/grade.js';
+import { gradeCli, type GradeCliOptions } from './commands/grade-cli.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -23,10 +24,16 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[suite...]', `suites to run: ${SUITES.join(', ')} (default: all)`)
     .option('--claim <id>', 'run only this claim, or "claim › scenario" (repeatable)', collect)
     .option('--list', 'list the claims and exit')
-    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split')
-    .action(async (suites: string[], o: { claim?: string[]; list?: boolean }) => {
+    .option('--guest <name>', `run inside a VM guest built from Debian's packages (${Object.keys(GUESTS).join(', ')}): cgroup v2, newer Docker, compose v2`)
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay')
+    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string }) => {
       if (o.list) {
         for (const c of CLAIMS) process.stdout.write(`${c.id.padEnd(34)} ${c.suite.padEnd(8)} ${c.statement}\n`);
+        return;
+      }
+      if (o.guest) {
+        const { runInGuest } = await import('../guest/run.js');
+        code = await runInGuest(o.guest, [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c])]);
         return;
       }
       code = await runSuites(suites, o);
@@ -54,14 +61,52 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   program.command('grade')
-    .description("run the image and compose checks against a student's folder and score them with a rubric")
-    .argument('<dir>', 'the submission: hello/{Dockerfile,hello.sh} and compose/{docker-compose.yml,Dockerfile,server.go}')
+    .description("score a student's Dockerfiles and compose file with the image and compose checks and a rubric")
+    .argument('[dir]', 'the submission (its layout is the assignment\'s; the lecture\'s: hello/ and compose/)')
+    .option('--assignment <file>', 'assignment YAML/JSON: where each part lives, services, port, message, limits (default: the lecture\'s)')
     .option('--rubric <file>', 'rubric JSON: checks with points and hints (default: fixtures/grading/rubric.json)')
+    .option('--format <name>', 'also write gradescope.json (gradescope) or the Classroom result (classroom); repeatable', collect)
     .option('--json', 'print the grade as JSON')
-    .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade ~/submissions/alice --rubric course-rubric.json')
-    .action(async (dir: string, o: { rubric?: string; json?: boolean }) => {
-      code = await gradeCommand(dir, o);
+    .option('--init [dir]', 'write a commented assignment.yaml and rubric.json to start from')
+    .option('--batch', 'DIR holds one folder per student: grade each, write grades.csv (resumes after a crash)')
+    .option('--shard <i/n>', 'with --batch: grade only every n-th student starting at i (for a CI matrix)')
+    .option('--out <dir>', 'with --batch: where grades.csv and the reports go (default: reports/batch-<folder>)')
+    .option('--merge <csv...>', "join shards' grades-i-of-n.csv files into --out's grades.csv")
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade ~/alice --assignment course.yaml --rubric course-rubric.json --format gradescope\n  sudo npx isolab grade --batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/')
+    .action(async (dir: string | undefined, o: GradeCliOptions) => {
+      code = await gradeCli(dir, o);
     });
+
+  const guest = program.command('guest').description("VM guests that stand in for other hosts (cgroup v2, Docker 26/28, compose v2, Node 24), built from Debian's packages");
+  guest.command('build')
+    .argument('<name>', Object.keys(GUESTS).join(' | '))
+    .option('--force', 'rebuild even when the cached guest matches its recipe')
+    .description('build (or reuse) a guest disk: debootstrap, the guest\'s kernel, the offline images')
+    .action(async (name: string, o: { force?: boolean }) => {
+      const { buildGuest } = await import('../guest/build.js');
+      try {
+        const r = await buildGuest(name, { force: o.force, accel: 'tcg' });
+        process.stdout.write(`${name}: ${r.cached ? 'cached' : `built in ${r.manifest.buildSeconds} s`} — ${Object.entries(r.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+      } catch (e) {
+        process.stderr.write(`isolab guest build: ${(e as Error).message}\n`);
+        code = 1;
+      }
+    });
+  guest.command('list').description('cached guests and their versions').action(async () => {
+    const { listGuests } = await import('../guest/build.js');
+    for (const g of await listGuests()) {
+      process.stdout.write(g.manifest ? `${g.name.padEnd(8)} ${g.sizeMb} MB, built ${g.manifest.builtAt} (${g.manifest.buildSeconds} s), ${Object.entries(g.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n` : `${g.name.padEnd(8)} not built (isolab guest build ${g.name})\n`);
+    }
+  });
+  guest.command('rm').argument('<name>').description('remove a cached guest').action(async (name: string) => {
+    const { removeGuest } = await import('../guest/build.js');
+    try {
+      process.stdout.write((await removeGuest(name)) ? `removed ${name}\n` : `${name} was not built\n`);
+    } catch (e) {
+      process.stderr.write(`isolab guest rm: ${(e as Error).message}\n`);
+      code = 2;
+    }
+  });
 
   program.command('doctor')
     .description('probe this host: what each suite needs, what is missing and how to fix it')

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { run, which } from './exec.js';
 import { mounts } from './fs.js';
 import { PREFIX } from './names.js';
+import { allRuns } from './runs.js';
 
 export interface Removed {
   kind: string;
@@ -27,18 +28,24 @@ async function killPids(pids: number[], out: Removed[], where: string) {
   }
 }
 
-/** A run's resources are named isolab-<id>-…, and its cgroup parent is isolab-<id> itself. */
-const matcher = (prefix: string) => (name: string) => name.startsWith(prefix) || name === prefix.replace(/-$/, '');
+/**
+ * A run's resources are named isolab-<id>-…, and its cgroup parent is isolab-<id> itself. A
+ * run that is alive now (the run registry) is never cleaned by another: only dead runs' things.
+ */
+const matcher = (prefix: string) => {
+  const live = allRuns().filter((r) => r.live && !prefix.startsWith(`${PREFIX}-${r.id}`)).map((r) => `${PREFIX}-${r.id}`);
+  return (name: string) => (name.startsWith(prefix) || name === prefix.replace(/-$/, '')) && !live.some((l) => name.startsWith(l));
+};
 
 async function cgroupDirs(prefix: string): Promise<string[]> {
-  const ours = matcher(prefix);
+  const mine = matcher(prefix);
   const found: string[] = [];
   async function walk(dir: string, depth: number) {
     if (depth > 3) return;
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       if (!e.isDirectory()) continue;
       const p = path.join(dir, e.name);
-      if (ours(e.name)) found.push(p);
+      if (mine(e.name)) found.push(p);
       else await walk(p, depth + 1);
     }
   }
@@ -68,44 +75,45 @@ export async function removeCgroupTree(dir: string, out: Removed[]): Promise<voi
 /** Remove every resource whose name starts with `prefix` (default: any isolab run). */
 export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
   const out: Removed[] = [];
+  const ours = matcher(prefix);
   const docker = (await which('docker')) && (await run('docker', ['version'], q)).exitCode === 0;
   if (docker) {
-    const cs = lines((await run('docker', ['ps', '-a', '--format', '{{.Names}}'], q)).stdout).filter((n) => n.startsWith(prefix));
+    const cs = lines((await run('docker', ['ps', '-a', '--format', '{{.Names}}'], q)).stdout).filter(ours);
     for (const c of cs) {
       const r = await run('docker', ['rm', '-f', '-v', c], q);
       out.push({ kind: 'container', name: c, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
     }
-    const ns = lines((await run('docker', ['network', 'ls', '--format', '{{.Name}}'], q)).stdout).filter((n) => n.startsWith(prefix));
+    const ns = lines((await run('docker', ['network', 'ls', '--format', '{{.Name}}'], q)).stdout).filter(ours);
     for (const n of ns) {
       const r = await run('docker', ['network', 'rm', n], q);
       out.push({ kind: 'network', name: n, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
     }
-    const imgs = lines((await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout).filter((n) => n.startsWith(prefix));
+    const imgs = lines((await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout).filter(ours);
     for (const i of imgs) {
       const r = await run('docker', ['rmi', '-f', i], q);
       out.push({ kind: 'image', name: i, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
     }
   }
   // Network namespaces: end what runs in them (a run's servers), then delete.
-  for (const ns of lines((await run('ip', ['netns', 'list'], q)).stdout).map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(prefix))) {
+  for (const ns of lines((await run('ip', ['netns', 'list'], q)).stdout).map((l) => l.split(' ')[0]!).filter(ours)) {
     const pids = lines((await run('ip', ['netns', 'pids', ns], q)).stdout).map(Number);
     await killPids(pids, out, `netns ${ns}`);
     const r = await run('ip', ['netns', 'delete', ns], q);
     out.push({ kind: 'netns', name: ns, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
   }
   for (const l of lines((await run('ip', ['-o', 'link', 'show'], q)).stdout).map((x) => x.split(':')[1]!.trim().split('@')[0]!).filter((n) => n.startsWith(PREFIX))) {
-    if (!l.startsWith(prefix.slice(0, 15)) && prefix !== `${PREFIX}-`) continue;
+    if (!ours(l) || (!l.startsWith(prefix.slice(0, 15)) && prefix !== `${PREFIX}-`)) continue;
     const r = await run('ip', ['link', 'delete', l], q);
     out.push({ kind: 'link', name: l, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
   }
   for (const dir of await cgroupDirs(prefix)) await removeCgroupTree(dir, out);
   // Mounts under isolab temp dirs, deepest first, then the dirs themselves.
-  const ours = (await mounts()).filter((m) => m.mountPoint.includes(`/${prefix}`)).map((m) => m.mountPoint);
-  for (const mp of [...new Set(ours)].sort((a, b) => b.length - a.length)) {
+  const mine = (await mounts()).filter((m) => m.mountPoint.includes(`/${prefix}`) && ours(m.mountPoint.slice(m.mountPoint.indexOf(`/${prefix}`) + 1))).map((m) => m.mountPoint);
+  for (const mp of [...new Set(mine)].sort((a, b) => b.length - a.length)) {
     const r = await run('umount', ['-l', mp], q);
     out.push({ kind: 'mount', name: mp, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
   }
-  for (const d of (await readdir(tmpdir()).catch(() => [])).filter((n) => n.startsWith(prefix) && !n.startsWith('isolab-provision'))) {
+  for (const d of (await readdir(tmpdir()).catch(() => [])).filter((n) => ours(n) && !n.startsWith('isolab-provision'))) {
     await rm(path.join(tmpdir(), d), { recursive: true, force: true }).catch(() => undefined);
     out.push({ kind: 'tempdir', name: path.join(tmpdir(), d) });
   }

@@ -1,5 +1,6 @@
 // Scratch space for a check: a temp dir on its own tmpfs (fast, and whatever a check does to
-// it can't touch the host's filesystems), registered in the ledger.
+// it can't touch the host's filesystems), registered in the ledger. Without root (a student
+// grading their own work) there is no tmpfs mount: a plain temp dir, removed the same way.
 import { mkdtemp, rm, readFile, cp, stat, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { runPrefix } from './names.js';
 export async function scratchDir(ledger: Ledger, label: string, opts: { tmpfs?: boolean; sizeMb?: number } = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-${label}-`));
   ledger.add('tempdir', dir, () => rm(dir, { recursive: true, force: true }));
-  if (opts.tmpfs ?? true) {
+  if ((opts.tmpfs ?? true) && process.getuid?.() === 0) {
     await run('mount', ['-t', 'tmpfs', '-o', `size=${opts.sizeMb ?? 64}m,mode=0755`, 'isolab-scratch', dir], { timeoutMs: 10_000 });
     ledger.add('mount', dir, () => umount(dir));
   }
@@ -59,7 +60,8 @@ export async function workspace(ledger: Ledger, source: string, label: string): 
   const st = await stat(source).catch(() => null);
   if (!st?.isDirectory()) throw new Error(`${source} does not exist or is not a directory`);
   const dir = await scratchDir(ledger, label, { sizeMb: 32 });
-  await cp(source, dir, { recursive: true });
+  // Links are copied as links, never followed (a submission's are checked before this).
+  await cp(source, dir, { recursive: true, verbatimSymlinks: true });
   return dir;
 }
 

@@ -4,6 +4,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { run, which } from './exec.js';
 import { parseMountinfo } from './fs.js';
+import { allRuns } from './runs.js';
+import { runId } from './names.js';
 
 export interface HostSnapshot {
   mounts: string[];
@@ -19,12 +21,35 @@ export interface HostSnapshot {
   sysctls: string[];
   tempdirs: string[];
   processes: string[];
+  /** not compared: which interfaces belong to which run (docker bridges of isolab networks, their veths) */
+  owned?: Record<string, string>;
 }
 
 export interface Leak {
-  kind: keyof HostSnapshot;
+  kind: Exclude<keyof HostSnapshot, 'owned'>;
   item: string;
   change: 'added' | 'removed';
+  /** set when the change is not this run's leak, and why (then it does not fail the run) */
+  not?: string;
+}
+
+/** A real leak of this run (not a host's first-use initialisation, not another live run's). */
+export const isLeak = (l: Leak) => !l.not;
+
+/**
+ * A host's one-time initialisations, which any first user of the tool causes and no cleanup
+ * undoes: the first `ip netns add` makes /run/netns a shared mount; an interface that comes up
+ * for the first time (docker0 when its first container starts) gets an IPv6 link-local address
+ * from the kernel. Only exactly these: an isolab link, or any other address or mount, is a leak.
+ */
+export function firstUse(l: Leak, before: HostSnapshot): string | null {
+  if (l.change !== 'added') return null;
+  if (l.kind === 'mounts' && /^\/run\/netns \(/.test(l.item)) return "first use of `ip netns` on this host (the kernel's /run/netns mount); `isolab provision` makes it once";
+  if (l.kind === 'addresses') {
+    const m = /^\d+:\s+(\S+)\s+inet6 fe80::\S+ scope link/.exec(l.item);
+    if (m && !m[1]!.includes('isolab') && before.links.includes(m[1]!)) return `first time ${m[1]} came up: the kernel's IPv6 link-local address; \`isolab provision\` brings it up once`;
+  }
+  return null;
 }
 
 const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -90,12 +115,23 @@ export async function snapshot(): Promise<HostSnapshot> {
     isolabCgroups(),
     ds(['ps', '-a', '--format', '{{.Names}}']),
     ds(['network', 'ls', '--format', '{{.Name}}']),
-    ds(['images', '-a', '-q', '--no-trunc']),
+    ds(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
     (async () => ((await which('iptables-save')) ? normalizeIptablesSave((await run('iptables-save', [], q)).stdout) : []))(),
     readdir(tmpdir()).then((n) => n.filter((x) => x.startsWith('isolab-') && !x.startsWith('isolab-provision'))),
   ]);
   // After the rest, so the snapshot's own commands are not in it. (A zombie is already dead.)
   const ps = await runProcesses();
+  // Interfaces named for no run, but made for one: an isolab network's bridge and its veths.
+  const owned: Record<string, string> = {};
+  for (const l of docker ? lines((await run('docker', ['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}}'], q)).stdout) : []) {
+    const [id, name] = l.split(' ');
+    const m = /^isolab-([0-9a-z]{6})\b/.exec(name ?? '');
+    if (m && id) owned[`br-${id.slice(0, 12)}`] = m[1]!;
+  }
+  for (const l of lines((await run('ip', ['-o', 'link', 'show'], q)).stdout)) {
+    const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:.* master (\S+)/.exec(l);
+    if (m && owned[m[2]!]) owned[m[1]!] = owned[m[2]!]!;
+  }
   const sysctls: string[] = [];
   for (const k of ['net/ipv4/ip_forward', 'net/ipv4/conf/all/forwarding', 'net/ipv6/conf/all/forwarding']) {
     sysctls.push(`${k}=${(await readFile(`/proc/sys/${k}`, 'utf8').catch(() => '?')).trim()}`);
@@ -114,12 +150,36 @@ export async function snapshot(): Promise<HostSnapshot> {
     sysctls,
     tempdirs: tmp,
     processes: ps,
+    owned,
   };
 }
 
-export function diffSnapshots(before: HostSnapshot, after: HostSnapshot): Leak[] {
+const RUN_ID = /isolab-([0-9a-z]{6})(?![0-9a-z])/;
+
+/**
+ * Whose is a change that is not this run's? The run named in it (isolab-<id>…), or owning an
+ * interface it names; a live run's is never a leak of this one, nor is what another run removed
+ * of its own. An untagged image built while another run was building is that run's, probably.
+ */
+export function anotherRun(l: Leak, before: HostSnapshot, after: HostSnapshot, runs = allRuns(), me = runId()): string | null {
+  const owned = { ...before.owned, ...after.owned };
+  let id = RUN_ID.exec(l.item)?.[1];
+  if (!id) for (const [iface, owner] of Object.entries(owned)) if (new RegExp(`(^|[^\\w-])${iface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w-]|$)`).test(l.item)) id = owner;
+  const others = runs.filter((r) => r.live && r.id !== me);
+  if (!id && l.kind === 'images' && l.change === 'added' && / <none>:<none>$/.test(l.item) && others.length) {
+    return `an untagged image built while run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live: its build's intermediate`;
+  }
+  if (!id || id === me) return null;
+  const r = runs.find((x) => x.id === id);
+  if (r?.live) return `another run's (${id}, pid ${r.pid}), still running`;
+  if (l.change === 'removed') return `another run's (${id}), removed by that run`;
+  return null; // a dead run's leftover appearing now is a leak: \`isolab clean --run ${id}\`
+}
+
+/** Every difference, with `not` set on those that are not this run's leaks. */
+export function diffHost(before: HostSnapshot, after: HostSnapshot): Leak[] {
   const leaks: Leak[] = [];
-  for (const kind of Object.keys(before) as Array<keyof HostSnapshot>) {
+  for (const kind of Object.keys(before).filter((k) => k !== 'owned') as Array<Exclude<keyof HostSnapshot, 'owned'>>) {
     const count = (xs: string[]) => xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
     const b = count(before[kind]);
     const a = count(after[kind] ?? []);
@@ -128,5 +188,14 @@ export function diffSnapshots(before: HostSnapshot, after: HostSnapshot): Leak[]
     if (kind === 'sysctls' || kind === 'iptables' || kind === 'addresses' || kind === 'routes') for (const [item, n] of b) if (n > (a.get(item) ?? 0)) leaks.push({ kind, item, change: 'removed' });
   }
   // A process that was already running before is not ours; pids are unique enough per run.
-  return leaks;
+  const runs = allRuns();
+  return leaks.map((l) => {
+    const why = firstUse(l, before) ?? anotherRun(l, before, after, runs);
+    return why ? { ...l, not: why } : l;
+  });
+}
+
+/** This run's leaks: the differences that are neither first use nor another run's. */
+export function diffSnapshots(before: HostSnapshot, after: HostSnapshot): Leak[] {
+  return diffHost(before, after).filter(isLeak);
 }

@@ -107,6 +107,10 @@ export interface BuildOptions {
   timeoutMs?: number;
   /** from the host probe: decides the progress flag and how output is parsed */
   builder: 'legacy' | 'buildkit';
+  /** RUN steps' network ("none" for untrusted input) */
+  network?: string;
+  /** memory cap of RUN steps (the legacy builder honours it; BuildKit has no such flag) */
+  memoryMb?: number;
 }
 
 /**
@@ -120,8 +124,9 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
   // --progress is BuildKit's; the legacy builder's CLI refuses it ("unknown flag").
   // --force-rm: the legacy builder otherwise keeps a failed step's container.
   const progress = o.builder === 'buildkit' ? ['--progress=plain'] : ['--force-rm'];
+  const limits = [...(o.network ? ['--network', o.network] : []), ...(o.memoryMb && o.builder === 'legacy' ? ['--memory', `${o.memoryMb}m`, '--memory-swap', `${o.memoryMb}m`] : [])];
   const r = await docker(
-    ['build', ...progress, ...(o.dockerfile ? ['-f', o.dockerfile] : []), ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
+    ['build', ...progress, ...limits, ...(o.dockerfile ? ['-f', o.dockerfile] : []), ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
     { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },
   );
   const created = [...(await imageIds())].filter((id) => !before.has(id));

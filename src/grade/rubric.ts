@@ -54,19 +54,28 @@ export interface Scored {
   check: string;
   points: number;
   earned: number;
-  verdict: 'pass' | 'fail' | 'skip' | 'not run';
+  verdict: 'pass' | 'fail' | 'skip' | 'not run' | 'refused';
   hint?: string;
   why?: string;
+  durationMs?: number;
 }
 
-/** Points per rubric item from a run's claims; a check that did not run earns nothing. */
-export function score(rubric: Rubric, claims: ClaimResult[]): { items: Scored[]; earned: number; possible: number } {
+/**
+ * Points per rubric item from a run's claims. A check that did not run earns nothing; a
+ * refused one (the submission reached for the host) earns nothing, with the reason; a skipped
+ * one (this grading host lacks what it needs) is left out of the possible points, so a student
+ * is never marked down for the host.
+ */
+export function score(rubric: Rubric, claims: ClaimResult[], refused: Map<string, string> = new Map()): { items: Scored[]; earned: number; possible: number } {
   const items = rubric.checks.map((item): Scored => {
     const [id, scenario] = item.check.split(' › ');
+    const why = refused.get(id!);
+    if (why) return { check: item.check, points: item.points, earned: 0, verdict: 'refused', hint: item.hint, why };
     const claim = claims.find((c) => c.id === id);
     const target: ClaimResult | CheckResult | undefined = scenario ? claim?.scenarios?.find((s) => s.name === scenario) : claim;
     if (!target) return { check: item.check, points: item.points, earned: 0, verdict: 'not run', hint: item.hint, why: 'this check did not run' };
     const checks = target.checks ?? (!scenario && claim?.scenarios ? claim.scenarios.flatMap((s) => s.checks ?? []) : []);
+    if (target.verdict === 'skip') return { check: item.check, points: item.points, earned: 0, verdict: 'skip', why: `not graded on this host: ${target.reason ?? 'skipped'}` };
     let earned = target.verdict === 'pass' ? item.points : 0;
     if (target.verdict === 'fail' && item.partial && checks.length) earned = Math.round((item.points * checks.filter((c) => c.ok).length / checks.length) * 100) / 100;
     return {
@@ -74,8 +83,10 @@ export function score(rubric: Rubric, claims: ClaimResult[]): { items: Scored[];
       points: item.points,
       earned,
       verdict: target.verdict,
+      durationMs: target.durationMs,
       ...(earned < item.points ? { hint: item.hint, why: target.reason ?? '' } : {}),
     };
   });
-  return { items, earned: Math.round(items.reduce((a, i) => a + i.earned, 0) * 100) / 100, possible: items.reduce((a, i) => a + i.points, 0) };
+  const counted = items.filter((i) => i.verdict !== 'skip');
+  return { items, earned: Math.round(counted.reduce((a, i) => a + i.earned, 0) * 100) / 100, possible: counted.reduce((a, i) => a + i.points, 0) };
 }

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Reporter, TestModule, TestCase, TestRunEndReason } from 'vitest/node';
 import type { SerializedError } from 'vitest';
-import { snapshot, diffSnapshots, type HostSnapshot } from '../core/leaks.js';
+import { snapshot, diffSnapshots, diffHost, isLeak, type HostSnapshot, type Leak } from '../core/leaks.js';
 import { clean } from '../core/clean.js';
 import { runId, runPrefix } from '../core/names.js';
 import type { ClaimMeta } from '../claims/claim.js';
@@ -89,7 +89,9 @@ export default class IsolabReporter implements Reporter {
   async onTestRunStart(): Promise<void> {
     this.startedAt = new Date();
     this.host = await currentHost();
-    if (this.leakCheck && process.getuid?.() === 0) {
+    // Without root the check sees what this user can see (the engine's containers, networks,
+    // images; temp dirs; mounts and links are listed but other users' processes are not).
+    if (this.leakCheck) {
       this.before = await snapshot();
       mkdirSync(this.dir, { recursive: true });
       writeFileSync(path.join(this.dir, BEFORE_FILE), JSON.stringify(this.before));
@@ -124,8 +126,11 @@ export default class IsolabReporter implements Reporter {
     const suites = [...new Set(modules.map((m) => m.project.name))];
     let leaks: Results['leaks'] = [];
     let remaining: Results['leaks'] = [];
+    let notOurs: Leak[] = [];
     if (this.before) {
-      leaks = diffSnapshots(this.before, await snapshot());
+      const all = diffHost(this.before, await snapshot());
+      leaks = all.filter(isLeak);
+      notOurs = all.filter((l) => !isLeak(l));
       // Whatever this run still left, remove it now so the host ends clean; it stays reported.
       if (leaks.length) {
         await clean(`${runPrefix()}`);
@@ -138,7 +143,7 @@ export default class IsolabReporter implements Reporter {
       host: hostFingerprint(this.host ?? (await currentHost())),
       claims,
       summary: summarize(claims),
-      ...(this.before ? { leaks } : {}),
+      ...(this.before ? { leaks, ...(notOurs.length ? { notLeaks: notOurs } : {}), ...(process.getuid?.() === 0 ? {} : { leakScope: 'not root: containers, networks, images, temp dirs, mounts and links this user can see; iptables, cgroups and other users\' processes unchecked' }) } : {}),
       ...(unhandled.length || reason === 'interrupted'
         ? { errors: [...unhandled.map((e) => e.message ?? String(e)), ...(reason === 'interrupted' ? ['run interrupted'] : [])] }
         : {}),
@@ -155,6 +160,7 @@ export default class IsolabReporter implements Reporter {
       for (const l of leaks) out.write(`  ${l.change} ${l.kind}: ${l.item}${still.has(`${l.kind} ${l.item}`) ? '  (still there: not named for this run; see `isolab clean`)' : '  (removed)'}\n`);
       process.exitCode = 1;
     } else if (this.before) out.write(`\nisolab: leak check: nothing left behind\n`);
+    for (const l of notOurs) out.write(`isolab: host change that is not a leak of this run: ${l.change} ${l.kind}: ${l.item} — ${l.not}\n`);
     if (claims.length) {
       out.write(`isolab: results in ${path.relative(process.cwd(), dir)}/results.json\n`);
       out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);

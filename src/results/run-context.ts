@@ -3,9 +3,12 @@
 import { runId } from '../core/names.js';
 import { probeHost } from '../host/probe.js';
 import { runFolder } from './write.js';
+import { registerRun } from '../core/runs.js';
 
 export async function prepareRun(): Promise<void> {
   const id = runId();
+  // Announce this run host-wide: another run's leak check and `isolab clean` spare what it makes.
+  registerRun(id);
   process.env.ISOLAB_RUN_DIR ??= runFolder(id);
   if (!process.env.ISOLAB_HOST) process.env.ISOLAB_HOST = JSON.stringify(await probeHost());
 }

@@ -33,6 +33,10 @@ export interface Results {
   claims: ClaimResult[];
   summary: { passed: number; failed: number; skipped: number };
   leaks?: Array<{ kind: string; item: string; change: string }>;
+  /** host changes the leak check saw that are not this run's leaks, each with why */
+  notLeaks?: Array<{ kind: string; item: string; change: string; not?: string }>;
+  /** set when the leak check could not see the whole host (not root) */
+  leakScope?: string;
   errors?: string[];
   bench?: Record<string, unknown>;
   grade?: Record<string, unknown>;

@@ -1,30 +1,44 @@
 // The lecture's docker-compose.yml: server1 built from the multi-stage Dockerfile, a client
 // that sends "hallo" to server1:8081 by name; and `down` that removes everything, fast.
-import { copyFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseDocument, stringify } from 'yaml';
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
 import { workspace, requireFiles } from '../../src/core/fs.js';
 import { composeProject } from '../../src/docker/compose.js';
 import { docker } from '../../src/docker/engine.js';
-import { sources } from './sources.js';
+import { sources, assignment, graded, capped, readyClientCommand } from './sources.js';
+import { containCompose } from '../../src/grade/untrusted.js';
 
 const NEEDS = ['docker', 'compose', 'image.busybox', 'image.go'] as const;
 /** Bounded: a server that never answers costs this long at most (isolab grade lowers it). */
-const UP_TIMEOUT_MS = Number(process.env.ISOLAB_COMPOSE_TIMEOUT_MS ?? 150_000);
+const UP_TIMEOUT_MS = Number(process.env.ISOLAB_COMPOSE_TIMEOUT_MS ?? (graded ? assignment.limits.upSeconds * 1000 : 150_000));
+const { server, client, port, message } = assignment.compose;
 
 async function project(c: ClaimContext, variant: 'lecture' | 'ready') {
   await requireFiles(sources.compose.dir, sources.compose.files, 'the compose project');
   const ws = await workspace(c.ledger, sources.compose.dir, 'compose');
-  const files = ['docker-compose.yml'];
+  const file = path.join(ws, sources.compose.file);
+  const v1 = c.host.compose!.flavour === 'standalone-v1';
+  if (graded) {
+    // A student's file runs contained (src/grade/untrusted.ts refused what reaches the host).
+    const contained = containCompose(await readFile(file, 'utf8'), assignment, v1 ? 'v1' : 'v2');
+    await writeFile(file, contained.text);
+    c.evidence({ contained: { limits: assignment.limits, networks: 'internal', stripped: contained.stripped } });
+  }
+  const files = [sources.compose.file];
   if (variant === 'ready') {
-    await copyFile(sources.readyOverride, path.join(ws, 'isolab-ready.yml'));
+    // Compose v1 wants an override's version to match the file's; v2 ignores it.
+    const version = v1 ? (parseDocument(await readFile(file, 'utf8')).get('version') as string | undefined) : undefined;
+    const override = { ...(version ? { version } : {}), services: { [client]: { command: ['sh', '-c', readyClientCommand()] } } };
+    await writeFile(path.join(ws, 'isolab-ready.yml'), stringify(override));
     files.push('isolab-ready.yml');
   }
   const p = await composeProject(c.ledger, c.host.compose!, ws, files, variant);
   c.captureOnFailure('compose ps and logs', async () => ({
     containers: await p.containers(),
-    server1: await p.logs('server1'),
-    client: await p.logs('client'),
+    [server]: capped(await p.logs(server)),
+    [client]: capped(await p.logs(client)),
   }));
   return p;
 }
@@ -33,18 +47,19 @@ for (const variant of ['lecture', 'ready'] as const) {
   const scenario = variant === 'lecture' ? 'as written (sleep 3)' : 'with a readiness wait instead of sleep 3';
   claim('compose.service-dns', { scenario, needs: [...NEEDS], timeoutMs: 180_000 }, async (c) => {
     const p = await project(c, variant);
-    const up = await p.cmd(['up', '--build', '--abort-on-container-exit', '--exit-code-from', 'client'], UP_TIMEOUT_MS);
-    const server = await p.logs('server1');
-    const client = await p.logs('client');
+    const up = await p.cmd(['up', '--build', '--abort-on-container-exit', '--exit-code-from', client], UP_TIMEOUT_MS);
+    const serverLog = capped(await p.logs(server));
+    const clientLog = capped(await p.logs(client));
+    const got = serverLog.trim().split('\n').filter((l) => l.includes(message));
     c.evidence({
-      summary: `${c.host.compose!.flavour} ${c.host.compose!.version}: client exited ${up.exitCode}; server1 logged ${JSON.stringify(server.trim().split('\n').filter((l) => /hallo/.test(l)))}`,
-      flavour: c.host.compose!.flavour, upExit: up.exitCode, containers: await p.containers(), server1Log: server.trim(), clientLog: client.trim(),
-      ...(up.exitCode !== 0 ? { composeOutput: (up.stdout + up.stderr).trim().split('\n').slice(-20).join('\n') } : {}),
+      summary: `${c.host.compose!.flavour} ${c.host.compose!.version}: ${client} exited ${up.exitCode}; ${server} logged ${JSON.stringify(got)}`,
+      flavour: c.host.compose!.flavour, upExit: up.exitCode, containers: await p.containers(), serverLog: serverLog.trim(), clientLog: clientLog.trim(),
+      ...(up.exitCode !== 0 ? { composeOutput: capped((up.stdout + up.stderr).trim().split('\n').slice(-20).join('\n')) } : {}),
     });
     c.verify([
-      { ok: up.exitCode === 0, what: 'the client exits 0', expected: 0, actual: up.timedOut ? `no exit within ${UP_TIMEOUT_MS / 1000} s (stopped)` : up.exitCode },
-      // The lecture's server prints what it gets; any line with the message counts.
-      { ok: /hallo/.test(server), what: 'server1 receives "hallo" by service name (its log shows it)', expected: 'a log line with hallo', actual: server.trim().split('\n').pop() ?? '' },
+      { ok: up.exitCode === 0, what: `the ${client} exits 0`, expected: 0, actual: up.timedOut ? `no exit within ${UP_TIMEOUT_MS / 1000} s (stopped)` : up.exitCode },
+      // The server prints what it gets; any line with the message counts.
+      { ok: got.length > 0, what: `${server} receives "${message}" on ${port} by service name (its log shows it)`, expected: `a log line with ${message}`, actual: serverLog.trim().split('\n').pop() ?? '' },
     ]);
   });
 }
@@ -55,8 +70,8 @@ claim('compose.teardown', { scenario: 'the lecture\'s project', needs: [...NEEDS
   if (up.exitCode !== 0) throw new Error(`compose up failed: ${(up.stdout + up.stderr).trim().split('\n').slice(-5).join(' | ')}`);
   // The client is a one-shot whose PID 1 is a shell (it ignores SIGTERM): let it finish, so
   // down measures removal, not a stop timeout.
-  const client = (await p.containers()).find((x) => x.service === 'client');
-  if (client) await docker(['wait', client.id], { timeoutMs: 30_000, check: false });
+  const one = (await p.containers()).find((x) => x.service === client);
+  if (one) await docker(['wait', one.id], { timeoutMs: 30_000, check: false });
   const before = await p.leftovers();
   const t0 = performance.now();
   const down = await p.down();

@@ -1,69 +1,134 @@
-// `isolab grade <dir> [--rubric file]`: the image and compose checks against a student's
-// directory instead of fixtures/lecture (the same suite, through ISOLAB_SUBMISSION), scored
-// by a rubric declared as data. A bad submission costs points with a hint; it never crashes
-// or hangs the grader, and nothing is left behind.
-import { stat, readFile } from 'node:fs/promises';
+// `isolab grade <dir>`: the image and compose checks against a student's folder (the same
+// suites, through ISOLAB_SUBMISSION and ISOLAB_ASSIGNMENT), scored by a rubric declared as data.
+// The submission is untrusted: what would reach the host is refused before anything runs, and
+// costs that part's points with the file, line and reason. Nothing is left behind.
+import { stat, readFile, writeFile, copyFile, access, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSuites } from './run.js';
 import { loadRubric, score } from '../../grade/rubric.js';
+import { loadAssignment, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from '../../grade/assignment.js';
+import { inspectSubmission, describe, type Finding } from '../../grade/untrusted.js';
+import { gradescope, classroomBase64, type Grade } from '../../grade/formats.js';
 import { runId } from '../../core/names.js';
 import { runFolder, writeRun } from '../../results/write.js';
-import type { Results } from '../../results/schema.js';
+import { summarize, type Results } from '../../results/schema.js';
+import { CLAIMS } from '../../claims/catalog.js';
 import { ok, bad, dim } from '../ui.js';
 
-const DEFAULT_RUBRIC = fileURLToPath(new URL('../../../fixtures/grading/rubric.json', import.meta.url));
+export const DEFAULT_RUBRIC = fileURLToPath(new URL('../../../fixtures/grading/rubric.json', import.meta.url));
 
-export async function gradeCommand(dir: string, o: { rubric?: string; json?: boolean }): Promise<number> {
-  const sub = path.resolve(dir);
-  const st = await stat(sub).catch(() => null);
+export interface GradeOptions {
+  assignment?: string;
+  rubric?: string;
+  json?: boolean;
+  format?: string[];
+  quiet?: boolean;
+}
+
+const err = (s: string) => process.stderr.write(`isolab grade: ${s}\n`);
+
+/** Which claims a refused part costs, and why (every finding in that part, file:line). */
+export function refusals(findings: Finding[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [part, claims] of Object.entries(PART_CLAIMS)) {
+    const mine = findings.filter((f) => f.parts.includes(part as keyof typeof PART_CLAIMS));
+    if (!mine.length) continue;
+    const why = `refused before running (the submission reaches for the grader's host): ${mine.map(describe).join('; ')}`;
+    for (const c of claims) out.set(c, out.has(c) ? `${out.get(c)}; ${mine.map(describe).join('; ')}` : why);
+  }
+  return out;
+}
+
+export async function gradeCommand(dir: string, o: GradeOptions): Promise<number> {
+  const st = await stat(dir).catch(() => null);
   if (!st?.isDirectory()) {
-    process.stderr.write(`isolab grade: ${dir} is not a directory; pass a submission folder with hello/ and compose/ (see fixtures/grading/sample)\n`);
+    err(`${dir} is not a directory; pass a submission folder (see fixtures/grading/sample)`);
     return 2;
   }
-  const parts = await Promise.all(['hello', 'compose'].map((p) => stat(path.join(sub, p)).then((s) => s.isDirectory(), () => false)));
-  if (!parts.some(Boolean)) {
-    process.stderr.write(`isolab grade: ${dir} has neither hello/ nor compose/; a submission looks like fixtures/grading/sample\n`);
-    return 2;
-  }
+  const sub = await realpath(dir);
+  let assignment: Assignment;
   let rubric;
   try {
+    assignment = loadAssignment(path.resolve(o.assignment ?? LECTURE_ASSIGNMENT));
     rubric = await loadRubric(path.resolve(o.rubric ?? DEFAULT_RUBRIC));
   } catch (e) {
-    process.stderr.write(`isolab grade: ${(e as Error).message}\n`);
+    err((e as Error).message);
     return 2;
   }
+  const parts = await Promise.all(['hello', 'compose', 'multistage'].map((p) => stat(path.join(sub, assignment[p as 'hello'].dir)).then((s) => s.isDirectory(), () => false)));
+  if (!parts.some(Boolean)) {
+    err(`${dir} has none of the assignment's folders (${[assignment.hello.dir, assignment.compose.dir, assignment.multistage.dir].join(', ')}); a submission looks like fixtures/grading/sample`);
+    return 2;
+  }
+  // Untrusted input: read it (never following links) before anything of it runs.
+  const findings = await inspectSubmission(sub, assignment);
+  const refused = refusals(findings);
   process.env.ISOLAB_SUBMISSION = sub;
-  // A student's server that never answers must cost points, not minutes.
-  process.env.ISOLAB_COMPOSE_TIMEOUT_MS ??= '25000';
+  if (o.assignment) process.env.ISOLAB_ASSIGNMENT = path.resolve(o.assignment);
+  process.env.ISOLAB_COMPOSE_TIMEOUT_MS ??= String(assignment.limits.upSeconds * 1000);
   const runDir = (process.env.ISOLAB_RUN_DIR ??= runFolder(runId(), 'grade'));
-  // Only what the rubric scores: a whole claim, or one scenario of it.
-  const code = await runSuites([], { claim: [...new Set(rubric.checks.map((c) => c.check))], quiet: true });
+  // Only what the rubric scores and nothing refused: a whole claim, or one scenario of it.
+  const toRun = [...new Set(rubric.checks.map((c) => c.check))].filter((c) => !refused.has(c.split(' › ')[0]!));
+  const code = toRun.length ? await runSuites([], { claim: toRun, quiet: true }) : 0;
   let results: Results;
   try {
     results = JSON.parse(await readFile(path.join(runDir, 'results.json'), 'utf8')) as Results;
   } catch {
-    process.stderr.write(`isolab grade: the checks wrote no results (exit ${code}); see the output above\n`);
-    return 1;
+    if (toRun.length) {
+      err(`the checks wrote no results (exit ${code}); see the output above`);
+      return 1;
+    }
+    results = { schema: 'isolab/results@1', run: { id: runId(), startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1) }, host: {}, claims: [], summary: { passed: 0, failed: 0, skipped: 0 } };
   }
-  const s = score(rubric, results.claims);
+  // Refused checks did not run: they enter the results as failures that say why.
+  for (const [id, why] of refused) {
+    if (!rubric.checks.some((c) => c.check.split(' › ')[0] === id) || results.claims.some((c) => c.id === id)) continue;
+    const def = CLAIMS.find((c) => c.id === id)!;
+    results.claims.push({ ...def, verdict: 'fail', reason: why, evidence: { summary: 'refused before running', refused: findings.map(describe) }, durationMs: 0 });
+  }
+  results.summary = summarize(results.claims);
+  const s = score(rubric, results.claims, refused);
   for (const c of results.claims) {
     const items = s.items.filter((i) => i.check.split(' › ')[0] === c.id);
-    if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0), possible: items.reduce((a, i) => a + i.points, 0) };
+    if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0), possible: items.reduce((a, i) => a + (i.verdict === 'skip' ? 0 : i.points), 0) };
   }
-  results.grade = { rubric: rubric.name, submission: dir, score: s.earned, possible: s.possible, items: s.items };
+  const grade: Grade = { rubric: rubric.name, assignment: assignment.name, submission: dir, score: s.earned, possible: s.possible, items: s.items, ...(findings.length ? { refused: findings.map(describe) } : {}) };
+  results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
-  if (o.json) process.stdout.write(JSON.stringify(results.grade, null, 2) + '\n');
-  else {
+  const formats = new Set(o.format ?? []);
+  if (formats.has('gradescope')) await writeFile(path.join(runDir, 'gradescope.json'), JSON.stringify(gradescope(grade), null, 2) + '\n');
+  if (formats.has('classroom')) await writeFile(path.join(runDir, 'classroom.b64'), classroomBase64(grade) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify(grade, null, 2) + '\n');
+  else if (!o.quiet) {
     process.stdout.write(`\n${rubric.name} — ${dir}\n`);
-    for (const i of s.items) {
-      const mark = i.earned === i.points ? ok('✓') : i.earned > 0 ? dim('½') : bad('✗');
-      process.stdout.write(`${mark} ${String(i.earned).padStart(4)}/${i.points}  ${i.check}\n`);
-      if (i.hint) process.stdout.write(`         hint: ${i.hint}\n${i.why ? dim(`         why: ${i.why.split('\n')[0]}\n`) : ''}`);
+    if (findings.length) {
+      process.stdout.write(bad('refused before running (these reach the grader\'s host):\n'));
+      for (const f of findings) process.stdout.write(`  ${describe(f)}\n`);
     }
-    process.stdout.write(`isolab: graded results in ${path.relative(process.cwd(), runDir)}/ (results.json, junit.xml, report.html)\n`);
+    for (const i of s.items) {
+      const mark = i.verdict === 'skip' ? dim('–') : i.earned === i.points ? ok('✓') : i.earned > 0 ? dim('½') : bad('✗');
+      process.stdout.write(`${mark} ${i.verdict === 'skip' ? '   –' : String(i.earned).padStart(4)}/${i.points}  ${i.check}\n`);
+      if (i.verdict === 'skip') process.stdout.write(dim(`         ${i.why}\n`));
+      else if (i.hint) process.stdout.write(`         hint: ${i.hint}\n${i.why ? dim(`         why: ${i.why.split('\n')[0]}\n`) : ''}`);
+    }
+    process.stdout.write(`isolab: graded results in ${path.relative(process.cwd(), runDir)}/ (results.json, junit.xml, report.html${formats.size ? `, ${[...formats].map((f) => (f === 'gradescope' ? 'gradescope.json' : 'classroom.b64')).join(', ')}` : ''})\n`);
   }
-  if (results.leaks?.length) process.stdout.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (removed)\n`));
+  if (results.leaks?.length) process.stdout.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
   process.stdout.write(`score: ${s.earned}/${s.possible}\n`);
   return results.leaks?.length || results.errors?.length ? 1 : 0;
+}
+
+/** `isolab grade --init [dir]`: a commented assignment and a rubric to start a course's own from. */
+export async function gradeInit(dir = '.'): Promise<number> {
+  const targets = [[LECTURE_ASSIGNMENT, 'assignment.yaml'], [DEFAULT_RUBRIC, 'rubric.json']] as const;
+  for (const [, name] of targets) {
+    if (await access(path.join(dir, name)).then(() => true, () => false)) {
+      err(`${path.join(dir, name)} exists; not overwriting it (remove it or pass another folder)`);
+      return 2;
+    }
+  }
+  for (const [from, name] of targets) await copyFile(from, path.join(dir, name));
+  process.stdout.write(`wrote ${path.join(dir, 'assignment.yaml')} and ${path.join(dir, 'rubric.json')}\nthen: sudo npx isolab grade <submission> --assignment ${path.join(dir, 'assignment.yaml')} --rubric ${path.join(dir, 'rubric.json')}\n`);
+  return 0;
 }

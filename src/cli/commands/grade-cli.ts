@@ -1,0 +1,53 @@
+// The `isolab grade` command line: one submission, a batch of them, merging shards, or --init.
+import path from 'node:path';
+import { gradeCommand, gradeInit, DEFAULT_RUBRIC } from './grade.js';
+import { gradeBatch, mergeCsv } from '../../grade/batch.js';
+import { loadRubric } from '../../grade/rubric.js';
+import { loadAssignment } from '../../grade/assignment.js';
+
+export interface GradeCliOptions {
+  assignment?: string;
+  rubric?: string;
+  format?: string[];
+  json?: boolean;
+  init?: string | boolean;
+  batch?: boolean;
+  shard?: string;
+  out?: string;
+  merge?: string[];
+}
+
+const FORMATS = ['gradescope', 'classroom', 'junit'];
+const fail = (s: string) => (process.stderr.write(`isolab grade: ${s}\n`), 2);
+
+export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Promise<number> {
+  const badFormat = (o.format ?? []).filter((f) => !FORMATS.includes(f));
+  if (badFormat.length) return fail(`unknown --format ${badFormat.join(', ')}; formats: ${FORMATS.join(', ')} (junit.xml is always written)`);
+  if (o.init !== undefined) return gradeInit(typeof o.init === 'string' ? o.init : dir ?? '.');
+  if (o.merge) {
+    if (!o.out) return fail('--merge needs --out <dir> for the merged grades.csv');
+    try {
+      const n = await mergeCsv(o.merge, path.join(o.out, 'grades.csv'));
+      process.stdout.write(`merged ${n} student(s) into ${path.join(o.out, 'grades.csv')}\n`);
+      return 0;
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+  }
+  if (!dir) return fail('which submission? pass a folder (or --batch <folder of submissions>, --init, --merge)');
+  if (o.shard && !o.batch) return fail('--shard goes with --batch');
+  if (!o.batch) return gradeCommand(dir, o);
+  try {
+    if (o.assignment) loadAssignment(path.resolve(o.assignment)); // a bad file fails once, not per student
+    const rubric = await loadRubric(path.resolve(o.rubric ?? DEFAULT_RUBRIC));
+    const out = path.resolve(o.out ?? path.join('reports', `batch-${path.basename(path.resolve(dir))}`));
+    const r = await gradeBatch(path.resolve(dir), {
+      rubric, out, shard: o.shard, format: o.format,
+      ...(o.assignment ? { assignment: path.resolve(o.assignment) } : {}), ...(o.rubric ? { rubricFile: path.resolve(o.rubric) } : {}),
+    });
+    process.stdout.write(`graded ${r.graded}, already graded ${r.skipped}, errors ${r.errors}: ${r.csv}\n`);
+    return r.errors ? 1 : 0;
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+}

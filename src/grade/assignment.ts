@@ -1,0 +1,49 @@
+// An assignment declared as data: where each part of a submission lives and what the image and
+// compose checks expect of it. The lecture's own is fixtures/grading/lecture.assignment.yaml;
+// a field a course leaves out takes the lecture's value.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadSchema, parseDataText } from '../core/data-file.js';
+
+export interface Assignment {
+  name: string;
+  hello: { dir: string; files: string[]; script: string; output: string };
+  compose: { dir: string; file: string; files: string[]; server: string; client: string; port: number; message: string };
+  multistage: { dir: string; files: string[]; port: number; maxRatio: number };
+  limits: { memoryMb: number; pids: number; cpus: number; buildSeconds: number; upSeconds: number; imageMb: number; outputKb: number };
+}
+
+export const LECTURE_ASSIGNMENT = fileURLToPath(new URL('../../fixtures/grading/lecture.assignment.yaml', import.meta.url));
+export const ASSIGNMENT_SCHEMA = loadSchema('assignment.schema.json');
+
+type Partial1<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+
+/** Read and check an assignment file (sync: the suites read it as they load). */
+export function loadAssignment(file = LECTURE_ASSIGNMENT): Assignment {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read assignment ${file}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  const own = parseDataText<Partial1<Assignment>>(text, file, ASSIGNMENT_SCHEMA);
+  if (file === LECTURE_ASSIGNMENT) return own as Assignment;
+  const base = loadAssignment();
+  const merged = { ...base, name: own.name ?? base.name } as Assignment;
+  for (const part of ['hello', 'compose', 'multistage', 'limits'] as const) {
+    (merged as unknown as Record<string, unknown>)[part] = { ...base[part], ...(own[part] ?? {}) };
+  }
+  return merged;
+}
+
+/** The assignment of this run: ISOLAB_ASSIGNMENT (set by `isolab grade --assignment`), else the lecture's. */
+export function currentAssignment(): Assignment {
+  return loadAssignment(process.env.ISOLAB_ASSIGNMENT || LECTURE_ASSIGNMENT);
+}
+
+/** The parts of a submission and the claims that read each: a refused part costs those. */
+export const PART_CLAIMS: Record<'hello' | 'compose' | 'multistage', string[]> = {
+  hello: ['image.layers', 'image.cache-hit', 'image.lifecycle'],
+  multistage: ['image.multistage-size'],
+  compose: ['compose.service-dns', 'compose.teardown'],
+};

@@ -1,0 +1,121 @@
+// `isolab grade --batch <folder>`: one sub-folder per student, graded one at a time, each in
+// its own isolab process (a crash or hang costs that student's row, not the class). Rows land
+// in grades.csv as each student finishes, so a killed batch resumes where it stopped;
+// `--shard i/n` splits a class across GitHub Actions jobs and `--merge` joins their CSVs.
+import { readdir, readFile, appendFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../core/exec.js';
+import type { Rubric } from './rubric.js';
+import type { Grade } from './formats.js';
+
+const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));
+
+export const csvField = (v: unknown) => {
+  const s = String(v ?? '');
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let f = '';
+  let q = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (q) {
+      if (ch === '"' && text[i + 1] === '"') (f += '"'), i++;
+      else if (ch === '"') q = false;
+      else f += ch;
+    } else if (ch === '"') q = true;
+    else if (ch === ',') row.push(f), (f = '');
+    else if (ch === '\n') row.push(f), rows.push(row), (row = []), (f = '');
+    else if (ch !== '\r') f += ch;
+  }
+  if (f || row.length) row.push(f), rows.push(row);
+  return rows;
+}
+
+export function parseShard(s: string | undefined): { i: number; n: number } | null {
+  if (!s) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new Error(`--shard ${s}: expected i/n with 1 ≤ i ≤ n, e.g. 2/4`);
+  return { i: Number(m[1]), n: Number(m[2]) };
+}
+
+export function header(rubric: Rubric): string[] {
+  return ['student', ...rubric.checks.map((c) => c.check), 'score', 'possible', 'status', 'note'];
+}
+
+export interface BatchOptions {
+  assignment?: string;
+  rubric: Rubric;
+  rubricFile?: string;
+  shard?: string;
+  out: string;
+  format?: string[];
+  timeoutMs?: number;
+}
+
+export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ graded: number; skipped: number; errors: number; csv: string }> {
+  const shard = parseShard(o.shard);
+  const all = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const mine = shard ? all.filter((_, k) => k % shard.n === shard.i - 1) : all;
+  await mkdir(o.out, { recursive: true });
+  const csv = path.join(o.out, shard ? `grades-${shard.i}-of-${shard.n}.csv` : 'grades.csv');
+  const head = header(o.rubric);
+  const existing = await readFile(csv, 'utf8').then(parseCsv, () => [] as string[][]);
+  if (existing.length && existing[0]!.join(',') !== head.join(',')) throw new Error(`${csv} was written for another rubric (its columns differ); move it away or pass another --out`);
+  if (!existing.length) await writeFile(csv, head.map(csvField).join(',') + '\n');
+  const done = new Set(existing.slice(1).map((r) => r[0]));
+  if (done.size) process.stderr.write(`isolab grade --batch: resuming — ${done.size} student(s) already in ${csv}\n`);
+  let graded = 0;
+  let errors = 0;
+  const todo = mine.filter((s) => !done.has(s));
+  for (const [k, student] of todo.entries()) {
+    const t0 = Date.now();
+    process.stderr.write(`[${k + 1}/${todo.length}] ${student} … `);
+    const args = [BIN, 'grade', path.join(folder, student), '--json',
+      ...(o.assignment ? ['--assignment', o.assignment] : []), ...(o.rubricFile ? ['--rubric', o.rubricFile] : []), ...(o.format ?? []).flatMap((f) => ['--format', f])];
+    const env: Record<string, string | undefined> = { ISOLAB_REPORTS: path.join(o.out, student), ISOLAB_RUN_ID: undefined, ISOLAB_RUN_DIR: undefined, ISOLAB_HOST: undefined, ISOLAB_SUBMISSION: undefined, NO_COLOR: '1' };
+    const r = await run(process.execPath, args, { check: false, timeoutMs: o.timeoutMs ?? 20 * 60_000, env });
+    let g: Grade | null = null;
+    try {
+      const json = r.stdout.slice(r.stdout.indexOf('{'), r.stdout.lastIndexOf('}') + 1);
+      g = JSON.parse(json) as Grade;
+    } catch {
+      g = null;
+    }
+    const secs = Math.round((Date.now() - t0) / 1000);
+    let row: unknown[];
+    if (g) {
+      row = [student, ...o.rubric.checks.map((c) => g!.items.find((i) => i.check === c.check)?.earned ?? 0), g.score, g.possible, r.exitCode === 0 ? 'graded' : 'graded, with errors', g.refused?.length ? `refused: ${g.refused.join('; ')}` : ''];
+      graded++;
+      process.stderr.write(`${g.score}/${g.possible} (${secs} s)\n`);
+    } else {
+      const why = r.timedOut ? `timed out after ${(o.timeoutMs ?? 20 * 60_000) / 1000} s` : `exit ${r.exitCode}: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`;
+      row = [student, ...o.rubric.checks.map(() => 0), 0, o.rubric.checks.reduce((a, c) => a + c.points, 0), 'error', why];
+      errors++;
+      process.stderr.write(`error (${why})\n`);
+    }
+    await appendFile(csv, row.map(csvField).join(',') + '\n');
+  }
+  return { graded, skipped: mine.length - todo.length, errors, csv };
+}
+
+/** Join the shards' CSVs (same columns) into one, one row per student. */
+export async function mergeCsv(files: string[], out: string): Promise<number> {
+  let head: string[] | null = null;
+  const rows = new Map<string, string[]>();
+  for (const f of files) {
+    const t = parseCsv(await readFile(f, 'utf8'));
+    if (!t.length) continue;
+    if (head && t[0]!.join(',') !== head.join(',')) throw new Error(`${f}: its columns differ from ${files[0]}'s (another rubric?)`);
+    head = t[0]!;
+    for (const r of t.slice(1)) rows.set(r[0]!, r);
+  }
+  if (!head) throw new Error('no rows to merge');
+  const body = [...rows.keys()].sort().map((k) => rows.get(k)!.map(csvField).join(','));
+  await writeFile(out, [head.map(csvField).join(','), ...body].join('\n') + '\n');
+  return rows.size;
+}

@@ -1,0 +1,90 @@
+// `isolab run --guest <name> [suites…]`: the same `isolab run`, inside a guest booted from the
+// cached disk, on a copy of this project (its node_modules too). The guest's own leak check
+// runs inside; the host's covers the VM (qemu, its scratch disks). Results, junit and the
+// report come back into reports/<run>-<guest>/, with the guest named in the host fingerprint.
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ledger, installSignalCleanup } from '../core/ledger.js';
+import { quote } from '../core/exec.js';
+import { runId, runPrefix } from '../core/names.js';
+import { snapshot, diffSnapshots } from '../core/leaks.js';
+import { runFolder, writeRun } from '../results/write.js';
+import type { Results } from '../results/schema.js';
+import { buildGuest, guestFiles, preflight, guestDef } from './build.js';
+import { runJob, GuestError, type Accel } from './machine.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
+
+/** The job the guest runs: a settled engine (like a provisioned host), then isolab run. */
+export function runJobScript(args: string[], guest: string): string {
+  return `set -u
+mkdir -p out
+dockerd >/var/log/dockerd.log 2>&1 &
+engine=$!
+for i in $(seq 180); do docker info >/dev/null 2>&1 && break; sleep 1; done
+docker info >/dev/null 2>&1 || { echo "dockerd did not start:"; tail -20 /var/log/dockerd.log; exit 1; }
+# What provisioning does once on a host: first use of ip netns and of the docker bridge.
+ip netns add isolab-settle && ip netns delete isolab-settle
+docker run --rm --network bridge isolab/busybox:latest true
+cd project
+ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])}
+rc=$?
+cp /var/log/dockerd.log out/dockerd.log
+kill "$engine"; wait "$engine"
+exit $rc
+`;
+}
+
+export async function runInGuest(name: string, args: string[], o: { accel?: Accel; timeoutMs?: number } = {}): Promise<number> {
+  guestDef(name);
+  await preflight();
+  const accel: Accel = o.accel ?? (process.env.ISOLAB_GUEST_ACCEL === 'kvm' ? 'kvm' : 'tcg');
+  const say = (s: string) => process.stderr.write(`isolab guest ${name}: ${s}\n`);
+  const t0 = Date.now();
+  const built = await buildGuest(name, { accel });
+  say(built.cached ? `cached disk (${built.manifest.versions.kernel}, docker ${built.manifest.versions.engine}, compose ${built.manifest.versions.compose}, node ${built.manifest.versions.node})` : `built in ${built.manifest.buildSeconds} s`);
+  const before = await snapshot();
+  const ledger = new Ledger(`guest ${name}`);
+  installSignalCleanup();
+  let code = 1;
+  try {
+    const job = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-guestjob-`));
+    ledger.add('tempdir', job, () => rm(job, { recursive: true, force: true }));
+    await cp(ROOT, path.join(job, 'project'), { recursive: true, verbatimSymlinks: true, filter: (src) => !SKIP.has(path.basename(src)) });
+    await writeFile(path.join(job, 'job.sh'), runJobScript(args, name));
+    say(`booting (${accel}, 2 vCPUs, 4 GiB) …`);
+    const r = await runJob(ledger, guestFiles(name), job, path.join(job, 'back'), {
+      accel, bootTimeoutMs: 240_000, timeoutMs: o.timeoutMs ?? 75 * 60_000,
+      onLine: (l) => process.stderr.write(`[${name}] ${l}\n`),
+    });
+    say(`booted in ${((r.bootMs ?? 0) / 1000).toFixed(1)} s; job exit ${r.exitCode}; ${((r.totalMs) / 1000).toFixed(0)} s in all`);
+    const reports = path.join(r.out, 'reports');
+    const dirs = (await readdir(reports).catch(() => [])).filter((d) => d !== 'latest').sort();
+    if (!dirs.length) throw new GuestError('the guest wrote no results', r.console.trim().split('\n').slice(-30).join('\n'));
+    const results = JSON.parse(await readFile(path.join(reports, dirs[dirs.length - 1]!, 'results.json'), 'utf8')) as Results;
+    results.host = { ...results.host, guest: { name, accel, suite: built.manifest.suite, recipe: built.manifest.recipe, bootSeconds: r.bootMs === null ? null : Math.round(r.bootMs / 100) / 10, runSeconds: Math.round(r.totalMs / 1000), packages: built.manifest.packages } };
+    const dest = runFolder(runId(), name);
+    await writeRun(dest, results);
+    await cp(path.join(r.out, 'dockerd.log'), path.join(dest, 'guest-dockerd.log')).catch(() => undefined);
+    await writeFile(path.join(dest, 'guest-console.log'), r.console);
+    const s = results.summary;
+    process.stdout.write(`isolab: ${name} results in ${path.relative(process.cwd(), dest)}/results.json\n`);
+    process.stdout.write(`guest ${name}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${results.leaks?.length ? `; the guest's leak check found ${results.leaks.length}` : ''} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
+    code = r.exitCode === 0 ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`isolab guest ${name}: ${(e as Error).message}\n`);
+    code = 1;
+  } finally {
+    const failures = await ledger.close();
+    for (const f of failures) process.stderr.write(`isolab guest ${name}: cleanup of ${f.kind} ${f.name} failed: ${f.error}\n`);
+    const leaks = diffSnapshots(before, await snapshot());
+    if (leaks.length) {
+      process.stderr.write(`isolab guest ${name}: the host's leak check found ${leaks.length}:\n${leaks.map((l) => `  ${l.change} ${l.kind}: ${l.item}`).join('\n')}\n`);
+      code = 1;
+    } else process.stderr.write(`isolab guest ${name}: host leak check: nothing left behind (no qemu, scratch disk or mount)\n`);
+  }
+  return code;
+}

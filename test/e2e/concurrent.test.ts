@@ -1,0 +1,98 @@
+// Two isolab runs on one host: neither fails, neither counts the other's resources as its own
+// leaks, CPU windows stay exclusive (one waits, and its evidence says so), and `isolab clean`
+// during a live run removes only a dead run's leftovers.
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/core/exec.js';
+import { newRunId } from '../../src/core/names.js';
+import { currentHost } from '../../src/claims/host.js';
+import { requireRoot } from '../controls/gate.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const host = await currentHost();
+
+interface Started { id: string; reports: string; done: Promise<{ code: number | null; signal: string | null; out: string }>; kill: () => void }
+
+function start(args: string[], env: NodeJS.ProcessEnv = {}): Started {
+  const id = newRunId();
+  const reports = path.join(tmpdir(), `concurrent-${id}`);
+  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ISOLAB_RUN_ID: id, ISOLAB_REPORTS: reports, ...env };
+  for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR']) delete e[k];
+  const p = spawn(process.execPath, [path.join(repo, 'bin/isolab.js'), 'run', ...args], { env: e, cwd: repo, detached: true });
+  let out = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => (out += d));
+  const done = new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => p.on('exit', (code, signal) => resolve({ code, signal, out })));
+  return { id, reports, done, kill: () => process.kill(-p.pid!, 'SIGKILL') };
+}
+const results = async (s: Started) => JSON.parse(await readFile(path.join(s.reports, 'latest', 'results.json'), 'utf8'));
+const cleanup = (...s: Started[]) => Promise.all(s.map((x) => rm(x.reports, { recursive: true, force: true })));
+
+describe.skipIf(!requireRoot())('two runs on one host', () => {
+  it('overlay + netns twice, together: both pass, each leak check clean', { timeout: 180_000 }, async () => {
+    const a = start(['overlay', 'netns']);
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = start(['overlay', 'netns']);
+    try {
+      const [ra, rb] = await Promise.all([a.done, b.done]);
+      expect(ra.code, ra.out).toBe(0);
+      expect(rb.code, rb.out).toBe(0);
+      const [xa, xb] = [await results(a), await results(b)];
+      expect(xa.leaks).toEqual([]);
+      expect(xb.leaks).toEqual([]);
+      expect(xa.summary.failed + xb.summary.failed).toBe(0);
+      // The first saw the second's namespaces come and go, and named whose they were.
+      expect(JSON.stringify([xa.notLeaks ?? [], xb.notLeaks ?? []])).toMatch(/another run's/);
+    } finally {
+      await cleanup(a, b);
+    }
+  });
+
+  it.skipIf(!host.docker || !host.compose)('measuring runs together: windows exclusive, the waiting one says so', { timeout: 240_000 }, async () => {
+    const a = start(['--claim', 'cgroups.cpu-weight-split', '--claim', 'compose.teardown']);
+    const b = start(['--claim', 'cgroups.cpu-weight-split', '--claim', 'cgroups.docker-cpu-shares']);
+    try {
+      const [ra, rb] = await Promise.all([a.done, b.done]);
+      expect(ra.code, ra.out).toBe(0);
+      expect(rb.code, rb.out).toBe(0);
+      const windows = [await results(a), await results(b)].flatMap((x) => x.claims.flatMap((c: { scenarios?: Array<{ evidence: { host?: { waitedMs: number; sharedWith: string[] } } }> }) => (c.scenarios ?? []).map((s) => s.evidence.host).filter(Boolean)));
+      expect(windows.length).toBeGreaterThanOrEqual(5);
+      expect(windows.some((h) => h!.waitedMs > 200)).toBe(true);
+      expect(windows.some((h) => h!.sharedWith.length > 0)).toBe(true);
+      expect(rb.out + ra.out).toMatch(/waits for run \w{6} \(pid \d+\), which is measuring/);
+    } finally {
+      await cleanup(a, b);
+    }
+  });
+
+  it('a run killed with SIGKILL is cleaned by `isolab clean` while another runs, which is untouched', { timeout: 120_000 }, async () => {
+    const dead = start(['netns', '--claim', 'netns.veth'], { ISOLAB_HOLD_MS: '60000' });
+    const live = start(['overlay', '--claim', 'overlay.union'], { ISOLAB_HOLD_MS: '12000' });
+    try {
+      const has = async (s: Started) => (await run('ip', ['netns', 'list'])).stdout.includes(`isolab-${s.id}-`);
+      const mounted = async (s: Started) => (await readFile('/proc/self/mountinfo', 'utf8')).includes(`isolab-${s.id}-`);
+      for (let i = 0; i < 200 && !((await has(dead)) && (await mounted(live))); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await has(dead)).toBe(true);
+      dead.kill();
+      await dead.done;
+      const c = await new Promise<string>((resolve) => {
+        const p = spawn(process.execPath, [path.join(repo, 'bin/isolab.js'), 'clean'], { env: { ...process.env, NO_COLOR: '1' } });
+        let out = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.on('exit', () => resolve(out));
+      });
+      expect(c).toMatch(new RegExp(`removed netns isolab-${dead.id}-`));
+      expect(c).not.toMatch(new RegExp(`isolab-${live.id}`));
+      expect(await has(dead)).toBe(false);
+      const r = await live.done;
+      expect(r.code, r.out).toBe(0);
+      expect((await results(live)).leaks).toEqual([]);
+    } finally {
+      await cleanup(dead, live);
+    }
+  });
+});

@@ -1,0 +1,123 @@
+// The untrusted-submission policy: every form that reaches the grader's host is named with its
+// file, line and rule before anything runs; a plain submission has no finding.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtemp, mkdir, writeFile, cp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { inspectSubmission, lintDockerfile, containCompose } from '../../src/grade/untrusted.js';
+import { loadAssignment } from '../../src/grade/assignment.js';
+import { refusals } from '../../src/cli/commands/grade.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const a = loadAssignment();
+let dir: string;
+
+async function withCompose(body: string) {
+  const sub = await mkdtemp(path.join(dir, 'sub-'));
+  await cp(path.join(repo, 'fixtures/grading/sample'), sub, { recursive: true });
+  await writeFile(path.join(sub, 'compose/docker-compose.yml'), body);
+  return sub;
+}
+const svc = (extra: string) => `services:\n  server1:\n    build: .\n  client:\n    image: alpine\n${extra}`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'untrusted-test-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('inspectSubmission', () => {
+  it('finds nothing in the sample', async () => {
+    expect(await inspectSubmission(path.join(repo, 'fixtures/grading/sample'), a)).toEqual([]);
+  });
+
+  const hostile: Array<[string, string, string]> = [
+    ['privileged', '    privileged: true\n', 'service-privileged'],
+    ['cap_add', '    cap_add: [SYS_ADMIN]\n', 'service-cap_add'],
+    ['devices', '    devices: ["/dev/sda:/dev/sda"]\n', 'service-devices'],
+    ['pid: host', '    pid: host\n', 'service-pid'],
+    ['ipc: host', '    ipc: host\n', 'service-ipc'],
+    ['network_mode: host', '    network_mode: host\n', 'service-network_mode'],
+    ['userns_mode', '    userns_mode: host\n', 'service-userns_mode'],
+    ['uts', '    uts: host\n', 'service-uts'],
+    ['security_opt', '    security_opt: [seccomp:unconfined]\n', 'service-security_opt'],
+    ['sysctls', '    sysctls: {net.ipv4.ip_forward: 1}\n', 'service-sysctls'],
+    ['cgroup_parent', '    cgroup_parent: /\n', 'service-cgroup_parent'],
+    ['the host root', '    volumes: ["/:/host"]\n', 'host-path'],
+    ['a parent folder', '    volumes: ["../..:/up"]\n', 'host-path'],
+    ['the docker socket', '    volumes: ["/var/run/docker.sock:/var/run/docker.sock"]\n', 'engine-socket'],
+    ['long-syntax bind', '    volumes:\n      - type: bind\n        source: /etc\n        target: /etc2\n', 'host-path'],
+    ['env_file outside', '    env_file: /etc/shadow\n', 'env-file'],
+    ['an unknown key', '    runtime_magic: 1\n', 'service-runtime_magic'],
+  ];
+  for (const [name, extra, rule] of hostile) {
+    it(`refuses ${name}, naming the line`, async () => {
+      const sub = await withCompose(svc(extra));
+      const f = await inspectSubmission(sub, a);
+      expect(f.map((x) => x.rule)).toContain(rule);
+      const hit = f.find((x) => x.rule === rule)!;
+      expect(hit.file).toBe('compose/docker-compose.yml');
+      expect(hit.line).toBeGreaterThanOrEqual(6);
+      expect(hit.parts).toEqual(['compose']);
+    });
+  }
+
+  it('refuses a build context or dockerfile outside, and build.network: host', async () => {
+    const sub = await withCompose('services:\n  server1:\n    build:\n      context: ../hello\n      network: host\n  client:\n    image: alpine\n');
+    const rules = (await inspectSubmission(sub, a)).map((x) => x.rule);
+    expect(rules).toEqual(expect.arrayContaining(['build-context', 'build-network-host']));
+  });
+
+  it('refuses external networks and driver options that bind host paths', async () => {
+    const sub = await withCompose(`${svc('')}networks:\n  outside:\n    external: true\nvolumes:\n  data:\n    driver_opts: {type: none, device: /, o: bind}\n`);
+    const rules = (await inspectSubmission(sub, a)).map((x) => x.rule);
+    expect(rules).toEqual(expect.arrayContaining(['network-external', 'volume-driver_opts']));
+  });
+
+  it('refuses a symlink out of the submission, never following it', async () => {
+    const sub = await withCompose(svc(''));
+    await symlink('/etc/passwd', path.join(sub, 'hello/hello.sh.link'));
+    await symlink('../compose/server.go', path.join(sub, 'hello/inside.go')); // inside: fine
+    const f = await inspectSubmission(sub, a);
+    expect(f.map((x) => `${x.rule} ${x.file}`)).toEqual(['symlink-outside hello/hello.sh.link']);
+    expect(refusals(f).get('image.layers')).toMatch(/hello\/hello.sh.link: symlink to \/etc\/passwd/);
+    expect(refusals(f).has('compose.service-dns')).toBe(false);
+  });
+
+  it('refuses RUN --network=host and --security=insecure in a Dockerfile, with its line', async () => {
+    const sub = await withCompose(svc(''));
+    await writeFile(path.join(sub, 'compose/Dockerfile'), 'FROM golang:alpine AS b\nRUN --network=host wget x\nRUN --security=insecure true\nFROM alpine\n');
+    const f = (await inspectSubmission(sub, a)).filter((x) => x.file === 'compose/Dockerfile');
+    expect(f.map((x) => [x.rule, x.line])).toEqual([['build-network-host', 2], ['build-insecure', 3]]);
+    expect(f[0]!.parts.sort()).toEqual(['compose', 'multistage']);
+  });
+
+  it('refuses a FIFO (it would hang a copy)', async () => {
+    const sub = await withCompose(svc(''));
+    await mkdir(path.join(sub, 'hello/x'));
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(sub, 'hello/x/pipe')]);
+    expect((await inspectSubmission(sub, a)).map((x) => x.rule)).toEqual(['special-file']);
+  });
+});
+
+describe('lintDockerfile', () => {
+  it('allows the lecture\'s files and docker/dockerfile syntax, refuses remote ADD and other frontends', () => {
+    expect(lintDockerfile('# syntax=docker/dockerfile:1\nFROM alpine\nADD hello.sh .\n')).toEqual([]);
+    expect(lintDockerfile('# syntax=evil/frontend\nFROM alpine\nADD https://example.invalid/x /x\n').map((f) => f.rule)).toEqual(['dockerfile-frontend', 'build-remote-add']);
+  });
+});
+
+describe('containCompose', () => {
+  it('adds limits, no-new-privileges, capped logs and internal networks; strips ports and names', () => {
+    const { text, stripped } = containCompose(svc('    ports: ["8081:8081"]\n    container_name: fixed\n    mem_limit: 8g\n'), a, 'v1');
+    const y = parse(text);
+    expect(y.version).toBe('2.4');
+    expect(y.services.client).toMatchObject({ mem_limit: '256m', memswap_limit: '256m', pids_limit: 128, cpus: 1, security_opt: ['no-new-privileges:true'] });
+    expect(y.services.client.ports).toBeUndefined();
+    expect(y.networks.default.internal).toBe(true);
+    expect(stripped).toEqual(['services.client.ports', 'services.client.container_name']);
+    expect(parse(containCompose(svc(''), a, 'v2').text).version).toBeUndefined();
+  });
+});
