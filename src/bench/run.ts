@@ -76,9 +76,12 @@ export function ladderClaim(rows: LadderRow[], ms: number): ClaimResult {
     ...base,
     verdict: vm.meanMs! > dock.meanMs! ? 'pass' : 'fail',
     ...(vm.meanMs! > dock.meanMs! ? {} : { reason: `the VM started faster than the container: ${summary}` }),
+    // The slide's word is "quicker", with no number: the ratios below are isolab's own targets.
+    slide: [{ says: '"Quicker spinning up apps" (the slide gives no number)', expected: 'a container starts before a VM', measured: `VM ${vmX.toFixed(1)}× docker run (${vm.accelerator})`, holds: vm.meanMs! > dock.meanMs! }],
     evidence: {
       summary,
       ladder: rows,
+      targetsOfIsolab: 'the lecture asserts no ratio; these are isolab\'s own bench targets',
       expectations: {
         'docker ≥ 50× process': { measured: dockerX, met: dockerX >= 50 },
         'VM ≥ 5× docker': { measured: vmX, met: vmX >= 5 },

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
 import type { CgroupDriver, Group } from './driver.js';
 import { exclusive, type Exclusive } from '../core/runs.js';
+import type { SlideAnswer } from '../results/schema.js';
 
 export interface SplitGroup {
   name: string;
@@ -104,6 +105,16 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
     // Hogs die by pid now, not at the end of the claim: a stray hog would skew the next one.
     await Promise.all(workers.map((w) => w.stop(500)));
   }
+}
+
+/**
+ * The slide's own split beside a measured one: holds when every share is within the tolerance
+ * of what the slide says. `why` explains a departure (say, what the engine wrote).
+ */
+export function slideSplit(says: string, slide: Record<string, number>, measured: Record<string, number>, tolerancePp: number, why?: string): SlideAnswer {
+  const fmt = (o: Record<string, number>) => Object.values(o).map((v) => (v * 100).toFixed(1)).join('/');
+  const holds = Object.entries(slide).every(([k, v]) => Math.abs((measured[k] ?? 0) - v) * 100 <= tolerancePp);
+  return { says, expected: `${fmt(slide)} ±${tolerancePp} pp`, measured: fmt(measured), holds, ...(holds || !why ? {} : { why }) };
 }
 
 /** Checks of measured shares against expected ones, ± tolerance in percentage points. */

@@ -7,6 +7,7 @@ import { claimDef } from './catalog.js';
 import { missing, strict, expectedOnHost, type Capability } from './requirements.js';
 import { currentHost } from './host.js';
 import type { HostInfo } from '../host/probe.js';
+import type { SlideAnswer } from '../results/schema.js';
 
 export interface Check {
   ok: boolean;
@@ -22,6 +23,7 @@ export interface ClaimMeta {
   captured?: Record<string, unknown>;
   skipReason?: string;
   cleanupFailures?: string[];
+  slide?: SlideAnswer[];
 }
 
 declare module 'vitest' {
@@ -59,6 +61,14 @@ export class ClaimContext {
   /** Merge measured facts into the claim's evidence. */
   evidence(data: Record<string, unknown>): void {
     this.meta.evidence = { ...this.meta.evidence, ...data };
+  }
+
+  /**
+   * The slide's own number or statement beside the measurement. The checks (verify) judge the
+   * mechanism; a slide answer that does not hold turns a pass into `differs`, never a fail.
+   */
+  slide(a: SlideAnswer): void {
+    this.meta.slide = [...(this.meta.slide ?? []), a];
   }
 
   /** Skip unless the host has every capability (under CI, a provided one missing fails). */

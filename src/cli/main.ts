@@ -6,6 +6,7 @@ import { cleanCommand } from './commands/clean.js';
 import { runSuites, SUITES } from './commands/run.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { GUESTS } from '../guest/recipe.js';
+import { VERSION } from '../core/version.js';
 import { benchCommand, SECTIONS } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 import { gradeCli, type GradeCliOptions } from './commands/grade-cli.js';
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('isolab')
     .description('Checks on real Linux what a systems course teaches about isolation primitives, and measures it.')
+    .version(VERSION, '-V, --version', 'print isolab\'s version')
     .exitOverride()
     .showHelpAfterError();
 

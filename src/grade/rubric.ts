@@ -54,7 +54,7 @@ export interface Scored {
   check: string;
   points: number;
   earned: number;
-  verdict: 'pass' | 'fail' | 'skip' | 'not run' | 'refused';
+  verdict: 'pass' | 'differs' | 'fail' | 'skip' | 'not run' | 'refused';
   hint?: string;
   why?: string;
   durationMs?: number;
@@ -76,7 +76,8 @@ export function score(rubric: Rubric, claims: ClaimResult[], refused: Map<string
     if (!target) return { check: item.check, points: item.points, earned: 0, verdict: 'not run', hint: item.hint, why: 'this check did not run' };
     const checks = target.checks ?? (!scenario && claim?.scenarios ? claim.scenarios.flatMap((s) => s.checks ?? []) : []);
     if (target.verdict === 'skip') return { check: item.check, points: item.points, earned: 0, verdict: 'skip', why: `not graded on this host: ${target.reason ?? 'skipped'}` };
-    let earned = target.verdict === 'pass' ? item.points : 0;
+    // `differs`: the submission does what is asked; only the host departs from the slide's number.
+    let earned = target.verdict === 'pass' || target.verdict === 'differs' ? item.points : 0;
     if (target.verdict === 'fail' && item.partial && checks.length) earned = Math.round((item.points * checks.filter((c) => c.ok).length / checks.length) * 100) / 100;
     return {
       check: item.check,

@@ -30,9 +30,10 @@ docker info >/dev/null 2>&1 || { echo "dockerd did not start:"; tail -20 /var/lo
 ip netns add isolab-settle && ip netns delete isolab-settle
 docker run --rm --network bridge isolab/busybox:latest true
 cd project
-ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])}
-rc=$?
-cp /var/log/dockerd.log out/dockerd.log
+# Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
+{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
+rc=$(cat /job/out/rc)
+cp /var/log/dockerd.log /job/out/dockerd.log
 kill "$engine"; wait "$engine"
 exit $rc
 `;

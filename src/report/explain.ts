@@ -2,6 +2,12 @@
 // anything without one is summarized from its checks.
 import type { ClaimResult } from '../results/schema.js';
 
+/** Where the slide's number departs on this host, in one line per departure. */
+export function departure(c: Pick<ClaimResult, 'slide' | 'scenarios'>): string {
+  const all = [...(c.slide ?? []), ...(c.scenarios ?? []).flatMap((s) => s.slide ?? [])].filter((s) => !s.holds);
+  return all.map((s) => `slide: ${s.says} · here: ${typeof s.measured === 'string' ? s.measured : JSON.stringify(s.measured)}${s.why ? ` — ${s.why}` : ''}`).join('\n');
+}
+
 export function explain(c: ClaimResult): string {
   const ev = c.evidence as Record<string, unknown>;
   if (typeof ev.summary === 'string') return ev.summary;

@@ -13,6 +13,8 @@ export function hostFingerprint(h: HostInfo): Record<string, unknown> {
     builder: h.builder,
     registry: h.registry,
     kvm: h.kvm.usable === true,
+    runc: h.runc,
+    node: process.versions.node,
     details: h,
   };
 }

@@ -12,16 +12,19 @@ import { snapshot, diffSnapshots, diffHost, isLeak, type HostSnapshot, type Leak
 import { clean } from '../core/clean.js';
 import { runId, runPrefix } from '../core/names.js';
 import type { ClaimMeta } from '../claims/claim.js';
-import { combine, summarize, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
+import { combine, summarize, SCHEMA, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
 import { writeRun, runFolder } from './write.js';
 import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
+import { VERSION } from '../core/version.js';
 import { currentHost } from '../claims/host.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
 import type { HostInfo } from '../host/probe.js';
 
 const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));
+
+const fmtMeasured = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 const verdictOf = (t: TestCase): Verdict | null => {
   const s = t.result().state;
@@ -43,9 +46,12 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
     .map(([id, list]) => {
       const scenarios: CheckResult[] = list.map(({ t, meta }) => {
         const r = t.result();
-        const verdict = verdictOf(t)!;
+        const departs = (meta.slide ?? []).filter((s) => !s.holds);
+        // The mechanism held (the test passed) but the slide's own number does not, here.
+        const verdict: Verdict = verdictOf(t) === 'pass' && departs.length ? 'differs' : verdictOf(t)!;
         const reason = verdict === 'skip' ? (meta.skipReason ?? (r.state === 'skipped' ? r.note : undefined) ?? 'skipped')
-          : verdict === 'fail' ? (r.errors ?? []).map((e) => e.message).join('\n') : undefined;
+          : verdict === 'fail' ? (r.errors ?? []).map((e) => e.message).join('\n')
+            : verdict === 'differs' ? departs.map((s) => `the slide: ${s.says}; here: ${fmtMeasured(s.measured)}${s.why ? ` — ${s.why}` : ''}`).join('\n') : undefined;
         return {
           name: meta.claim!.scenario ?? id,
           verdict,
@@ -53,6 +59,7 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
           evidence: meta.evidence ?? {},
           ...(meta.checks ? { checks: meta.checks } : {}),
           ...(meta.captured ? { captured: meta.captured } : {}),
+          ...(meta.slide ? { slide: meta.slide } : {}),
           durationMs: Math.round(t.diagnostic()?.duration ?? 0),
         };
       });
@@ -68,7 +75,7 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
         ...(verdict !== 'pass' && reasons.length ? { reason: reasons.join('\n') } : {}),
         evidence: single ? single.evidence! : Object.fromEntries(scenarios.map((s) => [s.name, s.evidence])),
         durationMs: scenarios.reduce((a, s) => a + s.durationMs, 0),
-        ...(single ? { ...(single.checks ? { checks: single.checks } : {}), ...(single.captured ? { captured: single.captured } : {}) } : { scenarios }),
+        ...(single ? { ...(single.checks ? { checks: single.checks } : {}), ...(single.captured ? { captured: single.captured } : {}), ...(single.slide ? { slide: single.slide } : {}) } : { scenarios }),
       };
     });
 }
@@ -110,7 +117,7 @@ export default class IsolabReporter implements Reporter {
     if (!this.before || !this.host) return;
     const claims = claimResults(this.done);
     const partial: Results = {
-      schema: 'isolab/results@1',
+      schema: SCHEMA,
       run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1) },
       host: hostFingerprint(this.host),
       claims,
@@ -138,8 +145,8 @@ export default class IsolabReporter implements Reporter {
       }
     }
     const results: Results = {
-      schema: 'isolab/results@1',
-      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites },
+      schema: SCHEMA,
+      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites, version: VERSION },
       host: hostFingerprint(this.host ?? (await currentHost())),
       claims,
       summary: summarize(claims),
@@ -163,6 +170,7 @@ export default class IsolabReporter implements Reporter {
     for (const l of notOurs) out.write(`isolab: host change that is not a leak of this run: ${l.change} ${l.kind}: ${l.item} — ${l.not}\n`);
     if (claims.length) {
       out.write(`isolab: results in ${path.relative(process.cwd(), dir)}/results.json\n`);
+      if (s.differs) out.write(`isolab: ${s.differs} claim(s) hold in mechanism but depart from the slide's number on this host (verdict differs; see the report)\n`);
       out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
     }
     if (s.failed) process.exitCode = 1;

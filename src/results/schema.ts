@@ -1,5 +1,25 @@
-// results.json, the contract of DESIGN.md (schema isolab/results@1). Other tools read it.
-export type Verdict = 'pass' | 'fail' | 'skip';
+// results.json, the contract of DESIGN.md. Other tools read it.
+//
+// isolab/results@2 (was @1): a measured claim answers twice — does the mechanism hold, and does
+// the slide's own number or statement hold on this host. The verdict:
+//   pass    both hold;
+//   differs the mechanism holds, the slide's number does not here (`slide` says what the slide
+//           says, what was measured and why they differ) — a footnote for the course, not a bug;
+//   fail    the mechanism does not hold;
+//   skip    the host cannot run it (`reason` names what is missing).
+// A run exits 0 with `differs` verdicts; only `fail` (and leaks) fail it.
+export type Verdict = 'pass' | 'differs' | 'fail' | 'skip';
+export const SCHEMA = 'isolab/results@2' as const;
+
+/** The slide's own number or statement, beside what this host measured. */
+export interface SlideAnswer {
+  says: string;
+  expected: unknown;
+  measured: unknown;
+  holds: boolean;
+  /** why they differ, when they do */
+  why?: string;
+}
 
 export interface CheckResult {
   name: string;
@@ -8,6 +28,7 @@ export interface CheckResult {
   evidence?: Record<string, unknown>;
   checks?: Array<{ ok: boolean; what: string; expected?: unknown; actual?: unknown }>;
   captured?: Record<string, unknown>;
+  slide?: SlideAnswer[];
   durationMs: number;
 }
 
@@ -22,16 +43,17 @@ export interface ClaimResult {
   /** When a claim is checked by several scenarios, each one's own result. */
   scenarios?: CheckResult[];
   checks?: CheckResult['checks'];
+  slide?: SlideAnswer[];
   captured?: Record<string, unknown>;
   points?: { earned: number; possible: number };
 }
 
 export interface Results {
-  schema: 'isolab/results@1';
-  run: { id: string; startedAt: string; finishedAt: string; argv: string[]; suites?: string[] };
+  schema: typeof SCHEMA | 'isolab/results@1';
+  run: { id: string; startedAt: string; finishedAt: string; argv: string[]; suites?: string[]; version?: string };
   host: Record<string, unknown>;
   claims: ClaimResult[];
-  summary: { passed: number; failed: number; skipped: number };
+  summary: { passed: number; failed: number; skipped: number; differs?: number };
   leaks?: Array<{ kind: string; item: string; change: string }>;
   /** host changes the leak check saw that are not this run's leaks, each with why */
   notLeaks?: Array<{ kind: string; item: string; change: string; not?: string }>;
@@ -42,9 +64,10 @@ export interface Results {
   grade?: Record<string, unknown>;
 }
 
-/** A claim's verdict from its scenarios': any fail fails; all skipped skips; else pass. */
+/** A claim's verdict from its scenarios': any fail fails; any departure differs; all skipped skips; else pass. */
 export function combine(verdicts: Verdict[]): Verdict {
   if (verdicts.includes('fail')) return 'fail';
+  if (verdicts.includes('differs')) return 'differs';
   if (verdicts.length && verdicts.every((v) => v === 'skip')) return 'skip';
   return 'pass';
 }
@@ -54,5 +77,6 @@ export function summarize(claims: ClaimResult[]): Results['summary'] {
     passed: claims.filter((c) => c.verdict === 'pass').length,
     failed: claims.filter((c) => c.verdict === 'fail').length,
     skipped: claims.filter((c) => c.verdict === 'skip').length,
+    differs: claims.filter((c) => c.verdict === 'differs').length,
   };
 }

@@ -3,7 +3,7 @@
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
 import { start } from '../../src/core/exec.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
-import { measureSplit, shareChecks, pct } from '../../src/cgroups/measure.js';
+import { measureSplit, shareChecks, pct, slideSplit } from '../../src/cgroups/measure.js';
 import { containerShares } from '../../src/cgroups/docker.js';
 import { runContainer, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
@@ -43,6 +43,7 @@ for (const s of weightSplits) {
       ...m, expected: s.expected, tolerancePp: s.tolerancePp,
     });
     c.verify(shareChecks(m.shares, s.expected, s.tolerancePp));
+    if (s.slide) c.slide(slideSplit(s.slide, s.expected, m.shares, s.tolerancePp));
   });
 }
 
@@ -65,7 +66,12 @@ for (const pair of dockerShares) {
       summary: `--cpu-shares ${pair.low}/${pair.high} → engine wrote ${r.written.low}/${r.written.high}; measured low ${pct(r.shares.low!)} / high ${pct(r.shares.high!)} (predicted ${pct(r.predicted.low!)} / ${pct(r.predicted.high!)}; the requested shares alone would give ${pct(pair.low / (pair.low + pair.high))} / ${pct(pair.high / (pair.low + pair.high))})`,
       ...r,
     });
+    // The mechanism: the split follows the weights the engine wrote. The slide: 20/80 as typed.
     c.verify(shareChecks(r.shares, r.predicted, 2));
+    if (pair.slide) {
+      const asked = { low: pair.low / (pair.low + pair.high), high: pair.high / (pair.low + pair.high) };
+      c.slide(slideSplit(pair.slide, asked, r.shares, 2, `${c.host.runc ? `runc ${c.host.runc}` : 'the runtime'} wrote ${r.writtenTo} ${r.written.low}/${r.written.high} for --cpu-shares ${pair.low}/${pair.high}${r.formula ? ` (${r.formula})` : ''}`));
+    }
   });
 }
 

@@ -9,6 +9,8 @@ const window = { settleMs: 500, windowMs: 2000 };
 export interface WeightSplit extends SplitScenario {
   expected: Record<string, number>;
   tolerancePp: number;
+  /** what the slide says of this split, when it is the slide's */
+  slide?: string;
 }
 
 export const weightSplits: WeightSplit[] = [
@@ -17,6 +19,7 @@ export const weightSplits: WeightSplit[] = [
     groups: [{ name: 'red', weight: 80 }, { name: 'blue', weight: 20 }],
     pinCpu: 0, workload: hog, ...window,
     expected: { red: 0.8, blue: 0.2 }, tolerancePp: 2,
+    slide: 'cpu.weight 80 and 20: "Assign 20% of CPU and 80% of CPU"',
   },
   {
     name: 'equal weights 50 / 50',
@@ -48,8 +51,8 @@ export const quota: SplitScenario & { cap: number; tolerancePp: number } = {
 };
 
 /** docker run --cpuset-cpus=0 --cpu-shares=A vs =B */
-export const dockerShares: Array<{ name: string; low: number; high: number }> = [
-  { name: 'the lecture: 20 vs 80', low: 20, high: 80 },
+export const dockerShares: Array<{ name: string; low: number; high: number; slide?: string }> = [
+  { name: 'the lecture: 20 vs 80', low: 20, high: 80, slide: 'docker run --cpuset-cpus=0 --cpu-shares=20 / =80: "20% of CPU and 80%"' },
   { name: '256 vs 1024', low: 256, high: 1024 },
   { name: '1024 vs 1024', low: 1024, high: 1024 },
 ];

@@ -3,7 +3,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { Ledger } from '../../src/core/ledger.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
-import { measureSplit, shareChecks } from '../../src/cgroups/measure.js';
+import { measureSplit, shareChecks, slideSplit } from '../../src/cgroups/measure.js';
 import { currentHost } from '../../src/claims/host.js';
 import { weightSplits, memory } from '../../suites/cgroups/scenarios.js';
 import { requireRoot } from './gate.js';
@@ -20,6 +20,15 @@ describe.skipIf(!requireRoot())('cgroups negative controls', () => {
     const m = await measureSplit(ledger, cgroupDriver(await currentHost()), { ...lecture, groups, windowMs: 1000 });
     const failed = shareChecks(m.shares, lecture.expected, lecture.tolerancePp).filter((c) => !c.ok);
     expect(failed.map((c) => c.what)).toEqual(['red gets 80.0% ±2 pp', 'blue gets 20.0% ±2 pp']);
+  });
+
+  it('the v2 conversion on this host (weights 1/3 for --cpu-shares 20/80): the mechanism holds, the slide departs', async () => {
+    // runc 1.1 on cgroup v2 writes cpu.weight 1 and 3 for --cpu-shares 20 and 80; written here as such.
+    const groups = [{ name: 'low', weight: 1 }, { name: 'high', weight: 3 }];
+    const m = await measureSplit(ledger, cgroupDriver(await currentHost()), { ...lecture, groups, windowMs: 1000 });
+    expect(shareChecks(m.shares, { low: 0.25, high: 0.75 }, 2).every((c) => c.ok)).toBe(true);
+    const a = slideSplit('--cpu-shares 20/80', { low: 0.2, high: 0.8 }, m.shares, 2, 'weights 1/3 written');
+    expect(a).toMatchObject({ holds: false, expected: '20.0/80.0 ±2 pp', why: 'weights 1/3 written' });
   });
 
   it('without a memory limit the over-limit allocation survives (the OOM check would fail)', async () => {

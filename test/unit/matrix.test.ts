@@ -29,3 +29,17 @@ describe('compatibility matrix', () => {
     expect(matrixMarkdown(m)).toMatch(/\| `cgroups.cpu-weight-split` \| ✅ \| ❌ \|/);
   });
 });
+
+describe('departures from the slide', () => {
+  it('a differs cell carries its number and why; combine puts fail > differs > pass', async () => {
+    const { combine } = await import('../../src/results/schema.js');
+    expect(combine(['pass', 'differs', 'skip'])).toBe('differs');
+    expect(combine(['differs', 'fail'])).toBe('fail');
+    const v2 = res('g', { ...ubuntu, guest: { name: 'trixie' } }, [['cgroups.docker-cpu-shares', 'differs']]);
+    v2.claims[0]!.scenarios = [{ name: 'the lecture: 20 vs 80', verdict: 'differs', durationMs: 1, slide: [{ says: '--cpu-shares=20/80', expected: '20.0/80.0 ±2 pp', measured: '24.4/75.6', holds: false, why: 'runc 1.1.15 wrote cpu.weight 1/3' }] }];
+    const m = buildMatrix([res('a', debian, [['cgroups.docker-cpu-shares', 'pass']]), v2]);
+    expect(m.hosts.map((h) => h.label)).toEqual(['6.1.0 · hybrid', 'trixie guest · 6.8.0 · v2']);
+    const md = matrixMarkdown(m);
+    expect(md).toMatch(/\| `cgroups.docker-cpu-shares` \| ✅ \| 🔶 slide: --cpu-shares=20\/80 · here: 24.4\/75.6 — runc 1.1.15 wrote cpu.weight 1\/3 \|/);
+  });
+});

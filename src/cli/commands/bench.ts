@@ -9,7 +9,7 @@ import { probeHost } from '../../host/probe.js';
 import { runLadder, ladderClaim, judgeSection } from '../../bench/run.js';
 import { ladderSvg } from '../../report/ladder-chart.js';
 import { hostFingerprint } from '../../results/host-fingerprint.js';
-import { summarize, type ClaimResult, type Results } from '../../results/schema.js';
+import { summarize, SCHEMA, type ClaimResult, type Results } from '../../results/schema.js';
 import { runFolder, writeRun } from '../../results/write.js';
 import { claimDef } from '../../claims/catalog.js';
 import { ladder } from '../../../bench/ladder.js';
@@ -116,7 +116,7 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
   }
   const leaks = before ? diffSnapshots(before, await snapshot()) : undefined;
   const results: Results = {
-    schema: 'isolab/results@1',
+    schema: SCHEMA,
     run: { id: runId(), startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites: ['bench'] },
     host: hostFingerprint(host),
     claims,

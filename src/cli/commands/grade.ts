@@ -12,7 +12,7 @@ import { inspectSubmission, describe, type Finding } from '../../grade/untrusted
 import { gradescope, classroomBase64, type Grade } from '../../grade/formats.js';
 import { runId } from '../../core/names.js';
 import { runFolder, writeRun } from '../../results/write.js';
-import { summarize, type Results } from '../../results/schema.js';
+import { summarize, SCHEMA, type Results } from '../../results/schema.js';
 import { CLAIMS } from '../../claims/catalog.js';
 import { ok, bad, dim } from '../ui.js';
 
@@ -79,7 +79,7 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
       err(`the checks wrote no results (exit ${code}); see the output above`);
       return 1;
     }
-    results = { schema: 'isolab/results@1', run: { id: runId(), startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1) }, host: {}, claims: [], summary: { passed: 0, failed: 0, skipped: 0 } };
+    results = { schema: SCHEMA, run: { id: runId(), startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1) }, host: {}, claims: [], summary: { passed: 0, failed: 0, skipped: 0 } };
   }
   // Refused checks did not run: they enter the results as failures that say why.
   for (const [id, why] of refused) {
