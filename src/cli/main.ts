@@ -26,9 +26,15 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[suite...]', `suites to run: ${SUITES.join(', ')} (default: all)`)
     .option('--claim <id>', 'run only this claim, or "claim › scenario" (repeatable)', collect)
     .option('--list', 'list the claims and exit')
+    .option('--markdown', 'with --list: the catalog as markdown (docs/claims.md)')
     .option('--guest <name>', `run inside a VM guest built from Debian's packages (${Object.keys(GUESTS).join(', ')}): cgroup v2, newer Docker, compose v2`)
     .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay')
-    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string }) => {
+    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean }) => {
+      if (o.list && o.markdown) {
+        const { claimsMarkdown } = await import('../claims/catalog-doc.js');
+        process.stdout.write(claimsMarkdown());
+        return;
+      }
       if (o.list) {
         for (const c of CLAIMS) process.stdout.write(`${c.id.padEnd(34)} ${c.suite.padEnd(8)} ${c.statement}\n`);
         return;

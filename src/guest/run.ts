@@ -14,6 +14,7 @@ import { runFolder, writeRun } from '../results/write.js';
 import type { Results } from '../results/schema.js';
 import { buildGuest, guestFiles, preflight, guestDef } from './build.js';
 import { runJob, GuestError, type Accel } from './machine.js';
+import { VM_DIR } from '../vm/guest.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
@@ -31,7 +32,7 @@ ip netns add isolab-settle && ip netns delete isolab-settle
 docker run --rm --network bridge isolab/busybox:latest true
 cd project
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
-{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
+{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
 cp /var/log/dockerd.log /job/out/dockerd.log
 kill "$engine"; wait "$engine"
@@ -56,6 +57,8 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
     ledger.add('tempdir', job, () => rm(job, { recursive: true, force: true }));
     await cp(ROOT, path.join(job, 'project'), { recursive: true, verbatimSymlinks: true, filter: (src) => !SKIP.has(path.basename(src)) });
     await writeFile(path.join(job, 'job.sh'), runJobScript(args, name));
+    // The bench's minimal VM image (kernel + initramfs), for image.base-size's sizes.
+    await cp(VM_DIR, path.join(job, 'vm'), { recursive: true }).catch(() => undefined);
     say(`booting (${accel}, 2 vCPUs, 4 GiB) …`);
     const r = await runJob(ledger, guestFiles(name), job, path.join(job, 'back'), {
       accel, bootTimeoutMs: 240_000, timeoutMs: o.timeoutMs ?? 75 * 60_000,

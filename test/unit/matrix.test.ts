@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { buildMatrix, matrixMarkdown } from '../../src/report/matrix.js';
 import type { Results } from '../../src/results/schema.js';
 
-const res = (id: string, host: Record<string, unknown>, claims: Array<[string, 'pass' | 'fail' | 'skip']>, ladder?: Array<[string, number]>): Results => ({
+const res = (id: string, host: Record<string, unknown>, claims: Array<[string, 'pass' | 'differs' | 'fail' | 'skip']>, ladder?: Array<[string, number]>): Results => ({
   schema: 'isolab/results@1',
   run: { id, startedAt: '', finishedAt: '', argv: [] },
   host,

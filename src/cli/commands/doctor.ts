@@ -16,9 +16,9 @@ export function doctorRows(h: HostInfo): Row[] {
   const cg = Object.entries(h.cgroupControllers).filter(([k]) => ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'].includes(k)).map(([k, v]) => `${k}(v${v.version})`).join(' ');
   return [
     { what: 'kernel', value: `${h.kernel} ${h.arch}, ${h.cpus} CPUs`, good: true },
-    { what: 'root', value: String(h.root), good: h.root, why: 'mounts, namespaces, cgroups and iptables need root', fix: 'sudo npx isolab …' },
+    { what: 'root', value: String(h.root), good: h.root, why: 'mounts, namespaces, cgroups and iptables need root (grading and the image/compose checks only need the engine)', fix: 'sudo npx isolab …' },
     { what: 'cgroups', value: `${h.cgroup}: ${cg}`, good: h.cgroup !== 'none', why: 'the cgroups suite needs cpu, memory and pids controllers' },
-    { what: 'overlayfs', value: h.overlay.supported ? `yes, whiteouts as ${h.overlay.whiteout === 'chardev' ? '0/0 char devices' : h.overlay.whiteout}` : `no: ${h.overlay.reason}`, good: h.overlay.supported, why: 'the overlay suite mounts overlays', fix: 'modprobe overlay' },
+    { what: 'overlayfs', value: h.overlay.supported ? `yes, whiteouts as ${h.overlay.whiteout === 'chardev' ? '0/0 char devices' : h.overlay.whiteout}` : `no: ${h.overlay.reason}`, good: h.overlay.supported, why: 'the overlay suite mounts overlays', fix: h.root ? 'modprobe overlay' : 'run as root (sudo npx isolab …): mounting needs it; image and compose checks and grading do not' },
     { what: 'iproute2', value: h.iproute2 ?? 'missing', good: !!h.iproute2, why: 'the netns suite builds namespaces and veth pairs', fix: 'apt-get install iproute2' },
     { what: 'iptables', value: h.iptables ? `${h.iptables.version} (${h.iptables.backend})` : 'missing', good: !!h.iptables, why: 'NAT inside namespaces', fix: 'apt-get install iptables' },
     { what: 'docker engine', value: h.docker ? `${h.docker.engine} (API ${h.docker.api}, ${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} v${h.docker.cgroupVersion}; client ${h.docker.client})` : `none: ${h.dockerReason}`, good: !!h.docker, why: 'image, compose and docker cgroup checks', fix: 'sudo npx isolab provision' },
