@@ -16,11 +16,12 @@ import { ladder } from '../../../bench/ladder.js';
 import { sizes } from '../../../bench/sizes.js';
 import { primitives } from '../../../bench/primitives.js';
 import { splitWindow } from '../../../bench/split-window.js';
+import { grading } from '../../../bench/grading.js';
 import type { BenchContext, LadderRow } from '../../bench/types.js';
 import { ExecTimer } from '../../bench/exec-timer.js';
 import { table, dim, ok, bad } from '../ui.js';
 
-export const SECTIONS = ['ladder', 'sizes', 'primitives', 'split-window'] as const;
+export const SECTIONS = ['ladder', 'sizes', 'primitives', 'split-window', 'grading'] as const;
 const DEFAULT_SECTIONS = ['ladder', 'sizes', 'primitives'];
 
 export interface BenchOptions {
@@ -84,12 +85,16 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
       if (rows.some((r) => r.meanMs !== undefined)) bench.chart = 'ladder.svg';
       if (!o.json) process.stdout.write(`\n${ladderTable(rows)}\n`);
     }
-    for (const [name, fn, id] of [['sizes', sizes, 'bench.sizes'], ['primitives', primitives, 'bench.primitive-costs'], ['split-window', splitWindow, null]] as const) {
+    for (const [name, fn, id] of [['sizes', sizes, 'bench.sizes'], ['primitives', primitives, 'bench.primitive-costs'], ['split-window', splitWindow, null], ['grading', grading, null]] as const) {
       if (!run.includes(name)) continue;
       const t = performance.now();
       try {
         const out = await fn(ctx);
         bench[name === 'split-window' ? 'splitWindow' : name] = out;
+        if (name === 'grading' && !o.json) {
+          const g = out as Awaited<ReturnType<typeof grading>>;
+          process.stdout.write(`\ngrading the sample: cold ${(g.coldMs / 1000).toFixed(1)} s, warm ${(g.warmMs / 1000).toFixed(1)} s (goal ≤ ${g.warmGoalMs / 1000} s warm: ${g.warmWithinGoal ? 'met' : 'missed'}), score ${g.score}\n`);
+        }
         if (name === 'split-window' && !o.json) {
           const rows = (out as { rows: Array<{ windowMs: number; runs: number; meanErrorPp: number; maxAbsErrorPp: number; withinTolerance: number }> }).rows;
           process.stdout.write(`\n${table(rows.map((r) => [`${r.windowMs / 1000} s`, String(r.runs), r.meanErrorPp.toFixed(2), r.maxAbsErrorPp.toFixed(2), `${r.withinTolerance}/${r.runs}`]), ['window', 'runs', 'mean error pp', 'max |error| pp', 'within ±2 pp'])}\n`);
