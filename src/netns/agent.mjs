@@ -60,10 +60,12 @@ const modes = {
     });
     sock.bind(Number(port), addr, () => say({ event: 'listening', port: Number(port) }));
   },
-  // udp-peer NAME BINDPORT RENDEZVOUS MS: register, learn the peer's public endpoint, then
-  // punch: send to it every 50 ms until a datagram from it arrives, answer a few, exit.
-  'udp-peer'([name, bindPort, rendezvous, ms]) {
-    deadline(Number(ms), 'peer datagram');
+  // udp-peer NAME BINDPORT RENDEZVOUS MS [REGMS]: register (until REGMS), learn the peer's public
+  // endpoint, then punch for MS: send to it every 50 ms until a datagram from it arrives, answer a
+  // few, exit. The punch window starts at the introduction, so a slow host's slow start (node
+  // under emulation) does not eat it.
+  'udp-peer'([name, bindPort, rendezvous, ms, regMs = 60000]) {
+    const registering = deadline(Number(regMs), 'introduction by the rendezvous');
     const r = parseEndpoint(rendezvous);
     const sock = dgram.createSocket('udp4');
     let peer = null;
@@ -75,6 +77,8 @@ const modes = {
         const intro = JSON.parse(msg.toString());
         peer = parseEndpoint(intro.peer);
         clearInterval(register);
+        clearTimeout(registering);
+        deadline(Number(ms), 'peer datagram');
         say({ event: 'introduced', me: intro.you, peer: intro.peer });
         const punch = setInterval(() => sock.send(`hello from ${name}`, peer.port, peer.address), 50);
         punch.unref();

@@ -26,7 +26,7 @@ export interface TcpOutcome {
 /** A server in `server.host` on `port`; a client in `client` sends `data` to `target`. */
 export async function tcpExchange(net: Net, server: { host: string; port: number }, client: { host: string; target: string; from?: string }, data: string, timeoutMs = 3000): Promise<TcpOutcome> {
   const srv = net.spawnAgent(server.host, 'tcp-serve', [server.port, timeoutMs + 2000], timeoutMs + 10_000);
-  if (!(await waitFor(srv, 'listening', 5000))) throw new Error(`server in ${server.host} did not listen: ${srv.output().stderr}`);
+  if (!(await waitFor(srv, 'listening', READY_MS))) throw new Error(`server in ${server.host} did not listen: ${srv.output().stderr}`);
   const c = await net.agent(client.host, 'tcp-send', [client.target, server.port, data, timeoutMs, ...(client.from ? [client.from] : [])], timeoutMs);
   const err = c.find((e) => e.event === 'error' || e.event === 'timeout');
   await srv.exited(err ? 0 : 2000);
@@ -57,11 +57,16 @@ export interface PunchOutcome {
 }
 
 /** Two peers register with a rendezvous, learn each other's public endpoint, and punch. */
+/** How long an agent may take to start and register: generous, for slow (emulated) hosts. */
+const READY_MS = 60_000;
+
 export async function udpHolePunch(net: Net, rv: { host: string; address: string; port: number }, peers: Record<string, number>, timeoutMs = 6000): Promise<PunchOutcome> {
-  const server = net.spawnAgent(rv.host, 'udp-rendezvous', [rv.port, timeoutMs, rv.address], timeoutMs + 5000);
-  if (!(await waitFor(server, 'listening', 5000))) throw new Error(`rendezvous did not listen: ${server.output().stderr}`);
+  // The rendezvous waits for both registrations (it exits once it has introduced them); each
+  // peer's punch window (timeoutMs) starts when it is introduced.
+  const server = net.spawnAgent(rv.host, 'udp-rendezvous', [rv.port, READY_MS + timeoutMs, rv.address], READY_MS + timeoutMs + 5000);
+  if (!(await waitFor(server, 'listening', READY_MS))) throw new Error(`rendezvous did not listen: ${server.output().stderr}`);
   const names = Object.keys(peers);
-  const runs = names.map((n) => net.agent(n, 'udp-peer', [n, peers[n]!, `${rv.address}:${rv.port}`, timeoutMs], timeoutMs));
+  const runs = names.map((n) => net.agent(n, 'udp-peer', [n, peers[n]!, `${rv.address}:${rv.port}`, timeoutMs, READY_MS], READY_MS + timeoutMs + 5000));
   const outs = await Promise.all(runs);
   const rvEvents = parseAgentOutput(server.output().stdout);
   const gone = (await server.exited(0)) !== null;
@@ -84,7 +89,7 @@ export async function udpHolePunch(net: Net, rv: { host: string; address: string
 /** A peer that never sends: does anything sent to its NAT's public address reach it? */
 export async function unsolicited(net: Net, listener: { host: string; port: number }, sender: { host: string; port: number; target: string }, ms = 1500) {
   const l = net.spawnAgent(listener.host, 'udp-listen', [listener.port, ms], ms + 5000);
-  if (!(await waitFor(l, 'listening', 5000))) throw new Error(`listener did not start: ${l.output().stderr}`);
+  if (!(await waitFor(l, 'listening', READY_MS))) throw new Error(`listener did not start: ${l.output().stderr}`);
   await net.agent(sender.host, 'udp-blast', [sender.target, sender.port, 10], 3000);
   await l.exited(ms + 1000);
   const received = parseAgentOutput(l.output().stdout).filter((e) => e.event === 'received');

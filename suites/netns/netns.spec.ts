@@ -93,7 +93,7 @@ claim('netns.p2p-testbed', { needs: [...NEEDS] }, async (c) => {
   ]);
 });
 
-claim('netns.hole-punch', { scenario: 'two peers behind MASQUERADE NATs', needs: [...NEEDS], timeoutMs: 60_000 }, async (c) => {
+claim('netns.hole-punch', { scenario: 'two peers behind MASQUERADE NATs', needs: [...NEEDS], timeoutMs: 150_000 }, async (c) => {
   const net = await build(c, holePunch());
   const r = await udpHolePunch(net, rendezvous, peers);
   const p1 = r.peers.peer1!;
@@ -121,7 +121,7 @@ claim('netns.hole-punch', { scenario: 'a peer that never sends is unreachable', 
   c.verify([{ ok: r.received === 0, what: 'nothing reaches a peer that never sent outbound', expected: 0, actual: r.received }]);
 });
 
-claim('netns.hole-punch', { scenario: 'MASQUERADE --random-fully breaks it', needs: [...NEEDS], timeoutMs: 60_000 }, async (c) => {
+claim('netns.hole-punch', { scenario: 'MASQUERADE --random-fully breaks it', needs: [...NEEDS], timeoutMs: 150_000 }, async (c) => {
   const net = await build(c, holePunch({ randomFully: true }));
   const r = await udpHolePunch(net, rendezvous, peers, 3000);
   const got = r.peers.peer1!.received.length + r.peers.peer2!.received.length;
