@@ -31,6 +31,9 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
     project: projects,
     ...(claims.length ? { testNamePattern: `^(${claims.map(escapeRe).join('|')})( ›|$)` } : {}),
     passWithNoTests: false,
+    // Imported through tsx (bin/isolab.js registers it), not bundled into node_modules/.vite-temp:
+    // a student grading without root may not write to an installed (root-owned) node_modules.
+    configLoader: 'native',
     ...(opts.quiet ? { reporters: ['dot', './src/results/reporter.ts'] } : {}),
   });
   await vitest?.close();
