@@ -2,7 +2,10 @@
 // declared here; src/bench runs them all in one run on one machine, so the ratios hold.
 import { ociBundle, runcRun } from '../src/oci/bundle.js';
 import { scratchDir } from '../src/core/fs.js';
-import { resourceName } from '../src/core/names.js';
+import { resourceName, runId } from '../src/core/names.js';
+
+/** Unnamed short-lived containers carry the run's label: another run's leak check knows whose they are. */
+const runLabel = () => `isolab.run=${runId()}`;
 import { docker } from '../src/docker/engine.js';
 import { BASE_TAGS } from '../src/docker/base-images.js';
 import { guest, boot, type Accel } from '../src/vm/guest.js';
@@ -80,8 +83,8 @@ export const ladder: Rung[] = [
     needs: ['docker', 'image.busybox'],
     samples: { full: 20, quick: 5 },
     warmup: 1,
-    hyperfine: ['docker', 'run', '--rm', '--network', 'none', BASE_TAGS.busybox, 'true'],
-    setup: async (ctx) => ({ op: timed(ctx, () => ['docker', 'run', '--rm', '--network', 'none', BASE_TAGS.busybox, 'true']) }),
+    hyperfine: ['docker', 'run', '--rm', '--label', runLabel(), '--network', 'none', BASE_TAGS.busybox, 'true'],
+    setup: async (ctx) => ({ op: timed(ctx, () => ['docker', 'run', '--rm', '--label', runLabel(), '--network', 'none', BASE_TAGS.busybox, 'true']) }),
   },
   {
     rung: 'container (bridge)',
@@ -89,7 +92,7 @@ export const ladder: Rung[] = [
     needs: ['docker', 'image.busybox'],
     samples: { full: 20, quick: 5 },
     warmup: 1,
-    setup: async (ctx) => ({ op: timed(ctx, () => ['docker', 'run', '--rm', BASE_TAGS.busybox, 'true']) }),
+    setup: async (ctx) => ({ op: timed(ctx, () => ['docker', 'run', '--rm', '--label', runLabel(), BASE_TAGS.busybox, 'true']) }),
   },
   {
     rung: 'container (warm start)',

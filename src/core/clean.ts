@@ -6,7 +6,7 @@ import path from 'node:path';
 import { run, which } from './exec.js';
 import { mounts } from './fs.js';
 import { PREFIX } from './names.js';
-import { allRuns } from './runs.js';
+import { allRuns, unregisterRun } from './runs.js';
 
 export interface Removed {
   kind: string;
@@ -116,6 +116,11 @@ export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
   for (const d of (await readdir(tmpdir()).catch(() => [])).filter((n) => ours(n) && !n.startsWith('isolab-provision'))) {
     await rm(path.join(tmpdir(), d), { recursive: true, force: true }).catch(() => undefined);
     out.push({ kind: 'tempdir', name: path.join(tmpdir(), d) });
+  }
+  // A dead run's entry in the run registry goes with its leftovers.
+  for (const r of allRuns().filter((x) => !x.live && ours(`${PREFIX}-${x.id}-`))) {
+    unregisterRun(r.id);
+    out.push({ kind: 'run-entry', name: `${r.id} (pid ${r.pid}, dead)` });
   }
   return out;
 }

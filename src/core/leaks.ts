@@ -113,7 +113,8 @@ export async function snapshot(): Promise<HostSnapshot> {
     run('ip', ['-o', 'addr', 'show'], q).then((r) => lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').trim())),
     run('ip', ['route', 'show', 'table', 'all'], q).then((r) => lines(r.stdout).filter((l) => !/ linkdown|^(local|broadcast) /.test(l))),
     isolabCgroups(),
-    ds(['ps', '-a', '--format', '{{.Names}}']),
+    // A container named for no run but labelled with one (a bench rung's `run --rm`) says whose it is.
+    ds(['ps', '-a', '--format', '{{.Names}}{{if .Label "isolab.run"}} (isolab-{{.Label "isolab.run"}}){{end}}']),
     ds(['network', 'ls', '--format', '{{.Name}}']),
     ds(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
     (async () => ((await which('iptables-save')) ? normalizeIptablesSave((await run('iptables-save', [], q)).stdout) : []))(),

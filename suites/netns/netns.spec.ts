@@ -1,6 +1,7 @@
 // The lecture's network part: namespaces, the veth pair, MASQUERADE, the P2P testbed, UDP
 // hole punching and docker's bridge — each built from a declared topology, all inside
 // namespaces the suite created.
+import { resourceName } from '../../src/core/names.js';
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
 import { buildTopology, type Net } from '../../src/netns/build.js';
 import { tcpExchange, ping, masqueradePackets, udpHolePunch, unsolicited } from '../../src/netns/probes.js';
@@ -142,7 +143,7 @@ claim('netns.docker-bridge', { needs: ['root', 'docker', 'image.busybox'], timeo
   const sr = await waitExit(server.name, 10_000).catch((e: Error) => ({ exitCode: -1, oomKilled: false, logs: e.message }));
   const none = await runContainer(c.ledger, 'isolated', ['--network', 'none', BASE_TAGS.busybox, 'sh', '-c', 'ip -o link; echo hallo | nc -w 2 server1 8081; echo "nc exit $?"']);
   const nr = await waitExit(none.name, 20_000);
-  const dns = await docker(['run', '--rm', '--network', network, BASE_TAGS.busybox, 'nslookup', 'server1'], { check: false, timeoutMs: 30_000 });
+  const dns = await docker(['run', '--rm', '--name', resourceName('nslookup'), '--network', network, BASE_TAGS.busybox, 'nslookup', 'server1'], { check: false, timeoutMs: 30_000 });
   c.evidence({
     summary: `on ${network}, the client reached "server1" by name (server got "${sr.logs.trim()}"); on --network none: ${nr.logs.trim().split('\n').pop()}`,
     client: cr, server: sr, networkNone: nr, nslookup: dns.stdout.trim(),

@@ -34,9 +34,11 @@ const cleanup = (...s: Started[]) => Promise.all(s.map((x) => rm(x.reports, { re
 
 describe.skipIf(!requireRoot())('two runs on one host', () => {
   it('overlay + netns twice, together: both pass, each leak check clean', { timeout: 180_000 }, async () => {
+    // The second starts once the first has taken its snapshot and holds each check's resources,
+    // so it is mid-check, with namespaces the first never saw at its start, when the first ends.
     const a = start(['overlay', 'netns']);
-    await new Promise((r) => setTimeout(r, 1000));
-    const b = start(['overlay', 'netns']);
+    await new Promise((r) => setTimeout(r, 6000));
+    const b = start(['netns', 'overlay'], { ISOLAB_HOLD_MS: '3000' });
     try {
       const [ra, rb] = await Promise.all([a.done, b.done]);
       expect(ra.code, ra.out).toBe(0);
@@ -45,7 +47,7 @@ describe.skipIf(!requireRoot())('two runs on one host', () => {
       expect(xa.leaks).toEqual([]);
       expect(xb.leaks).toEqual([]);
       expect(xa.summary.failed + xb.summary.failed).toBe(0);
-      // The first saw the second's namespaces come and go, and named whose they were.
+      // The first ended while the second's resources were up, and named whose they were.
       expect(JSON.stringify([xa.notLeaks ?? [], xb.notLeaks ?? []])).toMatch(/another run's/);
     } finally {
       await cleanup(a, b);
