@@ -1,6 +1,6 @@
 // docs/claims.md: the claim catalog in the repository, generated from src/claims/catalog.ts
 // (a unit test keeps the file current), so readers need no course folder to know what is checked.
-import { CLAIMS } from './catalog.js';
+import { CLAIMS, SLIDE_NUMBERS } from './catalog.js';
 
 const SUITES: Record<string, string> = {
   overlay: 'OverlayFS: union, copy-up, whiteouts, opaque dirs, several lowers, stacking, bad options',
@@ -20,8 +20,8 @@ export function claimsMarkdown(): string {
   for (const [suite, title] of Object.entries(SUITES)) {
     const rows = CLAIMS.filter((c) => c.suite === suite);
     if (!rows.length) continue;
-    out.push(`## ${title}`, '', '| id | the lecture says / what is checked |', '|---|---|');
-    for (const c of rows) out.push(`| \`${c.id}\` | ${c.statement.replace(/\|/g, '\\|')} |`);
+    out.push(`## ${title}`, '', '| id | the lecture says / what is checked | the slide\'s own number |', '|---|---|---|');
+    for (const c of rows) out.push(`| \`${c.id}\` | ${c.statement.replace(/\|/g, '\\|')} | ${(SLIDE_NUMBERS[c.id] ?? 'none (the verdict is the mechanism)').replace(/\|/g, '\\|')} |`);
     out.push('');
   }
   return out.join('\n');

@@ -42,6 +42,18 @@ const rows: Array<[string, string]> = [
   ['bench.primitive-costs', 'cost of a netns, an overlay mount, a cgroup'],
 ];
 
+/**
+ * Claims whose slide gives a number or a comparison, checked as a second answer (`slide` in the
+ * results; a departure is verdict `differs`). Every other claim's lecture text gives no number:
+ * its verdict is the mechanism alone, and the results say so rather than invent one.
+ */
+export const SLIDE_NUMBERS: Readonly<Record<string, string>> = {
+  'cgroups.cpu-weight-split': '"Assign 20% of CPU and 80% of CPU" (cpu.weight 20 / 80)',
+  'cgroups.docker-cpu-shares': 'docker run --cpu-shares=20 / =80: 20% and 80%',
+  'image.base-size': '"Reduced size of snapshots 2MB vs 45MB"',
+  'bench.startup-ladder': '"Quicker spinning up apps" (a comparison, no number)',
+};
+
 export const CLAIMS: ReadonlyArray<ClaimDef> = rows.map(([id, statement]) => ({ id, suite: suiteOf(id), statement }));
 
 export function claimDef(id: string): ClaimDef {

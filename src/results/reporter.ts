@@ -18,7 +18,7 @@ import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
 import { VERSION } from '../core/version.js';
 import { currentHost } from '../claims/host.js';
-import { CLAIMS } from '../claims/catalog.js';
+import { CLAIMS, SLIDE_NUMBERS } from '../claims/catalog.js';
 import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
 import type { HostInfo } from '../host/probe.js';
 
@@ -75,6 +75,7 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
         ...(verdict !== 'pass' && reasons.length ? { reason: reasons.join('\n') } : {}),
         evidence: single ? single.evidence! : Object.fromEntries(scenarios.map((s) => [s.name, s.evidence])),
         durationMs: scenarios.reduce((a, s) => a + s.durationMs, 0),
+        ...(SLIDE_NUMBERS[id] ? {} : { slideNumber: 'none: the lecture gives no number here; the verdict is the mechanism' }),
         ...(single ? { ...(single.checks ? { checks: single.checks } : {}), ...(single.captured ? { captured: single.captured } : {}), ...(single.slide ? { slide: single.slide } : {}) } : { scenarios }),
       };
     });

@@ -44,6 +44,8 @@ export interface ClaimResult {
   scenarios?: CheckResult[];
   checks?: CheckResult['checks'];
   slide?: SlideAnswer[];
+  /** for a claim whose lecture text gives no number: says so (the verdict is the mechanism) */
+  slideNumber?: string;
   captured?: Record<string, unknown>;
   points?: { earned: number; possible: number };
 }

@@ -12,6 +12,10 @@ import { containCompose } from '../../src/grade/untrusted.js';
 
 const NEEDS = ['docker', 'compose', 'image.busybox', 'image.go'] as const;
 /** Bounded: a server that never answers costs this long at most (isolab grade lowers it). */
+// Not testcontainers here, on purpose: its compose module drives compose v2 only (this kind of
+// host has v1), its wait strategies probe ports published on the host (a submission's must not
+// be), and its reaper is an image pulled from a registry (none offline). The compose CLI, bounded,
+// gives both flavours and the output these checks read.
 const UP_TIMEOUT_MS = Number(process.env.ISOLAB_COMPOSE_TIMEOUT_MS ?? (graded ? assignment.limits.upSeconds * 1000 : 150_000));
 const { server, client, port, message } = assignment.compose;
 
