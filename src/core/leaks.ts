@@ -133,6 +133,17 @@ export async function snapshot(): Promise<HostSnapshot> {
     const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:.* master (\S+)/.exec(l);
     if (m && owned[m[2]!]) owned[m[1]!] = owned[m[2]!]!;
   }
+  // A run's containers mount their rootfs and network namespace under the engine's folders.
+  const live = docker ? lines((await run('docker', ['ps', '-q'], q)).stdout) : [];
+  if (live.length) {
+    const fmt = '{{.Name}}\t{{index .Config.Labels "isolab.run"}}\t{{index .Config.Labels "com.docker.compose.project"}}\t{{.GraphDriver.Data.MergedDir}}\t{{.NetworkSettings.SandboxKey}}';
+    for (const l of lines((await run('docker', ['inspect', '--format', fmt, ...live], q)).stdout)) {
+      const [name = '', label = '', project = '', merged = '', sandbox = ''] = l.split('\t');
+      const id = label || /isolab-([0-9a-z]{6})\b/.exec(`${name} ${project}`)?.[1];
+      if (!id) continue;
+      for (const p of [merged, sandbox]) if (p && p !== '<no value>') owned[p] = id;
+    }
+  }
   const sysctls: string[] = [];
   for (const k of ['net/ipv4/ip_forward', 'net/ipv4/conf/all/forwarding', 'net/ipv6/conf/all/forwarding']) {
     sysctls.push(`${k}=${(await readFile(`/proc/sys/${k}`, 'utf8').catch(() => '?')).trim()}`);

@@ -23,3 +23,16 @@ describe('leak classification', () => {
     expect(diffHost(empty(), after).filter(isLeak).map((l) => l.kind)).toEqual(['links', 'addresses']);
   });
 });
+
+describe("another live run's container mounts", () => {
+  it('are attributed through the container that mounts them; the same mount of no run is a leak', async () => {
+    const { anotherRun } = await import('../../src/core/leaks.js');
+    const merged = '/var/lib/docker/overlay2/7b37a6172caf/merged';
+    const after = { ...empty(), mounts: [`${merged} (overlay)`, '/run/docker/netns/78c597b0f2d3 (nsfs)'], owned: { [merged]: 'zzzzz9', '/run/docker/netns/78c597b0f2d3': 'zzzzz9' } };
+    const runs = [{ id: 'zzzzz9', pid: 4242, start: '1', startedAt: '', argv: [], live: true }];
+    const [m, n] = diffHost(empty(), after).map((l) => ({ ...l, not: anotherRun(l, empty(), after, runs, 'mememe') }));
+    expect(m!.not).toBe("another run's (zzzzz9, pid 4242), still running");
+    expect(n!.not).toBe("another run's (zzzzz9, pid 4242), still running");
+    expect(anotherRun({ kind: 'mounts', item: '/var/lib/docker/overlay2/ffff/merged (overlay)', change: 'added' }, empty(), after, runs, 'mememe')).toBeNull();
+  });
+});
