@@ -134,14 +134,15 @@ export async function snapshot(): Promise<HostSnapshot> {
     if (m && owned[m[2]!]) owned[m[1]!] = owned[m[2]!]!;
   }
   // A run's containers mount their rootfs and network namespace under the engine's folders.
-  const live = docker ? lines((await run('docker', ['ps', '-q'], q)).stdout) : [];
+  const live = docker ? lines((await run('docker', ['ps', '-aq'], q)).stdout) : [];
   if (live.length) {
     const fmt = '{{.Name}}\t{{index .Config.Labels "isolab.run"}}\t{{index .Config.Labels "com.docker.compose.project"}}\t{{.GraphDriver.Data.MergedDir}}\t{{.NetworkSettings.SandboxKey}}';
     for (const l of lines((await run('docker', ['inspect', '--format', fmt, ...live], q)).stdout)) {
       const [name = '', label = '', project = '', merged = '', sandbox = ''] = l.split('\t');
       const id = label || /isolab-([0-9a-z]{6})\b/.exec(`${name} ${project}`)?.[1];
       if (!id) continue;
-      for (const p of [merged, sandbox]) if (p && p !== '<no value>') owned[p] = id;
+      // The engine names the sandbox under /var/run, a link to /run, where mountinfo shows it.
+      for (const p of [merged, sandbox.replace(/^\/var\/run\//, '/run/')]) if (p && p !== '<no value>') owned[p] = id;
     }
   }
   const sysctls: string[] = [];

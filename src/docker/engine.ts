@@ -38,7 +38,13 @@ export async function waitExit(name: string, timeoutMs: number): Promise<{ exitC
   const r = await docker(['wait', name], { timeoutMs, check: false });
   if (r.timedOut) throw new Error(`container ${name} did not exit within ${timeoutMs / 1000} s`);
   const st = await inspect<{ State: { ExitCode: number; OOMKilled: boolean } }>(name);
-  const logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
+  // The engine copies a container's output asynchronously: right after exit, under load, its log
+  // can still be empty. Wait (≤ 1 s) for the copy; output that never came stays empty.
+  let logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
+  for (let i = 0; i < 5 && !(logs.stdout + logs.stderr); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
+  }
   return { exitCode: st.State.ExitCode, oomKilled: st.State.OOMKilled, logs: logs.stdout + logs.stderr };
 }
 
