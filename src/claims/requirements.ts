@@ -34,6 +34,9 @@ export function missing(host: HostInfo, cap: Capability): string | null {
     case 'iptables':
       return host.iptables ? null : 'iptables not installed: ' + fix.provision;
     case 'multi-cpu':
+      // A guest under single-threaded TCG has 2 vCPUs that take turns on one host thread: no two
+      // of them ever run at once, so "each hog on a CPU of its own" cannot happen there.
+      if (process.env.ISOLAB_VCPUS_SERIAL === '1') return "needs CPUs that run in parallel: this guest's vCPUs take turns on one emulator thread (TCG)";
       return host.cpus >= 2 ? null : `needs at least 2 CPUs, this host has ${host.cpus}`;
     case 'cgroup.cpu':
       return c.cpu && (c.cpu.version === 2 || c.cpuacct) ? null : 'no usable cpu controller (v1 cpu+cpuacct, or v2 cpu)';

@@ -20,7 +20,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
 
 /** The job the guest runs: a settled engine (like a provisioned host), then isolab run. */
-export function runJobScript(args: string[], guest: string): string {
+export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg'): string {
   return `set -u
 mkdir -p out
 dockerd >/var/log/dockerd.log 2>&1 &
@@ -32,7 +32,7 @@ ip netns add isolab-settle && ip netns delete isolab-settle
 docker run --rm --network bridge isolab/busybox:latest true
 cd project
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
-{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
+{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
 cp /var/log/dockerd.log /job/out/dockerd.log
 kill "$engine"; wait "$engine"
@@ -56,7 +56,7 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
     const job = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-guestjob-`));
     ledger.add('tempdir', job, () => rm(job, { recursive: true, force: true }));
     await cp(ROOT, path.join(job, 'project'), { recursive: true, verbatimSymlinks: true, filter: (src) => !SKIP.has(path.basename(src)) });
-    await writeFile(path.join(job, 'job.sh'), runJobScript(args, name));
+    await writeFile(path.join(job, 'job.sh'), runJobScript(args, name, accel));
     // The bench's minimal VM image (kernel + initramfs), for image.base-size's sizes.
     await cp(VM_DIR, path.join(job, 'vm'), { recursive: true }).catch(() => undefined);
     say(`booting (${accel}, 2 vCPUs, 4 GiB) …`);
