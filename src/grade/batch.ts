@@ -12,7 +12,10 @@ import type { Grade } from './formats.js';
 const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));
 
 export const csvField = (v: unknown) => {
-  const s = String(v ?? '');
+  // Folder names and notes come from submissions: a cell a spreadsheet would read as a formula
+  // (=, +, -, @) is kept as text.
+  const raw = String(v ?? '');
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(raw) && !/^-?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 

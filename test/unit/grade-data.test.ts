@@ -95,6 +95,12 @@ describe('batch CSV', () => {
     const row = ['alice', 'a "b", c', 'line\nbreak'];
     expect(parseCsv(row.map(csvField).join(',') + '\n')).toEqual([row]);
   });
+  it("keeps a submission's formula-looking text as text", () => {
+    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvField('@sum')).toBe("'@sum");
+    expect(csvField(3.5)).toBe('3.5');
+    expect(csvField('-2')).toBe('-2');
+  });
   it('parses shards and refuses nonsense', () => {
     expect(parseShard('2/4')).toEqual({ i: 2, n: 4 });
     expect(() => parseShard('5/4')).toThrow(/1 ≤ i ≤ n/);
