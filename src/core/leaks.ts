@@ -103,33 +103,43 @@ async function runProcesses(): Promise<string[]> {
   return out;
 }
 
+/** Docker network ids and names (`<id> <name>`), full ids, so a bridge's `br-<id12>` maps back. */
+const networkIds = async (docker: boolean) =>
+  docker ? lines((await run('docker', ['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}}'], q)).stdout) : [];
+
 export async function snapshot(): Promise<HostSnapshot> {
   const docker = await dockerUp();
   const ds = async (args: string[]) => (docker ? lines((await run('docker', args, q)).stdout) : []);
-  const [mountinfo, netns, links, addresses, routes, cgroups, containers, networks, images, ipt, tmp] = await Promise.all([
+  // Networks are listed before and after the links: another run's bridge seen in the links had
+  // its network in one of the two lists, even when that run created or removed it meanwhile.
+  const netsBefore = await networkIds(docker);
+  const [mountinfo, netns, linkLines, addresses, routes, cgroups, containers, netsDuring, images, ipt, tmp] = await Promise.all([
     readFile('/proc/self/mountinfo', 'utf8'),
     run('ip', ['netns', 'list'], q).then((r) => lines(r.stdout).map((l) => l.split(' ')[0]!)),
-    run('ip', ['-o', 'link', 'show'], q).then((r) => lines(r.stdout).map((l) => l.split(':')[1]!.trim().split('@')[0]!)),
-    run('ip', ['-o', 'addr', 'show'], q).then((r) => lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').trim())),
+    run('ip', ['-o', 'link', 'show'], q).then((r) => lines(r.stdout)),
+    // `tentative` is a new IPv6 address's state until duplicate detection ends, a second later.
+    run('ip', ['-o', 'addr', 'show'], q).then((r) => lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').replace(/ tentative\b/, '').trim())),
     run('ip', ['route', 'show', 'table', 'all'], q).then((r) => lines(r.stdout).filter((l) => !/ linkdown|^(local|broadcast) /.test(l))),
     isolabCgroups(),
     // A container named for no run but labelled with one (a bench rung's `run --rm`) says whose it is.
     ds(['ps', '-a', '--format', '{{.Names}}{{if .Label "isolab.run"}} (isolab-{{.Label "isolab.run"}}){{end}}']),
-    ds(['network', 'ls', '--format', '{{.Name}}']),
+    networkIds(docker),
     ds(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
     (async () => ((await which('iptables-save')) ? normalizeIptablesSave((await run('iptables-save', [], q)).stdout) : []))(),
     readdir(tmpdir()).then((n) => n.filter((x) => x.startsWith('isolab-') && !x.startsWith('isolab-provision'))),
   ]);
   // After the rest, so the snapshot's own commands are not in it. (A zombie is already dead.)
   const ps = await runProcesses();
+  const links = linkLines.map((l) => l.split(':')[1]!.trim().split('@')[0]!);
+  const networks = netsDuring.map((l) => l.slice(l.indexOf(' ') + 1));
   // Interfaces named for no run, but made for one: an isolab network's bridge and its veths.
   const owned: Record<string, string> = {};
-  for (const l of docker ? lines((await run('docker', ['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}}'], q)).stdout) : []) {
+  for (const l of [...netsBefore, ...netsDuring, ...(await networkIds(docker))]) {
     const [id, name] = l.split(' ');
     const m = /^isolab-([0-9a-z]{6})\b/.exec(name ?? '');
     if (m && id) owned[`br-${id.slice(0, 12)}`] = m[1]!;
   }
-  for (const l of lines((await run('ip', ['-o', 'link', 'show'], q)).stdout)) {
+  for (const l of linkLines) {
     const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:.* master (\S+)/.exec(l);
     if (m && owned[m[2]!]) owned[m[1]!] = owned[m[2]!]!;
   }
