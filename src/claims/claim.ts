@@ -17,7 +17,7 @@ export interface Check {
 }
 
 export interface ClaimMeta {
-  claim?: { id: string; suite: string; statement: string; scenario?: string };
+  claim?: { id: string; suite: string; statement: string; scenario?: string; source?: string };
   evidence?: Record<string, unknown>;
   checks?: Check[];
   captured?: Record<string, unknown>;
@@ -125,6 +125,8 @@ export interface ClaimOptions {
   needs?: Capability[];
   /** For several checks of one claim (data-driven scenarios). */
   scenario?: string;
+  /** the scenario file and line it was declared at */
+  source?: string;
   timeoutMs?: number;
 }
 
@@ -138,7 +140,7 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
   const def = claimDef(id);
   const name = opts.scenario ? `${id} › ${opts.scenario}` : id;
   test(name, { timeout: opts.timeoutMs ?? 60_000 }, async (ctx) => {
-    (ctx.task.meta as ClaimMeta).claim = { ...def, ...(opts.scenario ? { scenario: opts.scenario } : {}) };
+    (ctx.task.meta as ClaimMeta).claim = { ...def, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.source ? { source: opts.source } : {}) };
     const c = new ClaimContext(ctx, await currentHost(), name);
     open.add(c);
     let failed = false;

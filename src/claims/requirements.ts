@@ -8,7 +8,7 @@ export type Capability =
   | 'root' | 'overlay' | 'netns' | 'iptables' | 'multi-cpu'
   | 'cgroup.cpu' | 'cgroup.memory' | 'cgroup.pids' | 'cgroup.v2'
   | 'docker' | 'compose' | 'image.busybox' | 'image.go'
-  | 'tool.unshare' | 'tool.taskset' | 'tool.busybox' | 'tool.getfattr' | 'tool.hyperfine'
+  | 'userns' | 'tool.unshare' | 'tool.taskset' | 'tool.busybox' | 'tool.getfattr' | 'tool.hyperfine'
   | 'runc' | 'qemu' | 'kvm' | 'registry';
 
 /** What provisioning gives every supported host; skipping these under CI is a failure. */
@@ -44,6 +44,8 @@ export function missing(host: HostInfo, cap: Capability): string | null {
       return c.memory ? null : 'no memory cgroup controller';
     case 'cgroup.pids':
       return c.pids ? null : 'no pids cgroup controller';
+    case 'userns':
+      return host.userns ? null : `unprivileged user namespaces are off here: ${host.usernsReason ?? 'unknown'}`;
     case 'cgroup.v2':
       return host.cgroup === 'v2' ? null : `cgroup v2 only: this host is ${host.cgroup}`;
     case 'docker':

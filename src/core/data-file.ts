@@ -25,9 +25,12 @@ export interface Schema {
   $schema?: string;
   $id?: string;
   title?: string;
+  /** only local references, `#/$defs/<name>` (a tree's directories hold trees) */
+  $ref?: string;
+  $defs?: Record<string, Schema>;
 }
 
-const KNOWN = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'minimum', 'exclusiveMinimum', 'maximum', 'minLength', 'minItems', 'pattern', 'description', 'default', 'oneOf', '$schema', '$id', 'title']);
+const KNOWN = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'minimum', 'exclusiveMinimum', 'maximum', 'minLength', 'minItems', 'pattern', 'description', 'default', 'oneOf', '$schema', '$id', 'title', '$ref', '$defs']);
 
 export class DataFileError extends Error {
   constructor(readonly file: string, readonly problems: string[]) {
@@ -43,12 +46,18 @@ export function loadSchema(name: string): Schema {
 const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
 
 /** Every way `value` departs from `schema`, as "field.path: what is wrong" with the path. */
-export function check(schema: Schema, value: unknown, at: Array<string | number> = []): Array<{ path: Array<string | number>; message: string }> {
+export function check(schema: Schema, value: unknown, at: Array<string | number> = [], root: Schema = schema): Array<{ path: Array<string | number>; message: string }> {
   for (const k of Object.keys(schema)) if (!KNOWN.has(k)) throw new Error(`schema keyword "${k}" is not understood by isolab's checker`);
+  if (schema.$ref) {
+    const m = /^#\/\$defs\/([\w-]+)$/.exec(schema.$ref);
+    const target = m ? root.$defs?.[m[1]!] : undefined;
+    if (!target) throw new Error(`schema reference "${schema.$ref}" does not resolve (only #/$defs/<name> is understood)`);
+    return check(target, value, at, root);
+  }
   const out: Array<{ path: Array<string | number>; message: string }> = [];
   const say = (message: string, p = at) => out.push({ path: p, message });
   if (schema.oneOf) {
-    const fits = schema.oneOf.filter((s) => check(s, value, at).length === 0);
+    const fits = schema.oneOf.filter((s) => check(s, value, at, root).length === 0);
     if (fits.length !== 1) say(`must be one of: ${schema.oneOf.map((s) => s.description ?? s.type).join('; ')}`);
     return out;
   }
@@ -72,18 +81,18 @@ export function check(schema: Schema, value: unknown, at: Array<string | number>
   }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) say(`needs at least ${schema.minItems} item(s)`);
-    if (schema.items) value.forEach((v, i) => out.push(...check(schema.items!, v, [...at, i])));
+    if (schema.items) value.forEach((v, i) => out.push(...check(schema.items!, v, [...at, i], root)));
   }
   if (t === 'object') {
     const o = value as Record<string, unknown>;
     for (const r of schema.required ?? []) if (!(r in o)) say(`"${r}" is required`);
     for (const [k, v] of Object.entries(o)) {
       const sub = schema.properties?.[k];
-      if (sub) out.push(...check(sub, v, [...at, k]));
+      if (sub) out.push(...check(sub, v, [...at, k], root));
       else if (schema.additionalProperties === false) {
         const known = Object.keys(schema.properties ?? {});
         say(`unknown field "${k}"${known.length ? ` (known: ${known.join(', ')})` : ''}`, [...at, k]);
-      } else if (typeof schema.additionalProperties === 'object') out.push(...check(schema.additionalProperties, v, [...at, k]));
+      } else if (typeof schema.additionalProperties === 'object') out.push(...check(schema.additionalProperties, v, [...at, k], root));
     }
   }
   return out;
@@ -102,6 +111,11 @@ export const fieldPath = (p: Array<string | number>) => (p.length ? p.map((x) =>
 
 /** Parse YAML (JSON is YAML) and check it; throws a DataFileError naming file:line and field. */
 export function parseDataText<T>(text: string, file: string, schema: Schema): T {
+  return parseDataLines<T>(text, file, schema).value;
+}
+
+/** The same, with the line of any field: what a scenario's `source` (file:line) is made from. */
+export function parseDataLines<T>(text: string, file: string, schema: Schema): { value: T; line: (p: Array<string | number>) => number | null } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
@@ -110,7 +124,7 @@ export function parseDataText<T>(text: string, file: string, schema: Schema): T 
   const value = doc.toJS() as unknown;
   const problems = check(schema, value);
   if (problems.length) throw new DataFileError(file, problems.map((p) => `${file}:${lineOf(doc, lc, p.path) ?? '?'}: ${fieldPath(p.path)}: ${p.message}`));
-  return value as T;
+  return { value: value as T, line: (p) => lineOf(doc, lc, p) };
 }
 
 export async function loadDataFile<T>(file: string, schema: Schema): Promise<T> {

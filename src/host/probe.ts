@@ -36,6 +36,9 @@ export interface HostInfo {
   qemu: string | null;
   kvm: { device: boolean; usable: boolean | null; reason: string };
   tools: Record<string, boolean>;
+  /** an unprivileged user can make a user namespace (and a mount namespace in it) */
+  userns?: boolean;
+  usernsReason?: string;
 }
 
 const quiet = { check: false, timeoutMs: 10_000 } as const;
@@ -139,6 +142,18 @@ async function probeKvmDevice(): Promise<HostInfo['kvm']> {
   return { device: true, usable: null, reason: '/dev/kvm opens; only booting a guest tells if it works (isolab doctor --kvm, or isolab bench)' };
 }
 
+/**
+ * Can an unprivileged user make a user + mount namespace? Tried for real, as nobody: sysctls
+ * (user.max_user_namespaces, Ubuntu's apparmor_restrict_unprivileged_userns) all bear on it.
+ */
+async function probeUserns(root: boolean): Promise<Pick<HostInfo, 'userns' | 'usernsReason'>> {
+  const argv = ['unshare', '--user', '--map-root-user', '--mount', 'true'];
+  const r = root ? await run('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', ...argv], quiet) : await run(argv[0]!, argv.slice(1), quiet);
+  if (r.exitCode === 0) return { userns: true };
+  const restrict = (await readFile('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', 'utf8').catch(() => '')).trim();
+  return { userns: false, usernsReason: `${r.stderr.trim().split('\n')[0] || `exit ${r.exitCode}`}${restrict === '1' ? ' (kernel.apparmor_restrict_unprivileged_userns=1)' : ''}` };
+}
+
 export async function probeHost(): Promise<HostInfo> {
   const root = process.getuid?.() === 0;
   const [cg, dockerPart, overlay, ipt, ipr, runc, qemu, kvm, registry] = await Promise.all([
@@ -152,10 +167,11 @@ export async function probeHost(): Promise<HostInfo> {
     probeKvmDevice(),
     probeRegistry(),
   ]);
-  const [compose, podman, images] = await Promise.all([
+  const [compose, podman, images, userns] = await Promise.all([
     probeCompose(!!dockerPart.docker),
     probePodman(cg.cgroup),
     dockerPart.docker ? dockerImages() : Promise.resolve({ busybox: null, go: null }),
+    probeUserns(root),
   ]);
   const tools: Record<string, boolean> = {};
   for (const t of ['unshare', 'nsenter', 'taskset', 'hyperfine', 'busybox', 'debootstrap', 'dockerd', 'tar', 'getfattr']) tools[t] = !!(await which(t));
@@ -177,5 +193,6 @@ export async function probeHost(): Promise<HostInfo> {
     qemu,
     kvm,
     tools,
+    ...userns,
   };
 }

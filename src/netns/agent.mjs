@@ -26,7 +26,10 @@ const modes = {
         sock.end(() => process.exit(0));
       });
     });
-    srv.listen(Number(port), '0.0.0.0', () => say({ event: 'listening', port: Number(port) }));
+    // '::' takes IPv4 and IPv6 alike; a namespace with IPv6 disabled falls back to IPv4 only.
+    const listen = (host) => srv.listen(Number(port), host, () => say({ event: 'listening', port: Number(port) }));
+    srv.once('error', (e) => (e.code === 'EAFNOSUPPORT' || e.code === 'EADDRNOTAVAIL' ? listen('0.0.0.0') : say({ event: 'error', code: e.code })));
+    listen('::');
   },
   // tcp-send HOST PORT DATA MS [LOCALADDR]: connect (from LOCALADDR), send, close.
   'tcp-send'([host, port, data, ms, localAddress]) {

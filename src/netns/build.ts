@@ -81,7 +81,8 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
   // Phase 2: addresses, bridge ports, links up, then routes (their gateways are on-link by now).
   const configure = new Map<string, string[]>(t.hosts.map((h) => [h, []]));
   const end = (h: string, dev: string, addr?: string, up = true) => {
-    if (addr) configure.get(h)!.push(`addr add ${addr} dev ${dev}`);
+    // nodad: an IPv6 address is usable at once, not "tentative" for a second of duplicate detection.
+    if (addr) configure.get(h)!.push(`addr add ${addr} dev ${dev}${addr.includes(':') ? ' nodad' : ''}`);
     if (up) configure.get(h)!.push(`link set ${dev} up`);
   };
   for (const l of t.links) {
@@ -104,6 +105,7 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
     for (const n of (t.nat ?? []).filter((x) => x.host === h)) cmds.push(`iptables -t nat -A POSTROUTING -s ${n.source} -o ${n.out} -j MASQUERADE${n.randomFully ? ' --random-fully' : ''}`);
     // Dropped before conntrack confirms them, early inbound packets leave no stale entry.
     for (const fw of (t.firewall ?? []).filter((x) => x.host === h)) cmds.push(`iptables -A INPUT -i ${fw.wanDev} -m conntrack --ctstate NEW -j DROP`);
+    for (const d of (t.dnat ?? []).filter((x) => x.host === h)) cmds.push(`iptables -t nat -A PREROUTING -i ${d.in} -p tcp --dport ${d.port} -j DNAT --to-destination ${d.to}`);
     if (cmds.length) await nsexec(h, ['sh', '-c', ['set -e', ...cmds].join('\n')]);
   }
 

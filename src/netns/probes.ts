@@ -24,10 +24,10 @@ export interface TcpOutcome {
 }
 
 /** A server in `server.host` on `port`; a client in `client` sends `data` to `target`. */
-export async function tcpExchange(net: Net, server: { host: string; port: number }, client: { host: string; target: string; from?: string }, data: string, timeoutMs = 3000): Promise<TcpOutcome> {
+export async function tcpExchange(net: Net, server: { host: string; port: number }, client: { host: string; target: string; from?: string; port?: number }, data: string, timeoutMs = 3000): Promise<TcpOutcome> {
   const srv = net.spawnAgent(server.host, 'tcp-serve', [server.port, timeoutMs + 2000], timeoutMs + 10_000);
   if (!(await waitFor(srv, 'listening', READY_MS))) throw new Error(`server in ${server.host} did not listen: ${srv.output().stderr}`);
-  const c = await net.agent(client.host, 'tcp-send', [client.target, server.port, data, timeoutMs, ...(client.from ? [client.from] : [])], timeoutMs);
+  const c = await net.agent(client.host, 'tcp-send', [client.target, client.port ?? server.port, data, timeoutMs, ...(client.from ? [client.from] : [])], timeoutMs);
   const err = c.find((e) => e.event === 'error' || e.event === 'timeout');
   await srv.exited(err ? 0 : 2000);
   const got = parseAgentOutput(srv.output().stdout).find((e) => e.event === 'received');

@@ -1,6 +1,6 @@
 // A network topology, declared as data: hosts (network namespaces), links (veth pairs,
 // dummies, bridges), addresses, routes, forwarding and NAT. Validated before anything exists.
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 
 export interface End {
   host: string;
@@ -33,6 +33,14 @@ export interface Nat {
   randomFully?: boolean;
 }
 
+/** A port forward, as `docker run -p`: DNAT of `port` arriving on `in` to `to` (ip:port). */
+export interface Dnat {
+  host: string;
+  in: string;
+  port: number;
+  to: string;
+}
+
 export interface Topology {
   name: string;
   hosts: string[];
@@ -41,6 +49,7 @@ export interface Topology {
   /** hosts with net.ipv4.ip_forward=1 (in their own namespace only) */
   forwarding?: string[];
   nat?: Nat[];
+  dnat?: Dnat[];
   /** hosts whose firewall drops unsolicited inbound (a home router: INPUT ctstate NEW from `wanDev` dropped) */
   firewall?: Array<{ host: string; wanDev: string }>;
 }
@@ -52,9 +61,11 @@ export class TopologyError extends Error {
   }
 }
 
+/** An IPv4 or IPv6 address with an optional prefix length. */
 const cidrOk = (s: string) => {
   const [ip, len, ...rest] = s.split('/');
-  return rest.length === 0 && !!ip && isIPv4(ip) && (len === undefined || (/^\d+$/.test(len) && Number(len) <= 32));
+  const v = ip ? isIP(ip) : 0;
+  return rest.length === 0 && v !== 0 && (len === undefined || (/^\d+$/.test(len) && Number(len) <= (v === 6 ? 128 : 32)));
 };
 const DEV = /^[A-Za-z0-9_.-]{1,15}$/;
 
@@ -75,7 +86,7 @@ export function validateTopology(t: Topology): string[] {
   const devs = new Set<string>();
   const addAddr = (a: string | undefined, f: string) => {
     if (a === undefined) return;
-    if (!cidrOk(a)) return void p.push(`${at(f)}: "${a}" is not an IPv4 address/prefix`);
+    if (!cidrOk(a)) return void p.push(`${at(f)}: "${a}" is not an IPv4 or IPv6 address/prefix`);
     const ip = a.split('/')[0]!;
     if (addrs.has(ip)) p.push(`${at(f)}: address ${ip} is already assigned at ${addrs.get(ip)}`);
     addrs.set(ip, f);
@@ -109,9 +120,9 @@ export function validateTopology(t: Topology): string[] {
   (t.routes ?? []).forEach((r, i) => {
     knownHost(r.host, `routes[${i}].host`);
     if (!r.to) p.push(`${at(`routes[${i}].to`)}: required`);
-    else if (r.to !== 'default' && !cidrOk(r.to)) p.push(`${at(`routes[${i}].to`)}: "${r.to}" is not "default" or an IPv4 prefix`);
+    else if (r.to !== 'default' && !cidrOk(r.to)) p.push(`${at(`routes[${i}].to`)}: "${r.to}" is not "default" or an IP prefix`);
     if (!r.via && !r.dev) p.push(`${at(`routes[${i}]`)}: needs "via" or "dev"`);
-    if (r.via && !isIPv4(r.via)) p.push(`${at(`routes[${i}].via`)}: "${r.via}" is not an IPv4 address`);
+    if (r.via && !isIP(r.via)) p.push(`${at(`routes[${i}].via`)}: "${r.via}" is not an IP address`);
     if (r.dev && r.host && !devs.has(`${r.host}/${r.dev}`)) p.push(`${at(`routes[${i}].dev`)}: ${r.host} has no device "${r.dev}"`);
   });
   (t.forwarding ?? []).forEach((h, i) => knownHost(h, `forwarding[${i}]`));
@@ -120,6 +131,13 @@ export function validateTopology(t: Topology): string[] {
     if (!n.source || !cidrOk(n.source)) p.push(`${at(`nat[${i}].source`)}: an IPv4 prefix is required`);
     if (!n.out) p.push(`${at(`nat[${i}].out`)}: required`);
     else if (n.host && !devs.has(`${n.host}/${n.out}`)) p.push(`${at(`nat[${i}].out`)}: ${n.host} has no device "${n.out}"`);
+  });
+  (t.dnat ?? []).forEach((d, i) => {
+    knownHost(d.host, `dnat[${i}].host`);
+    if (d.host && !devs.has(`${d.host}/${d.in}`)) p.push(`${at(`dnat[${i}].in`)}: ${d.host} has no device "${d.in}"`);
+    if (!Number.isInteger(d.port) || d.port < 1 || d.port > 65535) p.push(`${at(`dnat[${i}].port`)}: a TCP port (1–65535)`);
+    const m = /^(\d+\.\d+\.\d+\.\d+):(\d{1,5})$/.exec(d.to ?? '');
+    if (!m || !isIPv4(m[1]!)) p.push(`${at(`dnat[${i}].to`)}: "${d.to}" is not an IPv4 address:port`);
   });
   (t.firewall ?? []).forEach((fw, i) => {
     knownHost(fw.host, `firewall[${i}].host`);

@@ -11,17 +11,18 @@ export async function getXattr(p: string, name: string): Promise<string | null> 
   return r.exitCode === 0 ? r.stdout : null;
 }
 
-export async function whiteoutKind(p: string): Promise<WhiteoutKind | null> {
+/** ns: `user` for an overlay mounted with userxattr (rootless), else `trusted`. */
+export async function whiteoutKind(p: string, ns: 'trusted' | 'user' = 'trusted'): Promise<WhiteoutKind | null> {
   const st = await lstat(p).catch(() => null);
   if (!st) return null;
   if (st.isCharacterDevice() && st.rdev === 0) return 'chardev';
-  if ((await getXattr(p, 'trusted.overlay.whiteout')) !== null) return 'xattr';
+  if ((await getXattr(p, `${ns}.overlay.whiteout`)) !== null) return 'xattr';
   return null;
 }
 
-export async function isOpaque(p: string): Promise<string | null> {
+export async function isOpaque(p: string, ns: 'trusted' | 'user' = 'trusted'): Promise<string | null> {
   const st = await lstat(p).catch(() => null);
   if (!st?.isDirectory()) return null;
-  const v = await getXattr(p, 'trusted.overlay.opaque');
+  const v = await getXattr(p, `${ns}.overlay.opaque`);
   return v && /^[yx]/.test(v) ? v.trim() : null;
 }

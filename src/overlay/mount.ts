@@ -12,6 +12,8 @@ export interface OverlaySpec {
   upper?: string;
   work?: string;
   target: string;
+  /** Further mount options, as the kernel spells them: { redirect_dir: 'on', index: 'on' }. */
+  options?: Record<string, string | true>;
 }
 
 export class OverlayInputError extends Error {
@@ -25,6 +27,7 @@ export function overlayOptions(s: OverlaySpec): string {
   const o = [`lowerdir=${s.lower.join(':')}`];
   if (s.upper) o.push(`upperdir=${s.upper}`);
   if (s.work) o.push(`workdir=${s.work}`);
+  for (const [k, v] of Object.entries(s.options ?? {})) o.push(v === true ? k : `${k}=${v}`);
   return o.join(',');
 }
 

@@ -2,27 +2,51 @@
 // the merged view, and the state expected afterwards in merged, upper and each lower.
 // The runner builds it, runs it, and returns checks (goss-style), not assertions, so the
 // same scenario can be run against a stand-in that is not an overlay (the negative control).
-import { appendFile, mkdir, rm, writeFile, cp } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile, cp, rename, link, symlink, chmod, chown, truncate, lstat, readlink, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../core/exec.js';
 import { umount } from '../core/fs.js';
 import type { Ledger } from '../core/ledger.js';
 import type { Check } from '../claims/claim.js';
 import { mountOverlay, overlayOptions, type OverlaySpec } from './mount.js';
-import { writeTree, listTree, readText, type Tree } from './tree.js';
-import { whiteoutKind, isOpaque } from './inspect.js';
+import { writeTree, listTree, readText, isSymlink, isHardlink, type Tree } from './tree.js';
+import { whiteoutKind, isOpaque, getXattr } from './inspect.js';
+import { mountRootless } from './rootless.js';
 
 /** A lower layer is a tree, or itself an overlay of trees ("could be an overlay itself"). */
 export type Layer = Tree | { overlay: { lowers: Tree[]; upper?: Tree } };
 
+/** The ops a scenario does through the merged view (unionmount-testsuite's vocabulary, in part). */
 export type Op =
   | { op: 'write' | 'append'; path: string; content: string }
-  | { op: 'rm' | 'rmdir' | 'mkdir'; path: string };
+  | { op: 'rm' | 'rmdir' | 'mkdir'; path: string }
+  | { op: 'rename' | 'link'; path: string; to: string }
+  | { op: 'symlink'; path: string; target: string }
+  | { op: 'chmod'; path: string; mode: string }
+  | { op: 'chown'; path: string; uid: number; gid: number }
+  | { op: 'truncate'; path: string; size: number }
+  | { op: 'setxattr'; path: string; name: string; value: string };
+
+export const OPS = ['write', 'append', 'rm', 'rmdir', 'mkdir', 'rename', 'link', 'symlink', 'chmod', 'chown', 'truncate', 'setxattr'] as const;
 
 export interface TreeExpect {
   files?: Record<string, string>;
   absent?: string[];
   dirs?: string[];
+  /** path → what readlink gives */
+  symlinks?: Record<string, string>;
+  /** path → permission bits, octal ('0600') */
+  modes?: Record<string, string>;
+  nlink?: Record<string, number>;
+  /**
+   * path → { xattr: value | true (present) | false (absent) }. A name that starts with
+   * `overlay.` means the mount's own namespace: trusted.overlay.*, or user.overlay.* when rootless.
+   */
+  xattrs?: Record<string, Record<string, string | boolean>>;
+  /** files that hold no data blocks of their own (a metadata-only copy-up) */
+  dataless?: string[];
+  /** files that do hold their data (a full copy-up) */
+  withData?: string[];
 }
 
 export interface OverlayScenario {
@@ -31,6 +55,10 @@ export interface OverlayScenario {
   lowers: Layer[];
   /** Present: a writable overlay with upperdir and workdir. Absent: read-only. */
   upper?: Tree;
+  /** Mount options beyond the layers, as the kernel spells them: { redirect_dir: on }. */
+  options?: Record<string, string>;
+  /** Mounted by an unprivileged user in its own user namespace (userxattr). */
+  rootless?: boolean;
   ops?: Op[];
   expect: {
     merged?: TreeExpect;
@@ -48,15 +76,20 @@ export type MountMode = 'overlay' | 'bind' | 'copy';
 const isStack = (l: Layer): l is { overlay: { lowers: Tree[]; upper?: Tree } } =>
   typeof (l as { overlay?: unknown }).overlay === 'object' && !Array.isArray((l as { overlay?: unknown }).overlay) && 'lowers' in (l as { overlay: object }).overlay;
 
+const inside = (p: unknown) => typeof p === 'string' && p !== '' && !path.isAbsolute(p) && !p.split('/').includes('..');
+
 /** Scenario shape errors, found before anything is created. */
 export function validateScenario(s: OverlayScenario): string[] {
   const errs: string[] = [];
   if (!s.name) errs.push('name: required');
   if (!Array.isArray(s.lowers) || s.lowers.length === 0) errs.push(`${s.name}: lowers: at least one layer is required`);
   if (!s.upper && (s.lowers?.length ?? 0) < 2) errs.push(`${s.name}: lowers: a read-only overlay (no upper) needs two or more lowers`);
+  if (s.rootless && (!s.upper || s.lowers?.some(isStack))) errs.push(`${s.name}: rootless: needs an upper and plain lowers`);
   for (const [i, o] of (s.ops ?? []).entries()) {
-    if (!['write', 'append', 'rm', 'rmdir', 'mkdir'].includes(o.op)) errs.push(`${s.name}: ops[${i}].op: unknown "${o.op}"`);
-    if (!o.path || path.isAbsolute(o.path) || o.path.split('/').includes('..')) errs.push(`${s.name}: ops[${i}].path: must be relative, inside the merged dir`);
+    if (!(OPS as readonly string[]).includes(o.op)) errs.push(`${s.name}: ops[${i}].op: unknown "${o.op}"`);
+    if (!inside(o.path)) errs.push(`${s.name}: ops[${i}].path: must be relative, inside the merged dir`);
+    if ((o.op === 'rename' || o.op === 'link') && !inside(o.to)) errs.push(`${s.name}: ops[${i}].to: must be relative, inside the merged dir`);
+    if (o.op === 'chmod' && !/^0?[0-7]{3,4}$/.test(o.mode)) errs.push(`${s.name}: ops[${i}].mode: octal, like "0600"`);
   }
   if (s.expect.ops && s.expect.ops.length !== (s.ops ?? []).length) errs.push(`${s.name}: expect.ops: one outcome per op`);
   return errs;
@@ -114,6 +147,18 @@ async function applyOp(merged: string, o: Op): Promise<string> {
       case 'rm': await rm(p); break;
       case 'rmdir': await rm(p, { recursive: true }); break;
       case 'mkdir': await mkdir(p); break;
+      case 'rename': await rename(p, path.join(merged, o.to)); break;
+      case 'link': await link(p, path.join(merged, o.to)); break;
+      case 'symlink': await symlink(o.target, p); break;
+      case 'chmod': await chmod(p, parseInt(o.mode, 8)); break;
+      case 'chown': await chown(p, o.uid, o.gid); break;
+      case 'truncate': await truncate(p, o.size); break;
+      case 'setxattr': {
+        // No xattr call in node: setfattr (package attr), its errno read from its message.
+        const r = await run('setfattr', ['-n', o.name, '-v', o.value, '--', p], { check: false, timeoutMs: 5000 });
+        if (r.exitCode !== 0) return /not supported/i.test(r.stderr) ? 'EOPNOTSUPP' : /Permission/i.test(r.stderr) ? 'EACCES' : `failed: ${r.stderr.trim()}`;
+        break;
+      }
     }
     return 'ok';
   } catch (e) {
@@ -121,8 +166,12 @@ async function applyOp(merged: string, o: Op): Promise<string> {
   }
 }
 
-async function treeChecks(label: string, dir: string, exp: TreeExpect | undefined): Promise<Check[]> {
+/** `overlay.x` is the mount's own xattr namespace: trusted.overlay.x, or user.overlay.x when rootless. */
+const xattrName = (name: string, ns: 'trusted' | 'user') => (name.startsWith('overlay.') ? `${ns}.${name}` : name);
+
+async function treeChecks(label: string, dir: string, exp: TreeExpect | undefined, ns: 'trusted' | 'user' = 'trusted'): Promise<Check[]> {
   const checks: Check[] = [];
+  const st = (f: string) => lstat(path.join(dir, f)).catch(() => null);
   for (const [f, content] of Object.entries(exp?.files ?? {})) {
     const actual = await readText(path.join(dir, f));
     checks.push({ ok: actual === content, what: `${label}/${f} reads`, expected: content, actual });
@@ -136,16 +185,57 @@ async function treeChecks(label: string, dir: string, exp: TreeExpect | undefine
     const n = (await listTree(dir)).find((x) => x.path === d);
     checks.push({ ok: n?.type === 'dir', what: `${label}/${d} is a directory`, expected: 'dir', actual: n?.type ?? 'absent' });
   }
+  for (const [f, target] of Object.entries(exp?.symlinks ?? {})) {
+    const actual = await readlink(path.join(dir, f)).catch((e: NodeJS.ErrnoException) => `not a symlink (${e.code})`);
+    checks.push({ ok: actual === target, what: `${label}/${f} is a symlink to ${target}`, expected: target, actual });
+  }
+  for (const [f, mode] of Object.entries(exp?.modes ?? {})) {
+    const m = await st(f);
+    const actual = m ? `0${(m.mode & 0o7777).toString(8).padStart(3, '0')}` : 'absent';
+    checks.push({ ok: m !== null && (m.mode & 0o7777) === parseInt(mode, 8), what: `${label}/${f} has mode ${mode}`, expected: mode, actual });
+  }
+  for (const [f, n] of Object.entries(exp?.nlink ?? {})) {
+    const m = await st(f);
+    checks.push({ ok: m?.nlink === n, what: `${label}/${f} has ${n} link(s)`, expected: n, actual: m?.nlink ?? 'absent' });
+  }
+  for (const [f, attrs] of Object.entries(exp?.xattrs ?? {})) {
+    for (const [name, want] of Object.entries(attrs)) {
+      const full = xattrName(name, ns);
+      const v = await getXattr(path.join(dir, f), full);
+      const ok = want === true ? v !== null : want === false ? v === null : v === want;
+      const expected = want === true ? 'present' : want === false ? 'absent' : want;
+      checks.push({ ok, what: `${label}/${f} ${want === false ? 'has no' : 'has'} ${full}${typeof want === 'string' ? `="${want}"` : ''}`, expected, actual: v === null ? 'absent' : v });
+    }
+  }
+  for (const [list, want] of [[exp?.dataless, false], [exp?.withData, true]] as const) {
+    for (const f of list ?? []) {
+      const m = await st(f);
+      const has = !!m && m.blocks > 0;
+      checks.push({ ok: !!m && m.size > 0 && has === want, what: `${label}/${f} ${want ? 'holds its data' : 'holds no data of its own (metadata only)'}`, expected: want ? 'blocks > 0' : '0 blocks', actual: m ? `${m.blocks} blocks, ${m.size} bytes` : 'absent' });
+    }
+  }
   return checks;
 }
 
 /** Flatten a declared tree to { "dir/file": content } for the untouched-lower check. */
-function flatten(t: Tree, prefix = ''): Record<string, string> {
+function flatten(t: Tree, prefix = '', root: Tree = t): Record<string, string> {
   const out: Record<string, string> = {};
+  const at = (rel: string) => rel.split('/').reduce<unknown>((n, k) => (n as Tree | undefined)?.[k], root);
   for (const [k, v] of Object.entries(t)) {
     const p = prefix ? `${prefix}/${k}` : k;
     if (typeof v === 'string') out[p] = v;
-    else Object.assign(out, flatten(v, p));
+    else if (isHardlink(v)) out[p] = String(at(v.$hardlink));
+    else if (!isSymlink(v)) Object.assign(out, flatten(v, p, root));
+  }
+  return out;
+}
+
+/** The kernel's overlay defaults (module parameters): what an option left out means here. */
+export async function overlayDefaults(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const k of ['redirect_dir', 'index', 'metacopy', 'xino_auto', 'nfs_export']) {
+    const v = await readFile(`/sys/module/overlay/parameters/${k}`, 'utf8').catch(() => null);
+    if (v !== null) out[k] = v.trim() === 'Y' ? 'on' : v.trim() === 'N' ? 'off' : v.trim();
   }
   return out;
 }
@@ -155,37 +245,41 @@ export async function runScenario(ledger: Ledger, root: string, s: OverlayScenar
   if (errs.length) throw new Error(`invalid overlay scenario: ${errs.join('; ')}`);
   const lowers: string[] = [];
   for (const [i, l] of s.lowers.entries()) lowers.push(await buildLayer(ledger, root, i, l, mode));
-  const merged = path.join(root, 'merged');
-  await mkdir(merged);
-  const spec: OverlaySpec = { lower: lowers, target: merged };
+  const target = path.join(root, 'merged');
+  await mkdir(target);
+  const spec: OverlaySpec = { lower: lowers, target, ...(s.options ? { options: s.options } : {}) };
   if (s.upper) {
     spec.upper = path.join(root, 'upper');
     spec.work = path.join(root, 'work');
     await writeTree(spec.upper, s.upper);
     await mkdir(spec.work);
   }
-  await makeMerged(ledger, spec, mode);
+  // Rootless only changes how the real overlay is made; the stand-ins stay what they are.
+  const rootless = s.rootless && mode === 'overlay' ? await mountRootless(ledger, root, spec) : null;
+  if (!rootless) await makeMerged(ledger, spec, mode);
+  const merged = rootless?.merged ?? target;
+  const ns = rootless ? 'user' : 'trusted';
 
   const outcomes: string[] = [];
-  for (const o of s.ops ?? []) outcomes.push(await applyOp(merged, o));
+  for (const o of s.ops ?? []) outcomes.push(rootless ? await rootless.apply(o) : await applyOp(merged, o));
 
   const checks: Check[] = [];
   const wantOps = s.expect.ops ?? (s.ops ?? []).map(() => 'ok');
   (s.ops ?? []).forEach((o, i) =>
-    checks.push({ ok: outcomes[i] === wantOps[i], what: `${o.op} ${o.path} through merged`, expected: wantOps[i], actual: outcomes[i] }));
-  checks.push(...(await treeChecks('merged', merged, s.expect.merged)));
+    checks.push({ ok: outcomes[i] === wantOps[i], what: `${o.op} ${o.path}${'to' in o ? ` → ${o.to}` : ''} through merged`, expected: wantOps[i], actual: outcomes[i] }));
+  checks.push(...(await treeChecks('merged', merged, s.expect.merged, ns)));
   const whiteouts: Record<string, string | null> = {};
   if (s.expect.upper) {
     const upper = spec.upper ?? path.join(root, 'upper');
-    checks.push(...(await treeChecks('upper', upper, s.expect.upper)));
+    checks.push(...(await treeChecks('upper', upper, s.expect.upper, ns)));
     for (const w of s.expect.upper.whiteouts ?? []) {
-      const kind = await whiteoutKind(path.join(upper, w));
+      const kind = await whiteoutKind(path.join(upper, w), ns);
       whiteouts[w] = kind;
-      checks.push({ ok: kind !== null, what: `upper/${w} is a whiteout`, expected: 'whiteout (0/0 char device or trusted.overlay.whiteout)', actual: kind ?? 'no whiteout' });
+      checks.push({ ok: kind !== null, what: `upper/${w} is a whiteout`, expected: `whiteout (0/0 char device or ${ns}.overlay.whiteout)`, actual: kind ?? 'no whiteout' });
     }
     for (const d of s.expect.upper.opaque ?? []) {
-      const v = await isOpaque(path.join(upper, d));
-      checks.push({ ok: v !== null, what: `upper/${d} is opaque`, expected: 'trusted.overlay.opaque=y', actual: v ? `trusted.overlay.opaque=${v}` : 'not opaque' });
+      const v = await isOpaque(path.join(upper, d), ns);
+      checks.push({ ok: v !== null, what: `upper/${d} is opaque`, expected: `${ns}.overlay.opaque=y`, actual: v ? `${ns}.overlay.opaque=${v}` : 'not opaque' });
     }
   }
   if (s.expect.lowersUntouched) {
@@ -201,8 +295,9 @@ export async function runScenario(ledger: Ledger, root: string, s: OverlayScenar
   }
 
   const evidence: Record<string, unknown> = {
-    mode,
-    options: overlayOptions({ ...spec, lower: lowers.map((l) => path.relative(root, l)), upper: spec.upper && 'upper', work: spec.work && 'work' }),
+    mode: rootless ? 'overlay, rootless (user namespace, userxattr)' : mode,
+    options: overlayOptions({ ...spec, lower: lowers.map((l) => path.relative(root, l)), upper: spec.upper && 'upper', work: spec.work && 'work', target }) + (rootless ? ',userxattr' : ''),
+    kernelDefaults: await overlayDefaults(),
     ops: (s.ops ?? []).map((o, i) => ({ ...o, outcome: outcomes[i] })),
     merged: await listTree(merged),
     ...(spec.upper ? { upper: await listTree(spec.upper) } : {}),

@@ -1,17 +1,31 @@
-// File trees declared as data: { "a.txt": "content", "dir": { "b": "x" }, "empty": {} }.
-import { mkdir, writeFile, readdir, lstat, readFile } from 'node:fs/promises';
+// File trees declared as data: { "a.txt": "content", "dir": { "b": "x" }, "empty": {} }, and two
+// kinds of entry that are not plain files: { $symlink: "target" } and { $hardlink: "other/name" }.
+import { mkdir, writeFile, readdir, lstat, readFile, symlink, link } from 'node:fs/promises';
 import path from 'node:path';
 
-export type Tree = { [name: string]: string | Tree };
+export type Special = { $symlink: string } | { $hardlink: string };
+export type Tree = { [name: string]: string | Tree | Special };
+
+export const isSymlink = (v: unknown): v is { $symlink: string } => typeof (v as { $symlink?: unknown })?.$symlink === 'string';
+export const isHardlink = (v: unknown): v is { $hardlink: string } => typeof (v as { $hardlink?: unknown })?.$hardlink === 'string';
 
 export async function writeTree(root: string, tree: Tree): Promise<void> {
-  await mkdir(root, { recursive: true });
-  for (const [name, v] of Object.entries(tree)) {
-    const p = path.join(root, name);
-    if (typeof v === 'string') {
-      await mkdir(path.dirname(p), { recursive: true });
-      await writeFile(p, v);
-    } else await writeTree(p, v);
+  const links: Array<[string, string]> = [];
+  async function write(dir: string, t: Tree) {
+    await mkdir(dir, { recursive: true });
+    for (const [name, v] of Object.entries(t)) {
+      const p = path.join(dir, name);
+      if (typeof v === 'string') await writeFile(p, v);
+      else if (isSymlink(v)) await symlink(v.$symlink, p);
+      else if (isHardlink(v)) links.push([path.join(root, v.$hardlink), p]);
+      else await write(p, v);
+    }
+  }
+  await write(root, tree);
+  // Hard links last: their first name must exist. A link to a name outside the tree is refused.
+  for (const [to, p] of links) {
+    if (path.relative(root, to).startsWith('..')) throw new Error(`$hardlink "${to}" points outside its layer`);
+    await link(to, p);
   }
 }
 

@@ -54,6 +54,7 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
             : verdict === 'differs' ? departs.map((s) => `the slide: ${s.says}; here: ${fmtMeasured(s.measured)}${s.why ? ` — ${s.why}` : ''}`).join('\n') : undefined;
         return {
           name: meta.claim!.scenario ?? id,
+          ...(meta.claim!.source ? { source: meta.claim!.source } : {}),
           verdict,
           ...(reason ? { reason } : {}),
           evidence: meta.evidence ?? {},

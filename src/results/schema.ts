@@ -23,6 +23,8 @@ export interface SlideAnswer {
 
 export interface CheckResult {
   name: string;
+  /** the scenario file and line it came from (a course's own, or a suite's scenarios folder) */
+  source?: string;
   verdict: Verdict;
   reason?: string;
   evidence?: Record<string, unknown>;

@@ -1,21 +1,26 @@
-// OverlayFS, as the lecture's slide describes it, checked against the real kernel.
+// OverlayFS, as the lecture's slide and the kernel's documentation describe it, checked against
+// the real kernel. The scenarios are files: scenarios/*.yaml here, and a course's own folder.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { claim } from '../../src/claims/claim.js';
 import { scratchDir, isMountPoint, umount } from '../../src/core/fs.js';
-import { runScenario } from '../../src/overlay/scenario.js';
+import { runScenario, type OverlayScenario } from '../../src/overlay/scenario.js';
 import { mountOverlay, mountOverlayRaw, type OverlaySpec } from '../../src/overlay/mount.js';
-import { scenarios, badInputs, type BadInput } from './scenarios.js';
+import { scenariosOf } from '../../src/scenarios/files.js';
+import { badInputs, type BadInput } from './scenarios.js';
 import { run } from '../../src/core/exec.js';
 
-for (const [id, scenario] of Object.entries(scenarios)) {
-  claim(id, { needs: ['root', 'overlay', 'tool.getfattr'] }, async (c) => {
-    const root = await scratchDir(c.ledger, id.replace('overlay.', ''));
+for (const { claim: id, spec: scenario, source } of await scenariosOf<OverlayScenario>('overlay')) {
+  const needs = scenario.rootless ? (['root', 'overlay', 'tool.getfattr', 'userns'] as const) : (['root', 'overlay', 'tool.getfattr'] as const);
+  claim(id, { scenario: scenario.name, source, needs: [...needs] }, async (c) => {
+    // Rootless: on disk, not tmpfs — tmpfs keeps user.* xattrs only since Linux 6.6.
+    const root = await scratchDir(c.ledger, id.replace('overlay.', ''), { tmpfs: !scenario.rootless });
     c.captureOnFailure('mountinfo', async () => (await run('findmnt', ['-R', root], { check: false })).stdout);
     const { checks, evidence } = await runScenario(c.ledger, root, scenario);
     await c.hold();
     const kinds = Object.entries((evidence.whiteoutKind ?? {}) as Record<string, string | null>).map(([f, k]) => `upper/${f} is a ${k === 'chardev' ? '0/0 character-device' : k ?? 'missing'} whiteout`);
-    c.evidence({ summary: [scenario.name, ...kinds].join('; ') + ` (${checks.filter((k) => k.ok).length}/${checks.length} checks)`, scenario: scenario.name, ...evidence });
+    const outcomes = ((evidence.ops ?? []) as Array<{ op: string; outcome: string }>).filter((o) => o.outcome !== 'ok').map((o) => `${o.op} gave ${o.outcome}`);
+    c.evidence({ summary: [scenario.name, ...outcomes, ...kinds].join('; ') + ` (${checks.filter((k) => k.ok).length}/${checks.length} checks)`, scenario: scenario.name, source, ...evidence });
     c.verify(checks);
   });
 }

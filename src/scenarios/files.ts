@@ -1,0 +1,103 @@
+// Scenario files: the checks a suite runs, declared as YAML (`kind` + `scenarios`), checked
+// against schemas/scenarios.<kind>.schema.json before anything is created. The lecture's own
+// live in suites/<suite>/scenarios/; a course adds its folder with `isolab run --scenarios <dir>`
+// (ISOLAB_SCENARIOS for `npx vitest`). Each scenario carries the file:line it came from.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataFileError, loadSchema, parseDataLines, type Schema } from '../core/data-file.js';
+import { CLAIMS } from '../claims/catalog.js';
+
+export const KINDS = ['overlay', 'cgroups', 'netns', 'image'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** The suite a kind's scenarios run in (images are checked with compose). */
+export const SUITE_OF: Record<Kind, string> = { overlay: 'overlay', cgroups: 'cgroups', netns: 'netns', image: 'compose' };
+
+export interface Declared<T> {
+  claim: string;
+  name: string;
+  /** file:line of the scenario, relative to the working directory when inside it */
+  source: string;
+  /** a course's file (from --scenarios), not the project's own */
+  course: boolean;
+  /** the folder of the file, for scenarios that name folders (an image's Dockerfile) */
+  dir: string;
+  spec: T;
+}
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const schemas = new Map<Kind, Schema>();
+const schemaOf = (k: Kind) => schemas.get(k) ?? schemas.set(k, loadSchema(`scenarios.${k}.schema.json`)).get(k)!;
+const head: Schema = { type: 'object', required: ['kind'], properties: { kind: { enum: [...KINDS] } } };
+
+const shown = (file: string) => {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
+};
+
+/** One file's scenarios; throws a DataFileError naming file:line and the field. */
+export function parseScenarioFile(text: string, file: string, course: boolean): { kind: Kind; scenarios: Array<Declared<Record<string, unknown>>> } {
+  const name = shown(file);
+  const { kind } = parseDataLines<{ kind: Kind }>(text, name, head).value;
+  const { value, line } = parseDataLines<{ scenarios: Array<Record<string, unknown> & { claim: string; name: string }> }>(text, name, schemaOf(kind));
+  const problems: string[] = [];
+  const scenarios = value.scenarios.map((s, i) => {
+    const def = CLAIMS.find((c) => c.id === s.claim);
+    if (!def) problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: unknown claim id "${s.claim}" (the ids are in docs/claims.md)`);
+    else if (def.suite !== SUITE_OF[kind]) problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: "${s.claim}" is not a${kind === 'image' ? 'n' : ''} ${kind} claim`);
+    const { claim, name: title, ...spec } = s;
+    return { claim, name: title, source: `${name}:${line(['scenarios', i]) ?? '?'}`, course, dir: path.dirname(file), spec: { name: title, ...spec } };
+  });
+  const seen = new Set<string>();
+  value.scenarios.forEach((s, i) => {
+    const key = `${s.claim} › ${s.name}`;
+    if (seen.has(key)) problems.push(`${name}:${line(['scenarios', i, 'name'])}: scenarios[${i}].name: "${s.name}" is already a scenario of ${s.claim}; names must differ`);
+    seen.add(key);
+  });
+  if (problems.length) throw new DataFileError(name, problems);
+  return { kind, scenarios };
+}
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory()) throw new DataFileError(dir, [`${dir}: not a folder of scenario files (give a folder holding *.yaml files)`]);
+  return (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(dir, n));
+}
+
+/** Every scenario file in the folders, each checked; all problems of all files in one error. */
+export async function loadScenarioDirs(dirs: string[], course: boolean): Promise<Array<Declared<Record<string, unknown>> & { kind: Kind }>> {
+  const out: Array<Declared<Record<string, unknown>> & { kind: Kind }> = [];
+  const problems: string[] = [];
+  for (const dir of dirs) {
+    let files: string[];
+    try {
+      files = await yamlFiles(dir);
+    } catch (e) {
+      problems.push(...(e as DataFileError).problems);
+      continue;
+    }
+    if (course && files.length === 0) problems.push(`${dir}: holds no *.yaml scenario files`);
+    for (const f of files) {
+      try {
+        const { kind, scenarios } = parseScenarioFile(await readFile(f, 'utf8'), f, course);
+        out.push(...scenarios.map((s) => ({ ...s, kind })));
+      } catch (e) {
+        if (e instanceof DataFileError) problems.push(...e.problems);
+        else throw e;
+      }
+    }
+  }
+  if (problems.length) throw new DataFileError(dirs.join(', '), problems);
+  return out;
+}
+
+/** A course's folders: ISOLAB_SCENARIOS, separated like PATH. */
+export const courseDirs = (env = process.env) => (env.ISOLAB_SCENARIOS ?? '').split(path.delimiter).filter(Boolean).map((d) => path.resolve(d));
+
+/** The scenarios of one kind a suite runs: its own files, then the course's. */
+export async function scenariosOf<T>(kind: Kind): Promise<Array<Declared<T>>> {
+  const own = await loadScenarioDirs([path.join(repo, 'suites', SUITE_OF[kind], 'scenarios')], false);
+  const course = courseDirs().length ? await loadScenarioDirs(courseDirs(), true) : [];
+  return [...own, ...course].filter((s) => s.kind === kind) as unknown as Array<Declared<T>>;
+}
