@@ -2,11 +2,11 @@
 // Not a test: it takes minutes. `isolab bench split-window`.
 import { cgroupDriver } from '../src/cgroups/select.js';
 import { measureSplit } from '../src/cgroups/measure.js';
-import { weightSplits } from '../suites/cgroups/scenarios.js';
+import { lectureSplit } from '../suites/cgroups/scenarios.js';
 import type { BenchContext } from '../src/bench/types.js';
 
 export async function splitWindow(ctx: BenchContext) {
-  const lecture = weightSplits[0]!;
+  const lecture = await lectureSplit();
   const windows = [500, 1000, 2000, 4000];
   const reps = ctx.samples ?? (ctx.quick ? 3 : 10);
   const rows = [];

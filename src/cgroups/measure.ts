@@ -7,6 +7,7 @@ import { exclusive, type Exclusive } from '../core/runs.js';
 import type { SlideAnswer } from '../results/schema.js';
 
 export interface SplitGroup {
+  /** 'a/a1' nests a1 in a (a listed first); workers run in the leaves only */
   name: string;
   weight?: number;
   /** cpu.max as a fraction of one CPU, e.g. 0.2 */
@@ -57,15 +58,17 @@ export async function measureSplit(ledger: Ledger, driver: CgroupDriver, s: Spli
 }
 
 async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenario): Promise<Omit<SplitMeasurement, 'host'>> {
-  const groups: Array<[SplitGroup, Group]> = [];
+  const all: Array<[SplitGroup, Group]> = [];
   const written: SplitMeasurement['written'] = {};
   for (const g of s.groups) {
     const grp = await driver.create(ledger, g.name, ['cpu']);
     written[g.name] = [];
     if (g.weight !== undefined) written[g.name]!.push(await grp.setWeight(g.weight));
     if (g.quota !== undefined) written[g.name]!.push(await grp.setCpuQuota(Math.round(g.quota * 100_000), 100_000));
-    groups.push([g, grp]);
+    all.push([g, grp]);
   }
+  // A group with children holds no process (v2's "no internal tasks"): the leaves do the work.
+  const groups = all.filter(([g]) => !s.groups.some((o) => o.name.startsWith(`${g.name}/`)));
   const argv = s.pinCpu === null ? s.workload : ['taskset', '-c', String(s.pinCpu), ...s.workload];
   const workers = [];
   for (const [, grp] of groups) workers.push(await grp.exec(ledger, argv, { maxLifeMs: s.settleMs + s.windowMs + 30_000 }));

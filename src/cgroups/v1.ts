@@ -4,11 +4,11 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
 import { runPrefix } from '../core/names.js';
-import type { CgroupDriver, Group } from './driver.js';
+import type { CgroupDriver, Controller, Group } from './driver.js';
 import { FsGroup, makeGroupDir, readInt, readKey, write } from './fsgroup.js';
 import { weightToShares } from './weights.js';
 
-type Ctl = 'cpu' | 'cpuacct' | 'memory' | 'pids';
+type Ctl = 'cpu' | 'cpuacct' | 'memory' | 'pids' | 'cpuset' | 'freezer';
 
 class V1Group extends FsGroup implements Group {
   setWeight(weight: number) {
@@ -30,6 +30,24 @@ class V1Group extends FsGroup implements Group {
   setPidsLimit(max: number) {
     return write(path.join(this.paths.pids!, 'pids.max'), String(max));
   }
+  setCpus(cpus: string) {
+    return write(path.join(this.paths.cpuset!, 'cpuset.cpus'), cpus);
+  }
+  async setMemoryHigh(): Promise<Array<{ file: string; value: string }>> {
+    throw new Error('cgroup v1 has no memory.high (its memory.soft_limit_in_bytes neither throttles nor counts)');
+  }
+  setFrozen(frozen: boolean) {
+    return write(path.join(this.paths.freezer!, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED');
+  }
+  async frozen() {
+    return (await readFile(path.join(this.paths.freezer!, 'freezer.state'), 'utf8')).trim() === 'FROZEN';
+  }
+  async memoryEvents() {
+    return { oom_kill: await this.oomKills() };
+  }
+  async memoryPeak() {
+    return readInt(path.join(this.paths.memory!, 'memory.max_usage_in_bytes')).catch(() => null);
+  }
   cpuUsageNs() {
     return readInt(path.join(this.paths.cpuacct!, 'cpuacct.usage'));
   }
@@ -47,6 +65,11 @@ export class CgroupV1 implements CgroupDriver {
   /** mounts: controller → hierarchy mount point (from the probe). */
   constructor(private readonly mounts: Partial<Record<Ctl, string>>) {}
 
+  /** A new v1 cpuset group has no CPUs and no memory nodes: it gets its parent's. */
+  private async inheritCpuset(dir: string): Promise<void> {
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) await write(path.join(dir, f), (await readFile(path.join(path.dirname(dir), f), 'utf8')).trim());
+  }
+
   private async parent(ledger: Ledger, ctl: Ctl): Promise<string> {
     const mount = this.mounts[ctl];
     if (!mount) throw new Error(`cgroup v1 controller "${ctl}" is not mounted on this host`);
@@ -54,6 +77,7 @@ export class CgroupV1 implements CgroupDriver {
     if (!p) {
       p = path.join(mount, runPrefix());
       await makeGroupDir(ledger, p);
+      if (ctl === 'cpuset') await this.inheritCpuset(p);
       this.parents.set(mount, p);
       // Undone with the ledger: a later create() makes the parent again.
       ledger.add('other', `forget ${p}`, () => void this.parents.delete(mount));
@@ -61,13 +85,16 @@ export class CgroupV1 implements CgroupDriver {
     return p;
   }
 
-  async create(ledger: Ledger, name: string, controllers: Array<'cpu' | 'memory' | 'pids'>): Promise<Group> {
+  async create(ledger: Ledger, name: string, controllers: Controller[]): Promise<Group> {
     const ctls: Ctl[] = controllers.flatMap((c) => (c === 'cpu' ? (['cpu', 'cpuacct'] as Ctl[]) : [c]));
     const paths: Record<string, string> = {};
     for (const ctl of ctls) {
       const dir = path.join(await this.parent(ledger, ctl), name);
       // Co-mounted controllers (cpu,cpuacct) share one directory.
-      if (!Object.values(paths).includes(dir)) await makeGroupDir(ledger, dir);
+      if (!Object.values(paths).includes(dir)) {
+        await makeGroupDir(ledger, dir);
+        if (ctl === 'cpuset') await this.inheritCpuset(dir);
+      }
       paths[ctl] = dir;
     }
     return new V1Group(name, paths);

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
 import { runPrefix } from '../core/names.js';
-import type { CgroupDriver, Group } from './driver.js';
-import { FsGroup, makeGroupDir, readKey, write } from './fsgroup.js';
+import type { CgroupDriver, Controller, Group } from './driver.js';
+import { FsGroup, makeGroupDir, readInt, readKey, write } from './fsgroup.js';
 
 class V2Group extends FsGroup implements Group {
   private get dir() {
@@ -25,6 +25,32 @@ class V2Group extends FsGroup implements Group {
   }
   setPidsLimit(max: number) {
     return write(path.join(this.dir, 'pids.max'), String(max));
+  }
+  setCpus(cpus: string) {
+    return write(path.join(this.dir, 'cpuset.cpus'), cpus);
+  }
+  async setMemoryHigh(bytes: number) {
+    const done = [await write(path.join(this.dir, 'memory.high'), String(bytes))];
+    // With swap, "over high" would page out instead of being held there.
+    done.push(await write(path.join(this.dir, 'memory.swap.max'), '0').catch(() => ({ file: 'memory.swap.max', value: 'n/a (no swap accounting)' })));
+    return done;
+  }
+  setFrozen(frozen: boolean) {
+    return write(path.join(this.dir, 'cgroup.freeze'), frozen ? '1' : '0');
+  }
+  async frozen() {
+    return (await readKey(path.join(this.dir, 'cgroup.events'), 'frozen')) === 1;
+  }
+  async memoryEvents() {
+    const out: Record<string, number> = {};
+    for (const l of (await readFile(path.join(this.dir, 'memory.events'), 'utf8').catch(() => '')).split('\n')) {
+      const [k, v] = l.trim().split(/\s+/);
+      if (k && v) out[k] = Number(v);
+    }
+    return out;
+  }
+  async memoryPeak() {
+    return readInt(path.join(this.dir, 'memory.peak')).catch(() => null);
   }
   async cpuUsageNs() {
     return (await readKey(path.join(this.dir, 'cpu.stat'), 'usage_usec')) * 1000;
@@ -59,8 +85,9 @@ export class CgroupV2 implements CgroupDriver {
     }
   }
 
-  async create(ledger: Ledger, name: string, controllers: Array<'cpu' | 'memory' | 'pids'>): Promise<Group> {
-    const want = [...new Set(controllers)];
+  async create(ledger: Ledger, name: string, controllers: Controller[]): Promise<Group> {
+    // v2 has no freezer controller: cgroup.freeze is in every group.
+    const want = [...new Set(controllers)].filter((c) => c !== 'freezer');
     if (!this.parentDir) {
       this.parentDir = path.join(this.root, runPrefix());
       await this.enable(ledger, this.root, ['cpu', 'memory', 'pids']);
@@ -68,7 +95,10 @@ export class CgroupV2 implements CgroupDriver {
       await this.kernelFiles?.(this.parentDir);
       ledger.add('other', `forget ${this.parentDir}`, () => void (this.parentDir = null));
     }
-    await this.enable(ledger, this.parentDir, want);
+    if (want.includes('cpuset')) await this.enable(ledger, this.root, ['cpuset']);
+    // Nested: each group on the way down hands the controllers on (its own subtree_control).
+    const parts = name.split('/');
+    for (let i = 0; i < parts.length; i++) await this.enable(ledger, path.join(this.parentDir, ...parts.slice(0, i)), want);
     const dir = path.join(this.parentDir, name);
     await makeGroupDir(ledger, dir);
     await this.kernelFiles?.(dir);

@@ -5,15 +5,15 @@
 import type { HostInfo } from '../host/probe.js';
 
 export type Capability =
-  | 'root' | 'overlay' | 'netns' | 'iptables' | 'multi-cpu'
-  | 'cgroup.cpu' | 'cgroup.memory' | 'cgroup.pids' | 'cgroup.v2'
+  | 'root' | 'overlay' | 'netns' | 'iptables' | 'multi-cpu' | 'two-cpus'
+  | 'cgroup.cpu' | 'cgroup.memory' | 'cgroup.pids' | 'cgroup.v2' | 'cgroup.cpuset' | 'cgroup.freeze' | 'cgroup.memory-high'
   | 'docker' | 'compose' | 'image.busybox' | 'image.go'
   | 'userns' | 'tool.unshare' | 'tool.taskset' | 'tool.busybox' | 'tool.getfattr' | 'tool.hyperfine'
   | 'runc' | 'qemu' | 'kvm' | 'registry';
 
 /** What provisioning gives every supported host; skipping these under CI is a failure. */
 const PROVIDED: ReadonlySet<Capability> = new Set<Capability>([
-  'root', 'overlay', 'netns', 'iptables', 'multi-cpu', 'cgroup.cpu', 'cgroup.memory', 'cgroup.pids',
+  'root', 'overlay', 'netns', 'iptables', 'multi-cpu', 'cgroup.cpu', 'cgroup.memory', 'cgroup.pids', 'cgroup.cpuset', 'cgroup.freeze',
   'docker', 'compose', 'image.busybox', 'image.go', 'tool.unshare', 'tool.taskset', 'tool.busybox', 'tool.getfattr', 'tool.hyperfine', 'runc', 'qemu',
 ]);
 
@@ -38,6 +38,9 @@ export function missing(host: HostInfo, cap: Capability): string | null {
       // of them ever run at once, so "each hog on a CPU of its own" cannot happen there.
       if (process.env.ISOLAB_VCPUS_SERIAL === '1') return "needs CPUs that run in parallel: this guest's vCPUs take turns on one emulator thread (TCG)";
       return host.cpus >= 2 ? null : `needs at least 2 CPUs, this host has ${host.cpus}`;
+    case 'two-cpus':
+      // CPUs to choose between, parallel or not (a cpuset confines to some of them).
+      return host.cpus >= 2 ? null : `needs at least 2 CPUs, this host has ${host.cpus}`;
     case 'cgroup.cpu':
       return c.cpu && (c.cpu.version === 2 || c.cpuacct) ? null : 'no usable cpu controller (v1 cpu+cpuacct, or v2 cpu)';
     case 'cgroup.memory':
@@ -46,6 +49,14 @@ export function missing(host: HostInfo, cap: Capability): string | null {
       return c.pids ? null : 'no pids cgroup controller';
     case 'userns':
       return host.userns ? null : `unprivileged user namespaces are off here: ${host.usernsReason ?? 'unknown'}`;
+    case 'cgroup.cpuset':
+      return c.cpuset ? null : 'no cpuset cgroup controller';
+    case 'cgroup.freeze':
+      // v2 freezes any group (cgroup.freeze, Linux ≥ 5.2); v1 needs the freezer hierarchy.
+      return c.cpu?.version === 2 || c.freezer ? null : 'no freezer: neither cgroup v2 nor the v1 freezer controller';
+    case 'cgroup.memory-high':
+      return c.memory?.version === 2 ? null
+        : 'cgroup v1 has no memory.high: memory.soft_limit_in_bytes only steers reclaim under global pressure (no throttling, no count) and memory.limit_in_bytes reclaims then OOM-kills (cgroups.memory-limit); memory.high needs the v2 memory controller';
     case 'cgroup.v2':
       return host.cgroup === 'v2' ? null : `cgroup v2 only: this host is ${host.cgroup}`;
     case 'docker':

@@ -3,11 +3,14 @@
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
 import { start } from '../../src/core/exec.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
-import { measureSplit, shareChecks, pct, slideSplit } from '../../src/cgroups/measure.js';
+import { shareChecks, pct, slideSplit } from '../../src/cgroups/measure.js';
 import { containerShares } from '../../src/cgroups/docker.js';
 import { runContainer, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
-import { weightSplits, unpinned, quota, dockerShares, memory, pids } from './scenarios.js';
+import { dockerShares, memory, pids } from './scenarios.js';
+import { scenariosOf } from '../../src/scenarios/files.js';
+import { RUNNERS, type CgroupScenario } from '../../src/cgroups/scenario.js';
+import type { Capability } from '../../src/claims/requirements.js';
 import { stat } from 'node:fs/promises';
 import { dumpRunGroups } from '../../src/cgroups/fsgroup.js';
 import { runPrefix } from '../../src/core/names.js';
@@ -33,31 +36,27 @@ claim('cgroups.move', { needs: ['root', 'cgroup.cpu'] }, async (c) => {
   ]);
 });
 
-for (const s of weightSplits) {
-  claim('cgroups.cpu-weight-split', { scenario: s.name, needs: ['root', 'cgroup.cpu', 'tool.taskset'] }, async (c) => {
+// The scenario files (scenarios/*.yaml here, and a course's own): splits, nested weights,
+// quota, memory.high, the freezer and cpusets, each run by its claim's runner.
+const GATES: Record<keyof typeof RUNNERS, Capability[]> = {
+  'cgroups.cpu-weight-split': ['root', 'cgroup.cpu', 'tool.taskset'],
+  'cgroups.nested-weight': ['root', 'cgroup.cpu', 'tool.taskset'],
+  'cgroups.cpu-quota': ['root', 'cgroup.cpu', 'tool.taskset'],
+  'cgroups.unpinned-no-contention': ['root', 'cgroup.cpu'],
+  'cgroups.memory-high': ['root', 'cgroup.memory-high'],
+  'cgroups.freeze': ['root', 'cgroup.cpu', 'cgroup.freeze'],
+  'cgroups.cpuset': ['root', 'cgroup.cpu', 'cgroup.cpuset', 'tool.taskset'],
+};
+for (const { claim: id, spec: s, source } of await scenariosOf<CgroupScenario>('cgroups')) {
+  const runner = RUNNERS[id as keyof typeof RUNNERS];
+  claim(id, { scenario: s.name, source, needs: [...GATES[id as keyof typeof RUNNERS], ...(s.needs ?? [])], timeoutMs: 90_000 }, async (c) => {
     dumpOnFailure(c);
-    const m = await measureSplit(c.ledger, cgroupDriver(c.host), s);
-    const parts = Object.entries(m.shares).map(([k, v]) => `${k} ${pct(v)}`).join(' / ');
-    c.evidence({
-      summary: `${parts} of CPU ${s.pinCpu} over ${(m.windowMs / 1000).toFixed(1)} s (expected ${Object.values(s.expected).map((x) => (x * 100).toFixed(1)).join('/')} ±${s.tolerancePp} pp)`,
-      ...m, expected: s.expected, tolerancePp: s.tolerancePp,
-    });
-    c.verify(shareChecks(m.shares, s.expected, s.tolerancePp));
-    if (s.slide) c.slide(slideSplit(s.slide, s.expected, m.shares, s.tolerancePp));
+    const o = await runner(c.ledger, cgroupDriver(c.host), s);
+    c.evidence({ summary: o.summary, source, ...o.evidence });
+    c.verify(o.checks);
+    if (o.slide) c.slide(o.slide);
   });
 }
-
-claim('cgroups.unpinned-no-contention', { needs: ['root', 'cgroup.cpu', 'multi-cpu'] }, async (c) => {
-  dumpOnFailure(c);
-  const m = await measureSplit(c.ledger, cgroupDriver(c.host), unpinned);
-  c.evidence({
-    summary: `unpinned, red got ${m.cpus.red!.toFixed(2)} CPU and blue ${m.cpus.blue!.toFixed(2)} CPU on a ${c.host.cpus}-CPU host: no contention, so no 80/20 split`,
-    ...m, minCpuEach: unpinned.minCpuEach,
-  });
-  c.verify(Object.entries(m.cpus).map(([k, v]) => ({
-    ok: v >= unpinned.minCpuEach, what: `${k} runs on a CPU of its own (≥ ${unpinned.minCpuEach} CPU)`, expected: `≥ ${unpinned.minCpuEach}`, actual: v.toFixed(3),
-  })));
-});
 
 for (const pair of dockerShares) {
   claim('cgroups.docker-cpu-shares', { scenario: pair.name, needs: ['root', 'docker', 'image.busybox'], timeoutMs: 90_000 }, async (c) => {
@@ -146,12 +145,4 @@ claim('cgroups.pids-limit', { needs: ['root', 'cgroup.pids'] }, async (c) => {
     { ok: bombPeak <= pids.max && bombEvents > 0, what: 'a fork bomb stays contained', expected: `≤ ${pids.max} processes, forks refused`, actual: `${bombPeak} processes, ${bombEvents} refused` },
     { ok: removed, what: 'the group is empty and removed afterwards', expected: true, actual: removed },
   ]);
-});
-
-claim('cgroups.cpu-quota', { needs: ['root', 'cgroup.cpu', 'tool.taskset'] }, async (c) => {
-  dumpOnFailure(c);
-  const m = await measureSplit(c.ledger, cgroupDriver(c.host), quota);
-  const got = m.cpus.capped!;
-  c.evidence({ summary: `quota ${pct(quota.cap)} of one CPU: the busy worker got ${pct(got)} over ${(m.windowMs / 1000).toFixed(1)} s (±${quota.tolerancePp} pp)`, ...m });
-  c.verify([{ ok: Math.abs(got - quota.cap) * 100 <= quota.tolerancePp, what: `usage capped at ${pct(quota.cap)} ±${quota.tolerancePp} pp`, expected: pct(quota.cap), actual: pct(got) }]);
 });

@@ -1,54 +1,14 @@
-// The lecture's cgroups slide as data: groups and their weights, the hog, the pinning, the
-// window, the expected shares and the tolerance.
+// The cgroups checks that are not scenario files (those are scenarios/*.yaml): docker's
+// --cpu-shares pairs, the memory and pids limits; and the lecture's split, read from its file.
 import type { SplitScenario } from '../../src/cgroups/measure.js';
+import { splitOf, type CgroupScenario } from '../../src/cgroups/scenario.js';
+import { scenariosOf } from '../../src/scenarios/files.js';
 
-/** The lecture's hog: `taskset -c 0 sha256sum /dev/urandom`. */
-const hog = ['sha256sum', '/dev/urandom'];
-const window = { settleMs: 500, windowMs: 2000 };
-
-export interface WeightSplit extends SplitScenario {
-  expected: Record<string, number>;
-  tolerancePp: number;
-  /** what the slide says of this split, when it is the slide's */
-  slide?: string;
+/** The lecture's 80/20 split as its file declares it (for the controls and the bench). */
+export async function lectureSplit(): Promise<SplitScenario & { expected: Record<string, number>; tolerancePp: number }> {
+  const s = (await scenariosOf<CgroupScenario>('cgroups')).find((x) => x.claim === 'cgroups.cpu-weight-split')!.spec;
+  return { ...splitOf(s), expected: s.expect.shares!, tolerancePp: s.expect.tolerancePp ?? 2 };
 }
-
-export const weightSplits: WeightSplit[] = [
-  {
-    name: 'red 80 / blue 20 (the lecture)',
-    groups: [{ name: 'red', weight: 80 }, { name: 'blue', weight: 20 }],
-    pinCpu: 0, workload: hog, ...window,
-    expected: { red: 0.8, blue: 0.2 }, tolerancePp: 2,
-    slide: 'cpu.weight 80 and 20: "Assign 20% of CPU and 80% of CPU"',
-  },
-  {
-    name: 'equal weights 50 / 50',
-    groups: [{ name: 'red', weight: 100 }, { name: 'blue', weight: 100 }],
-    pinCpu: 0, workload: hog, ...window,
-    expected: { red: 0.5, blue: 0.5 }, tolerancePp: 2,
-  },
-  {
-    name: 'three-way 1:2:3',
-    groups: [{ name: 'one', weight: 100 }, { name: 'two', weight: 200 }, { name: 'three', weight: 300 }],
-    pinCpu: 0, workload: hog, ...window,
-    expected: { one: 1 / 6, two: 2 / 6, three: 3 / 6 }, tolerancePp: 2,
-  },
-];
-
-/** The lecture's "does not work?": unpinned, each hog gets its own CPU, so no 80/20 appears. */
-export const unpinned: SplitScenario & { minCpuEach: number } = {
-  name: 'red 80 / blue 20, unpinned',
-  groups: [{ name: 'red', weight: 80 }, { name: 'blue', weight: 20 }],
-  pinCpu: null, workload: hog, ...window,
-  minCpuEach: 0.85,
-};
-
-export const quota: SplitScenario & { cap: number; tolerancePp: number } = {
-  name: 'quota 20% of one CPU',
-  groups: [{ name: 'capped', quota: 0.2 }],
-  pinCpu: 0, workload: hog, ...window,
-  cap: 0.2, tolerancePp: 2,
-};
 
 /** docker run --cpuset-cpus=0 --cpu-shares=A vs =B */
 export const dockerShares: Array<{ name: string; low: number; high: number; slide?: string }> = [

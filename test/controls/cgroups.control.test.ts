@@ -5,12 +5,12 @@ import { Ledger } from '../../src/core/ledger.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
 import { measureSplit, shareChecks, slideSplit } from '../../src/cgroups/measure.js';
 import { currentHost } from '../../src/claims/host.js';
-import { weightSplits, memory } from '../../suites/cgroups/scenarios.js';
+import { lectureSplit, memory } from '../../suites/cgroups/scenarios.js';
 import { requireRoot } from './gate.js';
 
 const ledger = new Ledger('cgroups-controls');
 afterEach(async () => void (await ledger.undoAll()));
-const lecture = weightSplits[0]!;
+const lecture = await lectureSplit();
 
 describe.skipIf(!requireRoot())('cgroups negative controls', () => {
   it.each([

@@ -1,0 +1,237 @@
+// A cgroups scenario as data: groups (nested too) with settings in meanings, a named workload,
+// the pinning, the window, and what must come out — shares with a tolerance, or an outcome.
+// Workloads are named, never commands: a course's file says `hog`, isolab knows what that runs.
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import type { Ledger } from '../core/ledger.js';
+import type { Check } from '../claims/claim.js';
+import type { SlideAnswer } from '../results/schema.js';
+import { exclusive } from '../core/runs.js';
+import type { CgroupDriver } from './driver.js';
+import { measureSplit, shareChecks, slideSplit, pct, type SplitGroup, type SplitScenario } from './measure.js';
+
+export interface GroupSpec {
+  name: string;
+  weight?: number;
+  /** cpu.max as a fraction of one CPU */
+  quota?: number;
+  /** cpuset.cpus, "0" or "0-1" */
+  cpus?: string;
+  /** memory.high, "32M" */
+  memoryHigh?: string;
+  children?: GroupSpec[];
+}
+
+export interface CgroupScenario {
+  name: string;
+  groups: GroupSpec[];
+  /** the lecture's hog: `sha256sum /dev/urandom` */
+  workload?: 'hog';
+  /** taskset -c N; absent: unpinned */
+  pinCpu?: number;
+  settleMs?: number;
+  windowMs?: number;
+  /** memory-high: how much the workload allocates */
+  allocate?: string;
+  expect: {
+    shares?: Record<string, number>;
+    cpus?: Record<string, number>;
+    tolerancePp?: number;
+    minCpuEach?: number;
+    slowdownAtLeast?: number;
+    frozenCpuAtMost?: number;
+    thawedCpuAtLeast?: number;
+  };
+  /** what the slide says of this one, when it is the slide's */
+  slide?: string;
+  needs?: Array<'multi-cpu' | 'two-cpus'>;
+}
+
+export interface Outcome {
+  summary: string;
+  evidence: Record<string, unknown>;
+  checks: Check[];
+  slide?: SlideAnswer;
+}
+
+const HOG = ['sha256sum', '/dev/urandom'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function bytes(size: string): number {
+  const m = /^(\d+)([KMG]?)$/.exec(size);
+  if (!m) throw new Error(`"${size}" is not a size like 64M`);
+  return Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as '' | 'K' | 'M' | 'G'];
+}
+
+/** Nested specs to a flat list, parents first: { a: { a1 } } → a, a/a1. */
+export function flatten(groups: GroupSpec[], prefix = ''): Array<SplitGroup & Omit<GroupSpec, 'name' | 'children'>> {
+  return groups.flatMap(({ children, ...g }) => {
+    const name = prefix ? `${prefix}/${g.name}` : g.name;
+    return [{ ...g, name }, ...flatten(children ?? [], name)];
+  });
+}
+
+export function splitOf(s: CgroupScenario): SplitScenario {
+  return { name: s.name, groups: flatten(s.groups), pinCpu: s.pinCpu ?? null, workload: HOG, settleMs: s.settleMs ?? 500, windowMs: s.windowMs ?? 2000 };
+}
+
+/** Shares, CPUs' worth, or "each on its own CPU": the split claims. */
+export async function split(ledger: Ledger, driver: CgroupDriver, s: CgroupScenario): Promise<Outcome> {
+  const m = await measureSplit(ledger, driver, splitOf(s));
+  const tol = s.expect.tolerancePp ?? 2;
+  const checks: Check[] = [];
+  if (s.expect.shares) checks.push(...shareChecks(m.shares, s.expect.shares, tol));
+  for (const [g, want] of Object.entries(s.expect.cpus ?? {})) {
+    const got = m.cpus[g] ?? 0;
+    checks.push({ ok: Math.abs(got - want) * 100 <= tol, what: `${g} gets ${pct(want)} of a CPU ±${tol} pp`, expected: pct(want), actual: pct(got) });
+  }
+  if (s.expect.minCpuEach !== undefined) {
+    for (const [g, v] of Object.entries(m.cpus)) checks.push({ ok: v >= s.expect.minCpuEach, what: `${g} runs on a CPU of its own (≥ ${s.expect.minCpuEach} CPU)`, expected: `≥ ${s.expect.minCpuEach}`, actual: v.toFixed(3) });
+  }
+  const where = m.pinnedTo === null ? 'unpinned' : `of CPU ${m.pinnedTo}`;
+  const got = Object.entries(s.expect.shares ? m.shares : m.cpus).map(([k, v]) => `${k} ${s.expect.shares ? pct(v) : `${v.toFixed(2)} CPU`}`).join(' / ');
+  const want = s.expect.shares ? ` (expected ${Object.values(s.expect.shares).map((x) => (x * 100).toFixed(1)).join('/')} ±${tol} pp)` : '';
+  return {
+    summary: `${got} ${where} over ${(m.windowMs / 1000).toFixed(1)} s${want}`,
+    evidence: { ...m, expected: s.expect },
+    checks,
+    ...(s.slide && s.expect.shares ? { slide: slideSplit(s.slide, s.expect.shares, m.shares, tol) } : {}),
+  };
+}
+
+/** Over memory.high: throttled and counted, not killed — beside the same allocation without it. */
+export async function memoryHigh(ledger: Ledger, driver: CgroupDriver, s: CgroupScenario): Promise<Outcome> {
+  const spec = flatten(s.groups).find((g) => g.memoryHigh);
+  if (!spec || !s.allocate) throw new Error(`${s.name}: a memory-high scenario needs a group with memoryHigh and "allocate"`);
+  const high = bytes(spec.memoryHigh!);
+  const size = bytes(s.allocate);
+  const windowMs = s.windowMs ?? 4000;
+  const alloc = async (name: string, limit: number | null) => {
+    const g = await driver.create(ledger, name, ['memory']);
+    const written = limit === null ? [] : await g.setMemoryHigh(limit);
+    const t0 = performance.now();
+    const p = await g.exec(ledger, ['dd', 'if=/dev/zero', 'of=/dev/null', `bs=${size}`, 'count=1'], { maxLifeMs: windowMs + 30_000 });
+    const r = await p.exited(windowMs);
+    const ms = performance.now() - t0;
+    const events = await g.memoryEvents();
+    const peak = await g.memoryPeak();
+    await p.stop(200);
+    return { name, written, finished: r !== null, exit: r?.exitCode ?? null, signal: r?.signal ?? null, ms: Math.round(ms), events, peak };
+  };
+  const { value: [free, held] } = await exclusive(`memory.high "${s.name}"`, async () => [await alloc(`${spec.name}-free`, null), await alloc(spec.name, high)] as const);
+  const slowdown = held.ms / Math.max(free.ms, 1);
+  const atLeast = s.expect.slowdownAtLeast ?? 3;
+  const mb = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+  return {
+    summary: `memory.high ${mb(high)}, allocating ${mb(size)}: ${held.finished ? `finished (exit ${held.exit}) in ${held.ms} ms` : `still throttled after ${held.ms} ms`}, high events ${held.events.high ?? 0}, oom_kill ${held.events.oom_kill ?? 0}${held.peak ? `, peak ${mb(held.peak)}` : ''}; without memory.high: ${free.ms} ms, high events ${free.events.high ?? 0} (${slowdown.toFixed(1)}× slower)`,
+    evidence: { memoryHigh: high, allocate: size, windowMs, throttled: held, unlimited: free, slowdown: Number(slowdown.toFixed(2)), slowdownAtLeast: atLeast },
+    checks: [
+      { ok: !held.signal && (held.exit === 0 || !held.finished), what: 'the workload over memory.high is not killed', expected: 'alive, or exit 0', actual: held.signal ?? (held.finished ? `exit ${held.exit}` : 'alive') },
+      { ok: (held.events.oom_kill ?? 0) === 0, what: 'no OOM kill is counted', expected: 0, actual: held.events.oom_kill ?? 0 },
+      { ok: (held.events.high ?? 0) > 0, what: 'memory.events counts the group going over high', expected: 'high > 0', actual: held.events.high ?? 0 },
+      { ok: (free.events.high ?? 0) === 0 && free.exit === 0, what: 'negative control: without memory.high nothing is counted', expected: 'high 0, exit 0', actual: `high ${free.events.high ?? 0}, exit ${free.exit}` },
+      { ok: slowdown >= atLeast, what: `throttled: ≥ ${atLeast}× the time the same allocation takes without memory.high`, expected: `≥ ${atLeast}×`, actual: `${slowdown.toFixed(1)}× (${held.ms} vs ${free.ms} ms)` },
+      ...(held.peak !== null ? [{ ok: held.peak > high, what: 'it went over high (a target, not a cap)', expected: `peak > ${mb(high)}`, actual: mb(held.peak) }] : []),
+    ],
+  };
+}
+
+/** CPUs' worth a group got over a window. */
+async function usage(g: { cpuUsageNs(): Promise<number> }, ms: number): Promise<number> {
+  const u0 = await g.cpuUsageNs();
+  const t0 = performance.now();
+  await sleep(ms);
+  return ((await g.cpuUsageNs()) - u0) / ((performance.now() - t0) * 1e6);
+}
+
+/** Frozen: no CPU, the process kept; thawed: it runs again. The unfrozen window is the control. */
+export async function freeze(ledger: Ledger, driver: CgroupDriver, s: CgroupScenario): Promise<Outcome> {
+  const name = s.groups[0]!.name;
+  const w = s.windowMs ?? 1000;
+  const { value } = await exclusive(`freezing "${s.name}"`, async () => {
+    const g = await driver.create(ledger, name, ['cpu', 'freezer']);
+    const hog = await g.exec(ledger, HOG, { maxLifeMs: 4 * w + 30_000 });
+    try {
+      await sleep(s.settleMs ?? 300);
+      const before = await usage(g, w);
+      const wrote = await g.setFrozen(true);
+      let frozen = false;
+      for (let i = 0; i < 100 && !(frozen = await g.frozen()); i++) await sleep(20);
+      const during = await usage(g, w);
+      const alive = (await hog.exited(0)) === null;
+      await g.setFrozen(false);
+      const after = await usage(g, w);
+      return { wrote, frozen, before, during, after, alive, aliveAfter: (await hog.exited(0)) === null };
+    } finally {
+      await hog.stop(300);
+    }
+  });
+  const most = s.expect.frozenCpuAtMost ?? 0.02;
+  const least = s.expect.thawedCpuAtLeast ?? 0.3;
+  return {
+    summary: `a hog in ${name}: ${value.before.toFixed(2)} CPU running, ${value.during.toFixed(3)} CPU frozen (${value.wrote.file.split('/').pop()}=${value.wrote.value}), ${value.after.toFixed(2)} CPU thawed; the process lived throughout: ${value.alive && value.aliveAfter}`,
+    evidence: { ...value, windowMs: w, frozenCpuAtMost: most, thawedCpuAtLeast: least },
+    checks: [
+      { ok: value.before >= least, what: `negative control: unfrozen, the hog uses ≥ ${least} CPU`, expected: `≥ ${least}`, actual: value.before.toFixed(3) },
+      { ok: value.frozen, what: 'the kernel reports the group frozen', expected: 'frozen', actual: value.frozen ? 'frozen' : 'not frozen' },
+      { ok: value.during <= most, what: `frozen, it gets no CPU (≤ ${most})`, expected: `≤ ${most}`, actual: value.during.toFixed(4) },
+      { ok: value.alive && value.aliveAfter, what: 'freezing keeps the process (it is not killed)', expected: 'alive', actual: value.alive && value.aliveAfter ? 'alive' : 'gone' },
+      { ok: value.after >= least, what: `thawed, it runs again (≥ ${least} CPU)`, expected: `≥ ${least}`, actual: value.after.toFixed(3) },
+    ],
+  };
+}
+
+const allowedOf = async (pid: number) => /Cpus_allowed_list:\s*(\S+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? '?';
+
+/** cpuset.cpus confines workers that ask taskset for every CPU; a sibling without it is the control. */
+export async function cpuset(ledger: Ledger, driver: CgroupDriver, s: CgroupScenario): Promise<Outcome> {
+  const spec = s.groups[0]!;
+  if (!spec.cpus) throw new Error(`${s.name}: a cpuset scenario needs "cpus" on its group`);
+  const n = os.availableParallelism?.() ?? os.cpus().length;
+  const every = n === 1 ? '0' : `0-${n - 1}`;
+  const { value } = await exclusive(`cpuset "${s.name}"`, async () => {
+    const g = await driver.create(ledger, spec.name, ['cpu', 'cpuset']);
+    const wrote = await g.setCpus(spec.cpus!);
+    const free = await driver.create(ledger, `${spec.name}-free`, ['cpu', 'cpuset']);
+    // Each worker asks for every CPU of the host; the kernel intersects with the group's set.
+    const hogs = [];
+    for (let i = 0; i < n; i++) hogs.push(await g.exec(ledger, ['taskset', '-c', every, ...HOG], { maxLifeMs: 30_000 }));
+    const ctl = await free.exec(ledger, ['taskset', '-c', every, ...HOG], { maxLifeMs: 30_000 });
+    try {
+      await sleep(s.settleMs ?? 300);
+      const dead = await Promise.all(hogs.map((h) => h.exited(0)));
+      const allowed = await Promise.all(hogs.map((h) => allowedOf(h.pid)));
+      const control = await allowedOf(ctl.pid);
+      const cpus = await usage(g, s.windowMs ?? 1500);
+      const outside = n > 1 ? String(n - 1) : null;
+      const ask = outside && !spec.cpus!.split(',').includes(outside) ? await g.exec(ledger, ['taskset', '-c', outside, 'true']) : null;
+      const asked = ask ? await ask.exited(5000) : null;
+      return { wrote, allowed, control, cpus, dead: dead.filter(Boolean).length, outside, askOutside: asked ? { exit: asked.exitCode, stderr: asked.stderr.trim() } : null };
+    } finally {
+      await Promise.all([...hogs, ctl].map((h) => h.stop(300)));
+    }
+  });
+  const want = spec.cpus;
+  const count = want.split(',').reduce((a, r) => { const [x, y] = r.split('-').map(Number); return a + (y === undefined ? 1 : y - x! + 1); }, 0);
+  return {
+    summary: `${n} workers asking taskset for CPUs ${every} in a group with cpuset.cpus=${want}: allowed ${[...new Set(value.allowed)].join(', ')}, together ${value.cpus.toFixed(2)} CPU; a sibling without the set is allowed ${value.control}${value.askOutside ? `; asking for CPU ${value.outside} alone: exit ${value.askOutside.exit} (${value.askOutside.stderr.split('\n')[0]})` : ''}`,
+    evidence: { ...value, cpusetCpus: want, hostCpus: n },
+    checks: [
+      { ok: value.dead === 0, what: 'the workers run', expected: 'all running', actual: `${value.dead} exited` },
+      { ok: value.allowed.every((a) => a === want), what: `each worker may run on ${want} only, whatever it asked`, expected: want, actual: value.allowed.join(' ') },
+      { ok: value.control === every, what: `negative control: without the set a worker may run on ${every}`, expected: every, actual: value.control },
+      { ok: value.cpus <= count + 0.05, what: `together they get at most ${count} CPU(s)`, expected: `≤ ${count}`, actual: value.cpus.toFixed(3) },
+      ...(value.askOutside ? [{ ok: value.askOutside.exit !== 0, what: `asking for CPU ${value.outside} alone, outside the set, is refused`, expected: 'taskset fails (EINVAL)', actual: `exit ${value.askOutside.exit}` }] : []),
+    ],
+  };
+}
+
+export const RUNNERS = {
+  'cgroups.cpu-weight-split': split,
+  'cgroups.nested-weight': split,
+  'cgroups.cpu-quota': split,
+  'cgroups.unpinned-no-contention': split,
+  'cgroups.memory-high': memoryHigh,
+  'cgroups.freeze': freeze,
+  'cgroups.cpuset': cpuset,
+} as const;
