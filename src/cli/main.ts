@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { doctor } from './commands/doctor.js';
 import { provision } from './commands/provision.js';
 import { cleanCommand } from './commands/clean.js';
+import path from 'node:path';
 import { runSuites, SUITES } from './commands/run.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { GUESTS } from '../guest/recipe.js';
@@ -25,11 +26,12 @@ export async function main(argv: string[]): Promise<number> {
     .description('run the suites (the main job); results in reports/<run>/ and reports/latest')
     .argument('[suite...]', `suites to run: ${SUITES.join(', ')} (default: all)`)
     .option('--claim <id>', 'run only this claim, or "claim › scenario" (repeatable)', collect)
+    .option('--scenarios <dir>', "also run a course's scenario files (*.yaml) from this folder (repeatable)", collect)
     .option('--list', 'list the claims and exit')
     .option('--markdown', 'with --list: the catalog as markdown (docs/claims.md)')
     .option('--guest <name>', `run inside a VM guest built from Debian's packages (${Object.keys(GUESTS).join(', ')}): cgroup v2, newer Docker, compose v2`)
-    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay')
-    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay\n  sudo npx isolab run --scenarios course/scenarios')
+    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[] }) => {
       if (o.list && o.markdown) {
         const { claimsMarkdown } = await import('../claims/catalog-doc.js');
         process.stdout.write(claimsMarkdown());
@@ -40,8 +42,11 @@ export async function main(argv: string[]): Promise<number> {
         return;
       }
       if (o.guest) {
+        const { checkScenarioDirs } = await import('./commands/run.js');
+        const kinds = await checkScenarioDirs(o.scenarios ?? []);
+        if (kinds === null) return void (code = 2);
         const { runInGuest } = await import('../guest/run.js');
-        code = await runInGuest(o.guest, [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c])]);
+        code = await runInGuest(o.guest, [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c])], { scenarios: o.scenarios?.map((d) => path.resolve(d)) });
         return;
       }
       code = await runSuites(suites, o);

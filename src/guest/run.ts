@@ -40,7 +40,7 @@ exit $rc
 `;
 }
 
-export async function runInGuest(name: string, args: string[], o: { accel?: Accel; timeoutMs?: number } = {}): Promise<number> {
+export async function runInGuest(name: string, args: string[], o: { accel?: Accel; timeoutMs?: number; scenarios?: string[] } = {}): Promise<number> {
   guestDef(name);
   await preflight();
   const accel: Accel = o.accel ?? (process.env.ISOLAB_GUEST_ACCEL === 'kvm' ? 'kvm' : 'tcg');
@@ -56,7 +56,13 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
     const job = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-guestjob-`));
     ledger.add('tempdir', job, () => rm(job, { recursive: true, force: true }));
     await cp(ROOT, path.join(job, 'project'), { recursive: true, verbatimSymlinks: true, filter: (src) => !SKIP.has(path.basename(src)) });
-    await writeFile(path.join(job, 'job.sh'), runJobScript(args, name, accel));
+    // A course's scenario folders travel with the job (checked on this side first).
+    const extra: string[] = [];
+    for (const [i, d] of (o.scenarios ?? []).entries()) {
+      await cp(d, path.join(job, 'project', '.course-scenarios', String(i)), { recursive: true, filter: (src) => !src.includes('/.') || src === d });
+      extra.push('--scenarios', `.course-scenarios/${i}`);
+    }
+    await writeFile(path.join(job, 'job.sh'), runJobScript([...args, ...extra], name, accel));
     // The bench's minimal VM image (kernel + initramfs), for image.base-size's sizes.
     await cp(VM_DIR, path.join(job, 'vm'), { recursive: true }).catch(() => undefined);
     say(`booting (${accel}, 2 vCPUs, 4 GiB) …`);

@@ -33,7 +33,7 @@ function details(c: ClaimResult): string {
   const scen = c.scenarios ?? [];
   if (c.checks?.length) blocks.push(checksTable(c.checks));
   for (const s of scen) {
-    blocks.push(`<div><b>${esc(s.name)}</b> ${pill(s.verdict)}${s.reason && s.verdict !== 'pass' ? ` <span class="why">${esc(s.reason)}</span>` : ''}${s.checks?.length ? checksTable(s.checks) : ''}</div>`);
+    blocks.push(`<div><b>${esc(s.name)}</b>${s.source ? ` <span class="why">(${esc(s.source)})</span>` : ''} ${pill(s.verdict)}${s.reason && s.verdict !== 'pass' ? ` <span class="why">${esc(s.reason)}</span>` : ''}${s.checks?.length ? checksTable(s.checks) : ''}</div>`);
     if (s.captured) blocks.push(`<div>captured on failure:<pre>${esc(JSON.stringify(s.captured, null, 2))}</pre></div>`);
   }
   if (c.captured) blocks.push(`<div>captured on failure:<pre>${esc(JSON.stringify(c.captured, null, 2))}</pre></div>`);

@@ -13,6 +13,8 @@ import { sources, assignment, containment, buildLimits, graded, capped } from '.
 import { runId } from '../../src/core/names.js';
 import { ensureImage } from '../../src/docker/base-images.js';
 import { builderTarget } from '../../src/docker/dockerfile.js';
+import { scenariosOf } from '../../src/scenarios/files.js';
+import { imageDir, runImageScenario, type ImageScenario } from '../../src/docker/scenario.js';
 
 const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
 const notFrom = (s: BuildStep) => !/^FROM\b/i.test(s.instruction);
@@ -215,3 +217,15 @@ claim('image.base-size', { needs: ['docker', 'image.busybox'] }, async (c) => {
     why: `${near(base, 2e6) ? '' : `the base image here is ${c.host.registry ? 'alpine from the registry' : 'the busybox stand-in'}; `}the VM here is the smallest that boots (a cloud kernel + a busybox initramfs), not the lecture's VM snapshot`,
   });
 });
+
+// Image scenario files (scenarios/*.yaml here, and a course's own): a Dockerfile folder and what
+// its image must be. The CLI builds (not testcontainers): the checks read the build's cache lines.
+// (Grading a submission runs the assignment's checks only: the project's own files are skipped.)
+for (const { claim: id, spec: s, source, course, dir: fileDir } of (await scenariosOf<ImageScenario>('image')).filter((x) => !graded || x.course)) {
+  claim(id, { scenario: s.name, source, needs: ['docker', 'image.busybox'], timeoutMs: 180_000 }, async (c) => {
+    const dir = await imageDir(s, fileDir, course);
+    const r = await runImageScenario(c.ledger, dir, s, { builder: builder(c), registry: c.host.registry, course });
+    c.evidence({ summary: r.summary, source, ...r.evidence });
+    c.verify(r.checks);
+  });
+}

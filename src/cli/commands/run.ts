@@ -2,14 +2,33 @@
 // config and reporter as `npx vitest`, so both give the same results.
 import { startVitest } from 'vitest/node';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { CLAIMS } from '../../claims/catalog.js';
+import { DataFileError } from '../../core/data-file.js';
+import { loadScenarioDirs, SUITE_OF, type Kind } from '../../scenarios/files.js';
 
 export const SUITES = ['overlay', 'cgroups', 'netns', 'compose', 'bocker'] as const;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export async function runSuites(suites: string[], opts: { claim?: string[]; quiet?: boolean }): Promise<number> {
+/**
+ * A course's scenario folders, checked whole before anything runs: the kinds they hold, or null
+ * after printing every problem (file:line and field) — then nothing has been created.
+ */
+export async function checkScenarioDirs(dirs: string[]): Promise<Kind[] | null> {
+  if (!dirs.length) return [];
+  try {
+    const found = await loadScenarioDirs(dirs.map((d) => path.resolve(d)), true);
+    return [...new Set(found.map((s) => s.kind))];
+  } catch (e) {
+    if (!(e instanceof DataFileError)) throw e;
+    process.stderr.write(`isolab run: the scenario files have problems; nothing was run:\n${e.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    return null;
+  }
+}
+
+export async function runSuites(suites: string[], opts: { claim?: string[]; quiet?: boolean; scenarios?: string[] }): Promise<number> {
   const unknown = suites.filter((s) => !(SUITES as readonly string[]).includes(s) && s !== 'unit');
   if (unknown.length) {
     process.stderr.write(`isolab run: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; suites are: ${SUITES.join(', ')}\n`);
@@ -23,7 +42,13 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
     process.stderr.write(`isolab run: unknown claim ${badClaims.join(', ')}; see the ids in DESIGN.md (isolab run --list)\n`);
     return 2;
   }
-  const projects = suites.length ? suites : claims.length ? [...new Set(claims.map((c) => CLAIMS.find((d) => d.id === idOf(c))!.suite))] : [...SUITES];
+  const kinds = await checkScenarioDirs(opts.scenarios ?? []);
+  if (kinds === null) return 2;
+  // The specs read ISOLAB_SCENARIOS, as under `npx vitest`; with no suite named, the suites
+  // the course's files are for run (their own scenarios beside the course's).
+  if (opts.scenarios?.length) process.env.ISOLAB_SCENARIOS = opts.scenarios.map((d) => path.resolve(d)).join(path.delimiter);
+  const projects = suites.length ? suites : claims.length ? [...new Set(claims.map((c) => CLAIMS.find((d) => d.id === idOf(c))!.suite))]
+    : kinds.length ? [...new Set(kinds.map((k) => SUITE_OF[k]))] : [...SUITES];
   const vitest = await startVitest('test', [], {
     root: ROOT,
     run: true,
