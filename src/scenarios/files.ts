@@ -7,6 +7,38 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataFileError, loadSchema, parseDataLines, type Schema } from '../core/data-file.js';
 import { CLAIMS } from '../claims/catalog.js';
+import { validateTopology } from '../netns/topology.js';
+import { validateScenario, type OverlayScenario } from '../overlay/scenario.js';
+import type { NetnsScenario } from '../netns/scenario.js';
+import { flatten, type CgroupScenario } from '../cgroups/scenario.js';
+
+/** What the schema cannot say: hosts a route names, leaves a share names, a probe's hosts. */
+const SEMANTIC: Record<Kind, (s: Record<string, unknown>) => string[]> = {
+  overlay: (s) => validateScenario(s as unknown as OverlayScenario).map((e) => e.replace(/^[^:]*: /, '')),
+  netns: (x) => {
+    const s = x as unknown as NetnsScenario;
+    const t = { name: 'topology', ...s.topology };
+    const out = validateTopology(t);
+    out.push(...validateTopology({ ...t, name: 'control', ...s.control }).filter((e) => !out.includes(e.replace(/^control/, 'topology'))));
+    const hosts = new Set(s.topology.hosts);
+    for (const [k, list] of Object.entries({ reach: s.expect.reach, unreachable: s.expect.unreachable ?? [] })) {
+      list.forEach((p, i) => {
+        for (const h of [p.from, p.server]) if (h && !hosts.has(h)) out.push(`expect.${k}[${i}]: unknown host "${h}"`);
+      });
+    }
+    return out;
+  },
+  cgroups: (x) => {
+    const s = x as unknown as CgroupScenario;
+    const names = flatten(s.groups).map((g) => g.name);
+    const leaves = names.filter((n) => !names.some((o) => o.startsWith(`${n}/`)));
+    const out: string[] = [];
+    for (const k of [...Object.keys(s.expect.shares ?? {}), ...Object.keys(s.expect.cpus ?? {})]) if (!leaves.includes(k)) out.push(`expect: "${k}" is not a leaf group (leaves: ${leaves.join(', ')})`);
+    if (new Set(names).size !== names.length) out.push('groups: a group name is used twice');
+    return out;
+  },
+  image: () => [],
+};
 
 export const KINDS = ['overlay', 'cgroups', 'netns', 'image'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -46,6 +78,7 @@ export function parseScenarioFile(text: string, file: string, course: boolean): 
     const def = CLAIMS.find((c) => c.id === s.claim);
     if (!def) problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: unknown claim id "${s.claim}" (the ids are in docs/claims.md)`);
     else if (def.suite !== SUITE_OF[kind]) problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: "${s.claim}" is not a${kind === 'image' ? 'n' : ''} ${kind} claim`);
+    for (const e of def ? SEMANTIC[kind](s) : []) problems.push(`${name}:${line(['scenarios', i]) ?? '?'}: scenarios[${i}] (${s.name}): ${e}`);
     const { claim, name: title, ...spec } = s;
     return { claim, name: title, source: `${name}:${line(['scenarios', i]) ?? '?'}`, course, dir: path.dirname(file), spec: { name: title, ...spec } };
   });

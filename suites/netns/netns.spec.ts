@@ -7,7 +7,7 @@ import { buildTopology, type Net } from '../../src/netns/build.js';
 import { tcpExchange, ping, masqueradePackets, udpHolePunch, unsolicited } from '../../src/netns/probes.js';
 import { runContainer, createNetwork, docker, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
-import { vethPair, isolated, masquerade, p2pTestbed, holePunch, rendezvous, peers } from './topologies.js';
+import { isolated, masquerade, p2pTestbed, holePunch, rendezvous, peers } from './topologies.js';
 import type { Topology } from '../../src/netns/topology.js';
 import { scenariosOf } from '../../src/scenarios/files.js';
 import { runProbes, type NetnsScenario } from '../../src/netns/scenario.js';
@@ -38,23 +38,6 @@ claim('netns.isolated', { needs: [...NEEDS] }, async (c) => {
     { ok: routes === '', what: 'no routes', expected: '', actual: routes },
     { ok: !reach.delivered && reach.clientError === 'ENETUNREACH', what: 'reaches nothing outside', expected: 'ENETUNREACH', actual: reach.delivered ? 'delivered' : reach.clientError },
     { ok: control.ok, what: 'the server is up (a linked peer reaches it)', expected: true, actual: control.ok },
-  ]);
-});
-
-claim('netns.veth', { needs: [...NEEDS] }, async (c) => {
-  const net = await build(c, vethPair);
-  const payload = 'hallo through veth0 → veth1\n'.repeat(100);
-  const up = await tcpExchange(net, { host: 'testnet', port: 8000 }, { host: 'host', target: '10.1.1.2' }, payload);
-  await net.exec('testnet', ['ip', 'link', 'set', 'dev', 'veth1', 'down']);
-  const down = await tcpExchange(net, { host: 'testnet', port: 8000 }, { host: 'host', target: '10.1.1.2' }, payload, 1500);
-  c.evidence({
-    summary: `nc -l 8000 in testnet got ${up.data?.length ?? 0} bytes from ${up.from} intact: ${up.data === payload}; with veth1 down: ${down.delivered ? 'still delivered' : `unreachable (${down.clientError})`}`,
-    up: { ...up, data: `${up.data?.length ?? 0} bytes` }, down,
-  });
-  c.verify([
-    { ok: up.delivered && up.data === payload, what: 'the server in the namespace gets the bytes intact', expected: `${payload.length} bytes`, actual: `${up.data?.length ?? 0} bytes` },
-    { ok: up.from === '10.1.1.1', what: 'they come from veth0 10.1.1.1', expected: '10.1.1.1', actual: up.from },
-    { ok: !down.delivered, what: 'with the link down it is unreachable', expected: 'not delivered', actual: down.delivered ? 'delivered' : down.clientError },
   ]);
 });
 

@@ -3,13 +3,6 @@
 // plays it. 203.0.113.0/24 (TEST-NET-3) plays the internet and never leaves them.
 import type { Topology } from '../../src/netns/topology.js';
 
-/** `ip netns add testnet` + `ip link add veth0 type veth peer name veth1 netns testnet` */
-export const vethPair: Topology = {
-  name: 'veth',
-  hosts: ['host', 'testnet'],
-  links: [{ type: 'veth', a: { host: 'host', dev: 'veth0', addr: '10.1.1.1/24' }, b: { host: 'testnet', dev: 'veth1', addr: '10.1.1.2/24' } }],
-};
-
 /** A lone namespace, and a server elsewhere it must not reach. */
 export const isolated: Topology = {
   name: 'isolated',

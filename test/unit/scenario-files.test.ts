@@ -62,3 +62,14 @@ describe('scenario files', () => {
     }
   });
 });
+
+describe('scenario files: what the schema cannot say', () => {
+  it.each([
+    ['a route to an unknown host', 'kind: netns\nscenarios:\n  - claim: netns.veth\n    name: n\n    topology: { hosts: [a, b], links: [], routes: [{ host: c, to: default, via: 10.0.0.1 }] }\n    expect: { reach: [{ from: a, to: 10.0.0.2, port: 1 }] }\n    control: {}\n', /s\.yaml:3: scenarios\[0\] \(n\): topology\.routes\[0\]\.host: unknown host "c"/],
+    ['a probe from an unknown host', 'kind: netns\nscenarios:\n  - claim: netns.veth\n    name: n\n    topology: { hosts: [a], links: [] }\n    expect: { reach: [{ from: z, to: 10.0.0.2, port: 1 }] }\n    control: {}\n', /expect\.reach\[0\]: unknown host "z"/],
+    ['a share of a group that is not a leaf', 'kind: cgroups\nscenarios:\n  - claim: cgroups.nested-weight\n    name: n\n    groups: [{ name: a, children: [{ name: b }] }]\n    expect: { shares: { a: 1 } }\n', /"a" is not a leaf group \(leaves: a\/b\)/],
+    ['a read-only overlay with one lower', 'kind: overlay\nscenarios:\n  - { claim: overlay.union, name: n, lowers: [{}], expect: {} }\n', /s\.yaml:3: .*a read-only overlay \(no upper\) needs two or more lowers/],
+  ])('%s is named with file:line', (_, text, want) => {
+    expect(parse(text)).toMatch(want);
+  });
+});
