@@ -27,11 +27,12 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[suite...]', `suites to run: ${SUITES.join(', ')} (default: all)`)
     .option('--claim <id>', 'run only this claim, or "claim › scenario" (repeatable)', collect)
     .option('--scenarios <dir>', "also run a course's scenario files (*.yaml) from this folder (repeatable)", collect)
+    .option('--repeat <n>', 'run it n times; per claim: pass count, spread of each measured value, tolerance used', (v) => Number(v))
     .option('--list', 'list the claims and exit')
     .option('--markdown', 'with --list: the catalog as markdown (docs/claims.md)')
     .option('--guest <name>', `run inside a VM guest built from Debian's packages (${Object.keys(GUESTS).join(', ')}): cgroup v2, newer Docker, compose v2`)
     .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay\n  sudo npx isolab run --scenarios course/scenarios')
-    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[] }) => {
+    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[]; repeat?: number }) => {
       if (o.list && o.markdown) {
         const { claimsMarkdown } = await import('../claims/catalog-doc.js');
         process.stdout.write(claimsMarkdown());
@@ -39,6 +40,14 @@ export async function main(argv: string[]): Promise<number> {
       }
       if (o.list) {
         for (const c of CLAIMS) process.stdout.write(`${c.id.padEnd(34)} ${c.suite.padEnd(8)} ${c.statement}\n`);
+        return;
+      }
+      if (o.repeat !== undefined) {
+        const { repeatRuns } = await import('./commands/repeat.js');
+        const argv = process.argv.slice(process.argv.indexOf('run') + 1);
+        const at = argv.findIndex((a) => a === '--repeat' || a.startsWith('--repeat='));
+        argv.splice(at, argv[at]!.includes('=') ? 1 : 2);
+        code = await repeatRuns(o.repeat, argv);
         return;
       }
       if (o.guest) {

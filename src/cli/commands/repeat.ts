@@ -1,0 +1,47 @@
+// `isolab run --repeat N`: the same run N times, one after another, each a run of its own (its
+// own id, leak check and report), then folded into pass counts, spreads and margins.
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { newRunId } from '../../core/names.js';
+import { foldRepeats, repeatMarkdown } from '../../results/repeat.js';
+import { reportsRoot, runFolder } from '../../results/write.js';
+import type { Results } from '../../results/schema.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/isolab.js', import.meta.url));
+
+/** argv: what follows `run`, without --repeat. */
+export async function repeatRuns(n: number, argv: string[]): Promise<number> {
+  if (!Number.isInteger(n) || n < 2 || n > 100) {
+    process.stderr.write(`isolab run: --repeat takes a count from 2 to 100, got ${n}\n`);
+    return 2;
+  }
+  const all: Results[] = [];
+  for (let i = 1; i <= n; i++) {
+    const id = newRunId();
+    process.stderr.write(`\nisolab run --repeat ${n}: run ${i}/${n} (${id})\n`);
+    const env: NodeJS.ProcessEnv = { ...process.env, ISOLAB_RUN_ID: id };
+    for (const k of ['ISOLAB_RUN_DIR', 'ISOLAB_HOST']) delete env[k];
+    const code = await new Promise<number>((resolve) => {
+      const p = spawn(process.execPath, [BIN, 'run', ...argv], { env, stdio: 'inherit' });
+      p.on('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));
+    });
+    // Each run writes its own folder; latest points at it once it is done.
+    const file = path.join(reportsRoot(), 'latest', 'results.json');
+    const r = JSON.parse(await readFile(file, 'utf8').catch(() => 'null')) as Results | null;
+    if (!r || r.run.id !== id) {
+      process.stderr.write(`isolab run --repeat: run ${i} (exit ${code}) wrote no results; stopping\n`);
+      return 1;
+    }
+    all.push(r);
+  }
+  const rows = foldRepeats(all);
+  const out = runFolder(newRunId(), 'repeat');
+  await mkdir(out, { recursive: true });
+  await writeFile(path.join(out, 'repeat.json'), JSON.stringify({ schema: 'isolab/repeat@1', runs: all.map((r) => r.run.id), rows }, null, 2) + '\n');
+  const md = repeatMarkdown(rows, n);
+  await writeFile(path.join(out, 'repeat.md'), md);
+  process.stdout.write(`\n${md}\nisolab: ${rows.filter((r) => r.passed === r.runs - (r.verdicts.skip ?? 0) && !r.verdicts.fail).length}/${rows.length} claims and scenarios held in every run; ${path.relative(process.cwd(), out)}/repeat.md\n`);
+  return rows.some((r) => r.verdicts.fail) ? 1 : 0;
+}
