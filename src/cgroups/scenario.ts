@@ -105,7 +105,8 @@ export async function memoryHigh(ledger: Ledger, driver: CgroupDriver, s: Cgroup
   if (!spec || !s.allocate) throw new Error(`${s.name}: a memory-high scenario needs a group with memoryHigh and "allocate"`);
   const high = bytes(spec.memoryHigh!);
   const size = bytes(s.allocate);
-  const windowMs = s.windowMs ?? 4000;
+  const atLeast = s.expect.slowdownAtLeast ?? 3;
+  let windowMs = s.windowMs ?? 4000;
   const alloc = async (name: string, limit: number | null) => {
     const g = await driver.create(ledger, name, ['memory']);
     const written = limit === null ? [] : await g.setMemoryHigh(limit);
@@ -118,9 +119,14 @@ export async function memoryHigh(ledger: Ledger, driver: CgroupDriver, s: Cgroup
     await p.stop(200);
     return { name, written, finished: r !== null, exit: r?.exitCode ?? null, signal: r?.signal ?? null, ms: Math.round(ms), events, peak };
   };
-  const { value: [free, held] } = await exclusive(`memory.high "${s.name}"`, async () => [await alloc(`${spec.name}-free`, null), await alloc(spec.name, high)] as const);
+  const { value: [free, held] } = await exclusive(`memory.high "${s.name}"`, async () => {
+    const f = await alloc(`${spec.name}-free`, null);
+    // Room to show the slowdown on a slow host too: a throttled run still going at the end of
+    // the window is at least window / unlimited slower.
+    windowMs = Math.max(windowMs, Math.ceil((atLeast + 2) * f.ms));
+    return [f, await alloc(spec.name, high)] as const;
+  });
   const slowdown = held.ms / Math.max(free.ms, 1);
-  const atLeast = s.expect.slowdownAtLeast ?? 3;
   const mb = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
   return {
     summary: `memory.high ${mb(high)}, allocating ${mb(size)}: ${held.finished ? `finished (exit ${held.exit}) in ${held.ms} ms` : `still throttled after ${held.ms} ms`}, high events ${held.events.high ?? 0}, oom_kill ${held.events.oom_kill ?? 0}${held.peak ? `, peak ${mb(held.peak)}` : ''}; without memory.high: ${free.ms} ms, high events ${free.events.high ?? 0} (${slowdown.toFixed(1)}× slower)`,

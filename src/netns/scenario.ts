@@ -44,6 +44,17 @@ export function holderOf(t: Omit<Topology, 'name'>, addr: string): string | unde
 
 const label = (p: Probe) => `${p.from} → ${isIPv6(p.to) ? `[${p.to}]` : p.to}:${p.port}`;
 
+/** The negative control: the reach probes, in order, until one fails (one is enough). */
+export async function firstFailure(net: Net, reach: Probe[]): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
+  for (const p of reach) {
+    const [r] = (await runProbes(net, { reach: [p] })).reach;
+    out.push(r!);
+    if (!r!.ok) break;
+  }
+  return out;
+}
+
 export async function runProbes(net: Net, exp: { reach: Probe[]; unreachable?: Probe[]; notOnHost?: string[] }) {
   const t = net.topology;
   const one = async (p: Probe, want: boolean): Promise<ProbeResult> => {
