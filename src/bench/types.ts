@@ -42,5 +42,6 @@ export interface LadderRow extends Partial<RungStats> {
   note?: string;
   ratioToFloor?: number;
   ratioToPrevious?: number;
-  hyperfine?: { meanMs: number; p50Ms: number; runs: number; agreement: number; explanation?: string } | { skipped: string };
+  /** hyperfine -N beside the exec timer, alternating rounds: medians compared (agreement = |Δ| / hyperfine's) */
+  hyperfine?: { meanMs: number; p50Ms: number; runs: number; agreement: number; timerP50Ms?: number; compared?: 'median' | 'mean'; timer?: string; explanation?: string } | { skipped: string };
 }

@@ -40,9 +40,9 @@ export function ladderTable(rows: LadderRow[]): string {
       r.skipped ? dim(`skipped: ${r.skipped}`) : r.error ? bad(`error: ${r.error.slice(0, 80)}`) : ms(r.meanMs),
       ms(r.p50Ms), ms(r.p99Ms), r.rme !== undefined ? `±${r.rme.toFixed(1)}%` : '', r.samples ? String(r.samples) : '',
       r.ratioToFloor ? `${r.ratioToFloor.toFixed(1)}×` : '', r.ratioToPrevious ? `${r.ratioToPrevious.toFixed(1)}×` : '',
-      r.hyperfine && 'meanMs' in r.hyperfine ? `${ms(r.hyperfine.meanMs)} (${(r.hyperfine.agreement * 100).toFixed(0)}%)` : '',
+      r.hyperfine && 'meanMs' in r.hyperfine ? `p50 ${ms(r.hyperfine.p50Ms)} (Δ ${(r.hyperfine.agreement * 100).toFixed(0)}%)` : '',
     ]),
-    ['rung', 'mean ms', 'p50', 'p99', 'rme', 'n', '× floor', '× prev', 'hyperfine (Δ)'],
+    ['rung', 'mean ms', 'p50', 'p99', 'rme', 'n', '× floor', '× prev', 'hyperfine -N (Δ medians)'],
   );
 }
 
