@@ -38,6 +38,8 @@ export function toleranceUsed(what: string, expected: unknown, actual: unknown):
   const pp = /([\d.]+)%.*±([\d.]+) pp/.exec(what);
   if (pp) return { used: Math.abs(v - Number(pp[1])) / Number(pp[2]), tolerance: `±${pp[2]} pp` };
   const e = typeof expected === 'string' ? expected : '';
+  // A count against a count (≥ 1 packet, ≤ 8 processes) is a threshold, not a tolerance.
+  if (Number.isInteger(v) && /^[≤≥]\s*\d+(\s|$)/.test(e)) return null;
   const le = /^≤\s*(-?[\d.]+)/.exec(e);
   if (le && Number(le[1]) > 0) return { used: v / Number(le[1]), tolerance: e };
   const ge = /^≥\s*(-?[\d.]+)/.exec(e);
