@@ -88,5 +88,5 @@ export async function runImageScenario(ledger: Ledger, dir: string, s: ImageScen
     checks.push({ ok: at >= 0 && steps.slice(0, at).every((x) => x.cached), what: `the steps before it stay cached`, expected: 'cached', actual: show(steps.slice(0, Math.max(at, 0))) });
     checks.push({ ok: at >= 0 && steps.slice(at).every((x) => !x.cached), what: `it and every later step are rebuilt`, expected: 'rebuilt', actual: show(steps.slice(Math.max(at, 0))) });
   }
-  return { summary: `${s.name}: ${said.join('; ')}`, evidence, checks };
+  return { summary: said.join('; '), evidence, checks };
 }
