@@ -57,8 +57,9 @@ export class ExecTimer {
   readonly method: TimerMethod;
   private readonly pending: Array<{ resolve: (ms: number[]) => void; reject: (e: Error) => void; argvs: string[][] }> = [];
 
-  constructor() {
-    const python = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
+  /** prefer: 'perl fork' to use the fallback where python3 exists too (its test). */
+  constructor(prefer?: TimerMethod) {
+    const python = prefer === 'perl fork' ? undefined : ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
     this.method = python ? 'python posix_spawn' : 'perl fork';
     // Its own process group: a command that hangs is ended together with the helper.
     this.child = python ? spawn(python, ['-c', PYTHON], { stdio: ['pipe', 'pipe', 'pipe'], detached: true })

@@ -71,6 +71,22 @@ export function flatten(groups: GroupSpec[], prefix = ''): Array<SplitGroup & Om
   });
 }
 
+/** The most a memory-high workload may allocate: its unlimited control runs on the host as is. */
+export const MAX_ALLOCATE = 512 * 1024 ** 2;
+
+/** What the schema cannot say: shares of leaves only, unique names, a bounded allocation. */
+export function validateCgroupScenario(s: CgroupScenario): string[] {
+  const names = flatten(s.groups).map((g) => g.name);
+  const leaves = names.filter((n) => !names.some((o) => o.startsWith(`${n}/`)));
+  const out: string[] = [];
+  for (const k of [...Object.keys(s.expect.shares ?? {}), ...Object.keys(s.expect.cpus ?? {})]) if (!leaves.includes(k)) out.push(`expect: "${k}" is not a leaf group (leaves: ${leaves.join(', ')})`);
+  if (new Set(names).size !== names.length) out.push('groups: a group name is used twice');
+  if (s.allocate && bytes(s.allocate) > MAX_ALLOCATE) out.push(`allocate: ${s.allocate} is more than isolab allocates on a host (at most 512M)`);
+  const high = flatten(s.groups).find((g) => g.memoryHigh)?.memoryHigh;
+  if (high && s.allocate && bytes(high) >= bytes(s.allocate)) out.push(`allocate: ${s.allocate} must be more than memoryHigh ${high}, or nothing goes over it`);
+  return out;
+}
+
 export function splitOf(s: CgroupScenario): SplitScenario {
   return { name: s.name, groups: flatten(s.groups), pinCpu: s.pinCpu ?? null, workload: HOG, settleMs: s.settleMs ?? 500, windowMs: s.windowMs ?? 2000 };
 }
@@ -103,6 +119,8 @@ export async function split(ledger: Ledger, driver: CgroupDriver, s: CgroupScena
 export async function memoryHigh(ledger: Ledger, driver: CgroupDriver, s: CgroupScenario): Promise<Outcome> {
   const spec = flatten(s.groups).find((g) => g.memoryHigh);
   if (!spec || !s.allocate) throw new Error(`${s.name}: a memory-high scenario needs a group with memoryHigh and "allocate"`);
+  const bad = validateCgroupScenario(s);
+  if (bad.length) throw new Error(`${s.name}: ${bad.join('; ')}`);
   const high = bytes(spec.memoryHigh!);
   const size = bytes(s.allocate);
   const atLeast = s.expect.slowdownAtLeast ?? 3;

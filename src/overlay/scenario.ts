@@ -92,6 +92,18 @@ export function validateScenario(s: OverlayScenario): string[] {
     if (o.op === 'chmod' && !/^0?[0-7]{3,4}$/.test(o.mode)) errs.push(`${s.name}: ops[${i}].mode: octal, like "0600"`);
   }
   if (s.expect.ops && s.expect.ops.length !== (s.ops ?? []).length) errs.push(`${s.name}: expect.ops: one outcome per op`);
+  // A link that leads out of the scenario would let its checks read the host's files into the
+  // evidence: symlinks point inside, relative, never through "..".
+  for (const [i, o] of (s.ops ?? []).entries()) if (o.op === 'symlink' && !inside(o.target)) errs.push(`${s.name}: ops[${i}].target: a symlink points inside the merged dir, relative, without ".."`);
+  const trees: Array<[string, Tree | undefined]> = [['upper', s.upper], ...(s.lowers ?? []).flatMap((l, i): Array<[string, Tree | undefined]> =>
+    isStack(l) ? [...l.overlay.lowers.map((t, j): [string, Tree] => [`lowers[${i}].overlay.lowers[${j}]`, t]), [`lowers[${i}].overlay.upper`, l.overlay.upper]] : [[`lowers[${i}]`, l]])];
+  const walk = (t: Tree | undefined, at: string): void => {
+    for (const [k, v] of Object.entries(t ?? {})) {
+      if (isSymlink(v)) { if (!inside(v.$symlink)) errs.push(`${s.name}: ${at}.${k}.$symlink: points inside its layer, relative, without ".."`); }
+      else if (typeof v === 'object' && !isHardlink(v)) walk(v, `${at}.${k}`);
+    }
+  };
+  for (const [at, t] of trees) walk(t, at);
   return errs;
 }
 

@@ -10,7 +10,7 @@ import { CLAIMS } from '../claims/catalog.js';
 import { validateTopology } from '../netns/topology.js';
 import { validateScenario, type OverlayScenario } from '../overlay/scenario.js';
 import type { NetnsScenario } from '../netns/scenario.js';
-import { flatten, type CgroupScenario } from '../cgroups/scenario.js';
+import { validateCgroupScenario, type CgroupScenario } from '../cgroups/scenario.js';
 
 /** What the schema cannot say: hosts a route names, leaves a share names, a probe's hosts. */
 const SEMANTIC: Record<Kind, (s: Record<string, unknown>) => string[]> = {
@@ -28,15 +28,7 @@ const SEMANTIC: Record<Kind, (s: Record<string, unknown>) => string[]> = {
     }
     return out;
   },
-  cgroups: (x) => {
-    const s = x as unknown as CgroupScenario;
-    const names = flatten(s.groups).map((g) => g.name);
-    const leaves = names.filter((n) => !names.some((o) => o.startsWith(`${n}/`)));
-    const out: string[] = [];
-    for (const k of [...Object.keys(s.expect.shares ?? {}), ...Object.keys(s.expect.cpus ?? {})]) if (!leaves.includes(k)) out.push(`expect: "${k}" is not a leaf group (leaves: ${leaves.join(', ')})`);
-    if (new Set(names).size !== names.length) out.push('groups: a group name is used twice');
-    return out;
-  },
+  cgroups: (s) => validateCgroupScenario(s as unknown as CgroupScenario),
   image: () => [],
 };
 

@@ -73,3 +73,13 @@ describe('scenario files: what the schema cannot say', () => {
     expect(parse(text)).toMatch(want);
   });
 });
+
+describe('scenario files: nothing of the host reaches a check', () => {
+  it.each([
+    ['a lower symlink out of its layer', 'kind: overlay\nscenarios:\n  - claim: overlay.symlink\n    name: n\n    lowers: [{ l: { $symlink: /etc/shadow } }]\n    upper: {}\n    expect: { merged: { files: { l: x } } }\n', /lowers\[0\]: must be one of|\$symlink: points inside/],
+    ['a symlink op out through ..', 'kind: overlay\nscenarios:\n  - claim: overlay.symlink\n    name: n\n    lowers: [{ a: x }]\n    upper: {}\n    ops: [{ op: symlink, path: l, target: ../../etc/shadow }]\n    expect: {}\n', /s\.yaml:7: scenarios\[0\]\.ops\[0\]\.target: must match/],
+    ['an allocation past the cap', 'kind: cgroups\nscenarios:\n  - claim: cgroups.memory-high\n    name: n\n    groups: [{ name: h, memoryHigh: 32M }]\n    allocate: 64G\n    expect: {}\n', /allocate: 64G is more than isolab allocates on a host/],
+  ])('%s is refused with file:line', (_, text, want) => {
+    expect(parse(text)).toMatch(want);
+  });
+});
