@@ -1,29 +1,49 @@
 import { defineConfig } from 'vitest/config';
 import { prepareRun } from './src/results/run-context.js';
 
-// Suites touch one kernel: mounts, namespaces and CPU shares must not run concurrently
-// (a stray hog from a parallel file would halve a measured split), so one worker runs all.
-const suite = (name: string, include: string[], timeoutMs = 60_000) => ({
+// Suites run side by side where nothing is measured, and alone where CPU is: a stray hog from a
+// parallel file would halve a measured split. vitest runs groups in order (sequence.groupOrder),
+// the projects of one group together. Each window also verifies it was alone (src/core/runs.ts).
+const MEASURING = 1; // one worker, nothing else of the run: the cgroups suite's CPU windows
+const MEASURING_TESTS = 2; // tests that start measuring runs of their own, one at a time
+const SIDE_BY_SIDE = 3; // mounts, namespaces, builds, waits: each file in its own worker
+const TESTS = 4; // the rest of npm test: many start whole runs of their own, so fewer at once
+const WORKERS = { [MEASURING]: 1, [MEASURING_TESTS]: 1, [SIDE_BY_SIDE]: 7, [TESTS]: 3 };
+
+const suite = (name: string, include: string[], group: keyof typeof WORKERS, timeoutMs = 60_000, exclude: string[] = []) => ({
   extends: true as const,
-  test: { name, include, testTimeout: timeoutMs, hookTimeout: 60_000 },
+  test: {
+    name, include, exclude, testTimeout: timeoutMs, hookTimeout: 60_000,
+    maxWorkers: WORKERS[group], fileParallelism: WORKERS[group] > 1,
+    sequence: { groupOrder: group },
+    setupFiles: ['./src/results/worker-activity.ts'],
+  },
 });
+
+// Tests whose own isolab runs measure CPU windows or timings (the bench, two runs measuring
+// together, the cgroups controls, a scenario run with a split) stay out of the parallel group.
+const measuringTests = ['test/e2e/bench.test.ts', 'test/e2e/concurrent.test.ts', 'test/e2e/scenarios.test.ts',
+  'test/controls/cgroups.control.test.ts'];
+
+// vitest adds an exit listener per project; with the run's own, that passes node's default of 10.
+process.setMaxListeners(Math.max(process.getMaxListeners(), 20));
 
 export default defineConfig(async () => {
   await prepareRun();
   return {
     test: {
       pool: 'forks',
-      maxWorkers: 1,
-      fileParallelism: false,
       teardownTimeout: 30_000,
       reporters: ['default', './src/results/reporter.ts'],
       projects: [
-        suite('unit', ['test/**/*.test.ts'], 120_000),
-        suite('overlay', ['suites/overlay/**/*.spec.ts']),
-        suite('cgroups', ['suites/cgroups/**/*.spec.ts']),
-        suite('netns', ['suites/netns/**/*.spec.ts']),
-        suite('compose', ['suites/compose/**/*.spec.ts'], 180_000),
-        suite('bocker', ['suites/bocker/**/*.spec.ts']),
+        suite('cgroups', ['suites/cgroups/cgroups.spec.ts'], MEASURING),
+        suite('cgroups-limits', ['suites/cgroups/limits.spec.ts'], SIDE_BY_SIDE), // memory and pids: no CPU window
+        suite('unit-measuring', measuringTests, MEASURING_TESTS, 120_000),
+        suite('unit', ['test/**/*.test.ts'], TESTS, 120_000, measuringTests),
+        suite('overlay', ['suites/overlay/**/*.spec.ts'], SIDE_BY_SIDE),
+        suite('netns', ['suites/netns/**/*.spec.ts'], SIDE_BY_SIDE),
+        suite('compose', ['suites/compose/**/*.spec.ts'], SIDE_BY_SIDE, 180_000),
+        suite('bocker', ['suites/bocker/**/*.spec.ts'], SIDE_BY_SIDE),
       ],
     },
   };

@@ -6,13 +6,14 @@
 // Measuring a CPU window is exclusive across runs: a lock folder made atomically with mkdir,
 // its owner recorded inside, taken with a bounded wait that says whose run it waits for.
 import { mkdirSync, writeFileSync, rmSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runId } from './names.js';
 
-export const RUNS_DIR = process.env.ISOLAB_RUNS_DIR ?? (process.getuid?.() === 0 ? '/run/isolab' : `/tmp/.isolab-runs-${process.getuid?.() ?? 'user'}`);
-const entries = () => path.join(RUNS_DIR, 'runs');
-const LOCK = () => path.join(RUNS_DIR, 'measure.lock');
+/** Read when used, not at import: a test points it elsewhere. */
+const runsDir = () => process.env.ISOLAB_RUNS_DIR ?? (process.getuid?.() === 0 ? '/run/isolab' : `/tmp/.isolab-runs-${process.getuid?.() ?? 'user'}`);
+const entries = () => path.join(runsDir(), 'runs');
+const LOCK = () => path.join(runsDir(), 'measure.lock');
 
 export interface RunEntry {
   id: string;
@@ -49,6 +50,139 @@ export function registerRun(id = runId(), pid = process.pid): RunEntry {
 
 export function unregisterRun(id = runId()): void {
   rmSync(path.join(entries(), `${id}.json`), { force: true });
+  rmSync(activeDir(id), { recursive: true, force: true });
+}
+
+// Within one run, suites run side by side (vitest.config.ts: sequence.groupOrder) except the
+// measuring ones. Each worker marks the suite it runs until it exits, so a window can verify
+// that nothing else of its own run was active, rather than trust the config.
+const activeDir = (id = runId()) => path.join(runsDir(), 'active', id);
+let marked: string | null = null;
+
+/** This worker runs `suite` for this run, until it exits or `markIdle()`. */
+export function markActive(suite: string): void {
+  const file = path.join(activeDir(), `${suite}.${process.pid}`);
+  if (marked === file) return;
+  try {
+    mkdirSync(activeDir(), { recursive: true });
+    writeFileSync(file, procStart(process.pid) ?? '');
+    if (!marked) process.once('exit', markIdle);
+    marked = file;
+  } catch {
+    /* a read-only /run: the window's evidence then says the check could not be made */
+  }
+}
+
+export function markIdle(): void {
+  if (marked) rmSync(marked, { force: true });
+  marked = null;
+}
+
+/**
+ * The engine's build cache is one per host: builds may run together, but the removal of what
+ * builds made waits until none is in flight, and holds new ones off (a cleanup removing a layer
+ * another build is about to commit on fails that build: "failed to set parent … unknown parent
+ * image ID"). Across suites and runs; bounded waits that say whose turn it is.
+ */
+export async function withEngineCache<T>(what: string, fn: (waitedMs: number) => Promise<T>, maxWaitMs = 1_800_000, mode: 'build' | 'remove' = 'remove'): Promise<T> {
+  const base = path.join(runsDir(), 'engine-cache');
+  const lock = path.join(base, 'removing');
+  const builds = path.join(base, 'builds');
+  const me = path.join(builds, `${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const t0 = Date.now();
+  await mkdir(builds, { recursive: true });
+  const tooLong = (whom: string) => {
+    if (Date.now() - t0 > maxWaitMs) throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${whom} to finish with the engine's build cache`);
+  };
+  /** the remover holding the cache, or null (a dead one's turn is taken away) */
+  const remover = async (): Promise<string | null> => {
+    const [pid = '', start = '', ...holder] = (await readFile(path.join(lock, 'owner'), 'utf8').catch(() => '')).split(' ');
+    const since = await stat(lock).then((x) => x.mtimeMs, () => null);
+    if (since === null) return null;
+    // No owner yet: just taken, or its taker died before writing; 10 s tells them apart.
+    if ((!pid && Date.now() - since > 10_000) || (pid && !alive({ pid: Number(pid), start }))) {
+      await rm(lock, { recursive: true, force: true });
+      return null;
+    }
+    return `pid ${pid || '?'} (${holder.join(' ')})`;
+  };
+  /** builds in flight, not counting dead ones (their entries are removed) */
+  const inFlight = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for (const n of await readdir(builds).catch(() => [] as string[])) {
+      const [pid = '', start = '', ...holder] = (await readFile(path.join(builds, n), 'utf8').catch(() => '')).split(' ');
+      if (pid && !alive({ pid: Number(pid), start })) await rm(path.join(builds, n), { force: true });
+      else out.push(`pid ${pid || '?'} (${holder.join(' ')})`);
+    }
+    return out;
+  };
+  const owner = `${process.pid} ${procStart(process.pid) ?? ''} ${what}`;
+  let release: () => void;
+  if (mode === 'build') {
+    // Announce, then look: a remover that came first makes this build step back and wait.
+    for (;;) {
+      writeFileSync(me, owner);
+      const r = await remover();
+      if (!r) break;
+      rmSync(me, { force: true });
+      tooLong(r);
+      await sleep(50);
+    }
+    release = () => rmSync(me, { force: true });
+  } else {
+    for (;;) {
+      try {
+        await mkdir(lock);
+        writeFileSync(path.join(lock, 'owner'), owner);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const r = await remover();
+        if (r) tooLong(r);
+        await sleep(50);
+      }
+    }
+    release = () => rmSync(lock, { recursive: true, force: true });
+    for (let f = await inFlight(); f.length; f = await inFlight()) {
+      try {
+        tooLong(f.join(', '));
+      } catch (e) {
+        release();
+        throw e;
+      }
+      await sleep(50);
+    }
+  }
+  process.once('exit', release);
+  try {
+    return await fn(Date.now() - t0);
+  } finally {
+    process.removeListener('exit', release);
+    release();
+  }
+}
+
+/** Other workers of this run active now: "<suite> (pid N)". null when it cannot be told. */
+export function activeAlongside(id = runId()): string[] | null {
+  let names: string[];
+  try {
+    names = readdirSync(activeDir(id));
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? [] : null;
+  }
+  const out: string[] = [];
+  for (const n of names) {
+    const pid = Number(n.slice(n.lastIndexOf('.') + 1));
+    if (pid === process.pid) continue;
+    let start = '';
+    try {
+      start = readFileSync(path.join(activeDir(id), n), 'utf8');
+    } catch {
+      continue; // removed as we read: its worker is done
+    }
+    if (alive({ pid, start })) out.push(`${n.slice(0, n.lastIndexOf('.'))} (pid ${pid})`);
+  }
+  return out;
 }
 
 export function allRuns(): Array<RunEntry & { live: boolean }> {
@@ -79,6 +213,8 @@ export interface Exclusive {
   waitedFor: string[];
   /** other isolab runs alive during the window (they may do non-measuring work meanwhile) */
   sharedWith: string[];
+  /** other suites of this run active at the window's start and end: none, or it is not measured */
+  alongsideInRun: string[] | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +227,7 @@ export async function exclusive<T>(what: string, fn: () => Promise<T>, o: { maxW
   const t0 = Date.now();
   const waitedFor = new Set<string>();
   const me = { id: runId(), pid: process.pid, start: procStart(process.pid) ?? '', what };
-  await mkdir(RUNS_DIR, { recursive: true });
+  await mkdir(runsDir(), { recursive: true });
   for (;;) {
     try {
       await mkdir(LOCK());
@@ -114,8 +250,14 @@ export async function exclusive<T>(what: string, fn: () => Promise<T>, o: { maxW
   }
   const waitedMs = Date.now() - t0;
   try {
+    // Nothing else of this run on the CPUs while measuring: checked before and after the window.
+    const before = activeAlongside();
+    if (before?.length) throw new Error(`${what}: not measured — ${before.join(', ')} of this run is running beside the window; measuring suites run alone (sequence.groupOrder in vitest.config.ts)`);
     const value = await fn();
-    return { value, exclusive: { waitedMs, waitedFor: [...waitedFor], sharedWith: otherLiveRuns().map((r) => `${r.id} (pid ${r.pid})`) } };
+    const after = activeAlongside();
+    if (after?.length) throw new Error(`${what}: measured, but ${after.join(', ')} of this run started during the window; the figures are not kept`);
+    const alongsideInRun = before && after ? [] : null;
+    return { value, exclusive: { waitedMs, waitedFor: [...waitedFor], sharedWith: otherLiveRuns().map((r) => `${r.id} (pid ${r.pid})`), alongsideInRun } };
   } finally {
     await rm(LOCK(), { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
 import { docker } from './engine.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
+import { withEngineCache } from '../core/runs.js';
 
 export interface BuildStep {
   n: number;
@@ -77,25 +78,69 @@ async function imageIds(): Promise<Set<string>> {
   return new Set(r.stdout.split('\n').filter(Boolean));
 }
 
+let baseline: Promise<Set<string>> | undefined;
 /**
- * Remove images by id, children before parents (retrying until nothing more goes), and
- * first any container made from them (a failed RUN's intermediate container, say).
+ * The images there were before this process first built: never its to remove. Taken once, not
+ * per build: a layer another suite's build made after it and this build reused from the cache
+ * is then removed by whichever of the two cleans up last (the first finds the other's child).
  */
-export async function removeImages(ids: string[]): Promise<void> {
+export const imagesBefore = () => (baseline ??= imageIds());
+
+/**
+ * Image ids a build's own output names: the legacy builder's " ---> <id>" per step and
+ * "Successfully built <id>", BuildKit's "writing image sha256:<id>". Another build running
+ * at the same time (another suite, another run) makes images too; only these are this build's.
+ */
+export function mentionedIds(output: string): string[] {
+  const ids = [...output.matchAll(/(?:---> |Successfully built |writing image sha256:)([0-9a-f]{12,64})\b/g)].map((m) => m[1]!);
+  return [...new Set(ids)];
+}
+
+/** The images that appeared since `before` and that `mentioned` (short or full ids) names. */
+export const ownNewImages = (now: string[], before: Set<string>, mentioned: string[]) =>
+  now.filter((id) => !before.has(id) && mentioned.some((m) => id.replace(/^sha256:/, '').startsWith(m)));
+
+/**
+ * Remove this build's images by id, children before parents (retrying until nothing more goes),
+ * and first any stopped container made from them (a failed RUN's intermediate container).
+ * Builds run side by side (suites of one run, other runs) and share the engine's cache: an image
+ * another build reused — tagged by it, its child, or in use by a container — is left to that
+ * build's cleanup and returned, never forced away under it.
+ */
+export async function removeImages(ids: string[], ownTag: (tag: string) => boolean): Promise<{ shared: string[] }> {
+  const shared = new Set<string>();
   for (const id of ids) {
-    const cs = await docker(['ps', '-a', '-q', '--filter', `ancestor=${id}`], { check: false, timeoutMs: 15_000 });
-    for (const c of cs.stdout.split('\n').filter(Boolean)) await docker(['rm', '-f', c], { check: false, timeoutMs: 30_000 });
+    const tags = await docker(['image', 'inspect', '--format', '{{join .RepoTags " "}}', id], { check: false, timeoutMs: 15_000 });
+    if (tags.stdout.trim().split(/\s+/).filter(Boolean).some((t) => !ownTag(t))) shared.add(id);
   }
-  let left = [...ids];
+  let left = ids.filter((id) => !shared.has(id));
+  for (const id of left) {
+    // A failed step's leftover: stopped, made from exactly this image, by the builder (no labels
+    // of a run or a compose project). `ancestor=` also matches containers of images built on this
+    // one — another suite's, starting right now.
+    const cs = await docker(['ps', '-a', '-q', '--no-trunc', '--filter', `ancestor=${id}`, '--filter', 'status=exited', '--filter', 'status=created'], { check: false, timeoutMs: 15_000 });
+    for (const c of cs.stdout.split('\n').filter(Boolean)) {
+      const [image = '', ...labels] = (await docker(['inspect', '--format', '{{.Image}} {{json .Config.Labels}}', c], { check: false, timeoutMs: 15_000 })).stdout.trim().split(' ');
+      if (image === id && !/com\.docker\.compose\.project|isolab\.run/.test(labels.join(' '))) await docker(['rm', '-f', c], { check: false, timeoutMs: 30_000 });
+    }
+  }
   for (let pass = 0; pass < 6 && left.length; pass++) {
     const still: string[] = [];
     for (const id of left) {
-      const r = await docker(['rmi', '-f', id], { check: false, timeoutMs: 30_000 });
-      if (r.exitCode !== 0 && !/No such image/.test(r.stderr)) still.push(id);
+      const r = await docker(['rmi', id], { check: false, timeoutMs: 30_000 });
+      if (r.exitCode === 0 || /No such image/.test(r.stderr)) {
+        shared.delete(id);
+        continue;
+      }
+      still.push(id);
+      if (/dependent child images|being used by|referenced in multiple repositories/.test(r.stderr)) shared.add(id);
+      else shared.delete(id);
     }
     left = still;
   }
-  if (left.length) throw new Error(`could not remove images ${left.map((i) => i.slice(7, 19)).join(', ')}`);
+  const stuck = left.filter((id) => !shared.has(id));
+  if (stuck.length) throw new Error(`could not remove images ${stuck.map((i) => i.slice(7, 19)).join(', ')}`);
+  return { shared: [...shared] };
 }
 
 export interface BuildOptions {
@@ -119,22 +164,22 @@ export interface BuildOptions {
  */
 export async function buildImage(ledger: Ledger, context: string, o: BuildOptions): Promise<Built> {
   const tag = `${resourceName(o.label)}:latest`;
-  const before = await imageIds();
+  const before = await imagesBefore();
   const started = performance.now();
   // --progress is BuildKit's; the legacy builder's CLI refuses it ("unknown flag").
   // --force-rm: the legacy builder otherwise keeps a failed step's container.
   const progress = o.builder === 'buildkit' ? ['--progress=plain'] : ['--force-rm'];
   const limits = [...(o.network ? ['--network', o.network] : []), ...(o.memoryMb && o.builder === 'legacy' ? ['--memory', `${o.memoryMb}m`, '--memory-swap', `${o.memoryMb}m`] : [])];
-  const r = await docker(
+  const r = await withEngineCache(`docker build ${tag}`, () => docker(
     ['build', ...progress, ...limits, ...(o.dockerfile ? ['-f', o.dockerfile] : []), ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
     { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },
-  );
-  const created = [...(await imageIds())].filter((id) => !before.has(id));
-  ledger.add('image', tag, async () => {
-    await docker(['rmi', '-f', tag], { check: false, timeoutMs: 30_000 });
-    await removeImages(created);
-  });
+  ), undefined, 'build');
   const output = r.stdout + r.stderr;
+  const created = ownNewImages([...(await imageIds())], before, mentionedIds(output));
+  ledger.add('image', tag, () => withEngineCache(`removing ${tag}`, async () => {
+    await docker(['rmi', '-f', tag], { check: false, timeoutMs: 30_000 });
+    await removeImages(created, (t) => t === tag);
+  }));
   if (r.exitCode !== 0) throw new BuildError(output, r.timedOut ? `timed out after ${(o.timeoutMs ?? 180_000) / 1000} s` : engineError(output));
   const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 15_000 })).stdout.trim();
   return { tag, id, steps: parseSteps(output), output, durationMs: performance.now() - started };

@@ -6,7 +6,8 @@ import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import type { ComposeInfo } from '../host/probe.js';
 import { docker } from './engine.js';
-import { removeImages } from './build.js';
+import { removeImages, mentionedIds, ownNewImages, imagesBefore } from './build.js';
+import { withEngineCache } from '../core/runs.js';
 
 export interface ComposeProject {
   name: string;
@@ -16,7 +17,8 @@ export interface ComposeProject {
   logs(service: string): Promise<string>;
   /** what is left of the project on the engine: containers, networks, images */
   leftovers(): Promise<{ containers: string[]; networks: string[]; images: string[] }>;
-  down(): Promise<RunResult>;
+  /** `down --rmi local` in the engine cache's turn; `engineWaitMs` is the wait for that turn */
+  down(): Promise<RunResult & { engineWaitMs: number }>;
 }
 
 export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: string, files: string[], label: string): Promise<ComposeProject> {
@@ -24,14 +26,30 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
   const name = resourceName(label).toLowerCase();
   const [exe, ...pre] = compose.command;
   const base = [...pre, '-p', name, ...files.flatMap((f) => ['-f', f])];
-  const cmd = (args: string[], timeoutMs = 120_000) => run(exe!, [...base, ...args], { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false' } });
+  // The ids its builds print: what this project made, whatever else builds at the same time.
+  const mentioned = new Set<string>();
+  const raw = async (args: string[], timeoutMs: number) => {
+    const r = await run(exe!, [...base, ...args], { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false' } });
+    for (const id of mentionedIds(r.stdout + r.stderr)) mentioned.add(id);
+    return r;
+  };
+  // `up --build` is `build` in the engine cache's turn (src/core/runs.ts), then `up`: the turn
+  // is not held through the project's run (a client's sleep, a timeout).
+  const cmd = async (args: string[], timeoutMs = 120_000) => {
+    if (!args.includes('--build') && args[0] !== 'build') return raw(args, timeoutMs);
+    const t0 = Date.now();
+    const built = await withEngineCache(`compose build ${name}`, () => raw(['build'], timeoutMs), undefined, 'build');
+    if (built.exitCode !== 0 || args[0] === 'build') return built;
+    const up = await raw(args.filter((a) => a !== '--build'), Math.max(1000, timeoutMs - (Date.now() - t0)));
+    return { ...up, stdout: built.stdout + up.stdout, stderr: built.stderr + up.stderr };
+  };
   const byLabel = (kind: 'ps' | 'network' | 'images') => {
     const filter = `label=com.docker.compose.project=${name}`;
     if (kind === 'ps') return docker(['ps', '-a', '--filter', filter, '--format', '{{.ID}}\t{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}'], { timeoutMs: 15_000 });
     if (kind === 'network') return docker(['network', 'ls', '--filter', filter, '--format', '{{.Name}}'], { timeoutMs: 15_000 });
     return docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], { timeoutMs: 15_000 });
   };
-  const before = new Set((await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean));
+  const before = await imagesBefore();
   const project: ComposeProject = {
     name,
     cmd,
@@ -54,13 +72,16 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
         images: (await byLabel('images')).stdout.split('\n').filter((l) => l.startsWith(name)),
       };
     },
-    down: () => cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000),
+    down: () => withEngineCache(`compose down ${name}`, async (engineWaitMs) =>
+      ({ ...(await cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000)), engineWaitMs })),
   };
   ledger.add('compose', name, async () => {
     await project.down();
     // What the project's builds created and down did not remove (builder-stage images).
-    const now = (await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean);
-    await removeImages(now.filter((id) => !before.has(id)));
+    await withEngineCache(`removing what ${name} built`, async () => {
+      const now = (await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean);
+      await removeImages(ownNewImages(now, before, [...mentioned]), (t) => t.startsWith(name));
+    });
   });
   return project;
 }

@@ -34,7 +34,8 @@ export const parseAgentOutput = (s: string): Array<Record<string, unknown>> =>
 export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
   const problems = validateTopology(t);
   if (problems.length) throw new TopologyError(problems);
-  const names = new Map(t.hosts.map((h) => [h, resourceName(h)]));
+  // Namespaces are host-wide names: the topology's name keeps two suites' "wan" apart.
+  const names = new Map(t.hosts.map((h) => [h, resourceName(`${t.name.slice(0, 24)}-${h}`)]));
   const ns = (h: string) => names.get(h) ?? (() => { throw new Error(`topology ${t.name}: unknown host "${h}"`); })();
   const nsexec = (h: string, argv: string[], opts: { timeoutMs?: number; check?: boolean; input?: string } = {}) =>
     run('ip', ['netns', 'exec', ns(h), ...argv], { timeoutMs: opts.timeoutMs ?? 15_000, check: opts.check ?? true, input: opts.input });

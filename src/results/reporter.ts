@@ -11,6 +11,7 @@ import type { SerializedError } from 'vitest';
 import { snapshot, diffSnapshots, diffHost, isLeak, type HostSnapshot, type Leak } from '../core/leaks.js';
 import { clean } from '../core/clean.js';
 import { runId, runPrefix } from '../core/names.js';
+import { suiteOfProject } from './projects.js';
 import type { ClaimMeta } from '../claims/claim.js';
 import { combine, summarize, SCHEMA, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
 import { writeRun, runFolder } from './write.js';
@@ -132,7 +133,7 @@ export default class IsolabReporter implements Reporter {
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
     const tests = modules.flatMap((m) => [...m.children.allTests()]);
     const claims = claimResults(tests);
-    const suites = [...new Set(modules.map((m) => m.project.name))];
+    const suites = [...new Set(modules.map((m) => suiteOfProject(m.project.name)))];
     let leaks: Results['leaks'] = [];
     let remaining: Results['leaks'] = [];
     let notOurs: Leak[] = [];

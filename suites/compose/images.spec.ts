@@ -1,40 +1,18 @@
-// The lecture's Docker image slides, against the local engine: layers, the build cache,
-// save/untar/run, the lifecycle commands, multi-stage size and the base image's size.
-import { writeFile, readFile, utimes, chmod, mkdir } from 'node:fs/promises';
+// The lecture's Docker image slides, against the local engine: layers, the build cache, the
+// lifecycle and the base image's size (images-run.spec.ts, beside it: save/untar/run, multi-stage).
+import { writeFile, readFile, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { claim, type ClaimContext } from '../../src/claims/claim.js';
-import { workspace, requireFiles, scratchDir } from '../../src/core/fs.js';
-import { run } from '../../src/core/exec.js';
-import { docker, inspect, runToExit, runContainer, createNetwork } from '../../src/docker/engine.js';
+import { claim } from '../../src/claims/claim.js';
+import { workspace } from '../../src/core/fs.js';
+import { docker, inspect, runToExit, runContainer } from '../../src/docker/engine.js';
 import { buildImage, imageSize, type BuildStep } from '../../src/docker/build.js';
-import { saveImage, layerWith } from '../../src/docker/save.js';
 import { guest, guestSizes } from '../../src/vm/guest.js';
-import { sources, assignment, containment, buildLimits, graded, capped } from './sources.js';
+import { sources, containment, graded, capped } from './sources.js';
 import { runId } from '../../src/core/names.js';
-import { ensureImage } from '../../src/docker/base-images.js';
-import { builderTarget } from '../../src/docker/dockerfile.js';
 import { scenariosOf } from '../../src/scenarios/files.js';
 import { imageDir, runImageScenario, type ImageScenario } from '../../src/docker/scenario.js';
-
-const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
-const notFrom = (s: BuildStep) => !/^FROM\b/i.test(s.instruction);
-const builder = (c: ClaimContext) => c.host.builder ?? 'legacy';
-/** A submission's own image: contained build, and refused when larger than the assignment allows. */
-async function buildSubmission(c: ClaimContext, ws: string, label: string, target?: string) {
-  const b = await buildImage(c.ledger, ws, { label, builder: builder(c), ...buildLimits(), ...(target ? { target } : {}) });
-  const size = graded ? await imageSize(b.tag) : 0;
-  if (size > assignment.limits.imageMb * 1e6) throw new Error(`the ${label} image is ${mb(size)}, over the assignment's ${assignment.limits.imageMb} MB limit`);
-  return b;
-}
-const { output: helloOutput, script } = assignment.hello;
-/** A submission's container that never exits costs this long, not the claim's whole timeout. */
-const runBound = graded ? assignment.limits.upSeconds * 1000 : 60_000;
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-async function hello(c: ClaimContext) {
-  await requireFiles(sources.hello.dir, sources.hello.files, 'the hello image');
-  return workspace(c.ledger, sources.hello.dir, 'hello');
-}
+import { ensureImage } from '../../src/docker/base-images.js';
+import { mb, notFrom, builder, buildSubmission, helloOutput, script, runBound, escapeRe, hello } from './image-helpers.js';
 
 claim('image.layers', { needs: ['docker', 'image.busybox'] }, async (c) => {
   const ws = await hello(c);
@@ -101,29 +79,8 @@ claim('image.cache-invalidation', { needs: ['docker', 'image.busybox'] }, async 
   ]);
 });
 
-claim('image.save-extract-run', { needs: ['docker', 'image.go'], timeoutMs: 120_000 }, async (c) => {
-  const ws = await workspace(c.ledger, sources.staticHello, 'static-hello');
-  const b = await buildImage(c.ledger, ws, { label: 'static-hello', builder: builder(c) });
-  const inContainer = await runToExit(c.ledger, 'static-run', ['--network', 'none', b.tag]);
-  const dir = await scratchDir(c.ledger, 'save', { sizeMb: 64 });
-  const saved = await saveImage(b.tag, dir);
-  const layer = await layerWith(saved, 'hello');
-  const out = path.join(dir, 'extracted');
-  await mkdir(out);
-  if (layer) await run('tar', ['xf', layer, '-C', out, 'hello'], { timeoutMs: 30_000 });
-  await chmod(path.join(out, 'hello'), 0o755).catch(() => undefined);
-  const onHost = layer ? await run(path.join(out, 'hello'), [], { check: false, timeoutMs: 10_000 }) : null;
-  c.evidence({
-    summary: `docker save → ${saved.layout} layout with ${saved.layers.length} layer(s); ./hello from ${layer ? path.relative(path.join(dir, 'unpacked'), layer).replace(/([0-9a-f]{12})[0-9a-f]{52}/, '$1…') : 'no layer'} on the host printed "${onHost?.stdout.trim()}", in a container "${inContainer.stdout.trim()}"`,
-    layout: saved.layout, layers: saved.layers.map((l) => path.relative(dir, l)), layer: layer && path.relative(dir, layer), hostOutput: onHost?.stdout, containerOutput: inContainer.stdout,
-  });
-  c.verify([
-    { ok: !!layer, what: 'a layer of the saved image holds the binary', expected: 'hello in a layer tar', actual: layer ? path.relative(dir, layer) : 'not found' },
-    { ok: onHost?.exitCode === 0, what: 'the extracted binary runs on the host, outside any container', expected: 'exit 0', actual: onHost ? `exit ${onHost.exitCode} ${onHost.stderr}` : 'not run' },
-    { ok: !!onHost && onHost.stdout === inContainer.stdout, what: 'with the same output as in the container', expected: inContainer.stdout.trim(), actual: onHost?.stdout.trim() },
-  ]);
-});
-
+// In this file, not beside it: built from the hello files, a side-by-side build of the same
+// files would share its image id (a second tag), and rmi of a used image would just untag.
 claim('image.lifecycle', { needs: ['docker', 'image.busybox'] }, async (c) => {
   const ws = await hello(c);
   const b = await buildSubmission(c, ws, 'life');
@@ -153,46 +110,6 @@ claim('image.lifecycle', { needs: ['docker', 'image.busybox'] }, async (c) => {
   ]);
 });
 
-claim('image.multistage-size', { needs: ['docker', 'image.busybox', 'image.go'], timeoutMs: 180_000 }, async (c) => {
-  await requireFiles(sources.multistage.dir, sources.multistage.files, 'the multi-stage build');
-  const ws = await workspace(c.ledger, sources.multistage.dir, 'multistage');
-  const final = await buildSubmission(c, ws, 'server');
-  const target = builderTarget(await readFile(path.join(ws, 'Dockerfile'), 'utf8'));
-  if (!target) throw new Error(`${path.join(assignment.multistage.dir, 'Dockerfile')} has a single stage: a multi-stage build needs a build stage and a final stage that copies from it (COPY --from=…)`);
-  const stage = await buildSubmission(c, ws, 'server-builder', target);
-  const [finalSize, builderSize] = [await imageSize(final.tag), await imageSize(stage.tag)];
-  const ratio = finalSize / builderSize;
-  const compiler = await runToExit(c.ledger, 'no-go', ['--network', 'none', ...containment(), '--entrypoint', 'sh', final.tag, '-c', 'command -v go || ls /usr/lib/go /usr/local/go 2>/dev/null || echo no-compiler'], runBound);
-  const net = await createNetwork(c.ledger, 'ms', graded ? ['--internal'] : []);
-  await runContainer(c.ledger, 'ms-server', ['--network', net, '--network-alias', 'server', ...containment(), final.tag]);
-  const { port, maxRatio } = assignment.multistage;
-  const message = assignment.compose.message;
-  // Delivered = the exchange ended (0) or the server kept the line open (143 from timeout);
-  // refused = retry. A server that never answers costs 3 s, not a hang.
-  const askScript = `for i in $(seq 40); do r=$(echo ${message} | timeout 3 nc server ${port}); rc=$?; if [ $rc -eq 0 ] || [ $rc -eq 143 ]; then echo "rc=$rc reply=$r"; exit 0; fi; sleep 0.2; done; echo "server:${port} refused connections for 8 s" >&2; exit 1`;
-  const ask = await runToExit(c.ledger, 'ms-client', ['--network', net, 'alpine', 'sh', '-c', askScript], 30_000)
-    .catch((e: Error) => ({ exitCode: null, stdout: '', stderr: e.message, name: '' }));
-  const reply = /reply=(.*)$/m.exec(ask.stdout)?.[1]?.trim() ?? '';
-  // The slide's CMD [".server"] — a claim about the lecture's Dockerfile, whoever's files the
-  // rest checks: the lecture's build with the typo fails to start, clearly.
-  const lecture = await workspace(c.ledger, sources.lectureCompose, 'typo');
-  const df = path.join(lecture, 'Dockerfile');
-  await writeFile(df, (await readFile(df, 'utf8')).replace(/^CMD .*$/m, 'CMD [".server"]'));
-  const typo = await buildImage(c.ledger, lecture, { label: 'server-typo', builder: builder(c) });
-  const typoRun = await runToExit(c.ledger, 'typo-run', ['--network', 'none', typo.tag], 30_000);
-  c.evidence({
-    summary: `final ${mb(finalSize)} vs builder ${mb(builderSize)} (${(ratio * 100).toFixed(1)}%); no compiler inside; the server took "${message}" on ${port}${reply ? ` and answered "${reply}"` : ''}; the slide's CMD [".server"] fails: ${typoRun.stderr.split('\n').find((l) => /exec|not found|no such/i.test(l))?.trim() ?? `exit ${typoRun.exitCode}`}`,
-    finalBytes: finalSize, builderBytes: builderSize, builderStage: target, ratio, maxRatio, compilerProbe: compiler.stdout.trim(), serverExchange: capped(ask.stdout.trim() || ask.stderr.trim()), typo: { exitCode: typoRun.exitCode, stderr: typoRun.stderr.trim() },
-  });
-  c.verify([
-    { ok: ratio <= maxRatio, what: `the final image is at most ${(maxRatio * 100).toFixed(0)}% of the builder`, expected: `≤ ${(maxRatio * 100).toFixed(0)}%`, actual: `${(ratio * 100).toFixed(1)}%` },
-    { ok: compiler.stdout.trim() === 'no-compiler', what: 'it holds no compiler', expected: 'no-compiler', actual: compiler.stdout.trim() },
-    { ok: ask.exitCode === 0, what: `the server takes a message on ${port}`, expected: 'delivered', actual: ask.exitCode === 0 ? `delivered${reply ? `, reply "${reply}"` : ''}` : ask.stderr.trim().split('\n').pop() },
-    { ok: typoRun.exitCode !== 0 && /\.server/.test(typoRun.stderr) && /not found|no such file/i.test(typoRun.stderr), what: 'CMD [".server"] fails to start with a clear error', expected: 'executable ".server" not found', actual: typoRun.stderr.trim() || `exit ${typoRun.exitCode}` },
-  ]);
-});
-
-// Sizes only: the minimal VM image is measured as files, so no qemu is needed to read them.
 claim('image.base-size', { needs: ['docker', 'image.busybox'] }, async (c) => {
   await ensureImage('alpine', c.host.registry);
   const base = await imageSize('alpine');

@@ -2,29 +2,13 @@
 // hole punching and docker's bridge — each built from a declared topology, all inside
 // namespaces the suite created.
 import { resourceName } from '../../src/core/names.js';
-import { claim, type ClaimContext } from '../../src/claims/claim.js';
-import { buildTopology, type Net } from '../../src/netns/build.js';
+import { claim } from '../../src/claims/claim.js';
 import { tcpExchange, ping, masqueradePackets, udpHolePunch, unsolicited } from '../../src/netns/probes.js';
 import { runContainer, createNetwork, docker, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { isolated, masquerade, p2pTestbed, holePunch, rendezvous, peers } from './topologies.js';
-import type { Topology } from '../../src/netns/topology.js';
-import { scenariosOf } from '../../src/scenarios/files.js';
-import { runProbes, firstFailure, type NetnsScenario } from '../../src/netns/scenario.js';
 
-const NEEDS = ['root', 'netns', 'iptables', 'tool.busybox'] as const;
-
-const drawn = new WeakMap<ClaimContext, Record<string, Topology>>();
-
-async function build(c: ClaimContext, t: Topology): Promise<Net> {
-  // The declared topology goes into the evidence: the report draws it.
-  const topologies = { ...drawn.get(c), [t.name]: t };
-  drawn.set(c, topologies);
-  c.evidence({ topologies });
-  const net = await buildTopology(c.ledger, t);
-  c.captureOnFailure(`topology ${t.name}`, () => net.dump());
-  return net;
-}
+import { build, NEEDS } from './build.js';
 
 claim('netns.isolated', { needs: [...NEEDS] }, async (c) => {
   const net = await build(c, isolated);
@@ -139,25 +123,3 @@ claim('netns.docker-bridge', { needs: ['root', 'docker', 'image.busybox'], timeo
     { ok: /nc exit [1-9]/.test(nr.logs) && !/eth0/.test(nr.logs), what: 'a container on --network none reaches nothing (only lo)', expected: 'nc fails, no eth0', actual: nr.logs.trim() },
   ]);
 });
-
-// Scenario files (scenarios/*.yaml here, and a course's own): a topology, connections that must
-// and must not get through, and the negative control run in the same check.
-for (const { claim: id, spec: s, source } of await scenariosOf<NetnsScenario>('netns')) {
-  claim(id, { scenario: s.name, source, needs: [...NEEDS], timeoutMs: 120_000 }, async (c) => {
-    const name = id.replace('netns.', '');
-    const net = await build(c, { name, ...s.topology });
-    const r = await runProbes(net, s.expect);
-    await net.destroy();
-    const control = await build(c, { name: `${name}-control`, ...s.topology, ...s.control });
-    const ctl = await firstFailure(control, s.expect.reach);
-    const broke = ctl.filter((p) => !p.ok).map((p) => p.label);
-    c.evidence({
-      summary: `${r.reach.filter((p) => p.ok).length}/${r.reach.length} connections got through, ${r.unreachable.filter((p) => p.ok).length}/${r.unreachable.length} were kept out; control (${Object.keys(s.control).join(', ')} changed): ${broke.length ? `${broke.join(', ')} failed` : 'everything still got through'}`,
-      source, probes: r, control: { changed: s.control, probes: ctl },
-    });
-    c.verify([
-      ...r.checks,
-      { ok: broke.length > 0, what: `negative control: with ${Object.keys(s.control).join(', ')} changed, a connection fails`, expected: 'at least one fails', actual: broke.length ? broke.join(', ') : 'all got through' },
-    ]);
-  });
-}

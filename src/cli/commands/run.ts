@@ -1,6 +1,7 @@
 // `isolab run [suite…] [--claim id]`: drives vitest through its Node API with the same
 // config and reporter as `npx vitest`, so both give the same results.
 import { startVitest } from 'vitest/node';
+import { projectsOf } from '../../results/projects.js';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { CLAIMS } from '../../claims/catalog.js';
@@ -53,7 +54,7 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
     root: ROOT,
     run: true,
     watch: false,
-    project: projects,
+    project: projects.flatMap((s) => [...projectsOf(s)]),
     ...(claims.length ? { testNamePattern: `^(${claims.map(escapeRe).join('|')})( ›|$)` } : {}),
     passWithNoTests: false,
     // Imported through tsx (bin/isolab.js registers it), not bundled into node_modules/.vite-temp:
