@@ -8,7 +8,9 @@ const MEASURING = 1; // one worker, nothing else of the run: the cgroups suite's
 const MEASURING_TESTS = 2; // tests that start measuring runs of their own, one at a time
 const SIDE_BY_SIDE = 3; // mounts, namespaces, builds, waits: each file in its own worker
 const TESTS = 4; // the rest of npm test: many start whole runs of their own, so fewer at once
-const WORKERS = { [MEASURING]: 1, [MEASURING_TESTS]: 1, [SIDE_BY_SIDE]: 7, [TESTS]: 3 };
+// ISOLAB_MAX_WORKERS caps the side-by-side groups (an emulated guest sets it: src/guest/run.ts).
+const cap = Number(process.env.ISOLAB_MAX_WORKERS) || Infinity;
+const WORKERS = { [MEASURING]: 1, [MEASURING_TESTS]: 1, [SIDE_BY_SIDE]: Math.min(10, cap), [TESTS]: Math.min(3, cap) };
 
 const suite = (name: string, include: string[], group: keyof typeof WORKERS, timeoutMs = 60_000, exclude: string[] = []) => ({
   extends: true as const,

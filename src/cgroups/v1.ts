@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
-import { runPrefix } from '../core/names.js';
+import { groupParentName } from '../core/names.js';
 import type { CgroupDriver, Controller, Group } from './driver.js';
 import { FsGroup, makeGroupDir, readInt, readKey, write } from './fsgroup.js';
 import { weightToShares } from './weights.js';
@@ -75,7 +75,7 @@ export class CgroupV1 implements CgroupDriver {
     if (!mount) throw new Error(`cgroup v1 controller "${ctl}" is not mounted on this host`);
     let p = this.parents.get(mount);
     if (!p) {
-      p = path.join(mount, runPrefix());
+      p = path.join(mount, groupParentName());
       await makeGroupDir(ledger, p);
       if (ctl === 'cpuset') await this.inheritCpuset(p);
       this.parents.set(mount, p);

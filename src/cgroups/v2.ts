@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
-import { runPrefix } from '../core/names.js';
+import { groupParentName } from '../core/names.js';
 import type { CgroupDriver, Controller, Group } from './driver.js';
 import { FsGroup, makeGroupDir, readInt, readKey, write } from './fsgroup.js';
 
@@ -89,7 +89,7 @@ export class CgroupV2 implements CgroupDriver {
     // v2 has no freezer controller: cgroup.freeze is in every group.
     const want = [...new Set(controllers)].filter((c) => c !== 'freezer');
     if (!this.parentDir) {
-      this.parentDir = path.join(this.root, runPrefix());
+      this.parentDir = path.join(this.root, groupParentName());
       await this.enable(ledger, this.root, ['cpu', 'memory', 'pids']);
       await makeGroupDir(ledger, this.parentDir);
       await this.kernelFiles?.(this.parentDir);

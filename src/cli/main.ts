@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--samples <n>', 'samples per rung (overrides the defaults)', (v) => Number(v))
     .option('--rungs <list>', 'comma-separated rungs to run, e.g. process,vm')
     .option('--json', 'print results.json to stdout')
-    .addHelpText('after', '\nExamples:\n  sudo npx isolab bench --quick\n  sudo npx isolab bench ladder --rungs process,namespaces,vm --samples 5\n  sudo npx isolab bench split-window')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab bench --quick\n  sudo npx isolab bench ladder --rungs process,namespaces,vm --samples 5\n  sudo npx isolab bench split-window\n  sudo npx isolab bench guests          # guest build, boot and suite times (guest build trixie first)')
     .action(async (sections: string[], o: { quick?: boolean; samples?: number; rungs?: string; json?: boolean }) => {
       code = await benchCommand(sections, o);
     });

@@ -23,3 +23,12 @@ export function runPrefix(id = runId()): string {
 export function resourceName(part: string): string {
   return `${runPrefix()}-${part}`.replace(/[^A-Za-z0-9_.-]/g, '-');
 }
+
+/**
+ * The run's cgroup parent in this process: isolab-<runId>-<pid>. Suites of one run work side by
+ * side, each creating and removing its own parent (one shared by all would be removed under
+ * another suite's groups, or made by two at once).
+ */
+export function groupParentName(): string {
+  return `${runPrefix()}-${process.pid}`;
+}

@@ -119,12 +119,16 @@ export async function withEngineCache<T>(what: string, fn: (waitedMs: number) =>
   const owner = `${process.pid} ${procStart(process.pid) ?? ''} ${what}`;
   let release: () => void;
   if (mode === 'build') {
-    // Announce, then look: a remover that came first makes this build step back and wait.
+    // Look, announce, look again: a remover that came first makes this build step back and
+    // wait (not announcing while it waits, or the remover would keep seeing it in flight).
     for (;;) {
-      writeFileSync(me, owner);
-      const r = await remover();
-      if (!r) break;
-      rmSync(me, { force: true });
+      let r = await remover();
+      if (!r) {
+        writeFileSync(me, owner);
+        r = await remover();
+        if (!r) break;
+        rmSync(me, { force: true });
+      }
       tooLong(r);
       await sleep(50);
     }

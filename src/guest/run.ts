@@ -19,6 +19,9 @@ import { VM_DIR } from '../vm/guest.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
 
+/** Suites side by side in an emulated guest (2 vCPUs taking turns on one host thread). */
+const GUEST_WORKERS = Number(process.env.ISOLAB_GUEST_WORKERS ?? 3);
+
 /** The job the guest runs: a settled engine (like a provisioned host), then isolab run. */
 export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg'): string {
   return `set -u
@@ -32,7 +35,8 @@ ip netns add isolab-settle && ip netns delete isolab-settle
 docker run --rm --network bridge isolab/busybox:latest true
 cd project
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
-{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
+# Under emulation everything is 6-10x slower: fewer suites side by side (ISOLAB_MAX_WORKERS).
+{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `ISOLAB_VCPUS_SERIAL=1 ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
 cp /var/log/dockerd.log /job/out/dockerd.log
 kill "$engine"; wait "$engine"

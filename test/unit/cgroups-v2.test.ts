@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ledger } from '../../src/core/ledger.js';
 import { CgroupV2 } from '../../src/cgroups/v2.js';
-import { runPrefix } from '../../src/core/names.js';
+import { groupParentName } from '../../src/core/names.js';
 import { sharesToWeightLinear, sharesToWeightLog, sharesToWeightSystemd, weightToShares, predictSplit } from '../../src/cgroups/weights.js';
 import { weightFormula } from '../../src/cgroups/docker.js';
 
@@ -20,7 +20,7 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 describe('CgroupV2 on a fake tree', () => {
   it('enables only missing controllers, creates the group under the run parent, writes v2 files', async () => {
     const ledger = new Ledger();
-    const parent = path.join(root, runPrefix());
+    const parent = path.join(root, groupParentName());
     const kernel = (dir: string) => writeFile(path.join(dir, 'cgroup.controllers'), 'cpu memory pids\n');
     const g = await new CgroupV2(root, kernel).create(ledger, 'red', ['cpu']);
     expect(await readFile(path.join(root, 'cgroup.subtree_control'), 'utf8')).toBe('+cpu');

@@ -17,11 +17,12 @@ import { sizes } from '../../../bench/sizes.js';
 import { primitives } from '../../../bench/primitives.js';
 import { splitWindow } from '../../../bench/split-window.js';
 import { grading } from '../../../bench/grading.js';
+import { guests } from '../../../bench/guests.js';
 import type { BenchContext, LadderRow } from '../../bench/types.js';
 import { ExecTimer } from '../../bench/exec-timer.js';
 import { table, dim, ok, bad } from '../ui.js';
 
-export const SECTIONS = ['ladder', 'sizes', 'primitives', 'split-window', 'grading'] as const;
+export const SECTIONS = ['ladder', 'sizes', 'primitives', 'split-window', 'grading', 'guests'] as const;
 const DEFAULT_SECTIONS = ['ladder', 'sizes', 'primitives'];
 
 export interface BenchOptions {
@@ -85,7 +86,7 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
       if (rows.some((r) => r.meanMs !== undefined)) bench.chart = 'ladder.svg';
       if (!o.json) process.stdout.write(`\n${ladderTable(rows)}\n`);
     }
-    for (const [name, fn, id] of [['sizes', sizes, 'bench.sizes'], ['primitives', primitives, 'bench.primitive-costs'], ['split-window', splitWindow, null], ['grading', grading, null]] as const) {
+    for (const [name, fn, id] of [['sizes', sizes, 'bench.sizes'], ['primitives', primitives, 'bench.primitive-costs'], ['split-window', splitWindow, null], ['grading', grading, null], ['guests', guests, null]] as const) {
       if (!run.includes(name)) continue;
       const t = performance.now();
       try {
@@ -94,6 +95,13 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
         if (name === 'grading' && !o.json) {
           const g = out as Awaited<ReturnType<typeof grading>>;
           process.stdout.write(`\ngrading the sample: cold ${(g.coldMs / 1000).toFixed(1)} s, warm ${(g.warmMs / 1000).toFixed(1)} s (goal ≤ ${g.warmGoalMs / 1000} s warm: ${g.warmWithinGoal ? 'met' : 'missed'}), score ${g.score}\n`);
+        }
+        if (name === 'guests' && !o.json) {
+          const g = out as Awaited<ReturnType<typeof guests>>;
+          process.stdout.write(`\n${table(g.rows.map((r) => 'skipped' in r ? [r.guest, dim(r.skipped!), '', '', '', ''] : [
+            `${r.guest} [${r.accel}]`, `${r.buildColdS} s`, `${r.cachedCheckMs} ms`, `${r.bootToShellS ?? '—'} s`, `${r.engineReadyUptimeS ?? '—'} s`,
+            r.guestOverHost ? Object.entries(r.guestOverHost).map(([k, v]) => `${k} ${v}×`).join(', ') : dim('no guest run on record'),
+          ]), ['guest', 'build cold', 'cached check', 'boot to shell', 'engine ready', 'suite time guest/host'])}\n`);
         }
         if (name === 'split-window' && !o.json) {
           const rows = (out as { rows: Array<{ windowMs: number; runs: number; meanErrorPp: number; maxAbsErrorPp: number; withinTolerance: number }> }).rows;

@@ -1,0 +1,88 @@
+// The guest hosts as a benchmark (`isolab bench guests`, not a timed test): for each cached
+// guest, its cold build time (its manifest), the cached check, a boot to a usable shell and to a
+// ready engine (measured now), and each suite's time in its newest guest run beside this host's
+// newest run of the same suite. A guest not built is skipped with the command that builds it.
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { BenchContext } from '../src/bench/types.js';
+import { GUESTS } from '../src/guest/recipe.js';
+import { buildGuest, guestFiles, preflight, readManifest } from '../src/guest/build.js';
+import { runJob, type Accel } from '../src/guest/machine.js';
+import { runPrefix } from '../src/core/names.js';
+import { reportsRoot } from '../src/results/write.js';
+import type { Results } from '../src/results/schema.js';
+
+/** The job: start the engine, say when it answers (guest uptime), stop it. */
+const ENGINE_JOB = `dockerd >/dev/null 2>&1 &
+for i in $(seq 600); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
+docker info >/dev/null 2>&1 && echo "ENGINE-READY $(cut -d' ' -f1 /proc/uptime)"
+kill %1; wait
+`;
+
+interface SuiteTimes {
+  run: string;
+  wallS: number;
+  /** per suite: the sum of its claims' durations (suites run side by side, so these overlap) */
+  claimSeconds: Record<string, number>;
+}
+
+function times(dir: string, r: Results): SuiteTimes {
+  const claimSeconds: Record<string, number> = {};
+  for (const c of r.claims) claimSeconds[c.suite] = Math.round(((claimSeconds[c.suite] ?? 0) + c.durationMs / 1000) * 10) / 10;
+  return { run: path.basename(dir), wallS: Math.round((Date.parse(r.run.finishedAt) - Date.parse(r.run.startedAt)) / 1000), claimSeconds };
+}
+
+/** The newest results.json under the reports folder that `pick` accepts. */
+async function newest(pick: (r: Results, dir: string) => boolean): Promise<SuiteTimes | null> {
+  const root = reportsRoot();
+  const dirs = (await readdir(root).catch(() => [] as string[])).filter((d) => /^\d{8}T\d{6}-/.test(d)).sort().reverse();
+  for (const d of dirs) {
+    const r = await readFile(path.join(root, d, 'results.json'), 'utf8').then((t) => JSON.parse(t) as Results, () => null);
+    if (r && pick(r, d)) return times(d, r);
+  }
+  return null;
+}
+
+const guestOf = (r: Results) => (r.host as { guest?: { name?: string } }).guest?.name;
+
+export async function guests(ctx: BenchContext) {
+  await preflight();
+  const accel: Accel = process.env.ISOLAB_GUEST_ACCEL === 'kvm' ? 'kvm' : 'tcg';
+  const host = await newest((r) => !guestOf(r) && !(r.run.suites ?? []).includes('bench') && r.claims.length > 0);
+  const rows = [];
+  for (const name of Object.keys(GUESTS)) {
+    const manifest = await readManifest(name);
+    if (!manifest) {
+      rows.push({ guest: name, skipped: `not built: sudo npx isolab guest build ${name}` });
+      continue;
+    }
+    ctx.progress(`guests: ${name}: cached check, then a boot (${accel}) …`);
+    const t0 = performance.now();
+    const built = await buildGuest(name, { accel });
+    const cachedCheckMs = Math.round(performance.now() - t0);
+    const job = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-benchguest-`));
+    ctx.ledger.add('tempdir', job, () => rm(job, { recursive: true, force: true }));
+    await writeFile(path.join(job, 'job.sh'), ENGINE_JOB);
+    let engineReadyS: number | null = null;
+    const r = await runJob(ctx.ledger, guestFiles(name), job, path.join(job, 'back'), {
+      accel, bootTimeoutMs: 240_000, timeoutMs: 600_000, extraMb: 16,
+      onLine: (l) => {
+        const m = /ENGINE-READY ([\d.]+)/.exec(l);
+        if (m) engineReadyS = Number(m[1]);
+      },
+    });
+    const inGuest = await newest((x) => guestOf(x) === name);
+    rows.push({
+      guest: name, accel, versions: manifest.versions,
+      buildColdS: manifest.buildSeconds, cachedCheckMs, cached: built.cached,
+      bootToShellS: r.bootMs === null ? null : Math.round(r.bootMs / 100) / 10,
+      engineReadyUptimeS: engineReadyS, jobExit: r.exitCode, bootJobS: Math.round(r.totalMs / 100) / 10,
+      suites: inGuest,
+      // The same suite's claim time, guest over host: the emulation's cost on this machine.
+      guestOverHost: inGuest && host ? Object.fromEntries(Object.entries(inGuest.claimSeconds)
+        .filter(([s]) => host.claimSeconds[s]).map(([s, v]) => [s, Math.round((v / host.claimSeconds[s]!) * 10) / 10])) : null,
+    });
+  }
+  return { host, rows };
+}
