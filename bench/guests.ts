@@ -29,7 +29,8 @@ interface SuiteTimes {
 
 function times(dir: string, r: Results): SuiteTimes {
   const claimSeconds: Record<string, number> = {};
-  for (const c of r.claims) claimSeconds[c.suite] = Math.round(((claimSeconds[c.suite] ?? 0) + c.durationMs / 1000) * 10) / 10;
+  for (const c of r.claims) claimSeconds[c.suite] = (claimSeconds[c.suite] ?? 0) + c.durationMs / 1000;
+  for (const k of Object.keys(claimSeconds)) claimSeconds[k] = Math.round(claimSeconds[k]! * 10) / 10;
   return { run: path.basename(dir), wallS: Math.round((Date.parse(r.run.finishedAt) - Date.parse(r.run.startedAt)) / 1000), claimSeconds };
 }
 
@@ -62,7 +63,8 @@ export async function guests(ctx: BenchContext) {
     const built = await buildGuest(name, { accel });
     const cachedCheckMs = Math.round(performance.now() - t0);
     const job = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-benchguest-`));
-    ctx.ledger.add('tempdir', job, () => rm(job, { recursive: true, force: true }));
+    // Retried: after SIGINT the main flow may still be writing into it.
+    ctx.ledger.add('tempdir', job, () => rm(job, { recursive: true, force: true, maxRetries: 5 }));
     await writeFile(path.join(job, 'job.sh'), ENGINE_JOB);
     let engineReadyS: number | null = null;
     const r = await runJob(ctx.ledger, guestFiles(name), job, path.join(job, 'back'), {

@@ -97,7 +97,8 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
   const work = path.join(CACHE_DIR, `.build-${name}-${process.pid}`);
   const ledger = new Ledger(`guest build ${name}`);
   installSignalCleanup();
-  ledger.add('tempdir', work, () => rm(work, { recursive: true, force: true }));
+  // Retried: after SIGINT the main flow may still be writing into it.
+  ledger.add('tempdir', work, () => rm(work, { recursive: true, force: true, maxRetries: 5 }));
   try {
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });

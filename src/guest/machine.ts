@@ -61,7 +61,8 @@ export async function runJob(ledger: Ledger, g: GuestFiles, jobDir: string, outD
   accel: Accel; memMb?: number; cpus?: number; writable?: boolean; bootTimeoutMs: number; timeoutMs: number; onLine?: (l: string) => void; extraMb?: number;
 }): Promise<JobResult> {
   const scratch = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-guest-`));
-  ledger.add('tempdir', scratch, () => rm(scratch, { recursive: true, force: true }));
+  // Retried: after SIGINT the main flow may still be writing into it.
+  ledger.add('tempdir', scratch, () => rm(scratch, { recursive: true, force: true, maxRetries: 5 }));
   const job = path.join(scratch, 'job.img');
   const du = await run('du', ['-sm', jobDir], { timeoutMs: 60_000 });
   const mb = Number(du.stdout.split(/\s/)[0]) + (o.extraMb ?? 1024);
