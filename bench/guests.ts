@@ -31,7 +31,8 @@ function times(dir: string, r: Results): SuiteTimes {
   const claimSeconds: Record<string, number> = {};
   for (const c of r.claims) claimSeconds[c.suite] = (claimSeconds[c.suite] ?? 0) + c.durationMs / 1000;
   for (const k of Object.keys(claimSeconds)) claimSeconds[k] = Math.round(claimSeconds[k]! * 10) / 10;
-  return { run: path.basename(dir), wallS: Math.round((Date.parse(r.run.finishedAt) - Date.parse(r.run.startedAt)) / 1000), claimSeconds };
+  const wallS = Math.round((Date.parse(r.run.finishedAt) - Date.parse(r.run.startedAt)) / 1000);
+  return { run: path.basename(dir), wallS, claimSeconds };
 }
 
 /** The newest results.json under the reports folder that `pick` accepts. */
