@@ -7,10 +7,15 @@ import { prepareRun } from './src/results/run-context.js';
 const MEASURING = 1; // one worker, nothing else of the run: the cgroups suite's CPU windows
 const MEASURING_TESTS = 2; // tests that start measuring runs of their own, one at a time
 const SIDE_BY_SIDE = 3; // mounts, namespaces, builds, waits: each file in its own worker
-const TESTS = 4; // the rest of npm test: many start whole runs of their own, so fewer at once
-// ISOLAB_MAX_WORKERS caps the side-by-side groups (an emulated guest sets it: src/guest/run.ts).
-const cap = Number(process.env.ISOLAB_MAX_WORKERS) || Infinity;
-const WORKERS = { [MEASURING]: 1, [MEASURING_TESTS]: 1, [SIDE_BY_SIDE]: Math.min(10, cap), [TESTS]: Math.min(3, cap) };
+// The rest of npm test, one at a time: its end-to-end tests start whole runs, plant a dead run's
+// leftovers for `isolab clean`, score hostile submissions — each assumes the host to itself (tried
+// three at a time: one's `isolab clean` took another's planted namespace, scores moved).
+const TESTS = 4;
+// ISOLAB_MAX_WORKERS caps the side-by-side group (an emulated guest sets it: src/guest/run.ts).
+// Grading a submission runs its files one after another: its fork bomb or log flood must not
+// crowd another check of the same submission past its bounds.
+const cap = process.env.ISOLAB_SUBMISSION ? 1 : Number(process.env.ISOLAB_MAX_WORKERS) || Infinity;
+const WORKERS = { [MEASURING]: 1, [MEASURING_TESTS]: 1, [SIDE_BY_SIDE]: Math.min(10, cap), [TESTS]: 1 };
 
 const suite = (name: string, include: string[], group: keyof typeof WORKERS, timeoutMs = 60_000, exclude: string[] = []) => ({
   extends: true as const,
