@@ -15,9 +15,11 @@ import type { Results } from '../src/results/schema.js';
 
 /** The job: start the engine, say when it answers (guest uptime), stop it. */
 const ENGINE_JOB = `dockerd >/dev/null 2>&1 &
+engine=$!
 for i in $(seq 600); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
 docker info >/dev/null 2>&1 && echo "ENGINE-READY $(cut -d' ' -f1 /proc/uptime)"
-kill %1; wait
+kill "$engine"; wait "$engine"
+exit 0
 `;
 
 interface SuiteTimes {
@@ -69,7 +71,7 @@ export async function guests(ctx: BenchContext) {
     await writeFile(path.join(job, 'job.sh'), ENGINE_JOB);
     let engineReadyS: number | null = null;
     const r = await runJob(ctx.ledger, guestFiles(name), job, path.join(job, 'back'), {
-      accel, bootTimeoutMs: 240_000, timeoutMs: 600_000, extraMb: 16,
+      accel, bootTimeoutMs: 240_000, timeoutMs: 300_000, extraMb: 16,
       onLine: (l) => {
         const m = /ENGINE-READY ([\d.]+)/.exec(l);
         if (m) engineReadyS = Number(m[1]);
