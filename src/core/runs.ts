@@ -78,13 +78,20 @@ export function markIdle(): void {
   marked = null;
 }
 
+/** A turn's holder, from its "<pid> <start> <what>" line: dead when its process is gone. */
+async function holder(file: string): Promise<{ pid: string; dead: boolean; said: string }> {
+  const [pid = '', start = '', ...what] = (await readFile(file, 'utf8').catch(() => '')).split(' ');
+  return { pid, dead: !!pid && !alive({ pid: Number(pid), start }), said: `pid ${pid || '?'} (${what.join(' ')})` };
+}
+
 /**
  * The engine's build cache is one per host: builds may run together, but the removal of what
  * builds made waits until none is in flight, and holds new ones off (a cleanup removing a layer
  * another build is about to commit on fails that build: "failed to set parent … unknown parent
  * image ID"). Across suites and runs; bounded waits that say whose turn it is.
  */
-export async function withEngineCache<T>(what: string, fn: (waitedMs: number) => Promise<T>, maxWaitMs = 1_800_000, mode: 'build' | 'remove' = 'remove'): Promise<T> {
+export async function withEngineCache<T>(what: string, fn: (waitedMs: number) => Promise<T>, o: { mode?: 'build' | 'remove'; maxWaitMs?: number } = {}): Promise<T> {
+  const { mode = 'remove', maxWaitMs = 1_800_000 } = o;
   const base = path.join(runsDir(), 'engine-cache');
   const lock = path.join(base, 'removing');
   const builds = path.join(base, 'builds');
@@ -96,23 +103,23 @@ export async function withEngineCache<T>(what: string, fn: (waitedMs: number) =>
   };
   /** the remover holding the cache, or null (a dead one's turn is taken away) */
   const remover = async (): Promise<string | null> => {
-    const [pid = '', start = '', ...holder] = (await readFile(path.join(lock, 'owner'), 'utf8').catch(() => '')).split(' ');
+    const h = await holder(path.join(lock, 'owner'));
     const since = await stat(lock).then((x) => x.mtimeMs, () => null);
     if (since === null) return null;
     // No owner yet: just taken, or its taker died before writing; 10 s tells them apart.
-    if ((!pid && Date.now() - since > 10_000) || (pid && !alive({ pid: Number(pid), start }))) {
+    if ((!h.pid && Date.now() - since > 10_000) || h.dead) {
       await rm(lock, { recursive: true, force: true });
       return null;
     }
-    return `pid ${pid || '?'} (${holder.join(' ')})`;
+    return h.said;
   };
   /** builds in flight, not counting dead ones (their entries are removed) */
   const inFlight = async (): Promise<string[]> => {
     const out: string[] = [];
     for (const n of await readdir(builds).catch(() => [] as string[])) {
-      const [pid = '', start = '', ...holder] = (await readFile(path.join(builds, n), 'utf8').catch(() => '')).split(' ');
-      if (pid && !alive({ pid: Number(pid), start })) await rm(path.join(builds, n), { force: true });
-      else out.push(`pid ${pid || '?'} (${holder.join(' ')})`);
+      const h = await holder(path.join(builds, n));
+      if (h.dead) await rm(path.join(builds, n), { force: true });
+      else out.push(h.said);
     }
     return out;
   };

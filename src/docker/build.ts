@@ -173,7 +173,7 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
   const r = await withEngineCache(`docker build ${tag}`, () => docker(
     ['build', ...progress, ...limits, ...(o.dockerfile ? ['-f', o.dockerfile] : []), ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
     { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },
-  ), undefined, 'build');
+  ), { mode: 'build' });
   const output = r.stdout + r.stderr;
   const created = ownNewImages([...(await imageIds())], before, mentionedIds(output));
   ledger.add('image', tag, () => withEngineCache(`removing ${tag}`, async () => {

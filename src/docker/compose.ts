@@ -38,7 +38,7 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
   const cmd = async (args: string[], timeoutMs = 120_000) => {
     if (!args.includes('--build') && args[0] !== 'build') return raw(args, timeoutMs);
     const t0 = Date.now();
-    const built = await withEngineCache(`compose build ${name}`, () => raw(['build'], timeoutMs), undefined, 'build');
+    const built = await withEngineCache(`compose build ${name}`, () => raw(['build'], timeoutMs), { mode: 'build' });
     if (built.exitCode !== 0 || args[0] === 'build') return built;
     const up = await raw(args.filter((a) => a !== '--build'), Math.max(1000, timeoutMs - (Date.now() - t0)));
     return { ...up, stdout: built.stdout + up.stdout, stderr: built.stderr + up.stderr };

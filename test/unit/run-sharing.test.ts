@@ -62,7 +62,7 @@ describe("the engine cache's turn", () => {
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, ms));
       spans[name] = [t0, performance.now()];
-    }, 10_000, mode);
+    }, { mode, maxWaitMs: 10_000 });
     const a = hold('build a', 'build', 300);
     await new Promise((r) => setTimeout(r, 50));
     const b = hold('build b', 'build', 300);
@@ -89,7 +89,7 @@ describe("the engine cache's turn", () => {
     try {
       mkdirSync(lock);
       writeFileSync(path.join(lock, 'owner'), `${live.pid} ${start(live.pid!)} a live build`);
-      await expect(runs.withEngineCache('beside a live one', async () => 0, 300)).rejects.toThrow(/waited 0 s for pid \d+ \(a live build\)/);
+      await expect(runs.withEngineCache('beside a live one', async () => 0, { maxWaitMs: 300 })).rejects.toThrow(/waited 0 s for pid \d+ \(a live build\)/);
     } finally {
       live.kill();
       rmSync(lock, { recursive: true, force: true });
