@@ -38,11 +38,13 @@ export async function waitExit(name: string, timeoutMs: number): Promise<{ exitC
   const r = await docker(['wait', name], { timeoutMs, check: false });
   if (r.timedOut) throw new Error(`container ${name} did not exit within ${timeoutMs / 1000} s`);
   const st = await inspect<{ State: { ExitCode: number; OOMKilled: boolean } }>(name);
-  // The engine copies a container's output asynchronously: right after exit, under load, its log
-  // can still be empty. Wait (≤ 1 s) for the copy; output that never came stays empty.
+  // The engine copies a container's output asynchronously: under load `docker wait` can return
+  // before the log is written.
+  // Seen in CI with two runs side by side: a server's "hallo" read as "". Wait (≤ 6 s) for the
+  // copy; output that never came stays empty, and only that case pays the wait.
   let logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
-  for (let i = 0; i < 5 && !(logs.stdout + logs.stderr); i++) {
-    await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < 20 && !(logs.stdout + logs.stderr); i++) {
+    await new Promise((r) => setTimeout(r, 300));
     logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
   }
   return { exitCode: st.State.ExitCode, oomKilled: st.State.OOMKilled, logs: logs.stdout + logs.stderr };

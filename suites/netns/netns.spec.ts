@@ -119,7 +119,7 @@ claim('netns.docker-bridge', { needs: ['root', 'docker', 'image.busybox'], timeo
   });
   c.verify([
     { ok: cr.exitCode === 0, what: 'the client connects to server1 by name', expected: 'exit 0', actual: `exit ${cr.exitCode}: ${cr.logs.trim()}` },
-    { ok: sr.logs.includes('hallo'), what: 'server1 receives "hallo"', expected: 'hallo', actual: sr.logs.trim() },
+    { ok: sr.logs.includes('hallo'), what: 'server1 receives "hallo"', expected: 'hallo', actual: `exit ${sr.exitCode}: "${sr.logs.trim()}"` },
     { ok: /nc exit [1-9]/.test(nr.logs) && !/eth0/.test(nr.logs), what: 'a container on --network none reaches nothing (only lo)', expected: 'nc fails, no eth0', actual: nr.logs.trim() },
   ]);
 });
