@@ -8,6 +8,7 @@ import { runSuites, SUITES } from './commands/run.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { GUESTS } from '../guest/recipe.js';
 import { VERSION } from '../core/version.js';
+import { checkEngine } from '../core/engine.js';
 import { benchCommand, SECTIONS } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 import { gradeCli, type GradeCliOptions } from './commands/grade-cli.js';
@@ -31,8 +32,18 @@ export async function main(argv: string[]): Promise<number> {
     .option('--list', 'list the claims and exit')
     .option('--markdown', 'with --list: the catalog as markdown (docs/claims.md)')
     .option('--guest <name>', `run inside a VM guest built from Debian's packages (${Object.keys(GUESTS).join(', ')}): cgroup v2, newer Docker, compose v2`)
-    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay\n  sudo npx isolab run --scenarios course/scenarios')
-    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[]; repeat?: number }) => {
+    .option('--engine <name>', 'the container engine the docker-side claims drive: docker (default) or podman (rootful, with podman-compose)')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay\n  sudo npx isolab run --guest trixie --engine podman compose\n  sudo npx isolab run --scenarios course/scenarios')
+    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[]; repeat?: number; engine?: string }) => {
+      // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
+      if (o.engine) {
+        try {
+          process.env.ISOLAB_ENGINE = checkEngine(o.engine);
+        } catch (e) {
+          process.stderr.write(`isolab run: ${(e as Error).message}\n`);
+          return void (code = 2);
+        }
+      }
       if (o.list && o.markdown) {
         const { claimsMarkdown } = await import('../claims/catalog-doc.js');
         process.stdout.write(claimsMarkdown());
@@ -55,7 +66,8 @@ export async function main(argv: string[]): Promise<number> {
         const kinds = await checkScenarioDirs(o.scenarios ?? []);
         if (kinds === null) return void (code = 2);
         const { runInGuest } = await import('../guest/run.js');
-        code = await runInGuest(o.guest, [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c])], { scenarios: o.scenarios?.map((d) => path.resolve(d)) });
+        const args = [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c]), ...(o.engine ? ['--engine', o.engine] : [])];
+        code = await runInGuest(o.guest, args, { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
         return;
       }
       code = await runSuites(suites, o);

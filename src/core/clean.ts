@@ -76,21 +76,23 @@ export async function removeCgroupTree(dir: string, out: Removed[]): Promise<voi
 export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
   const out: Removed[] = [];
   const ours = matcher(prefix);
-  const docker = (await which('docker')) && (await run('docker', ['version'], q)).exitCode === 0;
-  if (docker) {
-    const cs = lines((await run('docker', ['ps', '-a', '--format', '{{.Names}}'], q)).stdout).filter(ours);
+  // Both engines: a run under --engine podman leaves podman's containers, networks, images.
+  for (const e of ['docker', 'podman'] as const) {
+    if (!(await which(e)) || (await run(e, ['version'], q)).exitCode !== 0) continue;
+    const cs = lines((await run(e, ['ps', '-a', '--format', '{{.Names}}'], q)).stdout).filter(ours);
     for (const c of cs) {
-      const r = await run('docker', ['rm', '-f', '-v', c], q);
+      const r = await run(e, ['rm', '-f', '-v', c], q);
       out.push({ kind: 'container', name: c, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
     }
-    const ns = lines((await run('docker', ['network', 'ls', '--format', '{{.Name}}'], q)).stdout).filter(ours);
+    const ns = lines((await run(e, ['network', 'ls', '--format', '{{.Name}}'], q)).stdout).filter(ours);
     for (const n of ns) {
-      const r = await run('docker', ['network', 'rm', n], q);
+      const r = await run(e, ['network', 'rm', n], q);
       out.push({ kind: 'network', name: n, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
     }
-    const imgs = lines((await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout).filter(ours);
+    // podman names a local build localhost/<name>: matched without that prefix.
+    const imgs = lines((await run(e, ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout).filter((i) => ours(i.replace(/^localhost\//, '')));
     for (const i of imgs) {
-      const r = await run('docker', ['rmi', '-f', i], q);
+      const r = await run(e, ['rmi', '-f', i], q);
       out.push({ kind: 'image', name: i, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
     }
   }

@@ -6,6 +6,7 @@ import { run, which } from './exec.js';
 import { parseMountinfo } from './fs.js';
 import { allRuns } from './runs.js';
 import { runId } from './names.js';
+import type { EngineName } from './engine.js';
 
 export interface HostSnapshot {
   mounts: string[];
@@ -79,8 +80,14 @@ export function normalizeIptablesSave(text: string): string[] {
     .map((l) => l.replace(/\[\d+:\d+\]/g, '[-]'));
 }
 
-async function dockerUp(): Promise<boolean> {
-  return !!(await which('docker')) && (await run('docker', ['version', '--format', '{{.Server.Version}}'], q)).exitCode === 0;
+/** The engines that answer: docker's daemon, and podman (daemonless) where it is installed. */
+async function enginesUp(): Promise<EngineName[]> {
+  const up: EngineName[] = [];
+  for (const e of ['docker', 'podman'] as const) {
+    const field = e === 'docker' ? '{{.Server.Version}}' : '{{.Client.Version}}';
+    if ((await which(e)) && (await run(e, ['version', '--format', field], q)).exitCode === 0) up.push(e);
+  }
+  return up;
 }
 
 /**
@@ -103,16 +110,23 @@ async function runProcesses(): Promise<string[]> {
   return out;
 }
 
-/** Docker network ids and names (`<id> <name>`), full ids, so a bridge's `br-<id12>` maps back. */
-const networkIds = async (docker: boolean) =>
-  docker ? lines((await run('docker', ['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Name}}'], q)).stdout) : [];
+/**
+ * Networks as `<bridge> <name>`: docker's bridge is `br-<id12>` (full ids listed, so it maps
+ * back), podman's is named in the network (podman1, …) and its entries say "podman".
+ */
+const networkIds = async (engines: EngineName[]) => [
+  ...(engines.includes('docker') ? lines((await run('docker', ['network', 'ls', '--no-trunc', '--format', 'br-{{.ID}} {{.Name}}'], q)).stdout) : []),
+  ...(engines.includes('podman') ? lines((await run('podman', ['network', 'ls', '--format', '{{.NetworkInterface}} podman {{.Name}}'], q)).stdout) : []),
+].map((l) => l.replace(/^br-(\w{12})\w*/, 'br-$1'));
 
 export async function snapshot(): Promise<HostSnapshot> {
-  const docker = await dockerUp();
-  const ds = async (args: string[]) => (docker ? lines((await run('docker', args, q)).stdout) : []);
+  const engines = await enginesUp();
+  // Both engines' lists in one; podman's entries say so (the two can hold the same names).
+  const ds = async (args: string[]) => (await Promise.all(engines.map(async (e) =>
+    lines((await run(e, args, q)).stdout).map((l) => (e === 'docker' ? l : `podman ${l}`))))).flat();
   // Networks are listed before and after the links: another run's bridge seen in the links had
   // its network in one of the two lists, even when that run created or removed it meanwhile.
-  const netsBefore = await networkIds(docker);
+  const netsBefore = await networkIds(engines);
   const [mountinfo, netns, linkLines, addresses, routes, cgroups, containers, netsDuring, images, ipt, tmp] = await Promise.all([
     readFile('/proc/self/mountinfo', 'utf8'),
     run('ip', ['netns', 'list'], q).then((r) => lines(r.stdout).map((l) => l.split(' ')[0]!)),
@@ -123,7 +137,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     isolabCgroups(),
     // A container named for no run but labelled with one (a bench rung's `run --rm`) says whose it is.
     ds(['ps', '-a', '--format', '{{.Names}}{{if .Label "isolab.run"}} (isolab-{{.Label "isolab.run"}}){{end}}']),
-    networkIds(docker),
+    networkIds(engines),
     ds(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
     (async () => ((await which('iptables-save')) ? normalizeIptablesSave((await run('iptables-save', [], q)).stdout) : []))(),
     readdir(tmpdir()).then((n) => n.filter((x) => x.startsWith('isolab-') && !x.startsWith('isolab-provision'))),
@@ -134,20 +148,21 @@ export async function snapshot(): Promise<HostSnapshot> {
   const networks = netsDuring.map((l) => l.slice(l.indexOf(' ') + 1));
   // Interfaces named for no run, but made for one: an isolab network's bridge and its veths.
   const owned: Record<string, string> = {};
-  for (const l of [...netsBefore, ...netsDuring, ...(await networkIds(docker))]) {
-    const [id, name] = l.split(' ');
+  for (const l of [...netsBefore, ...netsDuring, ...(await networkIds(engines))]) {
+    const [bridge, name] = l.replace(' podman ', ' ').split(' ');
     const m = /^isolab-([0-9a-z]{6})\b/.exec(name ?? '');
-    if (m && id) owned[`br-${id.slice(0, 12)}`] = m[1]!;
+    if (m && bridge) owned[bridge] = m[1]!;
   }
   for (const l of linkLines) {
     const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:.* master (\S+)/.exec(l);
     if (m && owned[m[2]!]) owned[m[1]!] = owned[m[2]!]!;
   }
   // A run's containers mount their rootfs and network namespace under the engine's folders.
-  const live = docker ? lines((await run('docker', ['ps', '-aq'], q)).stdout) : [];
-  if (live.length) {
+  for (const e of engines) {
+    const live = lines((await run(e, ['ps', '-aq'], q)).stdout);
+    if (!live.length) continue;
     const fmt = '{{.Name}}\t{{index .Config.Labels "isolab.run"}}\t{{index .Config.Labels "com.docker.compose.project"}}\t{{.GraphDriver.Data.MergedDir}}\t{{.NetworkSettings.SandboxKey}}';
-    for (const l of lines((await run('docker', ['inspect', '--format', fmt, ...live], q)).stdout)) {
+    for (const l of lines((await run(e, ['inspect', '--format', fmt, ...live], q)).stdout)) {
       const [name = '', label = '', project = '', merged = '', sandbox = ''] = l.split('\t');
       const id = label || /isolab-([0-9a-z]{6})\b/.exec(`${name} ${project}`)?.[1];
       if (!id) continue;

@@ -2,11 +2,12 @@
 // isolab/busybox (and tags it alpine:latest) and a Debian golang-go rootfs as isolab/golang
 // (tagged golang:alpine); with a registry the real alpine and golang:alpine are used.
 import { run } from '../core/exec.js';
+import { engineName } from '../core/engine.js';
 
 export const BASE_TAGS = { busybox: 'isolab/busybox:latest', go: 'isolab/golang:latest' } as const;
 
 async function present(ref: string): Promise<boolean> {
-  const r = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', ref], { check: false, timeoutMs: 10_000 });
+  const r = await run(engineName(), ['image', 'inspect', '--format', '{{.Id}}', ref], { check: false, timeoutMs: 10_000 });
   return r.exitCode === 0;
 }
 
@@ -22,6 +23,6 @@ export async function dockerImages(): Promise<{ busybox: string | null; go: stri
 export async function ensureImage(ref: string, registry: boolean): Promise<void> {
   if (await present(ref)) return;
   if (!registry) throw new Error(`image ${ref} is not present and no registry is reachable: run \`sudo npx isolab provision\``);
-  const r = await run('docker', ['pull', '--quiet', ref], { check: false, timeoutMs: 180_000 });
-  if (r.exitCode !== 0) throw new Error(`docker pull ${ref} failed: ${r.stderr.trim() || r.stdout.trim()}`);
+  const r = await run(engineName(), ['pull', '--quiet', ref], { check: false, timeoutMs: 180_000 });
+  if (r.exitCode !== 0) throw new Error(`${engineName()} pull ${ref} failed: ${r.stderr.trim() || r.stdout.trim()}`);
 }

@@ -2,10 +2,12 @@
 // whether it came from the cache (legacy "Using cache", BuildKit "CACHED"), the engine's own
 // error text, and — for the ledger — every image the build created, intermediates included
 // (the legacy builder leaves a multi-stage build's builder images untagged).
-import { docker } from './engine.js';
+import { docker, localName } from './engine.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import { withEngineCache } from '../core/runs.js';
+
+export type Builder = 'legacy' | 'buildkit' | 'buildah';
 
 export interface BuildStep {
   n: number;
@@ -62,8 +64,23 @@ export function parseBuildkitSteps(out: string): BuildStep[] {
     .map(({ n, instruction, cached }) => ({ n, instruction, cached }));
 }
 
+/**
+ * Steps from podman's builder (buildah): "STEP 2/3: ADD hello.sh ." … "--> Using cache <id>",
+ * a multi-stage build's lines prefixed "[1/2] ". Printed in order, stage by stage.
+ */
+export function parseBuildahSteps(out: string): BuildStep[] {
+  const steps: BuildStep[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^(?:\[\d+\/\d+\] )?STEP (\d+)\/\d+: (.+)$/.exec(line);
+    if (m) steps.push({ n: Number(m[1]), instruction: m[2]!.trim(), cached: false });
+    else if (/^--> Using cache [0-9a-f]+/.test(line) && steps.length) steps[steps.length - 1]!.cached = true;
+  }
+  return steps;
+}
+
 export function parseSteps(out: string): BuildStep[] {
-  return /^Step \d+\/\d+ : /m.test(out) ? parseLegacySteps(out) : parseBuildkitSteps(out);
+  if (/^Step \d+\/\d+ : /m.test(out)) return parseLegacySteps(out);
+  return /^(?:\[\d+\/\d+\] )?STEP \d+\/\d+: /m.test(out) ? parseBuildahSteps(out) : parseBuildkitSteps(out);
 }
 
 /** The engine's own error: the last "ERROR"/"error"/"returned a non-zero code" lines. */
@@ -92,9 +109,13 @@ export const imagesBefore = () => (baseline ??= imageIds());
  * at the same time (another suite, another run) makes images too; only these are this build's.
  */
 export function mentionedIds(output: string): string[] {
-  const ids = [...output.matchAll(/(?:---> |Successfully built |writing image sha256:)([0-9a-f]{12,64})\b/g)].map((m) => m[1]!);
+  // buildah: "--> <id>" per step, "--> Using cache <id>", the new image's full id on a line alone.
+  const re = /(?:---> |^--> (?:Using cache )?|Successfully built |writing image sha256:|^(?=[0-9a-f]{64}$))([0-9a-f]{12,64})\b/gm;
+  const ids = [...output.matchAll(re)].map((m) => m[1]!);
   return [...new Set(ids)];
 }
+
+const bare = (id: string) => id.replace(/^sha256:/, '');
 
 /** The images that appeared since `before` and that `mentioned` (short or full ids) names. */
 export const ownNewImages = (now: string[], before: Set<string>, mentioned: string[]) =>
@@ -111,7 +132,7 @@ export async function removeImages(ids: string[], ownTag: (tag: string) => boole
   const shared = new Set<string>();
   for (const id of ids) {
     const tags = await docker(['image', 'inspect', '--format', '{{join .RepoTags " "}}', id], { check: false, timeoutMs: 15_000 });
-    if (tags.stdout.trim().split(/\s+/).filter(Boolean).some((t) => !ownTag(t))) shared.add(id);
+    if (tags.stdout.trim().split(/\s+/).filter(Boolean).some((t) => !ownTag(localName(t)))) shared.add(id);
   }
   let left = ids.filter((id) => !shared.has(id));
   for (const id of left) {
@@ -121,25 +142,31 @@ export async function removeImages(ids: string[], ownTag: (tag: string) => boole
     const cs = await docker(['ps', '-a', '-q', '--no-trunc', '--filter', `ancestor=${id}`, '--filter', 'status=exited', '--filter', 'status=created'], { check: false, timeoutMs: 15_000 });
     for (const c of cs.stdout.split('\n').filter(Boolean)) {
       const [image = '', ...labels] = (await docker(['inspect', '--format', '{{.Image}} {{json .Config.Labels}}', c], { check: false, timeoutMs: 15_000 })).stdout.trim().split(' ');
-      if (image === id && !/com\.docker\.compose\.project|isolab\.run/.test(labels.join(' '))) await docker(['rm', '-f', c], { check: false, timeoutMs: 30_000 });
+      // podman's .Image has no sha256: prefix, docker's has.
+      if (bare(image) === bare(id) && !/com\.docker\.compose\.project|isolab\.run/.test(labels.join(' '))) await docker(['rm', '-f', c], { check: false, timeoutMs: 30_000 });
     }
   }
+  const why = new Map<string, string>();
   for (let pass = 0; pass < 6 && left.length; pass++) {
     const still: string[] = [];
     for (const id of left) {
       const r = await docker(['rmi', id], { check: false, timeoutMs: 30_000 });
-      if (r.exitCode === 0 || /No such image/.test(r.stderr)) {
+      // podman removes an image's untagged parents with it: they are then "image not known".
+      if (r.exitCode === 0 || /No such image|image not known/.test(r.stderr)) {
         shared.delete(id);
         continue;
       }
       still.push(id);
-      if (/dependent child images|being used by|referenced in multiple repositories/.test(r.stderr)) shared.add(id);
+      why.set(id, r.stderr.trim().split('\n').pop() ?? '');
+      // docker's words, then podman's.
+      if (/dependent child images|being used by|referenced in multiple repositories|in use by a container|has dependent children/.test(r.stderr)) shared.add(id);
       else shared.delete(id);
     }
     left = still;
   }
   const stuck = left.filter((id) => !shared.has(id));
-  if (stuck.length) throw new Error(`could not remove images ${stuck.map((i) => i.slice(7, 19)).join(', ')}`);
+  const short = (i: string) => bare(i).slice(0, 12);
+  if (stuck.length) throw new Error(`could not remove images ${stuck.map((i) => `${short(i)} (${why.get(i)})`).join(', ')}`);
   return { shared: [...shared] };
 }
 
@@ -151,10 +178,10 @@ export interface BuildOptions {
   noCache?: boolean;
   timeoutMs?: number;
   /** from the host probe: decides the progress flag and how output is parsed */
-  builder: 'legacy' | 'buildkit';
+  builder: Builder;
   /** RUN steps' network ("none" for untrusted input) */
   network?: string;
-  /** memory cap of RUN steps (the legacy builder honours it; BuildKit has no such flag) */
+  /** memory cap of RUN steps (the legacy builder and buildah honour it; BuildKit has no such flag) */
   memoryMb?: number;
 }
 
@@ -169,7 +196,7 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
   // --progress is BuildKit's; the legacy builder's CLI refuses it ("unknown flag").
   // --force-rm: the legacy builder otherwise keeps a failed step's container.
   const progress = o.builder === 'buildkit' ? ['--progress=plain'] : ['--force-rm'];
-  const limits = [...(o.network ? ['--network', o.network] : []), ...(o.memoryMb && o.builder === 'legacy' ? ['--memory', `${o.memoryMb}m`, '--memory-swap', `${o.memoryMb}m`] : [])];
+  const limits = [...(o.network ? ['--network', o.network] : []), ...(o.memoryMb && o.builder !== 'buildkit' ? ['--memory', `${o.memoryMb}m`, '--memory-swap', `${o.memoryMb}m`] : [])];
   const r = await withEngineCache(`docker build ${tag}`, () => docker(
     ['build', ...progress, ...limits, ...(o.dockerfile ? ['-f', o.dockerfile] : []), ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
     { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },

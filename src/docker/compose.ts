@@ -5,7 +5,7 @@ import { run, type RunResult } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import type { ComposeInfo } from '../host/probe.js';
-import { docker } from './engine.js';
+import { docker, localName } from './engine.js';
 import { removeImages, mentionedIds, ownNewImages, imagesBefore } from './build.js';
 import { withEngineCache } from '../core/runs.js';
 
@@ -69,11 +69,20 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
       return {
         containers: (await project.containers()).map((c) => c.name),
         networks: (await byLabel('network')).stdout.split('\n').filter(Boolean),
-        images: (await byLabel('images')).stdout.split('\n').filter((l) => l.startsWith(name)),
+        images: (await byLabel('images')).stdout.split('\n').map(localName).filter((l) => l.startsWith(name)),
       };
     },
-    down: () => withEngineCache(`compose down ${name}`, async (engineWaitMs) =>
-      ({ ...(await cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000)), engineWaitMs })),
+    down: () => withEngineCache(`compose down ${name}`, async (engineWaitMs) => {
+      if (compose.flavour !== 'podman-compose') {
+        return { ...(await cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000)), engineWaitMs };
+      }
+      // podman-compose 1.3 has no `down --rmi` ("unrecognized arguments"): the images it built,
+      // <project>_<service>, are removed by name after it, as --rmi local would.
+      const r = await cmd(['down', '--volumes', '--remove-orphans', '--timeout', '2'], 60_000);
+      const built = (await byLabel('images')).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((t) => localName(t).startsWith(`${name}_`));
+      for (const t of built) await docker(['rmi', t], { check: false, timeoutMs: 30_000 });
+      return { ...r, engineWaitMs };
+    }),
   };
   ledger.add('compose', name, async () => {
     await project.down();

@@ -1,11 +1,15 @@
-// The docker CLI, time-bounded, with every container, network and image a check makes
+// The engine's CLI (docker, or podman under --engine podman: src/core/engine.ts), time-bounded, with every container, network and image a check makes
 // registered in its ledger under an isolab-<run>- name.
 import { run, type RunResult } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
+import { engineName } from '../core/engine.js';
 
 export const docker = (args: string[], opts: { timeoutMs?: number; check?: boolean; input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> =>
-  run('docker', args, { timeoutMs: opts.timeoutMs ?? 60_000, check: opts.check ?? true, input: opts.input, cwd: opts.cwd, env: opts.env });
+  run(engineName(), args, { timeoutMs: opts.timeoutMs ?? 60_000, check: opts.check ?? true, input: opts.input, cwd: opts.cwd, env: opts.env });
+
+/** An image name as the Dockerfile wrote it: podman lists a local build as localhost/<name>. */
+export const localName = (ref: string) => ref.replace(/^localhost\//, '');
 
 export interface Container {
   name: string;

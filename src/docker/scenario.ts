@@ -7,7 +7,7 @@ import type { Check } from '../claims/claim.js';
 import type { Ledger } from '../core/ledger.js';
 import { workspace } from '../core/fs.js';
 import { runId } from '../core/names.js';
-import { buildImage, type BuildStep } from './build.js';
+import { buildImage, type BuildStep, type Builder } from './build.js';
 import { inspect, runToExit } from './engine.js';
 import { ensureImage } from './base-images.js';
 
@@ -41,7 +41,7 @@ export async function baseOf(dir: string): Promise<string> {
   return m[1]!;
 }
 
-export async function runImageScenario(ledger: Ledger, dir: string, s: ImageScenario, o: { builder: 'legacy' | 'buildkit'; registry: boolean; course: boolean }) {
+export async function runImageScenario(ledger: Ledger, dir: string, s: ImageScenario, o: { builder: Builder; registry: boolean; course: boolean }) {
   const ws = await workspace(ledger, dir, 'scenario');
   const base = await baseOf(ws);
   await ensureImage(base, o.registry);

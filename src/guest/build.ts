@@ -109,6 +109,7 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
       const s0 = Date.now();
       log(`${step.title} …`);
       if (step.write) {
+        await mkdir(path.dirname(step.write.path), { recursive: true });
         await writeFile(step.write.path, step.write.text);
         if (step.write.mode) await chmod(step.write.path, step.write.mode);
       } else if (step.argv) {
@@ -130,12 +131,14 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
     if (r.exitCode !== 0) throw new Error(`the first boot failed (exit ${r.exitCode}):\n${r.console.trim().split('\n').slice(-20).join('\n')}`);
     const read = (f: string) => readFile(path.join(r.out, f), 'utf8').catch(() => '');
     const pk = Object.fromEntries((await read('packages.txt')).trim().split('\n').map((l) => l.split(' ') as [string, string]));
-    const [kernel, engine, compose, runc, node] = (await read('versions.txt')).trim().split('\n');
-    const keep = ['docker.io', 'docker-cli', 'containerd', 'runc', 'docker-compose', 'docker-buildx', 'nodejs', 'iproute2', 'iptables', 'busybox-static', 'hyperfine', 'util-linux'];
+    const [kernel, engine, compose, runc, node, podman, podmanCompose, crun] = (await read('versions.txt')).trim().split('\n');
+    const keep = ['docker.io', 'docker-cli', 'containerd', 'runc', 'docker-compose', 'docker-buildx', 'nodejs', 'iproute2', 'iptables', 'busybox-static', 'hyperfine', 'util-linux',
+      'podman', 'podman-compose', 'crun', 'netavark'];
     const manifest: Manifest = {
       name, suite: guest.suite, recipe: hash, builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - t0) / 1000),
       firstBootSeconds: r.bootMs === null ? null : Math.round(r.bootMs / 100) / 10,
-      versions: { kernel: kernel ?? '', engine: engine ?? '', compose: compose ?? '', runc: runc ?? '', node: node ?? '' },
+      versions: { kernel: kernel ?? '', engine: engine ?? '', compose: compose ?? '', runc: runc ?? '', node: node ?? '',
+        podman: podman ?? '', podmanCompose: podmanCompose ?? '', crun: crun ?? '' },
       packages: Object.fromEntries(keep.filter((k) => pk[k]).map((k) => [k, pk[k]!])),
       images: (await read('images.txt')).trim().split('\n').filter(Boolean),
     };

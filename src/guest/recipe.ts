@@ -16,6 +16,9 @@ export interface GuestDef {
 const COMMON = [
   'linux-image-cloud-amd64', 'docker.io', 'docker-cli', 'containerd', 'runc', 'tini', 'docker-compose', 'docker-buildx',
   'nodejs', 'iproute2', 'iptables', 'busybox-static', 'procps', 'util-linux', 'kmod', 'ca-certificates', 'attr', 'hyperfine', 'e2fsprogs',
+  // The second engine (`--engine podman`), rootful: minbase skips Recommends, so its runtime,
+  // network stack and init are named.
+  'podman', 'podman-compose', 'crun', 'netavark', 'aardvark-dns', 'conmon', 'catatonit', 'nftables',
 ];
 
 export const GUESTS: Record<string, GuestDef> = {
@@ -59,6 +62,12 @@ sync
 busybox poweroff -f
 `;
 
+/** Podman in a guest without systemd: cgroups managed through the filesystem, events to a file (no journald). */
+export const CONTAINERS_CONF = `[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+`;
+
 /** The first boot: start the engine, load the host's offline images, record versions. */
 export const PROVISION_JOB = `set -u
 mkdir -p out
@@ -68,10 +77,16 @@ for i in $(seq 180); do docker info >/dev/null 2>&1 && break; sleep 1; done
 docker info >/dev/null 2>&1 || { echo "dockerd did not start:"; tail -20 /var/log/dockerd.log; exit 1; }
 for t in /var/lib/isolab/images/*.tar; do docker load -q -i "$t" || exit 1; done
 while read -r src dst; do docker tag "$src" "$dst" || exit 1; done </var/lib/isolab/images/tags
+if command -v podman >/dev/null; then
+  for t in /var/lib/isolab/images/*.tar; do podman load -q -i "$t" || exit 1; done
+  while read -r src dst; do podman tag "$src" "$dst" || exit 1; done </var/lib/isolab/images/tags
+fi
 rm -rf /var/lib/isolab/images
 dpkg-query -W -f='\${Package} \${Version}\\n' >out/packages.txt
-{ uname -r; docker version --format '{{.Server.Version}}'; docker compose version --short; runc --version | head -1; node --version; } >out/versions.txt
+{ uname -r; docker version --format '{{.Server.Version}}'; docker compose version --short; runc --version | head -1; node --version;
+  podman version --format '{{.Server.Version}}'; podman-compose --version 2>/dev/null | tail -1; crun --version | head -1; } >out/versions.txt
 docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' >out/images.txt
+command -v podman >/dev/null && podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' >out/podman-images.txt
 kill "$engine"; wait "$engine"
 exit 0
 `;
@@ -96,7 +111,7 @@ export interface PlanInput {
 }
 
 export function recipeHash(i: Pick<PlanInput, 'guest' | 'images' | 'imageIds'>): string {
-  return createHash('sha256').update(JSON.stringify([i.guest, INIT, PROVISION_JOB, i.images, i.imageIds])).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify([i.guest, INIT, PROVISION_JOB, CONTAINERS_CONF, i.images, i.imageIds])).digest('hex').slice(0, 16);
 }
 
 /** The steps that build a guest's disk, kernel and initrd into `work` (then moved into the cache). */
@@ -106,6 +121,7 @@ export function plan(i: PlanInput): Step[] {
   return [
     { title: `debootstrap ${i.guest.suite} (${i.guest.packages.length} packages)`, argv: ['debootstrap', '--variant=minbase', `--include=${i.guest.packages.join(',')}`, i.guest.suite, root, i.mirror], timeoutMs: 1200_000 },
     { title: 'write the guest init', write: { path: path.join(root, 'sbin/isolab-init'), text: INIT, mode: 0o755 } },
+    { title: 'podman without systemd', write: { path: path.join(root, 'etc/containers/containers.conf'), text: CONTAINERS_CONF } },
     { title: 'drop the package cache', argv: ['find', path.join(root, 'var/cache/apt/archives'), '-name', '*.deb', '-delete'] },
     { title: 'make the image folder', argv: ['mkdir', '-p', imgDir] },
     ...i.images.map((im, k) => ({ title: `save ${im.ref} from the host's engine`, argv: ['docker', 'save', '-o', path.join(imgDir, `${k}.tar`), im.ref], timeoutMs: 600_000 })),

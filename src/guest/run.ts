@@ -15,6 +15,7 @@ import type { Results } from '../results/schema.js';
 import { buildGuest, guestFiles, preflight, guestDef } from './build.js';
 import { runJob, GuestError, type Accel } from './machine.js';
 import { VM_DIR } from '../vm/guest.js';
+import type { EngineName } from '../core/engine.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
@@ -26,35 +27,45 @@ const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
 const GUEST_WORKERS = Number(process.env.ISOLAB_GUEST_WORKERS ?? 1);
 
 /** The job the guest runs: a settled engine (like a provisioned host), then isolab run. */
-export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg'): string {
-  return `set -u
-mkdir -p out
-dockerd >/var/log/dockerd.log 2>&1 &
+export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg', engine: EngineName = 'docker'): string {
+  // Under podman the guest is a podman host: no dockerd beside it. Measured: with dockerd running,
+  // a podman-compose project's client never reached its server (compose.service-dns failed, 2 of
+  // 2); without it, it passes. (Docker sets iptables FORWARD's policy to DROP and loads
+  // br_netfilter, so bridged traffic it did not allow is dropped — the likely mechanism.)
+  const settle = engine === 'podman' ? `# What provisioning does once on a host: first use of ip netns and of podman's network.
+ip netns add isolab-settle && ip netns delete isolab-settle
+podman run --rm isolab/busybox:latest true || { echo "podman cannot run a container"; exit 1; }
+engine=
+` : `dockerd >/var/log/dockerd.log 2>&1 &
 engine=$!
 for i in $(seq 180); do docker info >/dev/null 2>&1 && break; sleep 1; done
 docker info >/dev/null 2>&1 || { echo "dockerd did not start:"; tail -20 /var/log/dockerd.log; exit 1; }
 # What provisioning does once on a host: first use of ip netns and of the docker bridge.
 ip netns add isolab-settle && ip netns delete isolab-settle
 docker run --rm --network bridge isolab/busybox:latest true
-cd project
+`;
+  return `set -u
+mkdir -p out
+${settle}cd project
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
 # Under emulation everything is 6-10x slower: files one after another (ISOLAB_MAX_WORKERS).
 { ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `ISOLAB_VCPUS_SERIAL=1 ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
-cp /var/log/dockerd.log /job/out/dockerd.log
-kill "$engine"; wait "$engine"
+if [ -n "$engine" ]; then cp /var/log/dockerd.log /job/out/dockerd.log; kill "$engine"; wait "$engine"; fi
 exit $rc
 `;
 }
 
-export async function runInGuest(name: string, args: string[], o: { accel?: Accel; timeoutMs?: number; scenarios?: string[] } = {}): Promise<number> {
+export async function runInGuest(name: string, args: string[], o: { accel?: Accel; timeoutMs?: number; scenarios?: string[]; engine?: EngineName } = {}): Promise<number> {
   guestDef(name);
   await preflight();
   const accel: Accel = o.accel ?? (process.env.ISOLAB_GUEST_ACCEL === 'kvm' ? 'kvm' : 'tcg');
   const say = (s: string) => process.stderr.write(`isolab guest ${name}: ${s}\n`);
   const t0 = Date.now();
   const built = await buildGuest(name, { accel });
-  say(built.cached ? `cached disk (${built.manifest.versions.kernel}, docker ${built.manifest.versions.engine}, compose ${built.manifest.versions.compose}, node ${built.manifest.versions.node})` : `built in ${built.manifest.buildSeconds} s`);
+  const v = built.manifest.versions;
+  const engine = o.engine === 'podman' ? `podman ${v.podman ?? '?'}, podman-compose ${(v.podmanCompose ?? '?').replace(/^podman-compose version /, '')}` : `docker ${v.engine}, compose ${v.compose}`;
+  say(built.cached ? `cached disk (${v.kernel}, ${engine}, node ${v.node})` : `built in ${built.manifest.buildSeconds} s`);
   const before = await snapshot();
   const ledger = new Ledger(`guest ${name}`);
   installSignalCleanup();
@@ -70,7 +81,7 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
       await cp(d, path.join(job, 'project', '.course-scenarios', String(i)), { recursive: true, filter: (src) => !src.includes('/.') || src === d });
       extra.push('--scenarios', `.course-scenarios/${i}`);
     }
-    await writeFile(path.join(job, 'job.sh'), runJobScript([...args, ...extra], name, accel));
+    await writeFile(path.join(job, 'job.sh'), runJobScript([...args, ...extra], name, accel, o.engine));
     // The bench's minimal VM image (kernel + initramfs), for image.base-size's sizes.
     await cp(VM_DIR, path.join(job, 'vm'), { recursive: true }).catch(() => undefined);
     say(`booting (${accel}, 2 vCPUs, 4 GiB) …`);
@@ -84,7 +95,7 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
     if (!dirs.length) throw new GuestError('the guest wrote no results', r.console.trim().split('\n').slice(-30).join('\n'));
     const results = JSON.parse(await readFile(path.join(reports, dirs[dirs.length - 1]!, 'results.json'), 'utf8')) as Results;
     results.host = { ...results.host, guest: { name, accel, suite: built.manifest.suite, recipe: built.manifest.recipe, bootSeconds: r.bootMs === null ? null : Math.round(r.bootMs / 100) / 10, runSeconds: Math.round(r.totalMs / 1000), packages: built.manifest.packages } };
-    const dest = runFolder(runId(), name);
+    const dest = runFolder(runId(), o.engine === 'podman' ? `${name}-podman` : name);
     await writeRun(dest, results);
     await cp(path.join(r.out, 'dockerd.log'), path.join(dest, 'guest-dockerd.log')).catch(() => undefined);
     await writeFile(path.join(dest, 'guest-console.log'), r.console);

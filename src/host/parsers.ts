@@ -56,7 +56,8 @@ export type ComposeFlavour = 'v2-plugin' | 'standalone-v1' | 'standalone-v2' | '
  * ("1.29.2", "2.27.0", "v2.27.0") → flavour and version.
  */
 export function parseComposeVersion(text: string, via: 'plugin' | 'standalone' | 'podman'): { flavour: ComposeFlavour; version: string } | null {
-  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(text);
+  // podman-compose prints podman's version first: "podman version 5.4.2\npodman-compose version 1.3.0".
+  const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(via === 'podman' ? (/podman-compose version (\S+)/.exec(text)?.[1] ?? text) : text);
   if (!m) return null;
   const version = `${m[1]}.${m[2]}.${m[3]}`;
   if (via === 'podman') return { flavour: 'podman-compose', version };

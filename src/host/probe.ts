@@ -6,6 +6,7 @@ import { run, which } from '../core/exec.js';
 import { cgroupMode, parseCgroupMounts, parseComposeVersion, parseIproute2Version, parseIptablesVersion, builderKind, type CgroupMode, type ComposeFlavour } from './parsers.js';
 import { probeOverlay, type OverlayProbe } from '../overlay/probe.js';
 import { dockerImages } from '../docker/base-images.js';
+import { engineName, type EngineName } from '../core/engine.js';
 
 export interface ComposeInfo {
   flavour: ComposeFlavour;
@@ -25,10 +26,11 @@ export interface HostInfo {
   overlay: OverlayProbe;
   iproute2: string | null;
   iptables: { version: string; backend: string } | null;
-  docker: { client: string | null; engine: string; api: string; storageDriver: string; cgroupDriver: string; cgroupVersion: string } | null;
+  /** the container engine the run drives (docker, or podman under --engine podman) */
+  docker: { name: EngineName; client: string | null; engine: string; api: string; storageDriver: string; cgroupDriver: string; cgroupVersion: string; runtime?: string } | null;
   dockerReason?: string;
   compose: ComposeInfo | null;
-  builder: 'legacy' | 'buildkit' | null;
+  builder: 'legacy' | 'buildkit' | 'buildah' | null;
   registry: boolean;
   images: { busybox: string | null; go: string | null };
   runc: string | null;
@@ -57,7 +59,30 @@ async function probeCgroups(): Promise<Pick<HostInfo, 'cgroup' | 'cgroupControll
   return { cgroup: cgroupMode(mounts), cgroupControllers: controllers };
 }
 
+/** podman is daemonless: its version is the client's, its info has its own field names. */
+async function probePodmanEngine(): Promise<Pick<HostInfo, 'docker' | 'dockerReason' | 'builder'>> {
+  if (!(await which('podman'))) return { docker: null, dockerReason: 'podman not installed (--engine podman)', builder: null };
+  const info = await run('podman', ['info', '--format', 'json'], { ...quiet, timeoutMs: 30_000 });
+  let d: { host?: { cgroupManager?: string; cgroupVersion?: string; ociRuntime?: { name?: string; version?: string } }; store?: { graphDriverName?: string }; version?: { Version?: string; APIVersion?: string } };
+  try {
+    d = JSON.parse(info.stdout);
+  } catch {
+    return { docker: null, dockerReason: `podman info failed: ${info.stderr.trim().split('\n').pop() ?? ''}`, builder: null };
+  }
+  const version = d.version?.Version ?? '';
+  return {
+    docker: {
+      name: 'podman', client: version, engine: version, api: d.version?.APIVersion ?? '', storageDriver: d.store?.graphDriverName ?? '',
+      cgroupDriver: d.host?.cgroupManager ?? '', cgroupVersion: (d.host?.cgroupVersion ?? '').replace(/^v/, ''),
+      // "crun version 1.21\ncommit: …" → "crun 1.21": what converts --cpu-shares under podman.
+      runtime: `${d.host?.ociRuntime?.name ?? '?'} ${/version (\S+)/.exec(d.host?.ociRuntime?.version ?? '')?.[1] ?? ''}`.trim(),
+    },
+    builder: 'buildah',
+  };
+}
+
 async function probeDocker(): Promise<Pick<HostInfo, 'docker' | 'dockerReason' | 'builder'>> {
+  if (engineName() === 'podman') return probePodmanEngine();
   if (!(await which('docker'))) return { docker: null, dockerReason: 'docker CLI not installed', builder: null };
   const v = await run('docker', ['version', '--format', '{{json .}}'], quiet);
   if (v.exitCode !== 0 && !v.stdout.includes('"Server":{')) {
@@ -80,6 +105,7 @@ async function probeDocker(): Promise<Pick<HostInfo, 'docker' | 'dockerReason' |
   const buildx = (await run('docker', ['buildx', 'version'], quiet)).exitCode === 0;
   return {
     docker: {
+      name: 'docker',
       client: parsed.Client?.Version ?? null,
       engine: parsed.Server.Version,
       api: parsed.Server.ApiVersion ?? '',
@@ -92,6 +118,8 @@ async function probeDocker(): Promise<Pick<HostInfo, 'docker' | 'dockerReason' |
 }
 
 async function probeCompose(dockerUp: boolean): Promise<ComposeInfo | null> {
+  // Under podman, its own compose: docker-compose would talk to a docker daemon.
+  if (engineName() === 'podman') return dockerUp ? podmanCompose() : null;
   if (dockerUp) {
     const p = await run('docker', ['compose', 'version', '--short'], quiet).catch(() => null);
     const parsed = p?.exitCode === 0 ? parseComposeVersion(p.stdout, 'plugin') : null;
@@ -102,12 +130,14 @@ async function probeCompose(dockerUp: boolean): Promise<ComposeInfo | null> {
     const parsed = s.exitCode === 0 ? parseComposeVersion(s.stdout, 'standalone') : null;
     if (parsed) return { ...parsed, command: ['docker-compose'] };
   }
-  if (await which('podman-compose')) {
-    const s = await run('podman-compose', ['version'], quiet);
-    const parsed = parseComposeVersion(s.stdout, 'podman');
-    if (parsed) return { ...parsed, command: ['podman-compose'] };
-  }
-  return null;
+  return podmanCompose();
+}
+
+async function podmanCompose(): Promise<ComposeInfo | null> {
+  if (!(await which('podman-compose'))) return null;
+  const s = await run('podman-compose', ['version'], { ...quiet, timeoutMs: 30_000 });
+  const parsed = parseComposeVersion(s.stdout, 'podman');
+  return parsed ? { ...parsed, command: ['podman-compose'] } : null;
 }
 
 async function probePodman(mode: CgroupMode): Promise<HostInfo['podman']> {

@@ -7,21 +7,24 @@ import type { LadderRow } from '../bench/types.js';
 import { departure } from './explain.js';
 
 export interface Matrix {
-  hosts: Array<{ label: string; run: string; kernel: unknown; cgroup: unknown; docker: unknown; compose: unknown; guest?: unknown; runc?: unknown; node?: unknown }>;
+  hosts: Array<{ label: string; run: string; kernel: unknown; cgroup: unknown; engine: unknown; compose: unknown; guest?: unknown; runc?: unknown; node?: unknown }>;
   claims: Array<{ id: string; statement: string; verdicts: Array<string>; notes: Array<string> }>;
   ladder: Array<{ rung: string; meanMs: Array<number | null> }>;
 }
 
 /** Runs of one machine (same kernel, arch, cgroup, engine, compose) share a column. */
 export function buildMatrix(results: Results[]): Matrix {
-  const key = (r: Results) => JSON.stringify([r.host.kernel, r.host.arch, r.host.cgroup, r.host.docker, r.host.compose]);
+  // Results from before the engine field: docker was the only engine.
+  const engine = (h: Results['host']) => h.engine ?? (h.docker ? `docker ${h.docker}` : 'none');
+  const key = (r: Results) => JSON.stringify([r.host.kernel, r.host.arch, r.host.cgroup, engine(r.host), r.host.compose]);
   const groups = new Map<string, Results[]>();
   for (const r of results) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
   const cols = [...groups.values()];
   const hosts = cols.map((rs) => {
     const h = rs[0]!.host;
     const guest = (h.guest as { name?: string } | undefined)?.name;
-    return { label: `${guest ? `${guest} guest · ` : ''}${h.kernel} · ${h.cgroup}`, run: rs.map((r) => r.run.id).join(', '), kernel: h.kernel, cgroup: h.cgroup, docker: h.docker ?? 'none', compose: h.compose ?? 'none', guest: guest ?? 'no', runc: h.runc ?? '—', node: h.node ?? '—' };
+    const podman = String(engine(h)).startsWith('podman') ? ' · podman' : '';
+    return { label: `${guest ? `${guest} guest · ` : ''}${h.kernel} · ${h.cgroup}${podman}`, run: rs.map((r) => r.run.id).join(', '), kernel: h.kernel, cgroup: h.cgroup, engine: engine(h), compose: h.compose ?? 'none', guest: guest ?? 'no', runc: h.runc ?? '—', node: h.node ?? '—' };
   });
   // Later runs of a host override earlier ones for the claims they both checked.
   const latest = (rs: Results[], id: string) => [...rs].reverse().map((r) => r.claims.find((c) => c.id === id)).find(Boolean);
@@ -45,8 +48,8 @@ export function buildMatrix(results: Results[]): Matrix {
 const mark = (v: string) => (v === 'pass' ? '✅' : v === 'fail' ? '❌' : v === 'skip' ? '⏭' : v === 'differs' ? '🔶' : '—');
 
 export function matrixMarkdown(m: Matrix): string {
-  const out = ['# isolab compatibility matrix', '', '| host | run | kernel | cgroup | docker | compose | runc | node |', '|---|---|---|---|---|---|---|---|'];
-  for (const h of m.hosts) out.push(`| ${h.label} | ${h.run} | ${h.kernel} | ${h.cgroup} | ${h.docker} | ${h.compose} | ${h.runc} | ${h.node} |`);
+  const out = ['# isolab compatibility matrix', '', '| host | run | kernel | cgroup | engine | compose | runc | node |', '|---|---|---|---|---|---|---|---|'];
+  for (const h of m.hosts) out.push(`| ${h.label} | ${h.run} | ${h.kernel} | ${h.cgroup} | ${h.engine} | ${h.compose} | ${h.runc} | ${h.node} |`);
   out.push('', `| claim | ${m.hosts.map((h) => h.label).join(' | ')} |`, `|---|${m.hosts.map(() => '---').join('|')}|`);
   for (const c of m.claims) out.push(`| \`${c.id}\` | ${c.verdicts.map((v, i) => `${mark(v)}${v === 'differs' ? ` ${c.notes[i]!.replace(/\n/g, '<br>').replace(/\|/g, '\\|')}` : ''}`).join(' | ')} |`);
   out.push('', '✅ holds · 🔶 the mechanism holds, the slide\'s number differs here (the cell says how) · ❌ fails · ⏭ skipped');
@@ -60,7 +63,7 @@ export function matrixMarkdown(m: Matrix): string {
 export function matrixHtml(m: Matrix): string {
   const esc = (s: unknown) => String(s ?? '').replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
   const cls = (v: string) => (v === 'pass' || v === 'fail' || v === 'skip' || v === 'differs' ? v : 'none');
-  const head = m.hosts.map((h) => `<th>${esc(h.label)}<div class="h">${esc(h.kernel)} · ${esc(h.cgroup)} · docker ${esc(h.docker)} · ${esc(h.compose)}</div></th>`).join('');
+  const head = m.hosts.map((h) => `<th>${esc(h.label)}<div class="h">${esc(h.kernel)} · ${esc(h.cgroup)} · ${esc(h.engine)} · ${esc(h.compose)}</div></th>`).join('');
   const rows = m.claims.map((c) => `<tr><td><code>${esc(c.id)}</code><div class="h">${esc(c.statement)}</div></td>${c.verdicts.map((v, i) => `<td class="${cls(v)}" title="${esc(c.notes[i])}">${esc(v)}${c.notes[i] && (v === 'differs' || v === 'skip') ? `<div class="h">${esc(c.notes[i]).replace(/\n/g, '<br>')}</div>` : ''}</td>`).join('')}</tr>`).join('');
   const ladder = m.ladder.length ? `<h2>Startup ladder (mean ms)</h2><table><tr><th>rung</th>${m.hosts.map((h) => `<th>${esc(h.label)}</th>`).join('')}</tr>${m.ladder.map((l) => `<tr><td>${esc(l.rung)}</td>${l.meanMs.map((v) => `<td>${v === null ? '—' : v.toFixed(v < 10 ? 2 : 0)}</td>`).join('')}</tr>`).join('')}</table>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>isolab matrix</title><style>

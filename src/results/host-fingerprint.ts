@@ -8,8 +8,10 @@ export function hostFingerprint(h: HostInfo): Record<string, unknown> {
     cpus: h.cpus,
     root: h.root,
     cgroup: h.cgroup,
-    docker: h.docker?.engine ?? null,
-    compose: h.compose ? `${h.compose.flavour.startsWith('standalone-v1') ? 'v1' : 'v2'} ${h.compose.version}` : null,
+    docker: h.docker?.name === 'docker' ? h.docker.engine : null,
+    /** which engine the docker-side claims drove, and its version */
+    engine: h.docker ? `${h.docker.name} ${h.docker.engine}` : null,
+    compose: h.compose ? `${h.compose.flavour === 'podman-compose' ? 'podman-compose' : h.compose.flavour.startsWith('standalone-v1') ? 'v1' : 'v2'} ${h.compose.version}` : null,
     builder: h.builder,
     registry: h.registry,
     kvm: h.kvm.usable === true,

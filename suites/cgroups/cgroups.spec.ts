@@ -67,7 +67,8 @@ for (const pair of dockerShares) {
     c.verify(shareChecks(r.shares, r.predicted, 2));
     if (pair.slide) {
       const asked = { low: pair.low / (pair.low + pair.high), high: pair.high / (pair.low + pair.high) };
-      c.slide(slideSplit(pair.slide, asked, r.shares, 2, `${c.host.runc ? `runc ${c.host.runc}` : 'the runtime'} wrote ${r.writtenTo} ${r.written.low}/${r.written.high} for --cpu-shares ${pair.low}/${pair.high}${r.formula ? ` (${r.formula})` : ''}`));
+      const runtime = c.host.docker?.runtime ?? (c.host.runc ? `runc ${c.host.runc}` : 'the runtime');
+      c.slide(slideSplit(pair.slide, asked, r.shares, 2, `${runtime} wrote ${r.writtenTo} ${r.written.low}/${r.written.high} for --cpu-shares ${pair.low}/${pair.high}${r.formula ? ` (${r.formula})` : ''}`));
     }
   });
 }

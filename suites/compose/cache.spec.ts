@@ -11,7 +11,8 @@ import { scenariosOf } from '../../src/scenarios/files.js';
 import { imageDir, runImageScenario, type ImageScenario } from '../../src/docker/scenario.js';
 import { notFrom, builder } from './image-helpers.js';
 
-claim('image.cache-invalidation', { needs: ['docker', 'image.busybox'] }, async (c) => {
+// Four builds: under emulation (a TCG guest) they take longer than the default bound.
+claim('image.cache-invalidation', { needs: ['docker', 'image.busybox'], timeoutMs: 150_000 }, async (c) => {
   const ws = await workspace(c.ledger, sources.cache, 'cache-inv');
   const script = path.join(ws, 'hello.sh');
   const b = (label: string) => buildImage(c.ledger, ws, { label: `inv-${label}`, builder: builder(c) });

@@ -1,7 +1,7 @@
 // The lecture's Docker image slides, against the local engine: layers, a cache hit, the lifecycle
 // and the base image's size. Beside it: cache.spec.ts (invalidation), images-run.spec.ts.
 import { claim } from '../../src/claims/claim.js';
-import { docker, inspect, runToExit, runContainer } from '../../src/docker/engine.js';
+import { docker, inspect, runToExit, runContainer, localName } from '../../src/docker/engine.js';
 import { imageSize } from '../../src/docker/build.js';
 import { guest, guestSizes } from '../../src/vm/guest.js';
 import { containment, capped } from './sources.js';
@@ -37,7 +37,7 @@ claim('image.cache-hit', { needs: ['docker', 'image.busybox'] }, async (c) => {
   const second = await buildSubmission(c, ws, 'cache');
   const steps = second.steps.filter(notFrom);
   c.evidence({
-    summary: `rebuilt unchanged: ${steps.filter((s) => s.cached).length}/${steps.length} steps from the cache, same image ${second.id.slice(7, 19)}; ${Math.round(first.durationMs)} ms then ${Math.round(second.durationMs)} ms`,
+    summary: `rebuilt unchanged: ${steps.filter((s) => s.cached).length}/${steps.length} steps from the cache, same image ${second.id.replace(/^sha256:/, '').slice(0, 12)}; ${Math.round(first.durationMs)} ms then ${Math.round(second.durationMs)} ms`,
     first: { id: first.id, steps: first.steps, ms: Math.round(first.durationMs) }, second: { id: second.id, steps: second.steps, ms: Math.round(second.durationMs) },
   });
   c.verify([
@@ -51,7 +51,7 @@ claim('image.cache-hit', { needs: ['docker', 'image.busybox'] }, async (c) => {
 claim('image.lifecycle', { needs: ['docker', 'image.busybox'] }, async (c) => {
   const ws = await hello(c);
   const b = await buildSubmission(c, ws, 'life');
-  const listed = async (all: boolean) => (await docker(['images', ...(all ? ['-a'] : []), '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n');
+  const listed = async (all: boolean) => (await docker(['images', ...(all ? ['-a'] : []), '--format', '{{.Repository}}:{{.Tag}}'])).stdout.split('\n').map(localName);
   const inImages = (await listed(false)).includes(b.tag);
   const countAll = (await listed(true)).length;
   const count = (await listed(false)).length;
@@ -71,7 +71,8 @@ claim('image.lifecycle', { needs: ['docker', 'image.busybox'] }, async (c) => {
     { ok: inImages, what: 'docker images lists the new image', expected: b.tag, actual: inImages },
     { ok: countAll >= count, what: 'docker images -a lists at least as many (intermediates too)', expected: `≥ ${count}`, actual: countAll },
     { ok: /Exited \(0\)/.test(psa) && ps === '', what: 'an exited container is in ps -a, not in ps', expected: 'Exited (0)', actual: psa || 'absent' },
-    { ok: rmiBusy.exitCode !== 0 && /conflict|being used|is using/i.test(rmiBusy.stderr), what: "rmi of an image a container uses fails with the engine's error", expected: 'conflict …', actual: rmiBusy.stderr.trim() || 'succeeded' },
+    // docker: "conflict … is being used by stopped container"; podman: "image is in use by a container".
+    { ok: rmiBusy.exitCode !== 0 && /conflict|being used|is using|in use by a container/i.test(rmiBusy.stderr), what: "rmi of an image a container uses fails with the engine's error", expected: 'conflict …', actual: rmiBusy.stderr.trim() || 'succeeded' },
     { ok: afterRm === '', what: 'rm removes the container from ps -a', expected: 'absent', actual: afterRm },
     { ok: rmi.exitCode === 0 && gone, what: 'then rmi succeeds', expected: 'removed', actual: rmi.stderr.trim() || 'removed' },
   ]);

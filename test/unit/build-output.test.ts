@@ -1,7 +1,7 @@
-// Build output parsers on recorded output: the legacy builder of this machine and BuildKit
-// (GitHub's runners), which name cached steps differently.
+// Build output parsers on recorded output: the legacy builder of this machine, BuildKit
+// (GitHub's runners) and podman's buildah (the trixie guest), which name cached steps differently.
 import { describe, it, expect } from 'vitest';
-import { parseSteps, engineError } from '../../src/docker/build.js';
+import { parseSteps, engineError, mentionedIds } from '../../src/docker/build.js';
 
 const LEGACY = `Sending build context to Docker daemon  3.072kB\r
 Step 1/3 : FROM alpine
@@ -59,7 +59,48 @@ const BUILDKIT_OUT_OF_ORDER = `#6 [3/4] ADD hello.sh .
 #7 DONE 0.3s
 `;
 
+// podman 5.4.2 in the trixie guest, the second build of the same files.
+const BUILDAH = `STEP 1/4: FROM isolab/busybox:latest
+STEP 2/4: ADD hello.sh .
+--> Using cache 7b6aae40d0fae10e20d04c5b43bcafd68c7dcd5d6ea876dc3442aa64d67333e6
+--> 7b6aae40d0fa
+STEP 3/4: RUN echo built
+--> 048c25709ab9
+STEP 4/4: CMD ["sh","hello.sh"]
+--> Using cache 31bec7064c781337e216f8a42598f9306d44e4413bc460d1eb8f2eb7f45fc045
+COMMIT isolab-x-hello:latest
+--> 31bec7064c78
+Successfully tagged localhost/isolab-x-hello:latest
+31bec7064c781337e216f8a42598f9306d44e4413bc460d1eb8f2eb7f45fc045
+`;
+
+const BUILDAH_MULTI = `[1/2] STEP 1/2: FROM isolab/golang:latest AS builder
+[1/2] STEP 2/2: RUN echo compile > /out
+--> bf22c72ef025
+[2/2] STEP 1/3: FROM isolab/busybox:latest
+[2/2] STEP 2/3: COPY --from=builder /out /out
+--> 7222c3db017c
+[2/2] STEP 3/3: CMD ["cat","/out"]
+[2/2] COMMIT isolab-x-ms:latest
+--> b82995a19959
+Successfully tagged localhost/isolab-x-ms:latest
+b82995a199594d15feec5e92c1e597f4861660b7bfe5b428c7107c761766c6f1
+`;
+
 describe('build output', () => {
+  it('buildah: STEP n/m: and "--> Using cache", stages prefixed [k/n]', () => {
+    expect(parseSteps(BUILDAH).map((s) => [s.n, s.instruction, s.cached])).toEqual([
+      [1, 'FROM isolab/busybox:latest', false], [2, 'ADD hello.sh .', true], [3, 'RUN echo built', false], [4, 'CMD ["sh","hello.sh"]', true],
+    ]);
+    expect(parseSteps(BUILDAH_MULTI).map((s) => s.instruction)).toEqual([
+      'FROM isolab/golang:latest AS builder', 'RUN echo compile > /out', 'FROM isolab/busybox:latest', 'COPY --from=builder /out /out', 'CMD ["cat","/out"]',
+    ]);
+  });
+  it("buildah: the ids it names are the build's own, the builder stage's included", () => {
+    expect(mentionedIds(BUILDAH_MULTI)).toEqual(['bf22c72ef025', '7222c3db017c', 'b82995a19959', 'b82995a199594d15feec5e92c1e597f4861660b7bfe5b428c7107c761766c6f1']);
+    expect(mentionedIds(BUILDAH)).toContain('7b6aae40d0fae10e20d04c5b43bcafd68c7dcd5d6ea876dc3442aa64d67333e6');
+  });
+
   it('BuildKit: steps back in Dockerfile order', () => {
     expect(parseSteps(BUILDKIT_OUT_OF_ORDER).map((s) => [s.n, s.cached])).toEqual([[2, true], [3, true], [4, false]]);
   });
@@ -85,5 +126,6 @@ describe('build output', () => {
   it("keeps the engine's error words", () => {
     expect(engineError("Step 2/2 : RUN exit 7\n ---> Running in abc\nThe command '/bin/sh -c exit 7' returned a non-zero code: 7\n")).toMatch(/returned a non-zero code: 7/);
     expect(engineError('#6 ERROR: process "/bin/sh -c exit 7" did not complete successfully: exit code: 7\n')).toMatch(/exit code: 7/);
+    expect(engineError('STEP 2/2: RUN exit 3\nError: building at STEP "RUN exit 3": while running runtime: exit status 3\n')).toMatch(/exit status 3/);
   });
 });

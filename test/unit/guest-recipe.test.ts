@@ -12,11 +12,13 @@ describe('guest recipe', () => {
     const steps = plan(input);
     expect(steps[0]!.argv).toEqual(['debootstrap', '--variant=minbase', expect.stringMatching(/^--include=linux-image-cloud-amd64,docker\.io,docker-cli,.*docker-compose,docker-buildx,nodejs/), 'trixie', '/w/rootfs', 'http://mirror.invalid/debian']);
     expect(steps.map((s) => s.title)).toEqual([
-      'debootstrap trixie (19 packages)', 'write the guest init', 'drop the package cache', 'make the image folder',
+      'debootstrap trixie (27 packages)', 'write the guest init', 'podman without systemd', 'drop the package cache', 'make the image folder',
       "save isolab/busybox:latest from the host's engine", 'tags to add inside', 'copy the kernel and initrd out',
       'make the 6144 MB ext4 disk from the tree', 'remove the tree',
     ]);
     expect(steps.find((s) => s.write?.path.endsWith('isolab-init'))!.write!.text).toBe(INIT);
+    expect(steps[0]!.argv![2]).toMatch(/,podman,podman-compose,crun,netavark,/);
+    expect(steps.find((s) => s.write?.path.endsWith('etc/containers/containers.conf'))!.write!.text).toMatch(/cgroup_manager = "cgroupfs"/);
     expect(steps.find((s) => s.title === 'tags to add inside')!.write!.text).toBe('isolab/busybox:latest alpine:latest\n');
     // every command is bounded
     expect(steps.filter((s) => s.argv).every((s) => (s.timeoutMs ?? 120_000) > 0)).toBe(true);
@@ -26,7 +28,7 @@ describe('guest recipe', () => {
     const h = recipeHash(input);
     expect(recipeHash({ ...input })).toBe(h);
     expect(recipeHash({ ...input, imageIds: ['sha256:b'] })).not.toBe(h);
-    expect(recipeHash({ ...input, guest: { ...input.guest, packages: [...input.guest.packages, 'podman'] } })).not.toBe(h);
+    expect(recipeHash({ ...input, guest: { ...input.guest, packages: [...input.guest.packages, 'skopeo'] } })).not.toBe(h);
   });
 
   it('the guest mounts cgroup2 alone (a pure v2 host) and has no network device', () => {
@@ -39,5 +41,11 @@ describe('guest recipe', () => {
 
   it('quotes the run arguments for the guest shell', () => {
     expect(runJobScript(['cgroups', '--claim', "compose.service-dns › as written (sleep 3)"], 'trixie')).toContain("node bin/isolab.js run cgroups --claim 'compose.service-dns › as written (sleep 3)'");
+  });
+
+  it('under --engine podman the job settles podman first (its network is made on first use)', () => {
+    expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg', 'podman')).toMatch(/podman run --rm isolab\/busybox:latest true[^]*run compose --engine podman/);
+    expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg', 'podman')).not.toMatch(/^dockerd/m);
+    expect(runJobScript(['compose'], 'trixie')).not.toMatch(/podman run/);
   });
 });
