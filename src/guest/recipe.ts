@@ -3,6 +3,7 @@
 // (src/guest/build.ts executes them with zx) — a value tests can read without running anything.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { GUEST_STACK, SUITE_TOOLS, PODMAN_STACK } from '../provision/packages.js';
 
 export interface GuestDef {
   name: string;
@@ -12,14 +13,8 @@ export interface GuestDef {
   packages: string[];
 }
 
-/** What every suite needs inside a guest (minbase skips Recommends: the docker CLI is its own package). */
-const COMMON = [
-  'linux-image-cloud-amd64', 'docker.io', 'docker-cli', 'containerd', 'runc', 'tini', 'docker-compose', 'docker-buildx',
-  'nodejs', 'iproute2', 'iptables', 'busybox-static', 'procps', 'util-linux', 'kmod', 'ca-certificates', 'attr', 'hyperfine', 'e2fsprogs',
-  // The second engine (`--engine podman`), rootful: minbase skips Recommends, so its runtime,
-  // network stack and init are named.
-  'podman', 'podman-compose', 'crun', 'netavark', 'aardvark-dns', 'conmon', 'catatonit', 'nftables',
-];
+/** A guest: its kernel and engine stack, the suites' tools (shared with host provisioning), podman. */
+const COMMON = [...GUEST_STACK, ...SUITE_TOOLS, ...PODMAN_STACK];
 
 export const GUESTS: Record<string, GuestDef> = {
   trixie: { name: 'trixie', suite: 'trixie', standsFor: 'GitHub ubuntu-24.04-like: cgroup v2, Docker 26, compose v2, buildx, Node 20', packages: COMMON },
@@ -97,6 +92,10 @@ export interface Step {
   argv?: string[];
   write?: { path: string; text: string; mode?: number };
   timeoutMs?: number;
+  /** a daemon: started detached, its output to `log`, ready when the engine answers (host provisioning) */
+  background?: { log: string; readyWithinMs: number };
+  /** a failure is reported, not fatal */
+  optional?: boolean;
 }
 
 export interface PlanInput {

@@ -33,7 +33,7 @@ describe.skipIf(!requireRoot())('the npm package', () => {
 
   it('packs what the CLI needs and none of the repository\'s tests or reports', async () => {
     const files = (await run('tar', ['tzf', tarball])).stdout.split('\n');
-    for (const need of ['package/bin/isolab.js', 'package/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/scripts/provision.sh', 'package/fixtures/grading/lecture.assignment.yaml', 'package/suites/overlay/overlay.spec.ts', 'package/suites/overlay/scenarios/lecture.yaml', 'package/schemas/scenarios.netns.schema.json', 'package/examples/course-scenarios/image.yaml', 'package/vitest.config.ts']) expect(files).toContain(need);
+    for (const need of ['package/bin/isolab.js', 'package/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/src/provision/plan.ts', 'package/fixtures/grading/lecture.assignment.yaml', 'package/suites/overlay/overlay.spec.ts', 'package/suites/overlay/scenarios/lecture.yaml', 'package/schemas/scenarios.netns.schema.json', 'package/examples/course-scenarios/image.yaml', 'package/vitest.config.ts']) expect(files).toContain(need);
     expect(files.filter((f) => /^package\/(test|reports|\.ci|\.github)\//.test(f))).toEqual([]);
   });
 

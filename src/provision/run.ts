@@ -1,0 +1,121 @@
+// `isolab provision`, executed with zx: read the host's facts, run the plan's phases
+// (src/provision/plan.ts), re-reading the facts after each phase that changes them. Every
+// command is bounded; scratch folders are removed also on failure and SIGINT.
+import { $ } from 'zx';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run, which } from '../core/exec.js';
+import { Ledger, installSignalCleanup } from '../core/ledger.js';
+import { debianMirror } from '../guest/build.js';
+import type { Step } from '../guest/recipe.js';
+import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
+import { packagesPlan, enginePlan, imagesPlan, vmPlan, settlePlan, VM_DIR, type HostFacts, type ProvisionOptions } from './plan.js';
+
+const say = (s: string) => process.stdout.write(`provision: ${s}\n`);
+const q = { check: false, timeoutMs: 15_000 } as const;
+const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+
+const engineUp = async () => (await which('docker')) && (await run('docker', ['info'], q)).exitCode === 0;
+
+export async function readFacts(): Promise<HostFacts> {
+  const all = [...SUITE_TOOLS, ...HOST_TOOLS, HOST_ENGINE.engine, HOST_ENGINE.compose, ...FOR_GO_IMAGE, ...FOR_VM];
+  const dpkg = await run('dpkg-query', ['-W', '-f', '${Package} ${Status}\\n', ...all], q);
+  const installed = lines(dpkg.stdout).filter((l) => l.endsWith('install ok installed')).map((l) => l.split(' ')[0]!);
+  const up = !!(await engineUp());
+  const composeUp = up && ((await run('docker', ['compose', 'version'], q)).exitCode === 0 || (!!(await which('docker-compose')) && (await run('docker-compose', ['version'], q)).exitCode === 0));
+  const bbPath = await which('busybox');
+  const busybox = bbPath ? { path: bbPath, hash: createHash('sha256').update(await readFile(bbPath)).digest('hex').slice(0, 12) } : null;
+  const images = up ? lines((await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout) : [];
+  const goVersion = /Candidate:\s*(\S+)/.exec((await run('apt-cache', ['policy', 'golang-go'], q)).stdout)?.[1] ?? null;
+  const vmReady = (await Promise.all(['vmlinuz', 'initrd.gz'].map((f) => stat(path.join(VM_DIR, f)).then((s) => s.size > 0, () => false)))).every(Boolean);
+  let kernelPackage: string | null = null;
+  if (!vmReady) {
+    for (const meta of ['linux-image-cloud-amd64', 'linux-image-virtual', 'linux-image-generic']) {
+      kernelPackage = /Depends: (linux-image-[0-9]\S*)/.exec((await run('apt-cache', ['depends', meta], q)).stdout)?.[1] ?? null;
+      if (kernelPackage) break;
+    }
+  }
+  return {
+    installed, dockerd: !!(await which('dockerd')), engineUp: up, composeUp,
+    // A registry counts as reachable only if its name resolves: nothing is sent.
+    registry: (await run('getent', ['hosts', 'registry-1.docker.io'], { check: false, timeoutMs: 10_000 })).exitCode === 0,
+    busybox, images, goVersion, mirror: await debianMirror().catch(() => null),
+    vm: { ready: vmReady, kernelPackage: vmReady ? (await readFile(path.join(VM_DIR, 'kernel-package'), 'utf8').catch(() => '')).trim() || null : kernelPackage },
+  };
+}
+
+export const goHash = (version: string) => createHash('sha256').update(`bookworm-minbase-${version}`).digest('hex').slice(0, 12);
+
+async function execute(step: Step): Promise<void> {
+  const t0 = Date.now();
+  say(`${step.title} …`);
+  if (step.write) {
+    await mkdir(path.dirname(step.write.path), { recursive: true });
+    await writeFile(step.write.path, step.write.text);
+    if (step.write.mode) await chmod(step.write.path, step.write.mode);
+    return;
+  }
+  if (step.background) {
+    // Detached (its own session), so it outlives this command, like a service would.
+    const log = await open(step.background.log, 'a');
+    const child = spawn(step.argv![0]!, step.argv!.slice(1), { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    child.on('error', () => undefined);
+    child.unref();
+    await log.close();
+    for (let waited = 0; waited < step.background.readyWithinMs; waited += 500) {
+      if (await engineUp()) {
+        say(`  engine up after ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${child.pid})`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const tail = (await readFile(step.background.log, 'utf8').catch(() => '')).trim().split('\n').slice(-8).join('\n');
+    throw new Error(`${step.argv![0]} did not answer within ${step.background.readyWithinMs / 1000} s; the end of ${step.background.log}:\n${tail}`);
+  }
+  const r = await $({ timeout: step.timeoutMs ?? 120_000, nothrow: true, quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`${step.argv!}`;
+  if (r.exitCode !== 0) {
+    const why = `${step.title} failed (${r.exitCode === null ? `no exit within ${(step.timeoutMs ?? 120_000) / 1000} s` : `exit ${r.exitCode}`}): ${(r.stderr || r.stdout).trim().split('\n').slice(-6).join('\n')}`;
+    if (!step.optional) throw new Error(why);
+    say(`note: ${why}`);
+  }
+  if (Date.now() - t0 > 5000) say(`  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+export async function runProvision(o: { go: boolean; vm: boolean }): Promise<number> {
+  if (!(await which('apt-get'))) {
+    process.stderr.write('provision: error: apt-get not found: isolab provisions Debian or Ubuntu hosts only\n');
+    return 1;
+  }
+  const ledger = new Ledger('provision');
+  installSignalCleanup();
+  $.verbose = false;
+  try {
+    const tmp = await mkdtemp(path.join(tmpdir(), 'isolab-provision-'));
+    ledger.add('tempdir', tmp, () => rm(tmp, { recursive: true, force: true, maxRetries: 5 }));
+    const opts: ProvisionOptions = { ...o, tmp };
+    let f = await readFacts();
+    const pk = packagesPlan(f, opts);
+    if (!pk.length) say('packages: all present');
+    for (const s of pk) await execute(s);
+    if (pk.length) f = await readFacts();
+    const en = enginePlan(f);
+    if (!en.length) say(`docker engine: already running (${(await run('docker', ['version', '-f', '{{.Server.Version}}'], q)).stdout.trim()})`);
+    for (const s of en) await execute(s);
+    if (en.length) f = await readFacts();
+    for (const s of imagesPlan(f, opts, f.goVersion ? goHash(f.goVersion) : null)) await execute(s);
+    const vm = vmPlan(f, opts);
+    if (o.vm && !vm.length) say(`VM guest present in ${VM_DIR} (${f.vm.kernelPackage ?? '?'})`);
+    for (const s of vm) await execute(s);
+    for (const s of settlePlan()) await execute(s);
+    say('done');
+    return 0;
+  } catch (e) {
+    process.stderr.write(`provision: error: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    await ledger.close();
+  }
+}
