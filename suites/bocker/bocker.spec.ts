@@ -21,7 +21,9 @@ claim('bocker.container-from-primitives', { needs: ['root', 'overlay', 'netns', 
   const inLower = await stat(path.join(rootfs, 'written-by-probe')).then(() => true, () => false);
 
   const network = await createNetwork(c.ledger, 'bocker');
-  const gw = (await inspect<{ IPAM: { Config: Array<{ Gateway: string }> } }>(network, 'network')).IPAM.Config[0]!.Gateway;
+  // docker: IPAM.Config[].Gateway; podman (netavark): subnets[].gateway.
+  const net = await inspect<{ IPAM?: { Config: Array<{ Gateway: string }> }; subnets?: Array<{ gateway: string }> }>(network, 'network');
+  const gw = net.IPAM?.Config[0]?.Gateway ?? net.subnets?.[0]?.gateway ?? '';
   const mb = limits.memoryBytes >> 20;
   const theirs = await runToExit(c.ledger, 'bocker-docker', ['--hostname', hostname, `--memory=${mb}m`, `--memory-swap=${mb}m`, `--pids-limit=${limits.pids}`,
     '--network', network, '-e', `OVER_MB=${env.OVER_MB}`, '-e', `FORKS=${env.FORKS}`, '-e', `PEER=${gw}`, BASE_TAGS.busybox, 'sh', '-c', PROBE], 60_000);
