@@ -2,6 +2,7 @@
 // pids. No CPU window: these run beside the other suites (cgroups.spec.ts measures alone).
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
 import { run } from '../../src/core/exec.js';
+import { engineName } from '../../src/core/engine.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
 import { docker, runContainer, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
@@ -41,7 +42,7 @@ claim('cgroups.memory-limit', { scenario: 'docker run --memory', needs: ['root',
   // container's memory cgroup is the record the flag is made from.
   const id = (await docker(['inspect', '--format', '{{.Id}}', ct.name], { timeoutMs: 15_000 })).stdout.trim();
   const kernel = (await run('dmesg', [], { check: false, timeoutMs: 10_000 })).stdout.split('\n').filter((l) => id && l.includes('oom-kill:') && l.includes(id)).pop() ?? null;
-  c.evidence({ summary: `docker run --memory=${mb}m, ${memory.overMb} MiB allocation: exit ${r.exitCode}, OOMKilled=${r.oomKilled}${kernel ? ', and the kernel logged the oom-kill in its cgroup' : ''}`, ...r, kernelOomKill: kernel?.replace(/^\[[\s\d.]+\]\s*/, '') ?? null });
+  c.evidence({ summary: `${engineName()} run --memory=${mb}m, ${memory.overMb} MiB allocation: exit ${r.exitCode}, OOMKilled=${r.oomKilled}${kernel ? ', and the kernel logged the oom-kill in its cgroup' : ''}`, ...r, kernelOomKill: kernel?.replace(/^\[[\s\d.]+\]\s*/, '') ?? null });
   c.verify([
     { ok: r.oomKilled || kernel !== null, what: 'it was OOM-killed (State.OOMKilled, or the kernel\'s oom-kill line for its cgroup)', expected: true, actual: r.oomKilled ? 'OOMKilled=true' : kernel ? 'OOMKilled=false, kernel: oom-kill in its cgroup' : 'neither' },
     { ok: r.exitCode === 137, what: 'exit code 137 (SIGKILL)', expected: 137, actual: r.exitCode },

@@ -2,6 +2,7 @@
 // size. Beside images.spec.ts: its own image tags, none built from the hello image's files.
 import { writeFile, readFile, chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { engineName } from '../../src/core/engine.js';
 import { claim } from '../../src/claims/claim.js';
 import { workspace, requireFiles, scratchDir } from '../../src/core/fs.js';
 import { run } from '../../src/core/exec.js';
@@ -25,7 +26,7 @@ claim('image.save-extract-run', { needs: ['docker', 'image.go'], timeoutMs: 120_
   await chmod(path.join(out, 'hello'), 0o755).catch(() => undefined);
   const onHost = layer ? await run(path.join(out, 'hello'), [], { check: false, timeoutMs: 10_000 }) : null;
   c.evidence({
-    summary: `docker save → ${saved.layout} layout with ${saved.layers.length} layer(s); ./hello from ${layer ? path.relative(path.join(dir, 'unpacked'), layer).replace(/([0-9a-f]{12})[0-9a-f]{52}/, '$1…') : 'no layer'} on the host printed "${onHost?.stdout.trim()}", in a container "${inContainer.stdout.trim()}"`,
+    summary: `${engineName()} save → ${saved.layout} layout with ${saved.layers.length} layer(s); ./hello from ${layer ? path.relative(path.join(dir, 'unpacked'), layer).replace(/([0-9a-f]{12})[0-9a-f]{52}/, '$1…') : 'no layer'} on the host printed "${onHost?.stdout.trim()}", in a container "${inContainer.stdout.trim()}"`,
     layout: saved.layout, layers: saved.layers.map((l) => path.relative(dir, l)), layer: layer && path.relative(dir, layer), hostOutput: onHost?.stdout, containerOutput: inContainer.stdout,
   });
   c.verify([

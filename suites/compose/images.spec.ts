@@ -1,5 +1,6 @@
 // The lecture's Docker image slides, against the local engine: layers, a cache hit, the lifecycle
 // and the base image's size. Beside it: cache.spec.ts (invalidation), images-run.spec.ts.
+import { engineName } from '../../src/core/engine.js';
 import { claim } from '../../src/claims/claim.js';
 import { docker, inspect, runToExit, runContainer, localName } from '../../src/docker/engine.js';
 import { imageSize } from '../../src/docker/build.js';
@@ -64,7 +65,7 @@ claim('image.lifecycle', { needs: ['docker', 'image.busybox'] }, async (c) => {
   const rmi = await docker(['rmi', b.tag], { check: false });
   const gone = !(await listed(false)).includes(b.tag);
   c.evidence({
-    summary: `docker images lists ${b.tag}; ps -a shows "${psa}", ps does not; rmi while used: "${rmiBusy.stderr.trim()}"; after rm, rmi ${rmi.exitCode === 0 ? 'succeeds' : 'fails'}`,
+    summary: `${engineName()} images lists ${b.tag}; ps -a shows "${psa}", ps does not; rmi while used: "${rmiBusy.stderr.trim()}"; after rm, rmi ${rmi.exitCode === 0 ? 'succeeds' : 'fails'}`,
     images: count, imagesAll: countAll, psAll: psa, ps, rmiWhileUsed: rmiBusy.stderr.trim(), rmiAfterRm: rmi.stdout.trim() || rmi.stderr.trim(),
   });
   c.verify([
