@@ -1,13 +1,13 @@
 // `isolab guest build|list|rm`: guest disks built from Debian's packages by the recipe's plan,
 // executed with zx. Cached under /var/cache/isolab/guests/<name> with a manifest of the exact
 // versions; rebuilt only when the recipe (packages, init, images) changes.
-import { $ } from 'zx';
-import { readFile, writeFile, rm, rename, mkdir, readdir, stat, statfs, chmod } from 'node:fs/promises';
+import { readFile, writeFile, rm, rename, mkdir, readdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Ledger, installSignalCleanup } from '../core/ledger.js';
 import { run, which } from '../core/exec.js';
 import { GUESTS, CACHE_DIR, PROVISION_JOB, plan, recipeHash, type GuestDef, type PlanInput } from './recipe.js';
 import { runJob, type GuestFiles, type Accel } from './machine.js';
+import { runStep } from '../core/steps.js';
 import { BASE_TAGS } from '../docker/base-images.js';
 
 export interface Manifest {
@@ -104,18 +104,11 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
     await mkdir(work, { recursive: true });
     const input: PlanInput = { guest, mirror: await debianMirror(), images: IMAGES, imageIds: ids, work, diskMb };
     const t0 = Date.now();
-    $.verbose = false;
     for (const step of plan(input)) {
       const s0 = Date.now();
       log(`${step.title} …`);
-      if (step.write) {
-        await mkdir(path.dirname(step.write.path), { recursive: true });
-        await writeFile(step.write.path, step.write.text);
-        if (step.write.mode) await chmod(step.write.path, step.write.mode);
-      } else if (step.argv) {
-        const r = await $({ timeout: step.timeoutMs ?? 120_000, nothrow: true, quiet: true })`${step.argv}`;
-        if (r.exitCode !== 0) throw new Error(`${step.title} failed (exit ${r.exitCode}): ${(r.stderr || r.stdout).trim().split('\n').slice(-8).join('\n')}`);
-      }
+      const r = await runStep(step);
+      if (r.exitCode !== 0) throw new Error(`${step.title} failed (exit ${r.exitCode}): ${r.output.split('\n').slice(-8).join('\n')}`);
       log(`  ${((Date.now() - s0) / 1000).toFixed(1)} s`);
     }
     // The first boot loads the images into the guest's engine and records its versions.

@@ -86,17 +86,8 @@ kill "$engine"; wait "$engine"
 exit 0
 `;
 
-export interface Step {
-  title: string;
-  /** a command (argv), or a file to write */
-  argv?: string[];
-  write?: { path: string; text: string; mode?: number };
-  timeoutMs?: number;
-  /** a daemon: started detached, its output to `log`, ready when the engine answers (host provisioning) */
-  background?: { log: string; readyWithinMs: number };
-  /** a failure is reported, not fatal */
-  optional?: boolean;
-}
+export type { Step } from '../core/steps.js';
+import type { Step } from '../core/steps.js';
 
 export interface PlanInput {
   guest: GuestDef;

@@ -1,16 +1,15 @@
 // `isolab provision`, executed with zx: read the host's facts, run the plan's phases
 // (src/provision/plan.ts), re-reading the facts after each phase that changes them. Every
 // command is bounded; scratch folders are removed also on failure and SIGINT.
-import { $ } from 'zx';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, which } from '../core/exec.js';
 import { Ledger, installSignalCleanup } from '../core/ledger.js';
 import { debianMirror } from '../guest/build.js';
-import type { Step } from '../guest/recipe.js';
+import { runStep, type Step } from '../core/steps.js';
 import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
 import { packagesPlan, enginePlan, imagesPlan, vmPlan, settlePlan, VM_DIR, type HostFacts, type ProvisionOptions } from './plan.js';
 
@@ -52,12 +51,6 @@ export const goHash = (version: string) => createHash('sha256').update(`bookworm
 async function execute(step: Step): Promise<void> {
   const t0 = Date.now();
   say(`${step.title} …`);
-  if (step.write) {
-    await mkdir(path.dirname(step.write.path), { recursive: true });
-    await writeFile(step.write.path, step.write.text);
-    if (step.write.mode) await chmod(step.write.path, step.write.mode);
-    return;
-  }
   if (step.background) {
     // Detached (its own session), so it outlives this command, like a service would.
     const log = await open(step.background.log, 'a');
@@ -75,9 +68,9 @@ async function execute(step: Step): Promise<void> {
     const tail = (await readFile(step.background.log, 'utf8').catch(() => '')).trim().split('\n').slice(-8).join('\n');
     throw new Error(`${step.argv![0]} did not answer within ${step.background.readyWithinMs / 1000} s; the end of ${step.background.log}:\n${tail}`);
   }
-  const r = await $({ timeout: step.timeoutMs ?? 120_000, nothrow: true, quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`${step.argv!}`;
+  const r = await runStep(step, { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
   if (r.exitCode !== 0) {
-    const why = `${step.title} failed (${r.exitCode === null ? `no exit within ${(step.timeoutMs ?? 120_000) / 1000} s` : `exit ${r.exitCode}`}): ${(r.stderr || r.stdout).trim().split('\n').slice(-6).join('\n')}`;
+    const why = `${step.title} failed (${r.exitCode === null ? `no exit within ${(step.timeoutMs ?? 120_000) / 1000} s` : `exit ${r.exitCode}`}): ${r.output.split('\n').slice(-6).join('\n')}`;
     if (!step.optional) throw new Error(why);
     say(`note: ${why}`);
   }
@@ -91,7 +84,6 @@ export async function runProvision(o: { go: boolean; vm: boolean }): Promise<num
   }
   const ledger = new Ledger('provision');
   installSignalCleanup();
-  $.verbose = false;
   try {
     const tmp = await mkdtemp(path.join(tmpdir(), 'isolab-provision-'));
     ledger.add('tempdir', tmp, () => rm(tmp, { recursive: true, force: true, maxRetries: 5 }));
