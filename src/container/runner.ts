@@ -71,7 +71,8 @@ const INIT = [
   'mount -t tmpfs -o mode=755,size=64k isolab-dev "$ISOLAB_ROOT/dev"',
   'for d in null zero full random urandom tty; do touch "$ISOLAB_ROOT/dev/$d"; mount --bind "/dev/$d" "$ISOLAB_ROOT/dev/$d"; done',
   'cd "$ISOLAB_ROOT"',
-  'pivot_root . .oldroot',
+  // util-linux 2.42 (Debian sid) moved pivot_root to util-linux-extra: busybox's applet then.
+  'if command -v pivot_root >/dev/null; then pivot_root . .oldroot; else busybox pivot_root . .oldroot; fi',
   'cd /',
   'mount -t proc proc /proc',
   'umount -l /.oldroot',
