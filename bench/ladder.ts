@@ -57,7 +57,7 @@ export const ladder: Rung[] = [
     warmup: 2,
     setup: async (ctx) => {
       const dir = await scratchDir(ctx.ledger, 'bundle', { sizeMb: 32 });
-      const b = await ociBundle(ctx.ledger, dir, BASE_TAGS.busybox, ['/bin/true']);
+      const b = await ociBundle(dir, BASE_TAGS.busybox, ['/bin/true']);
       const first = await runcRun(b, resourceName(`runc-${seq++}`));
       if (first.exitCode !== 0) throw new Error(`runc run failed: ${first.stderr.trim()}`);
       return { op: timed(ctx, () => ['runc', 'run', '--bundle', b.dir, resourceName(`runc-${seq++}`)], 5) };

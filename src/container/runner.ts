@@ -12,7 +12,7 @@ import { buildTopology, type Net } from '../netns/build.js';
 import type { Topology } from '../netns/topology.js';
 import { cgroupDriver } from '../cgroups/select.js';
 import type { HostInfo } from '../host/probe.js';
-import { exportRootfs } from '../oci/bundle.js';
+import { unpackImage } from '../oci/bundle.js';
 
 export interface ContainerSpec {
   hostname: string;
@@ -43,7 +43,7 @@ export interface ContainerRun {
 export async function prepareRootfs(ledger: Ledger, image: string): Promise<string> {
   const dir = await scratchDir(ledger, 'rootfs', { sizeMb: 64 });
   const rootfs = path.join(dir, 'rootfs');
-  await exportRootfs(ledger, image, rootfs);
+  await unpackImage(image, rootfs);
   await mkdir(path.join(rootfs, '.oldroot'), { recursive: true });
   return rootfs;
 }

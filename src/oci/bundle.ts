@@ -1,32 +1,53 @@
-// An OCI bundle for `runc run`: the busybox base image's filesystem (docker export) and a
+// An OCI bundle for `runc run`: the busybox base image's filesystem (from docker save) and a
 // config from `runc spec`, made non-interactive, with a cgroup path carrying the run prefix.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../core/exec.js';
-import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
-import { docker } from '../docker/engine.js';
+import { saveImage } from '../docker/save.js';
 
 export interface Bundle {
   dir: string;
   rootfs: string;
 }
 
-/** Unpack an image's filesystem into dir/rootfs (through a created, never started container). */
-export async function exportRootfs(ledger: Ledger, image: string, rootfs: string): Promise<void> {
-  const name = resourceName('export');
-  ledger.add('container', name, () => docker(['rm', '-f', name], { check: false }));
-  await docker(['create', '--name', name, image, 'true']);
+/**
+ * Unpack an image's filesystem into `rootfs` from `docker save`'s layers, applied in order with
+ * their whiteouts. Not `docker export`: on Docker 26.1.5 (trixie) an export leaves the container's
+ * overlay2 `merged` mount behind after `docker rm` (moby/moby#48516) — the trixie guest's leak
+ * check found it after bocker; save reads layer diffs and mounts nothing.
+ */
+export async function unpackImage(image: string, rootfs: string): Promise<void> {
+  const work = path.join(path.dirname(rootfs), 'image');
+  await mkdir(work, { recursive: true });
   await mkdir(rootfs, { recursive: true });
-  const tar = path.join(path.dirname(rootfs), 'rootfs.tar');
-  await docker(['export', '-o', tar, name], { timeoutMs: 60_000 });
-  await run('tar', ['xf', tar, '-C', rootfs], { timeoutMs: 60_000 });
-  await docker(['rm', '-f', name], { check: false });
+  try {
+    const saved = await saveImage(image, work);
+    for (const layer of saved.layers) await applyLayer(layer, rootfs);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
-export async function ociBundle(ledger: Ledger, dir: string, image: string, args: string[]): Promise<Bundle> {
+/** One layer over what is below it: opaque dirs emptied, `.wh.<name>` removed, then its files. */
+async function applyLayer(layer: string, rootfs: string): Promise<void> {
+  const entries = (await run('tar', ['tf', layer], { timeoutMs: 60_000 })).stdout.split('\n').filter(Boolean);
+  for (const e of entries) {
+    const rel = e.replace(/^\.?\//, '');
+    const base = path.posix.basename(rel);
+    if (!base.startsWith('.wh.')) continue;
+    const dir = path.join(rootfs, path.posix.dirname(rel));
+    if (dir !== rootfs && !dir.startsWith(`${rootfs}/`)) throw new Error(`layer ${path.basename(layer)}: whiteout ${e} points outside the rootfs`);
+    if (base === '.wh..wh..opq') {
+      for (const child of await readdir(dir).catch(() => [])) await rm(path.join(dir, child), { recursive: true, force: true });
+    } else await rm(path.join(dir, base.slice(4)), { recursive: true, force: true });
+  }
+  await run('tar', ['xf', layer, '-C', rootfs, '--exclude=.wh.*'], { timeoutMs: 60_000 });
+}
+
+export async function ociBundle(dir: string, image: string, args: string[]): Promise<Bundle> {
   const rootfs = path.join(dir, 'rootfs');
-  await exportRootfs(ledger, image, rootfs);
+  await unpackImage(image, rootfs);
   await run('runc', ['spec', '--bundle', dir], { timeoutMs: 10_000 });
   const cfgPath = path.join(dir, 'config.json');
   const cfg = JSON.parse(await readFile(cfgPath, 'utf8'));
