@@ -3,8 +3,12 @@
 // network); where they differ — build output, version and info fields — the caller asks this.
 export type EngineName = 'docker' | 'podman';
 
+/** ISOLAB_ENGINE, unset or empty meaning docker; a misspelt value is an error, never docker. */
 export function engineName(): EngineName {
-  return process.env.ISOLAB_ENGINE === 'podman' ? 'podman' : 'docker';
+  const v = process.env.ISOLAB_ENGINE;
+  if (v === undefined || v === '') return 'docker';
+  if (v === 'docker' || v === 'podman') return v;
+  throw new Error(`ISOLAB_ENGINE="${v}" names no engine: set ISOLAB_ENGINE=docker or ISOLAB_ENGINE=podman (or unset it)`);
 }
 
 /** A bad `--engine` value, named with what would work. */

@@ -7,7 +7,7 @@ import type { LadderRow } from '../bench/types.js';
 import { departure } from './explain.js';
 
 export interface Matrix {
-  hosts: Array<{ label: string; run: string; kernel: unknown; cgroup: unknown; engine: unknown; compose: unknown; guest?: unknown; runc?: unknown; node?: unknown }>;
+  hosts: Array<{ label: string; run: string; kernel: unknown; cgroup: unknown; engine: unknown; compose: unknown; guest?: unknown; runtime?: unknown; node?: unknown }>;
   claims: Array<{ id: string; statement: string; verdicts: Array<string>; notes: Array<string> }>;
   ladder: Array<{ rung: string; meanMs: Array<number | null> }>;
 }
@@ -16,6 +16,8 @@ export interface Matrix {
 export function buildMatrix(results: Results[]): Matrix {
   // Results from before the engine field: docker was the only engine.
   const engine = (h: Results['host']) => h.engine ?? (h.docker ? `docker ${h.docker}` : 'none');
+  // The OCI runtime the engine ran: podman names its own (crun); docker's is runc.
+  const runtime = (h: Results['host']) => (h.details as { docker?: { runtime?: string } } | undefined)?.docker?.runtime ?? (h.runc ? `runc ${h.runc}` : '—');
   const key = (r: Results) => JSON.stringify([r.host.kernel, r.host.arch, r.host.cgroup, engine(r.host), r.host.compose]);
   const groups = new Map<string, Results[]>();
   for (const r of results) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
@@ -24,7 +26,7 @@ export function buildMatrix(results: Results[]): Matrix {
     const h = rs[0]!.host;
     const guest = (h.guest as { name?: string } | undefined)?.name;
     const podman = String(engine(h)).startsWith('podman') ? ' · podman' : '';
-    return { label: `${guest ? `${guest} guest · ` : ''}${h.kernel} · ${h.cgroup}${podman}`, run: rs.map((r) => r.run.id).join(', '), kernel: h.kernel, cgroup: h.cgroup, engine: engine(h), compose: h.compose ?? 'none', guest: guest ?? 'no', runc: h.runc ?? '—', node: h.node ?? '—' };
+    return { label: `${guest ? `${guest} guest · ` : ''}${h.kernel} · ${h.cgroup}${podman}`, run: rs.map((r) => r.run.id).join(', '), kernel: h.kernel, cgroup: h.cgroup, engine: engine(h), compose: h.compose ?? 'none', guest: guest ?? 'no', runtime: runtime(h), node: h.node ?? '—' };
   });
   // Later runs of a host override earlier ones for the claims they both checked.
   const latest = (rs: Results[], id: string) => [...rs].reverse().map((r) => r.claims.find((c) => c.id === id)).find(Boolean);
@@ -48,8 +50,8 @@ export function buildMatrix(results: Results[]): Matrix {
 const mark = (v: string) => (v === 'pass' ? '✅' : v === 'fail' ? '❌' : v === 'skip' ? '⏭' : v === 'differs' ? '🔶' : '—');
 
 export function matrixMarkdown(m: Matrix): string {
-  const out = ['# isolab compatibility matrix', '', '| host | run | kernel | cgroup | engine | compose | runc | node |', '|---|---|---|---|---|---|---|---|'];
-  for (const h of m.hosts) out.push(`| ${h.label} | ${h.run} | ${h.kernel} | ${h.cgroup} | ${h.engine} | ${h.compose} | ${h.runc} | ${h.node} |`);
+  const out = ['# isolab compatibility matrix', '', '| host | run | kernel | cgroup | engine | compose | OCI runtime | node |', '|---|---|---|---|---|---|---|---|'];
+  for (const h of m.hosts) out.push(`| ${h.label} | ${h.run} | ${h.kernel} | ${h.cgroup} | ${h.engine} | ${h.compose} | ${h.runtime} | ${h.node} |`);
   out.push('', `| claim | ${m.hosts.map((h) => h.label).join(' | ')} |`, `|---|${m.hosts.map(() => '---').join('|')}|`);
   for (const c of m.claims) out.push(`| \`${c.id}\` | ${c.verdicts.map((v, i) => `${mark(v)}${v === 'differs' ? ` ${c.notes[i]!.replace(/\n/g, '<br>').replace(/\|/g, '\\|')}` : ''}`).join(' | ')} |`);
   out.push('', '✅ holds · 🔶 the mechanism holds, the slide\'s number differs here (the cell says how) · ❌ fails · ⏭ skipped');

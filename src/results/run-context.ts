@@ -4,8 +4,10 @@ import { runId } from '../core/names.js';
 import { probeHost } from '../host/probe.js';
 import { runFolder } from './write.js';
 import { registerRun } from '../core/runs.js';
+import { engineName } from '../core/engine.js';
 
 export async function prepareRun(): Promise<void> {
+  engineName(); // a misspelt ISOLAB_ENGINE stops the run here, named, before anything starts
   const id = runId();
   // Announce this run host-wide: another run's leak check and `isolab clean` spare what it makes.
   registerRun(id);

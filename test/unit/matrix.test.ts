@@ -43,3 +43,15 @@ describe('departures from the slide', () => {
     expect(md).toMatch(/\| `cgroups.docker-cpu-shares` \| ✅ \| 🔶 slide: --cpu-shares=20\/80 · here: 24.4\/75.6 — runc 1.1.15 wrote cpu.weight 1\/3 \|/);
   });
 });
+
+describe('the engine a column ran', () => {
+  it('names the OCI runtime the engine used: crun under podman, runc under docker', () => {
+    const trixie = { kernel: '6.12', arch: 'x86_64', cgroup: 'v2', runc: '1.1.15+ds1', guest: { name: 'trixie' } };
+    const m = buildMatrix([
+      res('d', { ...trixie, docker: '26.1.5', engine: 'docker 26.1.5', compose: 'v2 2.26.1' }, [['overlay.union', 'pass']]),
+      res('p', { ...trixie, docker: null, engine: 'podman 5.4.2', compose: 'podman-compose 1.3.0', details: { docker: { name: 'podman', runtime: 'crun 1.21' } } }, [['overlay.union', 'pass']]),
+    ]);
+    expect(m.hosts.map((h) => [h.label, h.runtime])).toEqual([['trixie guest · 6.12 · v2', 'runc 1.1.15+ds1'], ['trixie guest · 6.12 · v2 · podman', 'crun 1.21']]);
+    expect(matrixMarkdown(m)).toMatch(/\| podman 5\.4\.2 \| podman-compose 1\.3\.0 \| crun 1\.21 \|/);
+  });
+});
