@@ -15,8 +15,22 @@ import { gradeCli, type GradeCliOptions } from './commands/grade-cli.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/**
+ * A reader that closes early (`isolab provision | head`) must not end the process mid-work: an
+ * unhandled EPIPE killed provisioning before its cleanup (an empty scratch dir was left). Output
+ * to a closed pipe is dropped; the work and its cleanup finish.
+ */
+function dropOutputToClosedPipes(): void {
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
+  dropOutputToClosedPipes();
   const program = new Command('isolab')
     .description('Checks on real Linux what a systems course teaches about isolation primitives, and measures it.')
     .version(VERSION, '-V, --version', 'print isolab\'s version')
