@@ -52,21 +52,27 @@ export async function masqueradePackets(net: Net, host: string): Promise<number>
 
 export interface PunchOutcome {
   rendezvous: Record<string, string>;
+  /** each registration as the rendezvous saw it: name → observed source endpoint */
+  registered: Record<string, string>;
   peers: Record<string, { me?: string; peer?: string; received: Array<{ from: string; data: string }> }>;
   rendezvousGone: boolean;
 }
 
-/** Two peers register with a rendezvous, learn each other's public endpoint, and punch. */
 /** How long an agent may take to start and register: generous, for slow (emulated) hosts. */
 const READY_MS = 60_000;
 
-export async function udpHolePunch(net: Net, rv: { host: string; address: string; port: number }, peers: Record<string, number>, timeoutMs = 6000): Promise<PunchOutcome> {
+/**
+ * Two peers register with a rendezvous, learn each other's public endpoint, and punch. `readyMs`
+ * bounds registration: a caller that expects no introduction (a control) shortens it and reads
+ * `registered` to show the peers did run and send.
+ */
+export async function udpHolePunch(net: Net, rv: { host: string; address: string; port: number }, peers: Record<string, number>, timeoutMs = 6000, readyMs = READY_MS): Promise<PunchOutcome> {
   // The rendezvous waits for both registrations (it exits once it has introduced them); each
   // peer's punch window (timeoutMs) starts when it is introduced.
-  const server = net.spawnAgent(rv.host, 'udp-rendezvous', [rv.port, READY_MS + timeoutMs, rv.address], READY_MS + timeoutMs + 5000);
+  const server = net.spawnAgent(rv.host, 'udp-rendezvous', [rv.port, readyMs + timeoutMs, rv.address], readyMs + timeoutMs + 5000);
   if (!(await waitFor(server, 'listening', READY_MS))) throw new Error(`rendezvous did not listen: ${server.output().stderr}`);
   const names = Object.keys(peers);
-  const runs = names.map((n) => net.agent(n, 'udp-peer', [n, peers[n]!, `${rv.address}:${rv.port}`, timeoutMs, READY_MS], READY_MS + timeoutMs + 5000));
+  const runs = names.map((n) => net.agent(n, 'udp-peer', [n, peers[n]!, `${rv.address}:${rv.port}`, timeoutMs, readyMs], readyMs + timeoutMs + 5000));
   const outs = await Promise.all(runs);
   const rvEvents = parseAgentOutput(server.output().stdout);
   const gone = (await server.exited(0)) !== null;
@@ -74,6 +80,7 @@ export async function udpHolePunch(net: Net, rv: { host: string; address: string
   const intro = rvEvents.find((e) => e.event === 'introduced') ?? {};
   return {
     rendezvous: Object.fromEntries(Object.entries(intro).filter(([k]) => k !== 'event').map(([k, v]) => [k, String(v)])),
+    registered: Object.fromEntries(rvEvents.filter((e) => e.event === 'registered').map((e) => [String(e.name), String(e.observed)])),
     rendezvousGone: gone,
     peers: Object.fromEntries(names.map((n, i) => {
       const ev = outs[i]!;
