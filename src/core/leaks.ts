@@ -19,6 +19,8 @@ export interface HostSnapshot {
   networks: string[];
   images: string[];
   iptables: string[];
+  /** nftables rules outside iptables' own tables (podman's netavark writes `table inet netavark`) */
+  nftables: string[];
   sysctls: string[];
   tempdirs: string[];
   processes: string[];
@@ -80,6 +82,41 @@ export function normalizeIptablesSave(text: string): string[] {
     .map((l) => l.replace(/\[\d+:\d+\]/g, '[-]'));
 }
 
+// The tables iptables-nft keeps: already compared through iptables-save.
+const IPTABLES_TABLES = /^table (ip|ip6|arp|bridge) (filter|nat|mangle|raw|security)$/;
+
+/**
+ * `nft list ruleset` as one line per table, chain head, rule or set element block, each prefixed
+ * with where it is (`table inet netavark › chain FORWARD: …`): without counters or handles, and
+ * without iptables' tables (those compare through iptables-save).
+ */
+export function normalizeNftRuleset(text: string): string[] {
+  const out: string[] = [];
+  let table: string | null = null;
+  let block: string | null = null;
+  for (const raw of text.split('\n')) {
+    const l = raw.replace(/\s*#.*$/, '').replace(/\bcounter packets \d+ bytes \d+\s*/g, 'counter ').trim();
+    if (!l) continue;
+    const t = /^(table \S+ \S+) \{$/.exec(l);
+    if (t) {
+      table = IPTABLES_TABLES.test(t[1]!) ? null : t[1]!;
+      block = null;
+      if (table) out.push(table);
+      continue;
+    }
+    if (!table) continue;
+    const b = /^((?:chain|set|map|flowtable) \S+) \{$/.exec(l);
+    if (b) {
+      block = b[1]!;
+      out.push(`${table} › ${block}`);
+    } else if (l === '}') {
+      if (block) block = null;
+      else table = null;
+    } else out.push(`${table} › ${block ?? ''}: ${l}`);
+  }
+  return out;
+}
+
 /** The engines that answer: docker's daemon, and podman (daemonless) where it is installed. */
 async function enginesUp(): Promise<EngineName[]> {
   const up: EngineName[] = [];
@@ -127,7 +164,7 @@ export async function snapshot(): Promise<HostSnapshot> {
   // Networks are listed before and after the links: another run's bridge seen in the links had
   // its network in one of the two lists, even when that run created or removed it meanwhile.
   const netsBefore = await networkIds(engines);
-  const [mountinfo, netns, linkLines, addresses, routes, cgroups, containers, netsDuring, images, ipt, tmp] = await Promise.all([
+  const [mountinfo, netns, linkLines, addresses, routes, cgroups, containers, netsDuring, images, ipt, nft, tmp] = await Promise.all([
     readFile('/proc/self/mountinfo', 'utf8'),
     run('ip', ['netns', 'list'], q).then((r) => lines(r.stdout).map((l) => l.split(' ')[0]!)),
     run('ip', ['-o', 'link', 'show'], q).then((r) => lines(r.stdout)),
@@ -140,6 +177,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     networkIds(engines),
     ds(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
     (async () => ((await which('iptables-save')) ? normalizeIptablesSave((await run('iptables-save', [], q)).stdout) : []))(),
+    (async () => ((await which('nft')) ? normalizeNftRuleset((await run('nft', ['list', 'ruleset'], q)).stdout) : []))(),
     readdir(tmpdir()).then((n) => n.filter((x) => x.startsWith('isolab-') && !x.startsWith('isolab-provision'))),
   ]);
   // After the rest, so the snapshot's own commands are not in it. (A zombie is already dead.)
@@ -185,6 +223,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     networks,
     images,
     iptables: ipt,
+    nftables: nft,
     sysctls,
     tempdirs: tmp,
     processes: ps,
@@ -223,7 +262,7 @@ export function diffHost(before: HostSnapshot, after: HostSnapshot): Leak[] {
     const a = count(after[kind] ?? []);
     for (const [item, n] of a) if (n > (b.get(item) ?? 0)) leaks.push({ kind, item, change: 'added' });
     // Only the host's own settings count when removed: a run must not have changed them.
-    if (kind === 'sysctls' || kind === 'iptables' || kind === 'addresses' || kind === 'routes') for (const [item, n] of b) if (n > (a.get(item) ?? 0)) leaks.push({ kind, item, change: 'removed' });
+    if (kind === 'sysctls' || kind === 'iptables' || kind === 'nftables' || kind === 'addresses' || kind === 'routes') for (const [item, n] of b) if (n > (a.get(item) ?? 0)) leaks.push({ kind, item, change: 'removed' });
   }
   // A process that was already running before is not ours; pids are unique enough per run.
   const runs = allRuns();

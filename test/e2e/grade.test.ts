@@ -80,7 +80,12 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
       await chmod(path.join(work, 'bin/sudo'), 0o755);
       const out = path.join(work, 'github-output');
       await writeFile(out, '');
-      await cp(path.join(repo, 'fixtures/grading/sample'), path.join(work, 'submission'), { recursive: true });
+      // A broken copy (as above): the step's plumbing — score and Classroom result — is what this
+      // checks; partial marks grade in seconds where full marks (the first test) take ~40 s.
+      const sub = path.join(work, 'submission');
+      await cp(path.join(repo, 'fixtures/grading/sample'), sub, { recursive: true });
+      await writeFile(path.join(sub, 'hello/hello.sh'), '#!/bin/sh\necho "Hello"\n');
+      await rm(path.join(sub, 'compose/server.go'));
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(work, 'bin')}:${process.env.PATH}`, GITHUB_ACTION_PATH: repo, GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: path.join(work, 'summary.md'), SUBMISSION: 'submission', RUBRIC: '', ASSIGNMENT: '', NO_COLOR: '1' };
       for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION', 'ISOLAB_REPORTS']) delete env[k];
       const r = await new Promise<{ code: number | null; text: string }>((resolve) => {
@@ -92,10 +97,12 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
       });
       expect(r.code, r.text.slice(-2000)).toBe(0);
       const outputs = Object.fromEntries((await readFile(out, 'utf8')).trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-      expect(outputs.score).toBe('11/11');
       const result = JSON.parse(Buffer.from(outputs.result!, 'base64').toString('utf8'));
-      expect(result).toMatchObject({ version: 1, status: 'pass', max_score: 11 });
-      expect(result.tests.reduce((a: number, t: { score: number }) => a + t.score, 0)).toBe(11);
+      const sum = result.tests.reduce((a: number, t: { score: number }) => a + t.score, 0);
+      expect(result).toMatchObject({ version: 1, status: 'fail', max_score: 11 });
+      expect(sum).toBeGreaterThan(0);
+      expect(sum).toBeLessThan(11);
+      expect(outputs.score).toBe(`${sum}/11`);
     } finally {
       await rm(work, { recursive: true, force: true });
     }

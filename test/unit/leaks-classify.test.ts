@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { diffHost, isLeak, type HostSnapshot } from '../../src/core/leaks.js';
 
-const empty = (): HostSnapshot => ({ mounts: [], netns: [], links: ['lo', 'eth0', 'docker0'], addresses: [], routes: [], cgroups: [], containers: [], networks: [], images: [], iptables: [], sysctls: [], tempdirs: [], processes: [], owned: {} });
+const empty = (): HostSnapshot => ({ mounts: [], netns: [], links: ['lo', 'eth0', 'docker0'], addresses: [], routes: [], cgroups: [], containers: [], networks: [], images: [], iptables: [], nftables: [], sysctls: [], tempdirs: [], processes: [], owned: {} });
 
 describe('leak classification', () => {
   it("a fresh host's first use is not a leak; the same kinds of change elsewhere are", () => {
