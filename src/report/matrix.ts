@@ -65,7 +65,7 @@ export function matrixMarkdown(m: Matrix): string {
 export function matrixHtml(m: Matrix): string {
   const esc = (s: unknown) => String(s ?? '').replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
   const cls = (v: string) => (v === 'pass' || v === 'fail' || v === 'skip' || v === 'differs' ? v : 'none');
-  const head = m.hosts.map((h) => `<th>${esc(h.label)}<div class="h">${esc(h.kernel)} · ${esc(h.cgroup)} · ${esc(h.engine)} · ${esc(h.compose)}</div></th>`).join('');
+  const head = m.hosts.map((h) => `<th>${esc(h.label)}<div class="h">${esc(h.kernel)} · ${esc(h.cgroup)} · ${esc(h.engine)} · ${esc(h.compose)} · ${esc(h.runtime)}</div></th>`).join('');
   const rows = m.claims.map((c) => `<tr><td><code>${esc(c.id)}</code><div class="h">${esc(c.statement)}</div></td>${c.verdicts.map((v, i) => `<td class="${cls(v)}" title="${esc(c.notes[i])}">${esc(v)}${c.notes[i] && (v === 'differs' || v === 'skip') ? `<div class="h">${esc(c.notes[i]).replace(/\n/g, '<br>')}</div>` : ''}</td>`).join('')}</tr>`).join('');
   const ladder = m.ladder.length ? `<h2>Startup ladder (mean ms)</h2><table><tr><th>rung</th>${m.hosts.map((h) => `<th>${esc(h.label)}</th>`).join('')}</tr>${m.ladder.map((l) => `<tr><td>${esc(l.rung)}</td>${l.meanMs.map((v) => `<td>${v === null ? '—' : v.toFixed(v < 10 ? 2 : 0)}</td>`).join('')}</tr>`).join('')}</table>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>isolab matrix</title><style>
