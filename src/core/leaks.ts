@@ -48,6 +48,10 @@ export const isLeak = (l: Leak) => !l.not;
 export function firstUse(l: Leak, before: HostSnapshot): string | null {
   if (l.change !== 'added') return null;
   if (l.kind === 'mounts' && /^\/run\/netns \(/.test(l.item)) return "first use of `ip netns` on this host (the kernel's /run/netns mount); `isolab provision` makes it once";
+  // Podman's first network use since boot creates netavark's table with fixed chains (recorded
+  // in the trixie guest); a network's own chains (nv_…) and rules (addresses, interfaces) are not.
+  if (l.kind === 'nftables' && l.item.startsWith('table inet netavark') && !before.nftables?.includes('table inet netavark')
+    && !/\d+\.\d+\.\d+\.\d+|[0-9a-f]*::?[0-9a-f]*\/\d+|"|\bnv_/.test(l.item)) return "first use of podman's networking on this host since boot: netavark's table and its fixed chains";
   if (l.kind === 'addresses') {
     const m = /^\d+:\s+(\S+)\s+inet6 fe80::\S+ scope link/.exec(l.item);
     if (m && !m[1]!.includes('isolab') && before.links.includes(m[1]!)) return `first time ${m[1]} came up: the kernel's IPv6 link-local address; \`isolab provision\` brings it up once`;
