@@ -4,6 +4,7 @@ import { gradeCommand, gradeInit, DEFAULT_RUBRIC } from './grade.js';
 import { gradeBatch, mergeCsv } from '../../grade/batch.js';
 import { loadRubric } from '../../grade/rubric.js';
 import { loadAssignment } from '../../grade/assignment.js';
+import { engineName } from '../../core/engine.js';
 
 export interface GradeCliOptions {
   assignment?: string;
@@ -34,6 +35,16 @@ export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Pro
       return fail((e as Error).message);
     }
   }
+  // Grading contains a student's compose project with rules tried under docker compose only. Under
+  // podman-compose (trixie guest, podman 5.4.2) the contained sample lost the compose points (its
+  // client never reached the server) and its containers, podman0 and images were left behind.
+  let engine;
+  try {
+    engine = engineName();
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  if (engine === 'podman') return fail('grading runs under docker only: under podman-compose the contained project did not work and left containers behind (tried in the trixie guest) — unset ISOLAB_ENGINE');
   if (!dir) return fail('which submission? pass a folder (or --batch <folder of submissions>, --init, --merge)');
   if (o.shard && !o.batch) return fail('--shard goes with --batch');
   if (!o.batch) return gradeCommand(dir, o);
