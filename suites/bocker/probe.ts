@@ -15,6 +15,9 @@ dd if=/dev/zero of=/dev/null bs=\${OVER_MB}M count=1 2>/dev/null; echo "alloc_ex
 
 export const limits = { memoryBytes: 32 * 1024 * 1024, overMb: 64, pids: 16, forks: 40, cpuWeight: 50 };
 
+/** Files an engine mounts into every container of its own: podman's marker (podman-run(1)). */
+const ENGINE_FILES = /(^| )\/run\/\.containerenv(?= |$)/g;
+
 export type Observations = Record<string, string>;
 
 export function parseProbe(out: string): Observations {
@@ -34,8 +37,9 @@ export const expectations: Expectation[] = [
   { key: 'hostname', what: 'its own hostname', holds: (o, c) => o.hostname === c.hostname },
   { key: 'procs', what: 'the process tree is invisible (≤ 5 processes)', holds: (o) => Number(o.procs) <= 5 },
   { key: 'ifaces', what: 'only its own interfaces (lo, eth0)', holds: (o) => o.ifaces === 'eth0 lo' },
-  // The host's own filesystems (state, temp, homes, work trees) are not mounted inside.
-  { key: 'mounts', what: 'only its own mounts (none of the host\'s /run, /var, /tmp, /home, /work)', holds: (o) => !!o.mounts && !/(^| )\/(run|var|tmp|home|work)(\/| |$)/.test(o.mounts) },
+  // The host's own filesystems (state, temp, homes, work trees) are not mounted inside. Podman's
+  // /run/.containerenv is the engine's file for this container (as docker's /etc/hosts), not /run.
+  { key: 'mounts', what: 'only its own mounts (none of the host\'s /run, /var, /tmp, /home, /work)', holds: (o) => !!o.mounts && !/(^| )\/(run|var|tmp|home|work)(\/| |$)/.test(o.mounts.replace(ENGINE_FILES, ' ')) },
   { key: 'alloc_exit', what: 'a memory limit: the allocation past it is killed', holds: (o) => o.alloc_exit === '137' },
   { key: 'forks', what: 'a pids limit: forking past it is refused', holds: (o) => o.forks === 'refused' },
   { key: 'peer', what: 'the network reaches the bridge peer by address', holds: (o) => o.peer === 'reached' },

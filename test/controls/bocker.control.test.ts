@@ -18,3 +18,14 @@ describe.skipIf(!requireRoot())('bocker negative control', () => {
     expect(o.write).toBeDefined();
   });
 });
+
+describe('the mounts check', () => {
+  const mounts = expectations.find((e) => e.key === 'mounts')!;
+  const holds = (m: string) => mounts.holds({ mounts: m }, { hostname: '' });
+  it("spares podman's own /run/.containerenv, never a host /run or a file under it", () => {
+    expect(holds('/ /dev /proc /run/.containerenv /sys')).toBe(true);
+    expect(holds('/ /dev /proc /run /run/.containerenv')).toBe(false);
+    expect(holds('/ /dev /proc /run/.containerenv.x')).toBe(false);
+    expect(holds('/ /proc /run/secrets')).toBe(false);
+  });
+});
