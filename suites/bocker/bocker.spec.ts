@@ -7,6 +7,7 @@ import { prepareRootfs, runInContainer } from '../../src/container/runner.js';
 import { createNetwork, inspect, runToExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { resourceName } from '../../src/core/names.js';
+import { engineName } from '../../src/core/engine.js';
 import { PROBE, parseProbe, expectations, limits } from './probe.js';
 
 claim('bocker.container-from-primitives', { needs: ['root', 'overlay', 'netns', 'iptables', 'cgroup.cpu', 'cgroup.memory', 'cgroup.pids', 'docker', 'image.busybox'], timeoutMs: 120_000 }, async (c) => {
@@ -25,7 +26,10 @@ claim('bocker.container-from-primitives', { needs: ['root', 'overlay', 'netns', 
   const net = await inspect<{ IPAM?: { Config: Array<{ Gateway: string }> }; subnets?: Array<{ gateway: string }> }>(network, 'network');
   const gw = net.IPAM?.Config[0]?.Gateway ?? net.subnets?.[0]?.gateway ?? '';
   const mb = limits.memoryBytes >> 20;
-  const theirs = await runToExit(c.ledger, 'bocker-docker', ['--hostname', hostname, `--memory=${mb}m`, `--memory-swap=${mb}m`, `--pids-limit=${limits.pids}`,
+  // Podman's default capabilities leave out NET_RAW (CapBnd 0x800405fb in the trixie guest), so
+  // busybox ping gets "permission denied"; docker's include it. The probe pings: ask for it.
+  const netRaw = engineName() === 'podman' ? ['--cap-add=NET_RAW'] : [];
+  const theirs = await runToExit(c.ledger, 'bocker-docker', [...netRaw, '--hostname', hostname, `--memory=${mb}m`, `--memory-swap=${mb}m`, `--pids-limit=${limits.pids}`,
     '--network', network, '-e', `OVER_MB=${env.OVER_MB}`, '-e', `FORKS=${env.FORKS}`, '-e', `PEER=${gw}`, BASE_TAGS.busybox, 'sh', '-c', PROBE], 60_000);
 
   const o = parseProbe(ours.stdout);
@@ -44,6 +48,7 @@ claim('bocker.container-from-primitives', { needs: ['root', 'overlay', 'netns', 
       'mounts only isolab has': [...ourMounts].filter((m) => !theirMounts.has(m)),
       why: 'docker also mounts /sys, /dev/pts, /dev/shm, /dev/mqueue, bind-mounts /etc/hosts, /etc/hostname and /etc/resolv.conf, and masks /proc paths; isolab mounts only /, /proc and a minimal /dev',
       peer: 'each reaches its own bridge: isolab 10.88.0.1, docker the network gateway',
+      ...(netRaw.length ? { capabilities: 'podman run --cap-add=NET_RAW: podman\'s defaults leave it out, and ping needs it' } : {}),
     },
     writes: { upperFile: written, inLower, upperGoneAfterTeardown: upperGone },
     isolabStderr: ours.stderr.trim().slice(-500), dockerStderr: theirs.stderr.trim().slice(-500),
