@@ -56,6 +56,11 @@ export function firstUse(l: Leak, before: HostSnapshot): string | null {
     const m = /^\d+:\s+(\S+)\s+inet6 fe80::\S+ scope link/.exec(l.item);
     if (m && !m[1]!.includes('isolab') && before.links.includes(m[1]!)) return `first time ${m[1]} came up: the kernel's IPv6 link-local address; \`isolab provision\` brings it up once`;
   }
+  // The same first carrier gives the interface its IPv6 link-local and multicast routes.
+  if (l.kind === 'routes') {
+    const m = /^(?:fe80::\/64|multicast ff00::\/8) dev (\S+) /.exec(l.item);
+    if (m && !m[1]!.includes('isolab') && before.links.includes(m[1]!)) return `first time ${m[1]} came up: the kernel's IPv6 link-local routes; \`isolab provision\` brings it up once`;
+  }
   return null;
 }
 
@@ -84,6 +89,17 @@ export function normalizeIptablesSave(text: string): string[] {
   return lines(text)
     .filter((l) => !l.startsWith('#'))
     .map((l) => l.replace(/\[\d+:\d+\]/g, '[-]'));
+}
+
+/**
+ * `ip route show table all` without the kernel's local/broadcast entries, and without `linkdown`:
+ * that flag follows a bridge's carrier — docker0 is up while any container (or a BuildKit RUN
+ * step) is attached, down a moment after — not a change of routes. (Leaving such routes out made
+ * docker0's three routes "added" when a build's veth was still attached at the second snapshot:
+ * a CI failure of the BuildKit test.)
+ */
+export function normalizeRoutes(text: string): string[] {
+  return lines(text).filter((l) => !/^(local|broadcast) /.test(l)).map((l) => l.replace(/ linkdown\b/, ''));
 }
 
 // The tables iptables-nft keeps: already compared through iptables-save.
@@ -174,7 +190,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     run('ip', ['-o', 'link', 'show'], q).then((r) => lines(r.stdout)),
     // `tentative` is a new IPv6 address's state until duplicate detection ends, a second later.
     run('ip', ['-o', 'addr', 'show'], q).then((r) => lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').replace(/ tentative\b/, '').trim())),
-    run('ip', ['route', 'show', 'table', 'all'], q).then((r) => lines(r.stdout).filter((l) => !/ linkdown|^(local|broadcast) /.test(l))),
+    run('ip', ['route', 'show', 'table', 'all'], q).then((r) => normalizeRoutes(r.stdout)),
     isolabCgroups(),
     // A container named for no run but labelled with one (a bench rung's `run --rm`) says whose it is.
     ds(['ps', '-a', '--format', '{{.Names}}{{if .Label "isolab.run"}} (isolab-{{.Label "isolab.run"}}){{end}}']),

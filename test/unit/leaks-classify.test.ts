@@ -2,7 +2,7 @@
 // (the /run/netns mount, an interface's first IPv6 link-local address) and a live run's things.
 // Anything else — an isolab link's address, another mount, a dead run's leftover — is a leak.
 import { describe, it, expect } from 'vitest';
-import { diffHost, isLeak, type HostSnapshot } from '../../src/core/leaks.js';
+import { diffHost, isLeak, normalizeRoutes, type HostSnapshot } from '../../src/core/leaks.js';
 
 const empty = (): HostSnapshot => ({ mounts: [], netns: [], links: ['lo', 'eth0', 'docker0'], addresses: [], routes: [], cgroups: [], containers: [], networks: [], images: [], iptables: [], nftables: [], sysctls: [], tempdirs: [], processes: [], owned: {} });
 
@@ -34,5 +34,23 @@ describe("another live run's container mounts", () => {
     expect(m!.not).toBe("another run's (zzzzz9, pid 4242), still running");
     expect(n!.not).toBe("another run's (zzzzz9, pid 4242), still running");
     expect(anotherRun({ kind: 'mounts', item: '/var/lib/docker/overlay2/ffff/merged (overlay)', change: 'added' }, empty(), after, runs, 'mememe')).toBeNull();
+  });
+});
+
+describe('routes', () => {
+  // Recorded here: docker0 with no container attached, then with one.
+  const down = 'default via 10.0.2.2 dev eth0\n172.17.0.0/16 dev docker0 proto kernel scope link src 172.17.0.1 linkdown \nlocal 172.17.0.1 dev docker0 table local proto kernel scope host src 172.17.0.1 \nfe80::/64 dev docker0 proto kernel metric 256 linkdown pref medium\nmulticast ff00::/8 dev docker0 table local proto kernel metric 256 linkdown pref medium\n';
+  const up = down.replace(/ linkdown/g, '');
+  it("a bridge's carrier going up or down is no change; a route of its own is", () => {
+    const snap = (routes: string[]) => ({ ...empty(), routes });
+    expect(diffHost(snap(normalizeRoutes(down)), snap(normalizeRoutes(up)))).toEqual([]);
+    expect(normalizeRoutes(down).some((r) => r.startsWith('local '))).toBe(false);
+    const added = diffHost(snap(normalizeRoutes(up)), snap([...normalizeRoutes(up), '10.99.0.0/24 dev docker0 scope link'])).filter(isLeak);
+    expect(added.map((l) => l.item)).toEqual(['10.99.0.0/24 dev docker0 scope link']);
+  });
+  it("docker0's first carrier adds its IPv6 link-local routes: first use, as its address", () => {
+    const first = diffHost({ ...empty(), routes: ['default via 10.0.2.2 dev eth0'] }, { ...empty(), routes: normalizeRoutes(up) });
+    expect(first.filter(isLeak).map((l) => l.item)).toEqual(['172.17.0.0/16 dev docker0 proto kernel scope link src 172.17.0.1']);
+    expect(first.filter((l) => !isLeak(l))).toHaveLength(2);
   });
 });
