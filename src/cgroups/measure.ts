@@ -36,13 +36,16 @@ export interface SplitMeasurement {
   totalCpus: number;
   /** busy time on the pinned CPU not accounted to our groups (other load), as a fraction */
   otherOnCpu?: number;
+  /** unpinned: busy time on all CPUs not accounted to our groups, in CPUs (the host's other load) */
+  otherOnHost?: number;
   written: Record<string, Array<{ file: string; value: string }>>;
   /** the window was exclusive among isolab runs: how long it waited, who else was live */
   host: Exclusive;
 }
 
-async function cpuBusyNs(cpu: number): Promise<number> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n').find((l) => l.startsWith(`cpu${cpu} `));
+/** Busy time of one CPU, or of all of them (null), from /proc/stat. */
+async function cpuBusyNs(cpu: number | null): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n').find((l) => l.startsWith(`cpu${cpu ?? ''} `));
   if (!line) return 0;
   const f = line.trim().split(/\s+/).slice(1).map(Number);
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
@@ -79,13 +82,15 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
       if (dead) throw new Error(`worker \`${w.command}\` exited early (${dead.exitCode ?? dead.signal}): ${dead.stderr.trim()}`);
     }
     const read = () => Promise.all(groups.map(([, g]) => g.cpuUsageNs()));
-    const cpu0 = s.pinCpu === null ? 0 : await cpuBusyNs(s.pinCpu);
+    // The other load where the workers ran: a window is exclusive among isolab runs, but anything
+    // else on the host (a build, a test run beside) shows here, so a failing split says so.
+    const cpu0 = await cpuBusyNs(s.pinCpu);
     const t0 = performance.now();
     const u0 = await read();
     await sleep(s.windowMs);
     const u1 = await read();
     const elapsedNs = (performance.now() - t0) * 1e6;
-    const cpu1 = s.pinCpu === null ? 0 : await cpuBusyNs(s.pinCpu);
+    const cpu1 = await cpuBusyNs(s.pinCpu);
     const deltas = u1.map((u, i) => u - u0[i]!);
     const total = deltas.reduce((a, b) => a + b, 0);
     const shares: Record<string, number> = {};
@@ -101,7 +106,7 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
       shares,
       cpus,
       totalCpus: total / elapsedNs,
-      ...(s.pinCpu === null ? {} : { otherOnCpu: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) }),
+      ...(s.pinCpu === null ? { otherOnHost: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) } : { otherOnCpu: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) }),
       written,
     };
   } finally {

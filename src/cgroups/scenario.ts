@@ -104,7 +104,8 @@ export async function split(ledger: Ledger, driver: CgroupDriver, s: CgroupScena
   if (s.expect.minCpuEach !== undefined) {
     for (const [g, v] of Object.entries(m.cpus)) checks.push({ ok: v >= s.expect.minCpuEach, what: `${g} runs on a CPU of its own (≥ ${s.expect.minCpuEach} CPU)`, expected: `≥ ${s.expect.minCpuEach}`, actual: v.toFixed(3) });
   }
-  const where = m.pinnedTo === null ? 'unpinned' : `of CPU ${m.pinnedTo}`;
+  const other = m.otherOnHost ?? m.otherOnCpu;
+  const where = `${m.pinnedTo === null ? 'unpinned' : `of CPU ${m.pinnedTo}`}${other === undefined ? '' : ` (other load there ${other.toFixed(2)} CPU)`}`;
   const got = Object.entries(s.expect.shares ? m.shares : m.cpus).map(([k, v]) => `${k} ${s.expect.shares ? pct(v) : `${v.toFixed(2)} CPU`}`).join(' / ');
   const want = s.expect.shares ? ` (expected ${Object.values(s.expect.shares).map((x) => (x * 100).toFixed(1)).join('/')} ±${tol} pp)` : '';
   return {

@@ -219,11 +219,14 @@ export async function snapshot(): Promise<HostSnapshot> {
   for (const e of engines) {
     const live = lines((await run(e, ['ps', '-aq'], q)).stdout);
     if (!live.length) continue;
-    const fmt = '{{.Name}}\t{{index .Config.Labels "isolab.run"}}\t{{index .Config.Labels "com.docker.compose.project"}}\t{{.GraphDriver.Data.MergedDir}}\t{{.NetworkSettings.SandboxKey}}';
+    const fmt = '{{.Name}}\t{{index .Config.Labels "isolab.run"}}\t{{index .Config.Labels "com.docker.compose.project"}}\t{{.GraphDriver.Data.MergedDir}}\t{{.NetworkSettings.SandboxKey}}\t{{.Config.Image}}';
     for (const l of lines((await run(e, ['inspect', '--format', fmt, ...live], q)).stdout)) {
-      const [name = '', label = '', project = '', merged = '', sandbox = ''] = l.split('\t');
-      const id = label || /isolab-([0-9a-z]{6})\b/.exec(`${name} ${project}`)?.[1];
+      const [name = '', label = '', project = '', merged = '', sandbox = '', image = ''] = l.split('\t');
+      // The classic builder runs each RUN step in a container with a random name, started from
+      // the previous step's untagged image: whose build it is can only be guessed (anotherRun).
+      const id = label || /isolab-([0-9a-z]{6})\b/.exec(`${name} ${project}`)?.[1] || (/^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? BUILD_STEP : undefined);
       if (!id) continue;
+      if (id === BUILD_STEP) owned[name.replace(/^\//, '')] = id;
       // The engine names the sandbox under /var/run, a link to /run, where mountinfo shows it.
       for (const p of [merged, sandbox.replace(/^\/var\/run\//, '/run/')]) if (p && p !== '<no value>') owned[p] = id;
     }
@@ -251,6 +254,9 @@ export async function snapshot(): Promise<HostSnapshot> {
   };
 }
 
+/** In `owned`: a classic build step's container and its mount, whose run cannot be told. */
+const BUILD_STEP = 'build-step';
+
 const RUN_ID = /isolab-([0-9a-z]{6})(?![0-9a-z])/;
 
 /**
@@ -265,6 +271,10 @@ export function anotherRun(l: Leak, before: HostSnapshot, after: HostSnapshot, r
   const others = runs.filter((r) => r.live && r.id !== me);
   if (!id && l.kind === 'images' && l.change === 'added' && / <none>:<none>$/.test(l.item) && others.length) {
     return `an untagged image built while run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live: its build's intermediate`;
+  }
+  if (id === BUILD_STEP) {
+    if (l.change === 'added' && others.length) return `a build step's container (or its mount) while run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live: the classic builder's, started from an untagged image`;
+    return null;
   }
   if (!id || id === me) return null;
   const r = runs.find((x) => x.id === id);

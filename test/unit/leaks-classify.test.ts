@@ -35,6 +35,18 @@ describe("another live run's container mounts", () => {
     expect(n!.not).toBe("another run's (zzzzz9, pid 4242), still running");
     expect(anotherRun({ kind: 'mounts', item: '/var/lib/docker/overlay2/ffff/merged (overlay)', change: 'added' }, empty(), after, runs, 'mememe')).toBeNull();
   });
+
+  // CI: run B's last snapshot caught run A's compose build mid-step (docker 20.10's classic builder):
+  // `amazing_bell` and its merged mount, both gone a moment later.
+  it("a classic build step's container is another live run's build; with no other run live, a leak", async () => {
+    const { anotherRun } = await import('../../src/core/leaks.js');
+    const merged = '/var/lib/docker/overlay2/a31549a217ae/merged';
+    const after = { ...empty(), containers: ['amazing_bell'], mounts: [`${merged} (overlay)`], owned: { amazing_bell: 'build-step', [merged]: 'build-step' } };
+    const live = [{ id: 'pvl3s5', pid: 18636, start: '1', startedAt: '', argv: [], live: true }];
+    const diffs = diffHost(empty(), after);
+    expect(diffs.map((l) => anotherRun(l, empty(), after, live, 'mememe'))).toEqual([expect.stringMatching(/build step's container .* run pvl3s5 \(pid 18636\) was live/), expect.stringMatching(/build step's/)]);
+    expect(diffs.map((l) => anotherRun(l, empty(), after, [], 'mememe'))).toEqual([null, null]);
+  });
 });
 
 describe('routes', () => {
