@@ -30,7 +30,7 @@ export async function unpackImage(image: string, rootfs: string): Promise<void> 
 }
 
 /** One layer over what is below it: opaque dirs emptied, `.wh.<name>` removed, then its files. */
-async function applyLayer(layer: string, rootfs: string): Promise<void> {
+export async function applyLayer(layer: string, rootfs: string): Promise<void> {
   const entries = (await run('tar', ['tf', layer], { timeoutMs: 60_000 })).stdout.split('\n').filter(Boolean);
   for (const e of entries) {
     const rel = e.replace(/^\.?\//, '');
