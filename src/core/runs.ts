@@ -230,6 +230,14 @@ export interface Exclusive {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function parseOwner(text: string): { id: string; pid: number; start: string; what: string } | null {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Run `fn` (a CPU measurement window) while no other run measures. Waits at most `maxWaitMs`,
  * saying whose run it waits for, then fails rather than measure on a contended host.
@@ -246,7 +254,13 @@ export async function exclusive<T>(what: string, fn: () => Promise<T>, o: { maxW
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = await readFile(path.join(LOCK(), 'owner.json'), 'utf8').then((t) => JSON.parse(t) as typeof me, () => null);
+      // Empty or missing while its taker is between mkdir and writeFile (a CI run read it empty and
+      // threw): wait. A lock with no owner for 10 s is one whose taker died in between.
+      const owner = await readFile(path.join(LOCK(), 'owner.json'), 'utf8').then(parseOwner, () => null);
+      if (!owner && Date.now() - ((await stat(LOCK()).catch(() => null))?.mtimeMs ?? Date.now()) > 10_000) {
+        await rm(LOCK(), { recursive: true, force: true });
+        continue;
+      }
       if (owner && !alive(owner)) {
         await rm(LOCK(), { recursive: true, force: true }); // its run died mid-window
         continue;

@@ -43,6 +43,19 @@ describe('a CPU window and the other workers of its run', () => {
   });
 });
 
+describe('the measuring lock', () => {
+  // CI: a run read owner.json empty while another was between mkdir and writeFile, and threw.
+  it('a lock whose owner file is still empty is waited for, not an error', async () => {
+    const lock = path.join(dir, 'measure.lock');
+    mkdirSync(lock);
+    writeFileSync(path.join(lock, 'owner.json'), '');
+    setTimeout(() => rmSync(lock, { recursive: true, force: true }), 300);
+    const r = await runs.exclusive('a test window', async () => 7, { say: () => undefined });
+    expect(r.value).toBe(7);
+    expect(r.exclusive.waitedMs).toBeGreaterThanOrEqual(250);
+  });
+});
+
 describe("the engine cache's turn", () => {
   it('two holders never overlap', async () => {
     const spans: Array<[number, number]> = [];
