@@ -1,15 +1,18 @@
 import { defineConfig } from 'vitest/config';
 import { prepareRun } from './src/results/run-context.js';
+import { seatCpus } from './src/core/windows.js';
 
 // Suites run side by side where nothing is measured, and alone where CPU is: a stray hog from a
 // parallel file would halve a measured split. vitest runs groups in order (sequence.groupOrder),
 // the projects of one group together. Each window also verifies it was alone (src/core/runs.ts).
+// Within the measuring file, windows measure side by side, each on a CPU of its own.
 const MEASURING = 1; // one worker, nothing else of the run: the cgroups suite's CPU windows
 const MEASURING_TESTS = 2; // tests that start measuring runs of their own, one at a time
 const SIDE_BY_SIDE = 3; // mounts, namespaces, builds, waits: each file in its own worker
-// The rest of npm test, one at a time: its end-to-end tests start whole runs, plant a dead run's
-// leftovers for `isolab clean`, score hostile submissions — each assumes the host to itself (tried
-// three at a time: one's `isolab clean` took another's planted namespace, scores moved).
+// The controls and end-to-end tests, one at a time: the end-to-end tests start whole runs, plant
+// a dead run's leftovers for `isolab clean`, score hostile submissions — each assumes the host to
+// itself (tried three at a time: one's `isolab clean` took another's planted namespace, scores
+// moved).
 const TESTS = 4;
 // ISOLAB_MAX_WORKERS caps the side-by-side group (an emulated guest sets it: src/guest/run.ts).
 // Grading a submission runs its files one after another: its fork bomb or log flood must not
@@ -17,10 +20,10 @@ const TESTS = 4;
 const cap = process.env.ISOLAB_SUBMISSION ? 1 : Number(process.env.ISOLAB_MAX_WORKERS) || Infinity;
 const WORKERS = { [MEASURING]: 1, [MEASURING_TESTS]: 1, [SIDE_BY_SIDE]: Math.min(10, cap), [TESTS]: 1 };
 
-const suite = (name: string, include: string[], group: keyof typeof WORKERS, timeoutMs = 60_000, exclude: string[] = []) => ({
+const suite = (name: string, include: string[], group: keyof typeof WORKERS, timeoutMs = 60_000, exclude: string[] = [], maxConcurrency = 5) => ({
   extends: true as const,
   test: {
-    name, include, exclude, testTimeout: timeoutMs, hookTimeout: 60_000,
+    name, include, exclude, testTimeout: timeoutMs, hookTimeout: 60_000, maxConcurrency,
     maxWorkers: WORKERS[group], fileParallelism: WORKERS[group] > 1,
     sequence: { groupOrder: group },
     setupFiles: ['./src/results/worker-activity.ts'],
@@ -43,10 +46,13 @@ export default defineConfig(async () => {
       teardownTimeout: 30_000,
       reporters: ['default', './src/results/reporter.ts'],
       projects: [
-        suite('cgroups', ['suites/cgroups/cgroups.spec.ts'], MEASURING),
+        // Its windows run concurrently, as many as there are seats (a CPU each: src/core/windows.ts).
+        suite('cgroups', ['suites/cgroups/cgroups.spec.ts'], MEASURING, 60_000, [], seatCpus().length),
         suite('cgroups-limits', ['suites/cgroups/limits.spec.ts'], SIDE_BY_SIDE), // memory and pids: no CPU window
         suite('unit-measuring', measuringTests, MEASURING_TESTS, 120_000),
-        suite('unit', ['test/**/*.test.ts'], TESTS, 120_000, measuringTests),
+        // Unit tests touch only what they make (temp dirs, their own groups): beside the suites.
+        suite('unit', ['test/unit/**/*.test.ts'], SIDE_BY_SIDE, 120_000),
+        suite('unit-e2e', ['test/controls/**/*.test.ts', 'test/e2e/**/*.test.ts'], TESTS, 120_000, measuringTests),
         suite('overlay', ['suites/overlay/**/*.spec.ts'], SIDE_BY_SIDE),
         suite('netns', ['suites/netns/**/*.spec.ts'], SIDE_BY_SIDE),
         suite('compose', ['suites/compose/**/*.spec.ts'], SIDE_BY_SIDE, 180_000),

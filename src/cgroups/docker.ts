@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { Ledger } from '../core/ledger.js';
 import type { HostInfo } from '../host/probe.js';
 import { runContainer, inspect, docker } from '../docker/engine.js';
-import { exclusive } from '../core/runs.js';
-import { resourceName } from '../core/names.js';
+import { measuringWindow, type Seat } from '../core/windows.js';
+import { cpuBusyNs } from './measure.js';
 import { readInt, readKey } from './fsgroup.js';
 import { predictSplit, sharesToWeightLinear, sharesToWeightLog, sharesToWeightSystemd } from './weights.js';
 
@@ -41,34 +41,50 @@ export function weightFormula(pairs: Array<[number, number]>): string {
   return formulas.find(([, f]) => pairs.every(([s, w]) => f(s) === w))?.[0] ?? 'unknown';
 }
 
-/** Two hogs' containers and the window, while no other isolab run measures. */
+/**
+ * Two hogs' containers pinned to one CPU (the lecture's --cpuset-cpus=0, or the free CPU of a
+ * seat when windows measure side by side) and the window. The engine starts and removes them on
+ * any CPU: noisy, never while a window is open.
+ */
 export async function containerShares(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing = { settleMs: 500, windowMs: 2000 }) {
-  const { value, exclusive: shared } = await exclusive(`docker --cpu-shares ${pair.low}/${pair.high}`, async () => {
-    const r = await sharesOnce(ledger, host, pair, image, timing);
-    // The hogs stop inside the window's lock: they would skew another run's window.
-    await docker(['rm', '-f', resourceName('low-prio'), resourceName('high-prio')], { check: false, timeoutMs: 30_000 });
-    return r;
-  });
+  const { value, exclusive: shared } = await measuringWindow(`docker --cpu-shares ${pair.low}/${pair.high}`, { cpu: 0 }, (seat) => sharesOnce(ledger, host, pair, image, timing, seat));
   return { ...value, host: shared };
 }
 
-async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing: { settleMs: number; windowMs: number }) {
+async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing: { settleMs: number; windowMs: number }, seat: Seat) {
   const ids: Record<'low' | 'high', Located> = {} as never;
-  for (const side of ['low', 'high'] as const) {
-    const ct = await runContainer(ledger, `${side}-prio`, ['--cpuset-cpus=0', `--cpu-shares=${pair[side]}`, '--network', 'none', image, 'sha256sum', '/dev/urandom']);
-    const st = await inspect<{ State: { Pid: number; Running: boolean } }>(ct.name);
-    if (!st.State.Running) throw new Error(`container ${ct.name} is not running`);
-    ids[side] = await locate(host, st.State.Pid);
+  const names: string[] = [];
+  try {
+    await seat.noisy(async () => {
+      for (const side of ['low', 'high'] as const) {
+        // Named per pair: pairs measure side by side on seats of their own.
+        const ct = await runContainer(ledger, `${side}-prio-${pair.low}-${pair.high}`, [`--cpuset-cpus=${seat.cpu}`, `--cpu-shares=${pair[side]}`, '--network', 'none', image, 'sha256sum', '/dev/urandom']);
+        names.push(ct.name);
+        const st = await inspect<{ State: { Pid: number; Running: boolean } }>(ct.name);
+        if (!st.State.Running) throw new Error(`container ${ct.name} is not running`);
+        ids[side] = await locate(host, st.State.Pid);
+      }
+    });
+    return { ...(await measurePair(host, pair, ids, timing, seat)), cpusetCpus: String(seat.cpu) };
+  } finally {
+    // The hogs stop inside the seat: they would skew the next window on this CPU, or another run's.
+    await seat.noisy(() => docker(['rm', '-f', ...names], { check: false, timeoutMs: 30_000 }));
   }
+}
+
+async function measurePair(host: HostInfo, pair: { low: number; high: number }, ids: Record<'low' | 'high', Located>, timing: { settleMs: number; windowMs: number }, seat: Seat) {
   const written = { low: await ids.low.written(), high: await ids.high.written() };
   const unit = host.cgroupControllers.cpu?.version === 2 ? 'cpu.weight' : 'cpu.shares';
   const predicted = predictSplit(written);
   await new Promise((r) => setTimeout(r, timing.settleMs));
-  const u0 = [await ids.low.usage(), await ids.high.usage()];
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, timing.windowMs));
-  const u1 = [await ids.low.usage(), await ids.high.usage()];
-  const elapsedMs = performance.now() - t0;
+  const { u0, u1, elapsedMs, busy } = await seat.quiet(async () => {
+    const busy0 = await cpuBusyNs(seat.cpu);
+    const u0 = [await ids.low.usage(), await ids.high.usage()];
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, timing.windowMs));
+    const u1 = [await ids.low.usage(), await ids.high.usage()];
+    return { u0, u1, elapsedMs: performance.now() - t0, busy: (await cpuBusyNs(seat.cpu)) - busy0 };
+  });
   const d = [u1[0]! - u0[0]!, u1[1]! - u0[1]!];
   const total = d[0]! + d[1]!;
   return {
@@ -79,6 +95,8 @@ async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; h
     predicted,
     shares: { low: d[0]! / total, high: d[1]! / total },
     totalCpus: total / (elapsedMs * 1e6),
+    /** busy time on the pinned CPU not the containers' (other load there), as a fraction */
+    otherOnCpu: Math.max(0, (busy - total) / (elapsedMs * 1e6)),
     windowMs: Math.round(elapsedMs),
     settleMs: timing.settleMs,
     cgroup: ids.low.dir,

@@ -2,7 +2,7 @@
 import { mkdir, readFile, writeFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { start, type Background } from '../core/exec.js';
-import type { Ledger } from '../core/ledger.js';
+import { Ledger } from '../core/ledger.js';
 import { removeCgroupTree } from '../core/clean.js';
 
 export const readInt = async (file: string) => Number((await readFile(file, 'utf8')).trim());
@@ -29,6 +29,37 @@ export async function makeGroupDir(ledger: Ledger, dir: string): Promise<void> {
     const err = out.find((o) => o.error);
     if (err) throw new Error(`${err.name}: ${err.error}`);
   });
+}
+
+interface Parent { users: number; own: Ledger; outer: Ledger; made: Promise<void> }
+const parents = new Map<string, Parent>();
+
+/**
+ * The run's parent group at `dir`, shared by every group this process makes under it: claims
+ * side by side in one worker (CPU windows on seats of their own) use it together, so the first to
+ * finish must not remove it from under the others. Made on first use by `make` — the parent's
+ * own changes in `own`, the root's (v2 subtree_control) in `outer` — and removed, own then outer,
+ * when the last group that took it is undone.
+ */
+export async function sharedParent(ledger: Ledger, dir: string, make: (own: Ledger, outer: Ledger) => Promise<void>): Promise<{ outer: Ledger }> {
+  let p = parents.get(dir);
+  if (!p) {
+    // Made in this order: on SIGINT, live ledgers close newest first — the parent, then the root.
+    const outer = new Ledger(`cgroup root for ${dir}`);
+    const own = new Ledger(`cgroup parent ${dir}`);
+    p = { users: 0, own, outer, made: make(own, outer) };
+    parents.set(dir, p);
+  }
+  const entry = p;
+  entry.users++;
+  ledger.add('cgroup', `${dir} (this process's parent)`, async () => {
+    if (--entry.users > 0) return;
+    if (parents.get(dir) === entry) parents.delete(dir);
+    const failed = [...(await entry.own.close()), ...(await entry.outer.close())];
+    if (failed.length) throw new Error(failed.map((f) => `${f.name}: ${f.error}`).join('; '));
+  });
+  await entry.made;
+  return { outer: entry.outer };
 }
 
 export abstract class FsGroup {

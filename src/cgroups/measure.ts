@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
 import type { CgroupDriver, Group } from './driver.js';
-import { exclusive, type Exclusive } from '../core/runs.js';
+import type { Background } from '../core/exec.js';
+import { measuringWindow, type Exclusive, type Seat } from '../core/windows.js';
 import type { SlideAnswer } from '../results/schema.js';
 
 export interface SplitGroup {
@@ -17,7 +18,11 @@ export interface SplitGroup {
 export interface SplitScenario {
   name: string;
   groups: SplitGroup[];
-  /** The CPU every worker is pinned to (taskset -c N), or null for unpinned. */
+  /**
+   * Pin every worker to one CPU (taskset -c N), or null for unpinned (every CPU). Windows
+   * measure side by side, each on a CPU of its own: when N is another window's, the workers
+   * go to a free CPU, and `pinnedTo` says which.
+   */
   pinCpu: number | null;
   settleMs: number;
   windowMs: number;
@@ -29,6 +34,8 @@ export interface SplitMeasurement {
   windowMs: number;
   settleMs: number;
   pinnedTo: number | null;
+  /** the CPU the scenario named, where the window measured on another (it was another window's) */
+  askedCpu?: number;
   /** share of the workers' total CPU time, per group */
   shares: Record<string, number>;
   /** CPUs' worth each group got over the window (1.0 = one full CPU) */
@@ -39,12 +46,12 @@ export interface SplitMeasurement {
   /** unpinned: busy time on all CPUs not accounted to our groups, in CPUs (the host's other load) */
   otherOnHost?: number;
   written: Record<string, Array<{ file: string; value: string }>>;
-  /** the window was exclusive among isolab runs: how long it waited, who else was live */
+  /** the window had its CPUs to itself: which, the windows beside it, the other runs live */
   host: Exclusive;
 }
 
 /** Busy time of one CPU, or of all of them (null), from /proc/stat. */
-async function cpuBusyNs(cpu: number | null): Promise<number> {
+export async function cpuBusyNs(cpu: number | null): Promise<number> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n').find((l) => l.startsWith(`cpu${cpu ?? ''} `));
   if (!line) return 0;
   const f = line.trim().split(/\s+/).slice(1).map(Number);
@@ -54,17 +61,27 @@ async function cpuBusyNs(cpu: number | null): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Groups, hogs and the window, while no other isolab run measures (src/core/runs.ts). */
+let windowsMade = 0;
+/** Names for one window's groups: windows side by side must not share one ("red" in two). */
+export function windowGroups(): (name: string) => string {
+  const tag = `w${++windowsMade}`;
+  return (name) => `${tag}-${name}`;
+}
+
+/** Groups, hogs and the window, on a seat of its own (src/core/windows.ts). */
 export async function measureSplit(ledger: Ledger, driver: CgroupDriver, s: SplitScenario): Promise<SplitMeasurement> {
-  const { value, exclusive: host } = await exclusive(`the split "${s.name}"`, () => measureOnce(ledger, driver, s));
+  const want = s.pinCpu === null ? 'all' : { cpu: s.pinCpu };
+  const { value, exclusive: host } = await measuringWindow(`the split "${s.name}"`, want, (seat) => measureOnce(ledger, driver, s, seat));
   return { ...value, host };
 }
 
-async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenario): Promise<Omit<SplitMeasurement, 'host'>> {
+async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenario, seat: Seat): Promise<Omit<SplitMeasurement, 'host'>> {
+  const pin = s.pinCpu === null ? null : seat.cpu;
+  const named = windowGroups();
   const all: Array<[SplitGroup, Group]> = [];
   const written: SplitMeasurement['written'] = {};
   for (const g of s.groups) {
-    const grp = await driver.create(ledger, g.name, ['cpu']);
+    const grp = await driver.create(ledger, named(g.name), ['cpu']);
     written[g.name] = [];
     if (g.weight !== undefined) written[g.name]!.push(await grp.setWeight(g.weight));
     if (g.quota !== undefined) written[g.name]!.push(await grp.setCpuQuota(Math.round(g.quota * 100_000), 100_000));
@@ -72,9 +89,12 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
   }
   // A group with children holds no process (v2's "no internal tasks"): the leaves do the work.
   const groups = all.filter(([g]) => !s.groups.some((o) => o.name.startsWith(`${g.name}/`)));
-  const argv = s.pinCpu === null ? s.workload : ['taskset', '-c', String(s.pinCpu), ...s.workload];
-  const workers = [];
-  for (const [, grp] of groups) workers.push(await grp.exec(ledger, argv, { maxLifeMs: s.settleMs + s.windowMs + 30_000 }));
+  const argv = pin === null ? s.workload : ['taskset', '-c', String(pin), ...s.workload];
+  const workers: Background[] = [];
+  // Spawning runs where the kernel puts it until taskset has pinned the worker: noisy.
+  await seat.noisy(async () => {
+    for (const [, grp] of groups) workers.push(await grp.exec(ledger, argv, { maxLifeMs: s.settleMs + s.windowMs + 60_000 }));
+  });
   try {
     await sleep(s.settleMs);
     for (const w of workers) {
@@ -82,15 +102,17 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
       if (dead) throw new Error(`worker \`${w.command}\` exited early (${dead.exitCode ?? dead.signal}): ${dead.stderr.trim()}`);
     }
     const read = () => Promise.all(groups.map(([, g]) => g.cpuUsageNs()));
-    // The other load where the workers ran: a window is exclusive among isolab runs, but anything
-    // else on the host (a build, a test run beside) shows here, so a failing split says so.
-    const cpu0 = await cpuBusyNs(s.pinCpu);
-    const t0 = performance.now();
-    const u0 = await read();
-    await sleep(s.windowMs);
-    const u1 = await read();
-    const elapsedNs = (performance.now() - t0) * 1e6;
-    const cpu1 = await cpuBusyNs(s.pinCpu);
+    // The other load where the workers ran: a window has its CPU to itself within this run, but
+    // anything else on the host (another run's builds, a test run beside) shows here.
+    const { cpu0, cpu1, u0, u1, elapsedNs } = await seat.quiet(async () => {
+      const cpu0 = await cpuBusyNs(pin);
+      const t0 = performance.now();
+      const u0 = await read();
+      await sleep(s.windowMs);
+      const u1 = await read();
+      const elapsedNs = (performance.now() - t0) * 1e6;
+      return { cpu0, cpu1: await cpuBusyNs(pin), u0, u1, elapsedNs };
+    });
     const deltas = u1.map((u, i) => u - u0[i]!);
     const total = deltas.reduce((a, b) => a + b, 0);
     const shares: Record<string, number> = {};
@@ -102,16 +124,17 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
     return {
       windowMs: Math.round(elapsedNs / 1e6),
       settleMs: s.settleMs,
-      pinnedTo: s.pinCpu,
+      pinnedTo: pin,
+      ...(pin !== s.pinCpu && s.pinCpu !== null ? { askedCpu: s.pinCpu } : {}),
       shares,
       cpus,
       totalCpus: total / elapsedNs,
-      ...(s.pinCpu === null ? { otherOnHost: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) } : { otherOnCpu: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) }),
+      ...(pin === null ? { otherOnHost: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) } : { otherOnCpu: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) }),
       written,
     };
   } finally {
     // Hogs die by pid now, not at the end of the claim: a stray hog would skew the next one.
-    await Promise.all(workers.map((w) => w.stop(500)));
+    await seat.noisy(() => Promise.all(workers.map((w) => w.stop(500))));
   }
 }
 

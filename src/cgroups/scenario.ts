@@ -6,9 +6,9 @@ import os from 'node:os';
 import type { Ledger } from '../core/ledger.js';
 import type { Check } from '../claims/claim.js';
 import type { SlideAnswer } from '../results/schema.js';
-import { exclusive } from '../core/runs.js';
+import { exclusive, measuringWindow } from '../core/windows.js';
 import type { CgroupDriver } from './driver.js';
-import { measureSplit, shareChecks, slideSplit, pct, type SplitGroup, type SplitScenario } from './measure.js';
+import { measureSplit, shareChecks, slideSplit, pct, windowGroups, type SplitGroup, type SplitScenario } from './measure.js';
 
 export interface GroupSpec {
   name: string;
@@ -105,7 +105,8 @@ export async function split(ledger: Ledger, driver: CgroupDriver, s: CgroupScena
     for (const [g, v] of Object.entries(m.cpus)) checks.push({ ok: v >= s.expect.minCpuEach, what: `${g} runs on a CPU of its own (≥ ${s.expect.minCpuEach} CPU)`, expected: `≥ ${s.expect.minCpuEach}`, actual: v.toFixed(3) });
   }
   const other = m.otherOnHost ?? m.otherOnCpu;
-  const where = `${m.pinnedTo === null ? 'unpinned' : `of CPU ${m.pinnedTo}`}${other === undefined ? '' : ` (other load there ${other.toFixed(2)} CPU)`}`;
+  const beside = m.host.beside.length ? `, beside ${m.host.beside.length} window(s) on other CPUs` : '';
+  const where = `${m.pinnedTo === null ? 'unpinned' : `of CPU ${m.pinnedTo}`}${other === undefined ? '' : ` (other load there ${other.toFixed(2)} CPU${beside})`}`;
   const got = Object.entries(s.expect.shares ? m.shares : m.cpus).map(([k, v]) => `${k} ${s.expect.shares ? pct(v) : `${v.toFixed(2)} CPU`}`).join(' / ');
   const want = s.expect.shares ? ` (expected ${Object.values(s.expect.shares).map((x) => (x * 100).toFixed(1)).join('/')} ±${tol} pp)` : '';
   return {
@@ -126,8 +127,9 @@ export async function memoryHigh(ledger: Ledger, driver: CgroupDriver, s: Cgroup
   const size = bytes(s.allocate);
   const atLeast = s.expect.slowdownAtLeast ?? 3;
   let windowMs = s.windowMs ?? 4000;
+  const named = windowGroups();
   const alloc = async (name: string, limit: number | null) => {
-    const g = await driver.create(ledger, name, ['memory']);
+    const g = await driver.create(ledger, named(name), ['memory']);
     const written = limit === null ? [] : await g.setMemoryHigh(limit);
     const t0 = performance.now();
     const p = await g.exec(ledger, ['dd', 'if=/dev/zero', 'of=/dev/null', `bs=${size}`, 'count=1'], { maxLifeMs: windowMs + 30_000 });
@@ -169,33 +171,40 @@ async function usage(g: { cpuUsageNs(): Promise<number> }, ms: number): Promise<
   return ((await g.cpuUsageNs()) - u0) / ((performance.now() - t0) * 1e6);
 }
 
-/** Frozen: no CPU, the process kept; thawed: it runs again. The unfrozen window is the control. */
+/**
+ * Frozen: no CPU, the process kept; thawed: it runs again. The unfrozen window is the control.
+ * Pinned (pinCpu), it takes one CPU's seat and windows beside it measure on the others.
+ */
 export async function freeze(ledger: Ledger, driver: CgroupDriver, s: CgroupScenario): Promise<Outcome> {
   const name = s.groups[0]!.name;
   const w = s.windowMs ?? 1000;
-  const { value } = await exclusive(`freezing "${s.name}"`, async () => {
-    const g = await driver.create(ledger, name, ['cpu', 'freezer']);
-    const hog = await g.exec(ledger, HOG, { maxLifeMs: 4 * w + 30_000 });
+  const { value, exclusive: host } = await measuringWindow(`freezing "${s.name}"`, s.pinCpu === undefined ? 'all' : { cpu: s.pinCpu }, async (seat) => {
+    const g = await driver.create(ledger, windowGroups()(name), ['cpu', 'freezer']);
+    const pinnedTo = s.pinCpu === undefined ? null : seat.cpu;
+    const argv = pinnedTo === null ? HOG : ['taskset', '-c', String(pinnedTo), ...HOG];
+    const hog = await seat.noisy(() => g.exec(ledger, argv, { maxLifeMs: 4 * w + 60_000 }));
     try {
       await sleep(s.settleMs ?? 300);
-      const before = await usage(g, w);
-      const wrote = await g.setFrozen(true);
-      let frozen = false;
-      for (let i = 0; i < 100 && !(frozen = await g.frozen()); i++) await sleep(20);
-      const during = await usage(g, w);
-      const alive = (await hog.exited(0)) === null;
-      await g.setFrozen(false);
-      const after = await usage(g, w);
-      return { wrote, frozen, before, during, after, alive, aliveAfter: (await hog.exited(0)) === null };
+      return await seat.quiet(async () => {
+        const before = await usage(g, w);
+        const wrote = await g.setFrozen(true);
+        let frozen = false;
+        for (let i = 0; i < 100 && !(frozen = await g.frozen()); i++) await sleep(20);
+        const during = await usage(g, w);
+        const alive = (await hog.exited(0)) === null;
+        await g.setFrozen(false);
+        const after = await usage(g, w);
+        return { pinnedTo, wrote, frozen, before, during, after, alive, aliveAfter: (await hog.exited(0)) === null };
+      });
     } finally {
-      await hog.stop(300);
+      await seat.noisy(() => hog.stop(300));
     }
   });
   const most = s.expect.frozenCpuAtMost ?? 0.02;
   const least = s.expect.thawedCpuAtLeast ?? 0.3;
   return {
-    summary: `a hog in ${name}: ${value.before.toFixed(2)} CPU running, ${value.during.toFixed(3)} CPU frozen (${value.wrote.file.split('/').pop()}=${value.wrote.value}), ${value.after.toFixed(2)} CPU thawed; the process lived throughout: ${value.alive && value.aliveAfter}`,
-    evidence: { ...value, windowMs: w, frozenCpuAtMost: most, thawedCpuAtLeast: least },
+    summary: `a hog in ${name}${value.pinnedTo === null ? '' : ` on CPU ${value.pinnedTo}`}: ${value.before.toFixed(2)} CPU running, ${value.during.toFixed(3)} CPU frozen (${value.wrote.file.split('/').pop()}=${value.wrote.value}), ${value.after.toFixed(2)} CPU thawed; the process lived throughout: ${value.alive && value.aliveAfter}`,
+    evidence: { ...value, windowMs: w, frozenCpuAtMost: most, thawedCpuAtLeast: least, host },
     checks: [
       { ok: value.before >= least, what: `negative control: unfrozen, the hog uses ≥ ${least} CPU`, expected: `≥ ${least}`, actual: value.before.toFixed(3) },
       { ok: value.frozen, what: 'the kernel reports the group frozen', expected: 'frozen', actual: value.frozen ? 'frozen' : 'not frozen' },
@@ -214,10 +223,11 @@ export async function cpuset(ledger: Ledger, driver: CgroupDriver, s: CgroupScen
   if (!spec.cpus) throw new Error(`${s.name}: a cpuset scenario needs "cpus" on its group`);
   const n = os.availableParallelism?.() ?? os.cpus().length;
   const every = n === 1 ? '0' : `0-${n - 1}`;
+  const named = windowGroups();
   const { value } = await exclusive(`cpuset "${s.name}"`, async () => {
-    const g = await driver.create(ledger, spec.name, ['cpu', 'cpuset']);
+    const g = await driver.create(ledger, named(spec.name), ['cpu', 'cpuset']);
     const wrote = await g.setCpus(spec.cpus!);
-    const free = await driver.create(ledger, `${spec.name}-free`, ['cpu', 'cpuset']);
+    const free = await driver.create(ledger, named(`${spec.name}-free`), ['cpu', 'cpuset']);
     // Each worker asks for every CPU of the host; the kernel intersects with the group's set.
     const hogs = [];
     for (let i = 0; i < n; i++) hogs.push(await g.exec(ledger, ['taskset', '-c', every, ...HOG], { maxLifeMs: 30_000 }));
@@ -237,7 +247,7 @@ export async function cpuset(ledger: Ledger, driver: CgroupDriver, s: CgroupScen
     }
   });
   const want = spec.cpus;
-  const count = want.split(',').reduce((a, r) => { const [x, y] = r.split('-').map(Number); return a + (y === undefined ? 1 : y - x! + 1); }, 0);
+  const count = want.split(',').reduce((a: number, r: string) => { const [x, y] = r.split('-').map(Number); return a + (y === undefined ? 1 : y - x! + 1); }, 0);
   return {
     summary: `${n} workers asking taskset for CPUs ${every} in a group with cpuset.cpus=${want}: allowed ${[...new Set(value.allowed)].join(', ')}, together ${value.cpus.toFixed(2)} CPU; a sibling without the set is allowed ${value.control}${value.askOutside ? `; asking for CPU ${value.outside} alone: exit ${value.askOutside.exit} (${value.askOutside.stderr.split('\n')[0]})` : ''}`,
     evidence: { ...value, cpusetCpus: want, hostCpus: n },

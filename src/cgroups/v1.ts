@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
 import { groupParentName } from '../core/names.js';
 import type { CgroupDriver, Controller, Group } from './driver.js';
-import { FsGroup, makeGroupDir, readInt, readKey, write } from './fsgroup.js';
+import { FsGroup, makeGroupDir, readInt, readKey, sharedParent, write } from './fsgroup.js';
 import { weightToShares } from './weights.js';
 
 type Ctl = 'cpu' | 'cpuacct' | 'memory' | 'pids' | 'cpuset' | 'freezer';
@@ -61,7 +61,6 @@ class V1Group extends FsGroup implements Group {
 
 export class CgroupV1 implements CgroupDriver {
   readonly version = 1 as const;
-  private parents = new Map<string, string>();
   /** mounts: controller → hierarchy mount point (from the probe). */
   constructor(private readonly mounts: Partial<Record<Ctl, string>>) {}
 
@@ -73,15 +72,11 @@ export class CgroupV1 implements CgroupDriver {
   private async parent(ledger: Ledger, ctl: Ctl): Promise<string> {
     const mount = this.mounts[ctl];
     if (!mount) throw new Error(`cgroup v1 controller "${ctl}" is not mounted on this host`);
-    let p = this.parents.get(mount);
-    if (!p) {
-      p = path.join(mount, groupParentName());
-      await makeGroupDir(ledger, p);
+    const p = path.join(mount, groupParentName());
+    await sharedParent(ledger, p, async (own) => {
+      await makeGroupDir(own, p);
       if (ctl === 'cpuset') await this.inheritCpuset(p);
-      this.parents.set(mount, p);
-      // Undone with the ledger: a later create() makes the parent again.
-      ledger.add('other', `forget ${p}`, () => void this.parents.delete(mount));
-    }
+    });
     return p;
   }
 

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
 import { groupParentName } from '../core/names.js';
 import type { CgroupDriver, Controller, Group } from './driver.js';
-import { FsGroup, makeGroupDir, readInt, readKey, write } from './fsgroup.js';
+import { FsGroup, makeGroupDir, readInt, readKey, sharedParent, write } from './fsgroup.js';
 
 class V2Group extends FsGroup implements Group {
   private get dir() {
@@ -65,7 +65,6 @@ class V2Group extends FsGroup implements Group {
 
 export class CgroupV2 implements CgroupDriver {
   readonly version = 2 as const;
-  private parentDir: string | null = null;
   /**
    * kernelFiles: for tests on a fake tree, what the kernel would create in a new group dir
    * (cgroup.controllers, …); on a real cgroupfs it is not needed.
@@ -88,18 +87,18 @@ export class CgroupV2 implements CgroupDriver {
   async create(ledger: Ledger, name: string, controllers: Controller[]): Promise<Group> {
     // v2 has no freezer controller: cgroup.freeze is in every group.
     const want = [...new Set(controllers)].filter((c) => c !== 'freezer');
-    if (!this.parentDir) {
-      this.parentDir = path.join(this.root, groupParentName());
-      await this.enable(ledger, this.root, ['cpu', 'memory', 'pids']);
-      await makeGroupDir(ledger, this.parentDir);
-      await this.kernelFiles?.(this.parentDir);
-      ledger.add('other', `forget ${this.parentDir}`, () => void (this.parentDir = null));
-    }
-    if (want.includes('cpuset')) await this.enable(ledger, this.root, ['cpuset']);
+    const parentDir = path.join(this.root, groupParentName());
+    const { outer } = await sharedParent(ledger, parentDir, async (own, root) => {
+      await this.enable(root, this.root, ['cpu', 'memory', 'pids']);
+      await makeGroupDir(own, parentDir);
+      await this.kernelFiles?.(parentDir);
+    });
+    // The root's controllers are undone after the parent is gone (before, the kernel refuses).
+    if (want.includes('cpuset')) await this.enable(outer, this.root, ['cpuset']);
     // Nested: each group on the way down hands the controllers on (its own subtree_control).
     const parts = name.split('/');
-    for (let i = 0; i < parts.length; i++) await this.enable(ledger, path.join(this.parentDir, ...parts.slice(0, i)), want);
-    const dir = path.join(this.parentDir, name);
+    for (let i = 0; i < parts.length; i++) await this.enable(ledger, path.join(parentDir, ...parts.slice(0, i)), want);
+    const dir = path.join(parentDir, name);
     await makeGroupDir(ledger, dir);
     await this.kernelFiles?.(dir);
     return new V2Group(name, { unified: dir });

@@ -128,6 +128,11 @@ export interface ClaimOptions {
   /** the scenario file and line it was declared at */
   source?: string;
   timeoutMs?: number;
+  /**
+   * Run beside the file's other concurrent claims (vitest test.concurrent): CPU windows, whose
+   * seats (src/core/windows.ts) decide what measures together and on which CPU.
+   */
+  concurrent?: boolean;
 }
 
 installSignalCleanup();
@@ -139,7 +144,7 @@ afterAll(async () => {
 export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => Promise<void>): void {
   const def = claimDef(id);
   const name = opts.scenario ? `${id} › ${opts.scenario}` : id;
-  test(name, { timeout: opts.timeoutMs ?? 60_000 }, async (ctx) => {
+  test(name, { timeout: opts.timeoutMs ?? 60_000, concurrent: opts.concurrent }, async (ctx) => {
     (ctx.task.meta as ClaimMeta).claim = { ...def, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.source ? { source: opts.source } : {}) };
     const c = new ClaimContext(ctx, await currentHost(), name);
     open.add(c);

@@ -218,16 +218,6 @@ export function allRuns(): Array<RunEntry & { live: boolean }> {
 /** Other runs alive now (not this one). */
 export const otherLiveRuns = (id = runId()) => allRuns().filter((r) => r.live && r.id !== id);
 
-export interface Exclusive {
-  /** how long this run waited for another's window */
-  waitedMs: number;
-  waitedFor: string[];
-  /** other isolab runs alive during the window (they may do non-measuring work meanwhile) */
-  sharedWith: string[];
-  /** other suites of this run active at the window's start and end: none, or it is not measured */
-  alongsideInRun: string[] | null;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function parseOwner(text: string): { id: string; pid: number; start: string; what: string } | null {
@@ -238,11 +228,35 @@ function parseOwner(text: string): { id: string; pid: number; start: string; wha
   }
 }
 
+// This process's windows (src/core/windows.ts) hold the lock together: how many, and its taking.
+const shared: { count: number; taking: Promise<string[]> | null; waited: string[] } = { count: 0, taking: null, waited: [] };
+
 /**
- * Run `fn` (a CPU measurement window) while no other run measures. Waits at most `maxWaitMs`,
- * saying whose run it waits for, then fails rather than measure on a contended host.
+ * The host's measuring lock, taken for a window of this process: the first window takes it (a
+ * bounded wait that says whose run it waits for, then fails rather than measure on a contended
+ * host), windows beside it in this process share it, the last one out releases it.
  */
-export async function exclusive<T>(what: string, fn: () => Promise<T>, o: { maxWaitMs?: number; say?: (s: string) => void } = {}): Promise<{ value: T; exclusive: Exclusive }> {
+export async function holdMeasuringLock(what: string, o: { maxWaitMs?: number; say?: (s: string) => void } = {}): Promise<{ waitedMs: number; waitedFor: string[]; release: () => void }> {
+  const t0 = Date.now();
+  if (shared.count === 0) {
+    // Windows that start together wait on one taking of the lock.
+    shared.taking ??= takeLock(what, o).finally(() => (shared.taking = null));
+    shared.waited = await shared.taking;
+  }
+  shared.count++;
+  let released = false;
+  return {
+    waitedMs: Date.now() - t0,
+    waitedFor: shared.waited,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--shared.count === 0) rmSync(LOCK(), { recursive: true, force: true });
+    },
+  };
+}
+
+async function takeLock(what: string, o: { maxWaitMs?: number; say?: (s: string) => void }): Promise<string[]> {
   const t0 = Date.now();
   const waitedFor = new Set<string>();
   const me = { id: runId(), pid: process.pid, start: procStart(process.pid) ?? '', what };
@@ -251,7 +265,7 @@ export async function exclusive<T>(what: string, fn: () => Promise<T>, o: { maxW
     try {
       await mkdir(LOCK());
       await writeFile(path.join(LOCK(), 'owner.json'), JSON.stringify(me));
-      break;
+      return [...waitedFor];
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       // Empty or missing while its taker is between mkdir and writeFile (a CI run read it empty and
@@ -272,18 +286,5 @@ export async function exclusive<T>(what: string, fn: () => Promise<T>, o: { maxW
       if (Date.now() - t0 > (o.maxWaitMs ?? 300_000)) throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for run ${owner?.id ?? '?'} (pid ${owner?.pid ?? '?'}) to finish measuring ${owner?.what ?? ''}; not measuring on a contended host`);
       await sleep(100 + Math.random() * 100);
     }
-  }
-  const waitedMs = Date.now() - t0;
-  try {
-    // Nothing else of this run on the CPUs while measuring: checked before and after the window.
-    const before = activeAlongside();
-    if (before?.length) throw new Error(`${what}: not measured — ${before.join(', ')} of this run is running beside the window; measuring suites run alone (sequence.groupOrder in vitest.config.ts)`);
-    const value = await fn();
-    const after = activeAlongside();
-    if (after?.length) throw new Error(`${what}: measured, but ${after.join(', ')} of this run started during the window; the figures are not kept`);
-    const alongsideInRun = before && after ? [] : null;
-    return { value, exclusive: { waitedMs, waitedFor: [...waitedFor], sharedWith: otherLiveRuns().map((r) => `${r.id} (pid ${r.pid})`), alongsideInRun } };
-  } finally {
-    await rm(LOCK(), { recursive: true, force: true });
   }
 }

@@ -3,7 +3,7 @@
 // projects; results and reports name the suite.
 export const PROJECTS_OF: Readonly<Record<string, readonly string[]>> = {
   cgroups: ['cgroups', 'cgroups-limits'],
-  unit: ['unit', 'unit-measuring'],
+  unit: ['unit', 'unit-e2e', 'unit-measuring'],
 };
 
 export const projectsOf = (suite: string): readonly string[] => PROJECTS_OF[suite] ?? [suite];

@@ -35,7 +35,8 @@ claim('cgroups.move', { needs: ['root', 'cgroup.cpu'] }, async (c) => {
 });
 
 // The scenario files (scenarios/*.yaml here, and a course's own): splits, nested weights,
-// quota, memory.high, the freezer and cpusets, each run by its claim's runner.
+// quota, memory.high, the freezer and cpusets, each run by its claim's runner. The windows run
+// concurrently: each takes a seat — a CPU of its own, or every CPU — and waits for one.
 const GATES: Record<keyof typeof RUNNERS, Capability[]> = {
   'cgroups.cpu-weight-split': ['root', 'cgroup.cpu', 'tool.taskset'],
   'cgroups.nested-weight': ['root', 'cgroup.cpu', 'tool.taskset'],
@@ -47,7 +48,8 @@ const GATES: Record<keyof typeof RUNNERS, Capability[]> = {
 };
 for (const { claim: id, spec: s, source } of await scenariosOf<CgroupScenario>('cgroups')) {
   const runner = RUNNERS[id as keyof typeof RUNNERS];
-  claim(id, { scenario: s.name, source, needs: [...GATES[id as keyof typeof RUNNERS], ...(s.needs ?? [])], timeoutMs: 90_000 }, async (c) => {
+  const needs = [...GATES[id as keyof typeof RUNNERS], ...(s.needs ?? [])];
+  claim(id, { scenario: s.name, source, needs, timeoutMs: 120_000, concurrent: true }, async (c) => {
     dumpOnFailure(c);
     const o = await runner(c.ledger, cgroupDriver(c.host), s);
     c.evidence({ summary: o.summary, source, ...o.evidence });
@@ -57,10 +59,10 @@ for (const { claim: id, spec: s, source } of await scenariosOf<CgroupScenario>('
 }
 
 for (const pair of dockerShares) {
-  claim('cgroups.docker-cpu-shares', { scenario: pair.name, needs: ['root', 'docker', 'image.busybox'], timeoutMs: 90_000 }, async (c) => {
+  claim('cgroups.docker-cpu-shares', { scenario: pair.name, needs: ['root', 'docker', 'image.busybox'], timeoutMs: 120_000, concurrent: true }, async (c) => {
     const r = await containerShares(c.ledger, c.host, pair, BASE_TAGS.busybox);
     c.evidence({
-      summary: `--cpu-shares ${pair.low}/${pair.high} → engine wrote ${r.written.low}/${r.written.high}; measured low ${pct(r.shares.low!)} / high ${pct(r.shares.high!)} (predicted ${pct(r.predicted.low!)} / ${pct(r.predicted.high!)}; the requested shares alone would give ${pct(pair.low / (pair.low + pair.high))} / ${pct(pair.high / (pair.low + pair.high))})`,
+      summary: `--cpuset-cpus=${r.cpusetCpus} --cpu-shares ${pair.low}/${pair.high} → engine wrote ${r.written.low}/${r.written.high}; measured low ${pct(r.shares.low!)} / high ${pct(r.shares.high!)} (predicted ${pct(r.predicted.low!)} / ${pct(r.predicted.high!)}; the requested shares alone would give ${pct(pair.low / (pair.low + pair.high))} / ${pct(pair.high / (pair.low + pair.high))})`,
       ...r,
     });
     // The mechanism: the split follows the weights the engine wrote. The slide: 20/80 as typed.

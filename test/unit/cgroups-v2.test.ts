@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ledger } from '../../src/core/ledger.js';
 import { CgroupV2 } from '../../src/cgroups/v2.js';
+import { sharedParent } from '../../src/cgroups/fsgroup.js';
 import { groupParentName } from '../../src/core/names.js';
 import { sharesToWeightLinear, sharesToWeightLog, sharesToWeightSystemd, weightToShares, predictSplit } from '../../src/cgroups/weights.js';
 import { weightFormula } from '../../src/cgroups/docker.js';
@@ -37,10 +38,32 @@ describe('CgroupV2 on a fake tree', () => {
     await writeFile(path.join(parent, 'red', 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
     expect(await g.oomKills()).toBe(1);
     expect(await readdir(parent)).toContain('red');
+    // The claim holds the process's parent; the root's change belongs to the parent, undone after it.
+    expect(ledger.list().map((e) => e.name)).toContain(`${parent} (this process's parent)`);
+    await ledger.close(); // the fake tree's files keep the parent from going; the root is still undone
     // memory and pids were already on at the root: only cpu was turned on, and only cpu is undone.
-    const undone: string[] = [];
-    for (const e of ledger.list()) undone.push(`${e.kind} ${e.name}`);
-    expect(undone.filter((u) => u.includes('subtree_control'))).toEqual([`cgroup ${path.join(root, 'cgroup.subtree_control')} +cpu`]);
+    expect(await readFile(path.join(root, 'cgroup.subtree_control'), 'utf8')).toBe('-cpu');
+  });
+
+  it('claims side by side share the parent: made once, removed after the last one, the root after it', async () => {
+    const order: string[] = [];
+    const make = async (own: Ledger, outer: Ledger) => {
+      order.push('made');
+      outer.add('cgroup', 'root +cpu', () => void order.push('root undone'));
+      own.add('cgroup', 'parent', () => void order.push('parent removed'));
+    };
+    const [a, b] = [new Ledger('a'), new Ledger('b')];
+    const dir = path.join(root, 'shared-parent');
+    await Promise.all([sharedParent(a, dir, make), sharedParent(b, dir, make)]);
+    expect(order).toEqual(['made']);
+    await a.close(); // the first claim to finish leaves it to the other
+    expect(order).toEqual(['made']);
+    await b.close();
+    expect(order).toEqual(['made', 'parent removed', 'root undone']);
+    const c = new Ledger('c');
+    await sharedParent(c, dir, make); // made again on the next use
+    expect(order.filter((x) => x === 'made')).toHaveLength(2);
+    await c.close();
   });
 
   it('names a controller the host does not offer', async () => {

@@ -12,7 +12,16 @@ interface Row {
   fix?: string;
 }
 
+/** Why no engine answers, and the fix for that cause (not the same for every cause). */
+function engineFix(reason = ''): string {
+  if (/permission denied/i.test(reason)) return 'this user may not use the engine\'s socket: add it to the docker group (sudo usermod -aG docker $USER, then log in again), or run as root (sudo npx isolab …)';
+  if (/not installed/.test(reason)) return 'sudo npx isolab provision (installs docker.io and starts it)';
+  return 'start the engine: sudo npx isolab provision starts dockerd when none answers (or systemctl start docker)';
+}
+
 export function doctorRows(h: HostInfo): Row[] {
+  // Without an engine to ask, the builder and the images are unknown, not missing.
+  const unknown = h.docker ? null : 'unknown: no engine to ask (see docker engine)';
   const cg = Object.entries(h.cgroupControllers).filter(([k]) => ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids'].includes(k)).map(([k, v]) => `${k}(v${v.version})`).join(' ');
   return [
     { what: 'kernel', value: `${h.kernel} ${h.arch}, ${h.cpus} CPUs`, good: true },
@@ -21,10 +30,10 @@ export function doctorRows(h: HostInfo): Row[] {
     { what: 'overlayfs', value: h.overlay.supported ? `yes, whiteouts as ${h.overlay.whiteout === 'chardev' ? '0/0 char devices' : h.overlay.whiteout}` : `no: ${h.overlay.reason}`, good: h.overlay.supported, why: 'the overlay suite mounts overlays', fix: h.root ? 'modprobe overlay' : 'run as root (sudo npx isolab …): mounting needs it; image and compose checks and grading do not' },
     { what: 'iproute2', value: h.iproute2 ?? 'missing', good: !!h.iproute2, why: 'the netns suite builds namespaces and veth pairs', fix: 'apt-get install iproute2' },
     { what: 'iptables', value: h.iptables ? `${h.iptables.version} (${h.iptables.backend})` : 'missing', good: !!h.iptables, why: 'NAT inside namespaces', fix: 'apt-get install iptables' },
-    { what: 'docker engine', value: h.docker ? `${h.docker.engine} (API ${h.docker.api}, ${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} v${h.docker.cgroupVersion}; client ${h.docker.client})` : `none: ${h.dockerReason}`, good: !!h.docker, why: 'image, compose and docker cgroup checks', fix: 'sudo npx isolab provision' },
+    { what: 'docker engine', value: h.docker ? `${h.docker.engine} (API ${h.docker.api}, ${h.docker.storageDriver}, cgroup ${h.docker.cgroupDriver} v${h.docker.cgroupVersion}; client ${h.docker.client})` : `none: ${h.dockerReason}`, good: !!h.docker, why: 'image, compose and docker cgroup checks', fix: h.docker ? undefined : engineFix(h.dockerReason) },
     { what: 'compose', value: h.compose ? `${h.compose.flavour} ${h.compose.version} (${h.compose.command.join(' ')})` : 'none', good: !!h.compose, why: 'the compose claims', fix: 'sudo npx isolab provision' },
-    { what: 'builder', value: h.builder ?? '—', good: h.builder !== null },
-    { what: 'base images', value: `busybox: ${h.images.busybox ?? 'missing'}, go: ${h.images.go ?? 'missing'}`, good: !!(h.images.busybox && (h.images.go || h.registry)), why: 'builds run offline from local base images (with a registry, golang:alpine is pulled)', fix: 'sudo npx isolab provision' },
+    { what: 'builder', value: unknown ?? h.builder ?? '—', good: unknown ? null : h.builder !== null, why: 'builds for the image and compose claims', fix: 'sudo npx isolab provision' },
+    { what: 'base images', value: unknown ?? `busybox: ${h.images.busybox ?? 'missing'}, go: ${h.images.go ?? 'missing'}`, good: unknown ? null : !!(h.images.busybox && (h.images.go || h.registry)), why: 'builds run offline from local base images (with a registry, golang:alpine is pulled)', fix: 'sudo npx isolab provision' },
     { what: 'registry', value: h.registry ? 'reachable' : 'not reachable (offline: local base images stand in)', good: h.registry ? true : null },
     { what: 'runc', value: h.runc ?? 'missing', good: !!h.runc, why: 'the OCI-runtime rung of the bench', fix: 'apt-get install runc' },
     { what: 'podman', value: h.podman.usable ? 'usable' : `not usable: ${h.podman.reason}`, good: h.podman.usable ? true : null },
