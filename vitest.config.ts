@@ -9,10 +9,9 @@ import { seatCpus } from './src/core/windows.js';
 const MEASURING = 1; // one worker, nothing else of the run: the cgroups suite's CPU windows
 const MEASURING_TESTS = 2; // tests that start measuring runs of their own, one at a time
 const SIDE_BY_SIDE = 3; // mounts, namespaces, builds, waits: each file in its own worker
-// The controls and end-to-end tests, one at a time: the end-to-end tests start whole runs, plant
-// a dead run's leftovers for `isolab clean`, score hostile submissions — each assumes the host to
-// itself (tried three at a time: one's `isolab clean` took another's planted namespace, scores
-// moved).
+// The end-to-end tests, one at a time: they start whole runs, plant a dead run's leftovers for
+// `isolab clean`, score hostile submissions — each assumes the host to itself (tried three at a
+// time: one's `isolab clean` took another's planted namespace, scores moved).
 const TESTS = 4;
 // ISOLAB_MAX_WORKERS caps the side-by-side group (an emulated guest sets it: src/guest/run.ts).
 // Grading a submission runs its files one after another: its fork bomb or log flood must not
@@ -50,9 +49,10 @@ export default defineConfig(async () => {
         suite('cgroups', ['suites/cgroups/cgroups.spec.ts'], MEASURING, 60_000, [], seatCpus().length),
         suite('cgroups-limits', ['suites/cgroups/limits.spec.ts'], SIDE_BY_SIDE), // memory and pids: no CPU window
         suite('unit-measuring', measuringTests, MEASURING_TESTS, 120_000),
-        // Unit tests touch only what they make (temp dirs, their own groups): beside the suites.
-        suite('unit', ['test/unit/**/*.test.ts'], SIDE_BY_SIDE, 120_000),
-        suite('unit-e2e', ['test/controls/**/*.test.ts', 'test/e2e/**/*.test.ts'], TESTS, 120_000, measuringTests),
+        // Unit tests touch only what they make (temp dirs, their own groups); the negative controls
+        // build what the suites build, named for the run: both beside the suites.
+        suite('unit', ['test/unit/**/*.test.ts', 'test/controls/**/*.test.ts'], SIDE_BY_SIDE, 120_000, measuringTests),
+        suite('unit-e2e', ['test/e2e/**/*.test.ts'], TESTS, 120_000, measuringTests),
         suite('overlay', ['suites/overlay/**/*.spec.ts'], SIDE_BY_SIDE),
         suite('netns', ['suites/netns/**/*.spec.ts'], SIDE_BY_SIDE),
         suite('compose', ['suites/compose/**/*.spec.ts'], SIDE_BY_SIDE, 180_000),

@@ -71,7 +71,7 @@ export const CLAIMS: ReadonlyArray<ClaimDef> = rows.map(([id, statement]) => ({ 
 
 export function claimDef(id: string): ClaimDef {
   const c = CLAIMS.find((x) => x.id === id);
-  if (!c) throw new Error(`unknown claim id "${id}": claim ids come from DESIGN.md (src/claims/catalog.ts)`);
+  if (!c) throw new Error(`unknown claim id "${id}": the ids are in docs/claims.md (src/claims/catalog.ts)`);
   return c;
 }
 

@@ -52,9 +52,15 @@ describe.skipIf(!requireRoot())('the npm package', () => {
     const res = JSON.parse(await readFile(path.join(dir, 'reports', 'latest', 'results.json'), 'utf8'));
     expect(res.run.version).toBe(pkg.version);
     if (host.docker && host.compose) {
+      // The one grading of the sample as root in npm test (~40 s): full marks, in results and junit,
+      // nothing left behind. (grade.test: broken copies; grade-untrusted: hostile ones, non-root.)
       const g = await npx(['grade', 'node_modules/isolab/fixtures/grading/sample'], 240_000);
       expect(g.exitCode, g.stdout + g.stderr).toBe(0);
       expect(g.stdout.trim().split('\n').pop()).toBe('score: 11/11');
+      const graded = JSON.parse(await readFile(path.join(dir, 'reports', 'latest', 'results.json'), 'utf8'));
+      expect(graded.grade).toMatchObject({ score: 11, possible: 11 });
+      expect(graded.leaks).toEqual([]);
+      expect(await readFile(path.join(dir, 'reports', 'latest', 'junit.xml'), 'utf8')).toMatch(/name="points" value="2\/2"/);
     }
     const b = await npx(['bench', '--quick', 'ladder', '--rungs', 'process'], 120_000);
     expect(b.exitCode, b.stdout + b.stderr).toBe(0);

@@ -40,7 +40,7 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
   const idOf = (c: string) => c.split(' › ')[0]!;
   const badClaims = claims.filter((c) => !CLAIMS.some((d) => d.id === idOf(c)));
   if (badClaims.length) {
-    process.stderr.write(`isolab run: unknown claim ${badClaims.join(', ')}; see the ids in DESIGN.md (isolab run --list)\n`);
+    process.stderr.write(`isolab run: unknown claim ${badClaims.join(', ')}; the ids are in docs/claims.md (isolab run --list)\n`);
     return 2;
   }
   const kinds = await checkScenarioDirs(opts.scenarios ?? []);
