@@ -23,6 +23,7 @@ const suite = (name: string, include: string[], group: keyof typeof WORKERS, tim
   extends: true as const,
   test: {
     name, include, exclude, testTimeout: timeoutMs, hookTimeout: 60_000, maxConcurrency,
+    env: { ISOLAB_SUITE: name }, // the worker's setup file knows its suite before the file loads
     maxWorkers: WORKERS[group], fileParallelism: WORKERS[group] > 1,
     sequence: { groupOrder: group },
     setupFiles: ['./src/results/worker-activity.ts'],
@@ -33,6 +34,8 @@ const suite = (name: string, include: string[], group: keyof typeof WORKERS, tim
 // together, the cgroups controls, a scenario run with a split) stay out of the parallel group.
 const measuringTests = ['test/e2e/bench.test.ts', 'test/e2e/concurrent.test.ts', 'test/e2e/scenarios.test.ts',
   'test/controls/cgroups.control.test.ts'];
+
+const alone = ['test/controls/images.control.test.ts'];
 
 // vitest adds an exit listener per project; with the run's own, that passes node's default of 10.
 process.setMaxListeners(Math.max(process.getMaxListeners(), 20));
@@ -50,9 +53,11 @@ export default defineConfig(async () => {
         suite('cgroups-limits', ['suites/cgroups/limits.spec.ts'], SIDE_BY_SIDE), // memory and pids: no CPU window
         suite('unit-measuring', measuringTests, MEASURING_TESTS, 120_000),
         // Unit tests touch only what they make (temp dirs, their own groups); the negative controls
-        // build what the suites build, named for the run: both beside the suites.
-        suite('unit', ['test/unit/**/*.test.ts', 'test/controls/**/*.test.ts'], SIDE_BY_SIDE, 120_000, measuringTests),
-        suite('unit-e2e', ['test/e2e/**/*.test.ts'], TESTS, 120_000, measuringTests),
+        // build what the suites build, named for the run: both beside the suites — but the images
+        // controls, whose builds share cache layers with image.cache-hit's (tried beside it: its
+        // second build missed the cache).
+        suite('unit', ['test/unit/**/*.test.ts', 'test/controls/**/*.test.ts'], SIDE_BY_SIDE, 120_000, [...measuringTests, ...alone]),
+        suite('unit-e2e', ['test/e2e/**/*.test.ts', ...alone], TESTS, 120_000, measuringTests),
         suite('overlay', ['suites/overlay/**/*.spec.ts'], SIDE_BY_SIDE),
         suite('netns', ['suites/netns/**/*.spec.ts'], SIDE_BY_SIDE),
         suite('compose', ['suites/compose/**/*.spec.ts'], SIDE_BY_SIDE, 180_000),

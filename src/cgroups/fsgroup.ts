@@ -31,7 +31,7 @@ export async function makeGroupDir(ledger: Ledger, dir: string): Promise<void> {
   });
 }
 
-interface Parent { users: number; own: Ledger; outer: Ledger; made: Promise<void> }
+interface Parent { users: number; own: Ledger; outer: Ledger; made: Promise<void>; closing?: Promise<void> }
 const parents = new Map<string, Parent>();
 
 /**
@@ -39,9 +39,10 @@ const parents = new Map<string, Parent>();
  * side by side in one worker (CPU windows on seats of their own) use it together, so the first to
  * finish must not remove it from under the others. Made on first use by `make` — the parent's
  * own changes in `own`, the root's (v2 subtree_control) in `outer` — and removed, own then outer,
- * when the last group that took it is undone.
+ * when the last group that took it is undone; one taken while it is being removed waits for that.
  */
 export async function sharedParent(ledger: Ledger, dir: string, make: (own: Ledger, outer: Ledger) => Promise<void>): Promise<{ outer: Ledger }> {
+  for (let q = parents.get(dir); q?.closing; q = parents.get(dir)) await q.closing;
   let p = parents.get(dir);
   if (!p) {
     // Made in this order: on SIGINT, live ledgers close newest first — the parent, then the root.
@@ -54,8 +55,15 @@ export async function sharedParent(ledger: Ledger, dir: string, make: (own: Ledg
   entry.users++;
   ledger.add('cgroup', `${dir} (this process's parent)`, async () => {
     if (--entry.users > 0) return;
-    if (parents.get(dir) === entry) parents.delete(dir);
-    const failed = [...(await entry.own.close()), ...(await entry.outer.close())];
+    let failed: Array<{ name: string; error: string }> = [];
+    entry.closing = (async () => {
+      try {
+        failed = [...(await entry.own.close()), ...(await entry.outer.close())];
+      } finally {
+        if (parents.get(dir) === entry) parents.delete(dir);
+      }
+    })();
+    await entry.closing;
     if (failed.length) throw new Error(failed.map((f) => `${f.name}: ${f.error}`).join('; '));
   });
   await entry.made;

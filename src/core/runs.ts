@@ -73,6 +73,63 @@ export function markActive(suite: string): void {
   }
 }
 
+// Another run's CPU windows are alone on their CPUs against this run's work too. The suites whose
+// workers only measure (their windows take the host's lock) or only start runs of their own
+// (which announce themselves) are not work beside a window.
+const MEASURING_SUITES = new Set(['cgroups', 'unit-measuring']);
+
+/**
+ * Before a worker of a suite that does not measure starts its file: announce it, then look for
+ * another run's window. While one is measuring, step back and wait (bounded), so that a window
+ * never has another run's builds, containers or namespaces beside it; the window itself waits
+ * for the workers that announced first (`otherRunsAtWork`).
+ */
+export async function startWork(suite: string, o: { maxWaitMs?: number; say?: (s: string) => void } = {}): Promise<void> {
+  if (MEASURING_SUITES.has(suite)) return markActive(suite);
+  const t0 = Date.now();
+  let said = false;
+  for (;;) {
+    markActive(suite);
+    const owner = await readFile(path.join(LOCK(), 'owner.json'), 'utf8').then(parseOwner, () => null);
+    if (!owner || owner.id === runId() || !alive(owner) || ancestors().has(owner.pid)) return;
+    markIdle();
+    if (!said) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${suite} waits for run ${owner.id} (pid ${owner.pid}), which is measuring ${owner.what}`);
+    said = true;
+    // Bounded below vitest's hook timeout: past it the work starts, and the window says so.
+    if (Date.now() - t0 > (o.maxWaitMs ?? 45_000)) return markActive(suite);
+    await sleep(100 + Math.random() * 100);
+  }
+}
+
+/** This process and the ones that started it: a run started by a test waits for it, not against it. */
+function ancestors(): Set<number> {
+  const out = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !out.has(pid);) {
+    out.add(pid);
+    try {
+      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      pid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** Other live runs' workers at work now (not measuring, not a run that started this one): "run <id> <suite> (pid N)". */
+export function otherRunsAtWork(): string[] {
+  const mine = ancestors();
+  const out: string[] = [];
+  for (const r of otherLiveRuns()) {
+    if (mine.has(r.pid)) continue;
+    for (const w of activeAlongside(r.id) ?? []) {
+      const m = /^(.*) \(pid (\d+)\)$/.exec(w);
+      if (m && !MEASURING_SUITES.has(m[1]!) && !mine.has(Number(m[2]))) out.push(`run ${r.id} ${w}`);
+    }
+  }
+  return out;
+}
+
 export function markIdle(): void {
   if (marked) rmSync(marked, { force: true });
   marked = null;

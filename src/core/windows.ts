@@ -10,14 +10,16 @@
 // measuring lock (src/core/runs.ts) is held while any seat of this process is.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { activeAlongside, holdMeasuringLock, otherLiveRuns } from './runs.js';
+import { activeAlongside, holdMeasuringLock, otherLiveRuns, otherRunsAtWork } from './runs.js';
 
 export interface Exclusive {
   /** how long this window waited for another run's windows */
   waitedMs: number;
   waitedFor: string[];
-  /** other isolab runs alive during the window (they may do non-measuring work meanwhile) */
+  /** other isolab runs alive during the window (measuring, or waiting for it to end) */
   sharedWith: string[];
+  /** other runs' workers at work when the window ended: none, unless one outwaited its bound */
+  otherRunsAtWork: string[];
   /** other suites of this run active at the window's start and end: none, or it is not measured */
   alongsideInRun: string[] | null;
   /** the CPUs this window had to itself */
@@ -114,6 +116,18 @@ export async function measuringWindow<T>(what: string, want: Want, fn: (seat: Se
   const mine = { label, beside: new Set<string>() };
   try {
     lock = await holdMeasuringLock(what, o);
+    // Nor another run's work: its workers that started before the lock was taken finish first
+    // (new ones wait for the lock: runs.ts startWork).
+    const waitedFor = new Set(lock.waitedFor);
+    const t0 = Date.now();
+    for (let busy = otherRunsAtWork(); busy.length; busy = otherRunsAtWork()) {
+      const whose = busy.map((b) => b.split(' ').slice(0, 2).join(' '));
+      for (const w of whose) if (!waitedFor.has(w)) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${what} waits for ${busy.filter((b) => b.startsWith(`${w} `)).join(', ')} to finish its work`);
+      whose.forEach((w) => waitedFor.add(w));
+      if (Date.now() - t0 > (o.maxWaitMs ?? 300_000)) throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${busy.join(', ')} to finish; not measuring beside another run's work`);
+      await new Promise((res) => setTimeout(res, 100 + Math.random() * 100));
+    }
+    const waitedMs = lock.waitedMs + (Date.now() - t0);
     // Nothing else of this run beside the windows: checked before and after.
     const before = activeAlongside();
     if (before?.length) throw new Error(`${what}: not measured — ${before.join(', ')} of this run is running beside the window; measuring suites run alone (sequence.groupOrder in vitest.config.ts)`);
@@ -154,9 +168,10 @@ export async function measuringWindow<T>(what: string, want: Want, fn: (seat: Se
     return {
       value,
       exclusive: {
-        waitedMs: lock.waitedMs,
-        waitedFor: lock.waitedFor,
+        waitedMs,
+        waitedFor: [...waitedFor],
         sharedWith: otherLiveRuns().map((x) => `${x.id} (pid ${x.pid})`),
+        otherRunsAtWork: otherRunsAtWork(),
         alongsideInRun: before && after ? [] : null,
         cpus: mineCpus,
         beside: [...mine.beside],

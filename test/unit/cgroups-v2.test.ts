@@ -66,6 +66,26 @@ describe('CgroupV2 on a fake tree', () => {
     await c.close();
   });
 
+  it('a parent taken while it is being removed is made anew after the removal (CI: EEXIST on mkdir)', async () => {
+    const order: string[] = [];
+    const make = async (own: Ledger) => {
+      order.push('made');
+      own.add('cgroup', 'parent', async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        order.push('removed');
+      });
+    };
+    const dir = path.join(root, 'racing-parent');
+    const a = new Ledger('a');
+    await sharedParent(a, dir, make);
+    const closing = a.close();
+    const b = new Ledger('b');
+    await sharedParent(b, dir, make);
+    await closing;
+    expect(order).toEqual(['made', 'removed', 'made']);
+    await b.close();
+  });
+
   it('names a controller the host does not offer', async () => {
     await writeFile(path.join(root, 'cgroup.controllers'), 'memory pids\n');
     await expect(new CgroupV2(root).create(new Ledger(), 'red', ['cpu'])).rejects.toThrow(/controller "cpu" is not available/);

@@ -2,13 +2,15 @@
 // never overlaps an open window, the host's lock is held while any seat is, and the evidence
 // names the windows measured beside. Time spans are recorded and compared, nothing is assumed.
 import { describe, it, expect, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'isolab-windows-test-'));
 process.env.ISOLAB_RUNS_DIR = dir; // before src/core/runs.ts reads it
 const { measuringWindow, allowedCpus, seatCpus } = await import('../../src/core/windows.js');
+const runs = await import('../../src/core/runs.js');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -114,5 +116,65 @@ describe('seats', () => {
     await expect(measuringWindow('broken', { cpu: 0 }, async () => { throw new Error('boom'); }, { ...quiet, cpus: [0, 1] })).rejects.toThrow('boom');
     const r = await measuringWindow('next', { cpu: 0 }, async (seat) => seat.cpu, { ...quiet, cpus: [0, 1] });
     expect(r.value).toBe(0);
+  });
+});
+
+describe("another run's work and this run's windows", () => {
+  const started = (pid: number) => { const st = readFileSync(`/proc/${pid}/stat`, 'utf8'); return st.slice(st.lastIndexOf(')') + 2).split(' ')[19]!; };
+  /** A stand-in for another run: a live process registered as a run. */
+  const otherRun = (id: string) => {
+    const p = spawn('sleep', ['30'], { stdio: 'ignore' });
+    runs.registerRun(id, p.pid!);
+    return { p, id, stop: () => { p.kill(); runs.unregisterRun(id); } };
+  };
+
+  it("a window waits for another run's worker at work, and names it", async () => {
+    const o = otherRun('otherw');
+    const marker = path.join(dir, 'active', o.id, `compose.${o.p.pid}`);
+    mkdirSync(path.dirname(marker), { recursive: true });
+    writeFileSync(marker, started(o.p.pid!));
+    try {
+      expect(runs.otherRunsAtWork()).toEqual([`run otherw compose (pid ${o.p.pid})`]);
+      setTimeout(() => rmSync(marker, { force: true }), 300);
+      const r = await measuringWindow('a window', { cpu: 0 }, async () => performance.now(), { ...quiet, cpus: [0, 1] });
+      expect(r.exclusive.waitedMs).toBeGreaterThanOrEqual(250);
+      expect(r.exclusive.waitedFor).toEqual(['run otherw']);
+      expect(r.exclusive.otherRunsAtWork).toEqual([]);
+    } finally {
+      o.stop();
+    }
+  });
+
+  it('the control: a measuring worker of another run (its own windows take the lock) is not work beside', async () => {
+    const o = otherRun('otherm');
+    const marker = path.join(dir, 'active', o.id, `cgroups.${o.p.pid}`);
+    mkdirSync(path.dirname(marker), { recursive: true });
+    writeFileSync(marker, started(o.p.pid!));
+    try {
+      expect(runs.otherRunsAtWork()).toEqual([]);
+    } finally {
+      o.stop();
+    }
+  });
+
+  it("work waits while another run's window is open, its marker withdrawn meanwhile", async () => {
+    const o = otherRun('otherl');
+    const lock = path.join(dir, 'measure.lock');
+    mkdirSync(lock);
+    writeFileSync(path.join(lock, 'owner.json'), JSON.stringify({ id: o.id, pid: o.p.pid, start: started(o.p.pid!), what: 'a split' }));
+    const said: string[] = [];
+    try {
+      const t0 = performance.now();
+      const work = runs.startWork('netns', { say: (x) => said.push(x) });
+      await sleep(150);
+      expect((runs.activeAlongside() ?? []).some((w) => w.startsWith('netns'))).toBe(false); // withdrawn while it waits
+      rmSync(lock, { recursive: true, force: true });
+      await work;
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
+      expect(said[0]).toMatch(/netns waits for run otherl \(pid \d+\), which is measuring a split/);
+    } finally {
+      runs.markIdle();
+      o.stop();
+    }
   });
 });
