@@ -13,8 +13,9 @@ import os from 'node:os';
 import { activeAlongside, holdMeasuringLock, otherLiveRuns, otherRunsAtWork } from './runs.js';
 
 export interface Exclusive {
-  /** how long this window waited for another run's windows */
+  /** how long this window waited for other runs: their windows, then their work */
   waitedMs: number;
+  /** the ids of the runs it waited for */
   waitedFor: string[];
   /** other isolab runs alive during the window (measuring, or waiting for it to end) */
   sharedWith: string[];
@@ -121,9 +122,11 @@ export async function measuringWindow<T>(what: string, want: Want, fn: (seat: Se
     const waitedFor = new Set(lock.waitedFor);
     const t0 = Date.now();
     for (let busy = otherRunsAtWork(); busy.length; busy = otherRunsAtWork()) {
-      const whose = busy.map((b) => b.split(' ').slice(0, 2).join(' '));
-      for (const w of whose) if (!waitedFor.has(w)) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${what} waits for ${busy.filter((b) => b.startsWith(`${w} `)).join(', ')} to finish its work`);
-      whose.forEach((w) => waitedFor.add(w));
+      for (const b of busy) {
+        const id = b.split(' ')[1]!; // "run <id> <suite> (pid N)"
+        if (!waitedFor.has(id)) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${what} waits for ${b} to finish its work`);
+        waitedFor.add(id);
+      }
       if (Date.now() - t0 > (o.maxWaitMs ?? 300_000)) throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${busy.join(', ')} to finish; not measuring beside another run's work`);
       await new Promise((res) => setTimeout(res, 100 + Math.random() * 100));
     }

@@ -25,6 +25,12 @@ const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
  * claims ran past their 60 s bound waiting on each other's builds; one after another they pass.
  */
 const GUEST_WORKERS = Number(process.env.ISOLAB_GUEST_WORKERS ?? 1);
+/**
+ * TCG's vCPUs take turns on one emulator thread: the guest's CPUs are not parallel (one seat for
+ * CPU windows, the unpinned claim skips). ISOLAB_GUEST_VCPUS_SERIAL=0 says otherwise, to run two
+ * windows side by side on cgroup v2 in a guest (a functional check: their CPUs take turns).
+ */
+const vcpusSerial = () => process.env.ISOLAB_GUEST_VCPUS_SERIAL !== '0';
 
 /** The job the guest runs: a settled engine (like a provisioned host), then isolab run. */
 export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg', engine: EngineName = 'docker'): string {
@@ -49,7 +55,7 @@ mkdir -p out
 ${settle}cd project
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
 # Under emulation everything is 6-10x slower: files one after another (ISOLAB_MAX_WORKERS).
-{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `ISOLAB_VCPUS_SERIAL=1 ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
+{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `${vcpusSerial() ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
 if [ -n "$engine" ]; then cp /var/log/dockerd.log /job/out/dockerd.log; kill "$engine"; wait "$engine"; fi
 exit $rc

@@ -109,7 +109,7 @@ const modes = {
     sock.bind(Number(bindPort), '0.0.0.0', () => {
       const iv = setInterval(() => {
         sock.send(`knock ${n}`, t.port, t.address);
-        if (++n >= Number(count)) { clearInterval(iv); setTimeout(() => process.exit(0), 100); }
+        if (++n >= Number(count)) { clearInterval(iv); say({ event: 'sent', count: n }); setTimeout(() => process.exit(0), 100); }
       }, 50);
     });
   },

@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { run, start, type Background, type RunResult } from '../core/exec.js';
 import type { Ledger, Entry } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
+
+/** How long a probe agent (node) may take to start: generous, for slow (emulated) hosts. */
+export const AGENT_START_MS = 60_000;
 import { validateTopology, TopologyError, type Topology } from './topology.js';
 
 const AGENT = fileURLToPath(new URL('./agent.mjs', import.meta.url));
@@ -123,7 +126,10 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
     spawn,
     substitutions,
     async agent(h, mode, args, timeoutMs) {
-      const r = await nsexec(h, agentArgv(mode, args), { timeoutMs: timeoutMs + 5000, check: false });
+      // The agent's own deadline bounds its work from when it has started; this bound catches a
+      // start that hangs. Node takes seconds to start on an emulated host: at 5 s a client was
+      // killed there before it could say why (netns.isolated in the trixie guest).
+      const r = await nsexec(h, agentArgv(mode, args), { timeoutMs: timeoutMs + AGENT_START_MS, check: false });
       return parseAgentOutput(r.stdout);
     },
     spawnAgent: (h, mode, args, maxLifeMs) => spawn(h, agentArgv(mode, args), maxLifeMs),

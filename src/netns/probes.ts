@@ -1,7 +1,7 @@
 // Probes between hosts of a built topology: TCP exchange, ping, NAT counters, a UDP hole
 // punch. Each is bounded in time and returns what it saw, for checks and evidence.
 import type { Net } from './build.js';
-import { parseAgentOutput } from './build.js';
+import { parseAgentOutput, AGENT_START_MS } from './build.js';
 import type { Background } from '../core/exec.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +25,9 @@ export interface TcpOutcome {
 
 /** A server in `server.host` on `port`; a client in `client` sends `data` to `target`. */
 export async function tcpExchange(net: Net, server: { host: string; port: number }, client: { host: string; target: string; from?: string; port?: number }, data: string, timeoutMs = 3000): Promise<TcpOutcome> {
-  const srv = net.spawnAgent(server.host, 'tcp-serve', [server.port, timeoutMs + 2000], timeoutMs + 10_000);
+  // The server's window covers the client's start (seconds on an emulated host: it closed first
+  // there, ECONNREFUSED); it ends at its one connection, or when the client is done (below).
+  const srv = net.spawnAgent(server.host, 'tcp-serve', [server.port, timeoutMs + AGENT_START_MS], timeoutMs + AGENT_START_MS + 10_000);
   if (!(await waitFor(srv, 'listening', READY_MS))) throw new Error(`server in ${server.host} did not listen: ${srv.output().stderr}`);
   const c = await net.agent(client.host, 'tcp-send', [client.target, client.port ?? server.port, data, timeoutMs, ...(client.from ? [client.from] : [])], timeoutMs);
   const err = c.find((e) => e.event === 'error' || e.event === 'timeout');
@@ -58,8 +60,8 @@ export interface PunchOutcome {
   rendezvousGone: boolean;
 }
 
-/** How long an agent may take to start and register: generous, for slow (emulated) hosts. */
-const READY_MS = 60_000;
+/** How long an agent may take to start and register. */
+const READY_MS = AGENT_START_MS;
 
 /**
  * Two peers register with a rendezvous, learn each other's public endpoint, and punch. `readyMs`
@@ -93,13 +95,20 @@ export async function udpHolePunch(net: Net, rv: { host: string; address: string
   };
 }
 
-/** A peer that never sends: does anything sent to its NAT's public address reach it? */
-export async function unsolicited(net: Net, listener: { host: string; port: number }, sender: { host: string; port: number; target: string }, ms = 1500) {
-  const l = net.spawnAgent(listener.host, 'udp-listen', [listener.port, ms], ms + 5000);
+/**
+ * A peer that never sends: does anything sent to its NAT's public address reach it? It listens
+ * until the sender has sent all it sends and `ms` more; `sent` and `listening` say both held, so
+ * "nothing arrived" is not a blast that came after the listener had gone.
+ */
+export async function unsolicited(net: Net, listener: { host: string; port: number }, sender: { host: string; port: number; target: string }, ms = 1500, count = 10) {
+  const window = AGENT_START_MS + ms + 5000;
+  const l = net.spawnAgent(listener.host, 'udp-listen', [listener.port, window], window + 5000);
   if (!(await waitFor(l, 'listening', READY_MS))) throw new Error(`listener did not start: ${l.output().stderr}`);
-  await net.agent(sender.host, 'udp-blast', [sender.target, sender.port, 10], 3000);
-  await l.exited(ms + 1000);
+  const blast = await net.agent(sender.host, 'udp-blast', [sender.target, sender.port, count], 3000);
+  const sent = Number(blast.find((e) => e.event === 'sent')?.count ?? 0);
+  await sleep(ms); // stragglers
+  const listening = (await l.exited(0)) === null;
   const received = parseAgentOutput(l.output().stdout).filter((e) => e.event === 'received');
   await l.stop(200);
-  return { received: received.length };
+  return { sent, listening, received: received.length };
 }

@@ -43,6 +43,17 @@ describe('guest recipe', () => {
     expect(runJobScript(['cgroups', '--claim', "compose.service-dns › as written (sleep 3)"], 'trixie')).toContain("node bin/isolab.js run cgroups --claim 'compose.service-dns › as written (sleep 3)'");
   });
 
+  it("under TCG the guest's vCPUs take turns (one seat for CPU windows), unless ISOLAB_GUEST_VCPUS_SERIAL=0", () => {
+    expect(runJobScript(['cgroups'], 'trixie', 'tcg')).toContain('ISOLAB_VCPUS_SERIAL=1 ');
+    expect(runJobScript(['cgroups'], 'trixie', 'kvm')).not.toContain('ISOLAB_VCPUS_SERIAL');
+    process.env.ISOLAB_GUEST_VCPUS_SERIAL = '0';
+    try {
+      expect(runJobScript(['cgroups'], 'trixie', 'tcg')).not.toContain('ISOLAB_VCPUS_SERIAL');
+    } finally {
+      delete process.env.ISOLAB_GUEST_VCPUS_SERIAL;
+    }
+  });
+
   it('under --engine podman the job settles podman first (its network is made on first use)', () => {
     expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg', 'podman')).toMatch(/podman run --rm isolab\/busybox:latest true[^]*run compose --engine podman/);
     expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg', 'podman')).not.toMatch(/^dockerd/m);

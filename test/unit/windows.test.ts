@@ -138,7 +138,7 @@ describe("another run's work and this run's windows", () => {
       setTimeout(() => rmSync(marker, { force: true }), 300);
       const r = await measuringWindow('a window', { cpu: 0 }, async () => performance.now(), { ...quiet, cpus: [0, 1] });
       expect(r.exclusive.waitedMs).toBeGreaterThanOrEqual(250);
-      expect(r.exclusive.waitedFor).toEqual(['run otherw']);
+      expect(r.exclusive.waitedFor).toEqual(['otherw']);
       expect(r.exclusive.otherRunsAtWork).toEqual([]);
     } finally {
       o.stop();
