@@ -125,14 +125,19 @@ describe("another run's work and this run's windows", () => {
   const otherRun = (id: string) => {
     const p = spawn('sleep', ['30'], { stdio: 'ignore' });
     runs.registerRun(id, p.pid!);
-    return { p, id, stop: () => { p.kill(); runs.unregisterRun(id); } };
+    /** Mark a worker of that run active on `suite`, as its setup file would; returns the marker. */
+    const atWork = (suite: string) => {
+      const marker = path.join(dir, 'active', id, `${suite}.${p.pid}`);
+      mkdirSync(path.dirname(marker), { recursive: true });
+      writeFileSync(marker, started(p.pid!));
+      return marker;
+    };
+    return { p, id, atWork, stop: () => { p.kill(); runs.unregisterRun(id); } };
   };
 
   it("a window waits for another run's worker at work, and names it", async () => {
     const o = otherRun('otherw');
-    const marker = path.join(dir, 'active', o.id, `compose.${o.p.pid}`);
-    mkdirSync(path.dirname(marker), { recursive: true });
-    writeFileSync(marker, started(o.p.pid!));
+    const marker = o.atWork('compose');
     try {
       expect(runs.otherRunsAtWork()).toEqual([`run otherw compose (pid ${o.p.pid})`]);
       setTimeout(() => rmSync(marker, { force: true }), 300);
@@ -147,9 +152,7 @@ describe("another run's work and this run's windows", () => {
 
   it('the control: a measuring worker of another run (its own windows take the lock) is not work beside', async () => {
     const o = otherRun('otherm');
-    const marker = path.join(dir, 'active', o.id, `cgroups.${o.p.pid}`);
-    mkdirSync(path.dirname(marker), { recursive: true });
-    writeFileSync(marker, started(o.p.pid!));
+    o.atWork('cgroups');
     try {
       expect(runs.otherRunsAtWork()).toEqual([]);
     } finally {
