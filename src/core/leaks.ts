@@ -192,8 +192,9 @@ export async function snapshot(): Promise<HostSnapshot> {
     run('ip', ['-o', 'addr', 'show'], q).then((r) => lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').replace(/ tentative\b/, '').trim())),
     run('ip', ['route', 'show', 'table', 'all'], q).then((r) => normalizeRoutes(r.stdout)),
     isolabCgroups(),
-    // A container named for no run but labelled with one (a bench rung's `run --rm`) says whose it is.
-    ds(['ps', '-a', '--format', '{{.Names}}{{if .Label "isolab.run"}} (isolab-{{.Label "isolab.run"}}){{end}}']),
+    // Whose each container is, read in the same listing: a build step's container can be gone
+    // by the time a second command asks (CI: `hopeful_robinson`, listed, then counted a leak).
+    ds(['ps', '-a', '--format', CONTAINER_FORMAT]),
     networkIds(engines),
     ds(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
     (async () => ((await which('iptables-save')) ? normalizeIptablesSave((await run('iptables-save', [], q)).stdout) : []))(),
@@ -203,6 +204,7 @@ export async function snapshot(): Promise<HostSnapshot> {
   // After the rest, so the snapshot's own commands are not in it. (A zombie is already dead.)
   const ps = await runProcesses();
   const links = linkLines.map((l) => l.split(':')[1]!.trim().split('@')[0]!);
+  const listed = containers.map(containerOwner);
   const networks = netsDuring.map((l) => l.slice(l.indexOf(' ') + 1));
   // Interfaces named for no run, but made for one: an isolab network's bridge and its veths.
   const owned: Record<string, string> = {};
@@ -215,6 +217,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:.* master (\S+)/.exec(l);
     if (m && owned[m[2]!]) owned[m[1]!] = owned[m[2]!]!;
   }
+  for (const c of listed) if (c.owner === BUILD_STEP) owned[c.name] = BUILD_STEP;
   // A run's containers mount their rootfs and network namespace under the engine's folders.
   for (const e of engines) {
     const live = lines((await run(e, ['ps', '-aq'], q)).stdout);
@@ -226,7 +229,6 @@ export async function snapshot(): Promise<HostSnapshot> {
       // the previous step's untagged image: whose build it is can only be guessed (anotherRun).
       const id = label || /isolab-([0-9a-z]{6})\b/.exec(`${name} ${project}`)?.[1] || (/^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? BUILD_STEP : undefined);
       if (!id) continue;
-      if (id === BUILD_STEP) owned[name.replace(/^\//, '')] = id;
       // The engine names the sandbox under /var/run, a link to /run, where mountinfo shows it.
       for (const p of [merged, sandbox.replace(/^\/var\/run\//, '/run/')]) if (p && p !== '<no value>') owned[p] = id;
     }
@@ -242,7 +244,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     addresses,
     routes,
     cgroups,
-    containers,
+    containers: listed.map((c) => c.entry),
     networks,
     images,
     iptables: ipt,
@@ -256,6 +258,22 @@ export async function snapshot(): Promise<HostSnapshot> {
 
 /** In `owned`: a classic build step's container and its mount, whose run cannot be told. */
 const BUILD_STEP = 'build-step';
+
+/** `docker ps` (and podman's) line: name, image, the isolab.run label, the compose project. */
+const CONTAINER_FORMAT = '{{.Names}}\t{{.Image}}\t{{.Label "isolab.run"}}\t{{.Label "com.docker.compose.project"}}';
+
+/**
+ * A listed container as the snapshot keeps it (`name`, or `name (isolab-<id>)` when only its
+ * label says whose it is: a bench rung's `run --rm`) and its owner when the listing tells: a
+ * container started from an image id, not a name, is a classic build step's.
+ */
+export function containerOwner(line: string): { name: string; entry: string; owner?: string } {
+  const podman = line.startsWith('podman ');
+  const [name = '', image = '', label = '', project = ''] = line.replace(/^podman /, '').split('\t');
+  const entry = `${podman ? 'podman ' : ''}${name}${label ? ` (isolab-${label})` : ''}`;
+  const owner = label || RUN_ID.exec(`${name} ${project}`)?.[1] || (/^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? BUILD_STEP : undefined);
+  return { name, entry, ...(owner ? { owner } : {}) };
+}
 
 const RUN_ID = /isolab-([0-9a-z]{6})(?![0-9a-z])/;
 

@@ -127,9 +127,12 @@ export function vmPlan(f: HostFacts, o: ProvisionOptions): Step[] {
  * a settled host: the first `ip netns add` makes /run/netns a mount; docker0's first container
  * brings it up, and the kernel gives it an IPv6 link-local address.
  */
-export function settlePlan(): Step[] {
+export function settlePlan(id: string): Step[] {
+  // Named for provision's own run id (it registers as a run): a run measuring beside a provision
+  // saw its unnamed container come and go, and counted it a leak of its own.
+  const name = `isolab-${id}-settle`;
   return [
-    { title: 'first use of ip netns (/run/netns becomes a mount)', argv: sh('ip netns add isolab-settle && ip netns delete isolab-settle'), timeoutMs: 20_000 },
-    { title: 'first container on the default bridge (docker0 up)', argv: ['docker', 'run', '--rm', '--network', 'bridge', 'isolab/busybox:latest', 'true'], timeoutMs: 60_000, optional: true },
+    { title: 'first use of ip netns (/run/netns becomes a mount)', argv: sh(`ip netns add ${name} && ip netns delete ${name}`), timeoutMs: 20_000 },
+    { title: 'first container on the default bridge (docker0 up)', argv: ['docker', 'run', '--rm', '--name', name, '--label', `isolab.run=${id}`, '--network', 'bridge', 'isolab/busybox:latest', 'true'], timeoutMs: 60_000, optional: true },
   ];
 }

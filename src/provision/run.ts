@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, which } from '../core/exec.js';
 import { Ledger, installSignalCleanup } from '../core/ledger.js';
+import { runId } from '../core/names.js';
+import { registerRun } from '../core/runs.js';
 import { debianMirror } from '../guest/build.js';
 import { runStep, type Step } from '../core/steps.js';
 import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
@@ -84,6 +86,8 @@ export async function runProvision(o: { go: boolean; vm: boolean }): Promise<num
   }
   const ledger = new Ledger('provision');
   installSignalCleanup();
+  // A run beside this one tells what provision builds and starts from its own leaks.
+  registerRun();
   try {
     const tmp = await mkdtemp(path.join(tmpdir(), 'isolab-provision-'));
     ledger.add('tempdir', tmp, () => rm(tmp, { recursive: true, force: true, maxRetries: 5 }));
@@ -101,7 +105,7 @@ export async function runProvision(o: { go: boolean; vm: boolean }): Promise<num
     const vm = vmPlan(f, opts);
     if (o.vm && !vm.length) say(`VM guest present in ${VM_DIR} (${f.vm.kernelPackage ?? '?'})`);
     for (const s of vm) await execute(s);
-    for (const s of settlePlan()) await execute(s);
+    for (const s of settlePlan(runId())) await execute(s);
     say('done');
     return 0;
   } catch (e) {

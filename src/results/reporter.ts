@@ -140,8 +140,9 @@ export default class IsolabReporter implements Reporter {
     if (this.before) {
       let all = diffHost(this.before, await snapshot());
       // An engine mount (a container's rootfs or network namespace) of a container the engine is
-      // still removing — this run's or another's — is gone a moment later; a leaked one stays.
-      if (all.some((l) => isLeak(l) && l.kind === 'mounts' && /^\/(var\/lib\/docker|run\/docker)\//.test(l.item))) {
+      // still removing — this run's or another's — is gone a moment later; a leaked one stays. So
+      // is a container listed as it was being removed that no listing names for a run.
+      if (all.some((l) => isLeak(l) && (l.kind === 'containers' || l.kind === 'mounts' && /^\/(var\/lib\/docker|run\/docker)\//.test(l.item)))) {
         await new Promise((r) => setTimeout(r, 2000));
         all = diffHost(this.before, await snapshot());
       }

@@ -47,6 +47,15 @@ describe("another live run's container mounts", () => {
     expect(diffs.map((l) => anotherRun(l, empty(), after, live, 'mememe'))).toEqual([expect.stringMatching(/build step's container .* run pvl3s5 \(pid 18636\) was live/), expect.stringMatching(/build step's/)]);
     expect(diffs.map((l) => anotherRun(l, empty(), after, [], 'mememe'))).toEqual([null, null]);
   });
+
+  // CI: `hopeful_robinson` was listed, then gone before a second command asked what it was.
+  it("whose a container is comes from the listing that names it (lines as docker 20.10's `ps` prints them)", async () => {
+    const { containerOwner } = await import('../../src/core/leaks.js');
+    expect(containerOwner('distracted_jennings\tc67fa2a0c09c\t\t')).toEqual({ name: 'distracted_jennings', entry: 'distracted_jennings', owner: 'build-step' });
+    expect(containerOwner('eager_hugle\tisolab/busybox:latest\tzzzzz9\t')).toEqual({ name: 'eager_hugle', entry: 'eager_hugle (isolab-zzzzz9)', owner: 'zzzzz9' });
+    expect(containerOwner('web-1\tnginx\t\tisolab-zzzzz8-web')).toMatchObject({ entry: 'web-1', owner: 'zzzzz8' });
+    expect(containerOwner('podman quirky_lamarr\tisolab/busybox:latest\t\t')).toEqual({ name: 'quirky_lamarr', entry: 'podman quirky_lamarr' });
+  });
 });
 
 describe('routes', () => {

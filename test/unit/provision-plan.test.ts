@@ -31,7 +31,7 @@ describe('provision plan', () => {
     ]);
     expect(titles(vmPlan(fresh, opts))[0]).toBe('download linux-image-6.1.0-56-cloud-amd64');
     // every command is bounded
-    const all = [...apt, ...imagesPlan(fresh, opts, 'f31e3f08ab83'), ...vmPlan(fresh, opts), ...settlePlan()];
+    const all = [...apt, ...imagesPlan(fresh, opts, 'f31e3f08ab83'), ...vmPlan(fresh, opts), ...settlePlan('zzzzz0')];
     expect(all.filter((s) => s.argv).every((s) => (s.timeoutMs ?? 120_000) > 0)).toBe(true);
   });
 
@@ -40,7 +40,7 @@ describe('provision plan', () => {
     expect(enginePlan(ready)).toEqual([]);
     expect(imagesPlan(ready, opts, 'f31e3f08ab83').every((s) => s.title.startsWith('tag '))).toBe(true);
     expect(vmPlan(ready, opts)).toEqual([]);
-    expect(titles(settlePlan())).toEqual(['first use of ip netns (/run/netns becomes a mount)', 'first container on the default bridge (docker0 up)']);
+    expect(titles(settlePlan('zzzzz0'))).toEqual(['first use of ip netns (/run/netns becomes a mount)', 'first container on the default bridge (docker0 up)']);
   });
 
   it("a runner's own engine and compose are kept; with a registry, no offline Go image and no alpine tag", () => {
