@@ -26,6 +26,8 @@ export interface Group {
   memoryEvents(): Promise<Record<string, number>>;
   /** memory.peak where the kernel keeps it (v2, Linux ≥ 5.19), else null */
   memoryPeak(): Promise<number | null>;
+  /** µs the group's tasks stalled on memory (v2 memory.pressure "some total", PSI); null without PSI */
+  memoryStallUs(): Promise<number | null>;
   /** Move a running process in (every hierarchy this group spans). */
   addProcess(pid: number): Promise<void>;
   /** Start argv inside the group (it joins before exec, so no CPU is charged elsewhere). */

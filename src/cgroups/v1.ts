@@ -48,6 +48,9 @@ class V1Group extends FsGroup implements Group {
   async memoryPeak() {
     return readInt(path.join(this.paths.memory!, 'memory.max_usage_in_bytes')).catch(() => null);
   }
+  async memoryStallUs() {
+    return null; // v1 keeps no pressure per group
+  }
   cpuUsageNs() {
     return readInt(path.join(this.paths.cpuacct!, 'cpuacct.usage'));
   }

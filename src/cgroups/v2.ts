@@ -52,6 +52,13 @@ class V2Group extends FsGroup implements Group {
   async memoryPeak() {
     return readInt(path.join(this.dir, 'memory.peak')).catch(() => null);
   }
+  async memoryStallUs() {
+    // "some avg10=0.00 avg60=0.00 avg300=0.00 total=1234"; the file is missing, or refuses to be
+    // read (EOPNOTSUPP), when the kernel runs with PSI off (CONFIG_PSI_DEFAULT_DISABLED, psi=0).
+    const text = await readFile(path.join(this.dir, 'memory.pressure'), 'utf8').catch(() => '');
+    const m = /^some .*\btotal=(\d+)/m.exec(text);
+    return m ? Number(m[1]) : null;
+  }
   async cpuUsageNs() {
     return (await readKey(path.join(this.dir, 'cpu.stat'), 'usage_usec')) * 1000;
   }

@@ -1,7 +1,7 @@
 // `isolab run --repeat N`: the same run N times, one after another, each a run of its own (its
 // own id, leak check and report), then folded into pass counts, spreads and margins.
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newRunId } from '../../core/names.js';
@@ -27,10 +27,12 @@ export async function repeatRuns(n: number, argv: string[]): Promise<number> {
       const p = spawn(process.execPath, [BIN, 'run', ...argv], { env, stdio: 'inherit' });
       p.on('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));
     });
-    // Each run writes its own folder; latest points at it once it is done.
-    const file = path.join(reportsRoot(), 'latest', 'results.json');
-    const r = JSON.parse(await readFile(file, 'utf8').catch(() => 'null')) as Results | null;
-    if (!r || r.run.id !== id) {
+    // Each run writes its own folder; latest points at it once it is done. A guest's run has an
+    // id of its own inside the guest: its folder on the host is named for this one (…-<id>-trixie).
+    const latest = path.join(reportsRoot(), 'latest');
+    const folder = path.basename(await realpath(latest).catch(() => ''));
+    const r = JSON.parse(await readFile(path.join(latest, 'results.json'), 'utf8').catch(() => 'null')) as Results | null;
+    if (!r || (r.run.id !== id && !folder.includes(`-${id}-`))) {
       process.stderr.write(`isolab run --repeat: run ${i} (exit ${code}) wrote no results; stopping\n`);
       return 1;
     }
