@@ -202,7 +202,7 @@ export function judgeMemoryHigh(s: CgroupScenario, o: { high: number; size: numb
   };
 }
 
-/** The unlimited run's stall (or time off CPU) stays under this part of it. */
+/** The unlimited control's memory stall (PSI) stays under this part of its run. */
 const NOT_STALLED = 0.05;
 
 /** CPUs' worth a group got over a window. */

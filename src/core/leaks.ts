@@ -225,9 +225,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     const fmt = '{{.Name}}\t{{index .Config.Labels "isolab.run"}}\t{{index .Config.Labels "com.docker.compose.project"}}\t{{.GraphDriver.Data.MergedDir}}\t{{.NetworkSettings.SandboxKey}}\t{{.Config.Image}}';
     for (const l of lines((await run(e, ['inspect', '--format', fmt, ...live], q)).stdout)) {
       const [name = '', label = '', project = '', merged = '', sandbox = '', image = ''] = l.split('\t');
-      // The classic builder runs each RUN step in a container with a random name, started from
-      // the previous step's untagged image: whose build it is can only be guessed (anotherRun).
-      const id = label || /isolab-([0-9a-z]{6})\b/.exec(`${name} ${project}`)?.[1] || (/^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? BUILD_STEP : undefined);
+      const id = ownerOf(name, image, label, project);
       if (!id) continue;
       // The engine names the sandbox under /var/run, a link to /run, where mountinfo shows it.
       for (const p of [merged, sandbox.replace(/^\/var\/run\//, '/run/')]) if (p && p !== '<no value>') owned[p] = id;
@@ -271,8 +269,17 @@ export function containerOwner(line: string): { name: string; entry: string; own
   const podman = line.startsWith('podman ');
   const [name = '', image = '', label = '', project = ''] = line.replace(/^podman /, '').split('\t');
   const entry = `${podman ? 'podman ' : ''}${name}${label ? ` (isolab-${label})` : ''}`;
-  const owner = label || RUN_ID.exec(`${name} ${project}`)?.[1] || (/^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? BUILD_STEP : undefined);
+  const owner = ownerOf(name, image, label, project);
   return { name, entry, ...(owner ? { owner } : {}) };
+}
+
+/**
+ * The run a container is for: its label, or the run its name or compose project names. The
+ * classic builder runs each RUN step in a container with a random name, started from the
+ * previous step's untagged image: whose build it is can only be guessed (anotherRun).
+ */
+function ownerOf(name: string, image: string, label: string, project: string): string | undefined {
+  return label || RUN_ID.exec(`${name} ${project}`)?.[1] || (/^(sha256:)?[0-9a-f]{12,64}$/.test(image) ? BUILD_STEP : undefined);
 }
 
 const RUN_ID = /isolab-([0-9a-z]{6})(?![0-9a-z])/;
