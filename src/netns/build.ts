@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { run, start, type Background, type RunResult } from '../core/exec.js';
 import type { Ledger, Entry } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
+import { validateTopology, TopologyError, type Topology } from './topology.js';
 
 /** How long a probe agent (node) may take to start: generous, for slow (emulated) hosts. */
 export const AGENT_START_MS = 60_000;
-import { validateTopology, TopologyError, type Topology } from './topology.js';
 
 const AGENT = fileURLToPath(new URL('./agent.mjs', import.meta.url));
 
