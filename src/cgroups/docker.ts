@@ -7,7 +7,8 @@ import type { Ledger } from '../core/ledger.js';
 import type { HostInfo } from '../host/probe.js';
 import { runContainer, inspect, docker } from '../docker/engine.js';
 import { measuringWindow, type Seat } from '../core/windows.js';
-import { cpuBusyNs } from './measure.js';
+import { OTHER_AT_MOST_PER_CPU } from './measure.js';
+import { invalidBecause, validWindow, watchWindow, BUSY_AT_LEAST } from '../core/valid-window.js';
 import { readInt, readKey } from './fsgroup.js';
 import { predictSplit, sharesToWeightLinear, sharesToWeightLog, sharesToWeightSystemd } from './weights.js';
 
@@ -47,12 +48,16 @@ export function weightFormula(pairs: Array<[number, number]>): string {
  * any CPU: noisy, never while a window is open.
  */
 export async function containerShares(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing = { settleMs: 500, windowMs: 2000 }) {
-  const { value, exclusive: shared } = await measuringWindow(`docker --cpu-shares ${pair.low}/${pair.high}`, { cpu: 0 }, (seat) => sharesOnce(ledger, host, pair, image, timing, seat));
-  return { ...value, host: shared };
+  const what = `docker --cpu-shares ${pair.low}/${pair.high}`;
+  const { value, windows } = await validWindow(what, async () => {
+    const { value: v, exclusive: shared } = await measuringWindow(what, { cpu: 0 }, (seat) => sharesOnce(ledger, host, pair, image, timing, seat));
+    return { value: { ...v, host: shared }, invalid: invalidBecause(v.conditions, { otherAtMost: OTHER_AT_MOST_PER_CPU, busyAtLeast: BUSY_AT_LEAST }) };
+  });
+  return { ...value, windows: windows.map((w, i) => ({ attempt: i + 1, invalid: w.invalid })) };
 }
 
 async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing: { settleMs: number; windowMs: number }, seat: Seat) {
-  const ids: Record<'low' | 'high', Located> = {} as never;
+  const ids: Record<'low' | 'high', Located & { pid: number }> = {} as never;
   const names: string[] = [];
   try {
     await seat.noisy(async () => {
@@ -62,7 +67,7 @@ async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; h
         names.push(ct.name);
         const st = await inspect<{ State: { Pid: number; Running: boolean } }>(ct.name);
         if (!st.State.Running) throw new Error(`container ${ct.name} is not running`);
-        ids[side] = await locate(host, st.State.Pid);
+        ids[side] = { ...(await locate(host, st.State.Pid)), pid: st.State.Pid };
       }
     });
     return { ...(await measurePair(host, pair, ids, timing, seat)), cpusetCpus: String(seat.cpu) };
@@ -72,19 +77,19 @@ async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; h
   }
 }
 
-async function measurePair(host: HostInfo, pair: { low: number; high: number }, ids: Record<'low' | 'high', Located>, timing: { settleMs: number; windowMs: number }, seat: Seat) {
+async function measurePair(host: HostInfo, pair: { low: number; high: number }, ids: Record<'low' | 'high', Located & { pid: number }>, timing: { settleMs: number; windowMs: number }, seat: Seat) {
   const written = { low: await ids.low.written(), high: await ids.high.written() };
   const unit = host.cgroupControllers.cpu?.version === 2 ? 'cpu.weight' : 'cpu.shares';
   const predicted = predictSplit(written);
   await new Promise((r) => setTimeout(r, timing.settleMs));
-  const { u0, u1, elapsedMs, busy } = await seat.quiet(async () => {
-    const busy0 = await cpuBusyNs(seat.cpu);
+  const { u0, u1, conditions } = await seat.quiet(async () => {
     const u0 = [await ids.low.usage(), await ids.high.usage()];
-    const t0 = performance.now();
+    const watched = await watchWindow({ low: ids.low.pid, high: ids.high.pid }, seat.cpu);
     await new Promise((r) => setTimeout(r, timing.windowMs));
     const u1 = [await ids.low.usage(), await ids.high.usage()];
-    return { u0, u1, elapsedMs: performance.now() - t0, busy: (await cpuBusyNs(seat.cpu)) - busy0 };
+    return { u0, u1, conditions: await watched(u1[0]! - u0[0]! + u1[1]! - u0[1]!) };
   });
+  const elapsedMs = conditions.elapsedMs;
   const d = [u1[0]! - u0[0]!, u1[1]! - u0[1]!];
   const total = d[0]! + d[1]!;
   return {
@@ -96,7 +101,8 @@ async function measurePair(host: HostInfo, pair: { low: number; high: number }, 
     shares: { low: d[0]! / total, high: d[1]! / total },
     totalCpus: total / (elapsedMs * 1e6),
     /** busy time on the pinned CPU not the containers' (other load there), as a fraction */
-    otherOnCpu: Math.max(0, (busy - total) / (elapsedMs * 1e6)),
+    otherOnCpu: conditions.other,
+    conditions,
     windowMs: Math.round(elapsedMs),
     settleMs: timing.settleMs,
     cgroup: ids.low.dir,

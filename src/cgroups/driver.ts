@@ -33,6 +33,8 @@ export interface Group {
   /** Start argv inside the group (it joins before exec, so no CPU is charged elsewhere). */
   exec(ledger: Ledger, argv: string[], opts?: { maxLifeMs?: number }): Promise<Background>;
   cpuUsageNs(): Promise<number>;
+  /** CFS bandwidth periods elapsed and those in which the group hit its quota (cpu.stat) */
+  cpuThrottling(): Promise<{ periods: number; throttled: number }>;
   oomKills(): Promise<number>;
   /** How often a fork was refused for pids.max. */
   pidsMaxEvents(): Promise<number>;

@@ -1,10 +1,10 @@
 // Measuring a CPU split: busy workers in sibling groups, usage read from the groups' own
 // counters over a window after a settle, compared with the expected shares ± a tolerance.
-import { readFile } from 'node:fs/promises';
 import type { Ledger } from '../core/ledger.js';
 import type { CgroupDriver, Group } from './driver.js';
 import type { Background } from '../core/exec.js';
 import { measuringWindow, type Exclusive, type Seat } from '../core/windows.js';
+import { cpuBusyNs, invalidBecause, validWindow, watchWindow, BUSY_AT_LEAST, type Conditions } from '../core/valid-window.js';
 import type { SlideAnswer } from '../results/schema.js';
 
 export interface SplitGroup {
@@ -45,19 +45,18 @@ export interface SplitMeasurement {
   otherOnCpu?: number;
   /** unpinned: busy time on all CPUs not accounted to our groups, in CPUs (the host's other load) */
   otherOnHost?: number;
+  /** the window's conditions: runnable workers, other load, other runs (src/core/valid-window.ts) */
+  conditions: Conditions;
+  /** groups with a quota: periods elapsed and those it hit the quota in, over the window */
+  throttling?: Record<string, { periods: number; throttled: number }>;
   written: Record<string, Array<{ file: string; value: string }>>;
   /** the window had its CPUs to itself: which, the windows beside it, the other runs live */
   host: Exclusive;
+  /** every window measured for this verdict (the last is the one judged), and why others were not */
+  windows: Array<{ attempt: number; invalid: string[]; figures: string }>;
 }
 
-/** Busy time of one CPU, or of all of them (null), from /proc/stat. */
-export async function cpuBusyNs(cpu: number | null): Promise<number> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n').find((l) => l.startsWith(`cpu${cpu ?? ''} `));
-  if (!line) return 0;
-  const f = line.trim().split(/\s+/).slice(1).map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
-  return ((user + nice + system + irq + softirq + steal) * 1e9) / 100; // USER_HZ = 100
-}
+export { cpuBusyNs };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,14 +67,44 @@ export function windowGroups(): (name: string) => string {
   return (name) => `${tag}-${name}`;
 }
 
-/** Groups, hogs and the window, on a seat of its own (src/core/windows.ts). */
-export async function measureSplit(ledger: Ledger, driver: CgroupDriver, s: SplitScenario): Promise<SplitMeasurement> {
-  const want = s.pinCpu === null ? 'all' : { cpu: s.pinCpu };
-  const { value, exclusive: host } = await measuringWindow(`the split "${s.name}"`, want, (seat) => measureOnce(ledger, driver, s, seat));
-  return { ...value, host };
+/** Other load a split window absorbs: ≤ 0.5 CPU on its CPU (0.5 per CPU unpinned); see docs/measurements.md. */
+export const OTHER_AT_MOST_PER_CPU = 0.5;
+/** A capped group hit its quota in at least this part of the window's periods: the cap held it, not the neighbours. */
+export const THROTTLED_AT_LEAST = 0.9;
+
+/** Why a split window is no measurement ([] when it is one). */
+export function splitInvalid(m: Omit<SplitMeasurement, 'windows'>): string[] {
+  const capped = Object.keys(m.throttling ?? {});
+  const why = invalidBecause(m.conditions, {
+    otherAtMost: OTHER_AT_MOST_PER_CPU * (m.pinnedTo === null ? m.host.cpus.length : 1),
+    // Hogs pinned to one CPU keep it busy, unless a quota idles it on purpose.
+    ...(m.pinnedTo !== null && !capped.length ? { busyAtLeast: BUSY_AT_LEAST } : {}),
+  });
+  for (const [g, t] of Object.entries(m.throttling ?? {})) {
+    if (t.periods && t.throttled / t.periods < THROTTLED_AT_LEAST) why.push(`${g} hit its quota in ${t.throttled} of ${t.periods} periods (< ${THROTTLED_AT_LEAST * 100}%): other work, not the cap, held it back`);
+  }
+  return why;
 }
 
-async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenario, seat: Seat): Promise<Omit<SplitMeasurement, 'host'>> {
+/**
+ * Groups, hogs and the window, on a seat of its own (src/core/windows.ts) — measured again while
+ * the window is no measurement (src/core/valid-window.ts), each attempt on a seat taken anew.
+ */
+export async function measureSplit(ledger: Ledger, driver: CgroupDriver, s: SplitScenario): Promise<SplitMeasurement> {
+  const want = s.pinCpu === null ? 'all' : { cpu: s.pinCpu };
+  const what = `the split "${s.name}"`;
+  const { value, windows } = await validWindow(what, async () => {
+    const { value: m, exclusive: host } = await measuringWindow(what, want, (seat) => measureOnce(ledger, driver, s, seat));
+    const full = { ...m, host };
+    return { value: full, invalid: splitInvalid(full) };
+  });
+  return { ...value, windows: windows.map((w, i) => ({ attempt: i + 1, invalid: w.invalid, figures: figures(w.value) })) };
+}
+
+const figures = (m: Omit<SplitMeasurement, 'windows'>) =>
+  `${Object.entries(m.shares).map(([k, v]) => `${k} ${pct(v)} (${m.cpus[k]!.toFixed(2)} CPU)`).join(' / ')}; other load ${m.conditions.other.toFixed(2)} CPU`;
+
+async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenario, seat: Seat): Promise<Omit<SplitMeasurement, 'host' | 'windows'>> {
   const pin = s.pinCpu === null ? null : seat.cpu;
   const named = windowGroups();
   const all: Array<[SplitGroup, Group]> = [];
@@ -89,6 +118,7 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
   }
   // A group with children holds no process (v2's "no internal tasks"): the leaves do the work.
   const groups = all.filter(([g]) => !s.groups.some((o) => o.name.startsWith(`${g.name}/`)));
+  const capped = groups.filter(([g]) => g.quota !== undefined);
   const argv = pin === null ? s.workload : ['taskset', '-c', String(pin), ...s.workload];
   const workers: Background[] = [];
   // Spawning runs where the kernel puts it until taskset has pinned the worker: noisy.
@@ -102,17 +132,18 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
       if (dead) throw new Error(`worker \`${w.command}\` exited early (${dead.exitCode ?? dead.signal}): ${dead.stderr.trim()}`);
     }
     const read = () => Promise.all(groups.map(([, g]) => g.cpuUsageNs()));
+    const throttling = () => Promise.all(capped.map(([, g]) => g.cpuThrottling()));
+    const pids = Object.fromEntries(groups.map(([g], i) => [g.name, workers[i]!.pid]));
     // The other load where the workers ran: a window has its CPU to itself within this run, but
     // anything else on the host (another run's builds, a test run beside) shows here.
-    const { cpu0, cpu1, u0, u1, elapsedNs } = await seat.quiet(async () => {
-      const cpu0 = await cpuBusyNs(pin);
-      const t0 = performance.now();
-      const u0 = await read();
+    const { u0, u1, t0, t1, conditions } = await seat.quiet(async () => {
+      const [t0, u0] = [await throttling(), await read()];
+      const watched = await watchWindow(pids, pin, seat.cpus.length);
       await sleep(s.windowMs);
-      const u1 = await read();
-      const elapsedNs = (performance.now() - t0) * 1e6;
-      return { cpu0, cpu1: await cpuBusyNs(pin), u0, u1, elapsedNs };
+      const [u1, t1] = [await read(), await throttling()];
+      return { u0, u1, t0, t1, conditions: await watched(u1.reduce((a, u, i) => a + u - u0[i]!, 0)) };
     });
+    const elapsedNs = conditions.elapsedMs * 1e6;
     const deltas = u1.map((u, i) => u - u0[i]!);
     const total = deltas.reduce((a, b) => a + b, 0);
     const shares: Record<string, number> = {};
@@ -122,14 +153,16 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
       cpus[g.name] = deltas[i]! / elapsedNs;
     });
     return {
-      windowMs: Math.round(elapsedNs / 1e6),
+      windowMs: conditions.elapsedMs,
       settleMs: s.settleMs,
       pinnedTo: pin,
       ...(pin !== s.pinCpu && s.pinCpu !== null ? { askedCpu: s.pinCpu } : {}),
       shares,
       cpus,
       totalCpus: total / elapsedNs,
-      ...(pin === null ? { otherOnHost: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) } : { otherOnCpu: Math.max(0, (cpu1 - cpu0 - total) / elapsedNs) }),
+      ...(pin === null ? { otherOnHost: conditions.other } : { otherOnCpu: conditions.other }),
+      conditions,
+      ...(capped.length ? { throttling: Object.fromEntries(capped.map(([g], i) => [g.name, { periods: t1[i]!.periods - t0[i]!.periods, throttled: t1[i]!.throttled - t0[i]!.throttled }])) } : {}),
       written,
     };
   } finally {

@@ -6,7 +6,8 @@ import os from 'node:os';
 import type { Ledger } from '../core/ledger.js';
 import type { Check } from '../claims/claim.js';
 import type { SlideAnswer } from '../results/schema.js';
-import { exclusive, measuringWindow } from '../core/windows.js';
+import { exclusive, measuringWindow, type Seat } from '../core/windows.js';
+import { invalidBecause, validWindow, watchWindow } from '../core/valid-window.js';
 import type { CgroupDriver } from './driver.js';
 import { measureSplit, shareChecks, slideSplit, pct, windowGroups, type SplitGroup, type SplitScenario } from './measure.js';
 
@@ -104,20 +105,45 @@ export async function split(ledger: Ledger, driver: CgroupDriver, s: CgroupScena
     const got = m.cpus[g] ?? 0;
     checks.push({ ok: Math.abs(got - want) * 100 <= tol, what: `${g} gets ${pct(want)} of a CPU ±${tol} pp`, expected: pct(want), actual: pct(got) });
   }
-  if (s.expect.minCpuEach !== undefined) {
-    for (const [g, v] of Object.entries(m.cpus)) checks.push({ ok: v >= s.expect.minCpuEach, what: `${g} runs on a CPU of its own (≥ ${s.expect.minCpuEach} CPU)`, expected: `≥ ${s.expect.minCpuEach}`, actual: v.toFixed(3) });
-  }
+  if (s.expect.minCpuEach !== undefined) checks.push(...ownCpuChecks(s, m.cpus, m.shares, m.host.cpus.length, m.otherOnHost ?? 0));
   const other = m.otherOnHost ?? m.otherOnCpu;
   const beside = m.host.beside.length ? `, beside ${m.host.beside.length} window(s) on other CPUs` : '';
   const where = `${m.pinnedTo === null ? 'unpinned' : `of CPU ${m.pinnedTo}`}${other === undefined ? '' : ` (other load there ${other.toFixed(2)} CPU${beside})`}`;
   const got = Object.entries(s.expect.shares ? m.shares : m.cpus).map(([k, v]) => `${k} ${s.expect.shares ? pct(v) : `${v.toFixed(2)} CPU`}`).join(' / ');
   const want = s.expect.shares ? ` (expected ${Object.values(s.expect.shares).map((x) => (x * 100).toFixed(1)).join('/')} ±${tol} pp)` : '';
+  const retried = m.windows.length > 1 ? `; window ${m.windows.length} of ${m.windows.length} (${m.windows.length - 1} before it no measurement: ${m.windows[0]!.invalid[0]})` : '';
   return {
-    summary: `${got} ${where} over ${(m.windowMs / 1000).toFixed(1)} s${want}`,
+    summary: `${got} ${where} over ${(m.windowMs / 1000).toFixed(1)} s${want}${retried}`,
     evidence: { ...m, expected: s.expect },
     checks,
     ...(s.slide && s.expect.shares ? { slide: slideSplit(s.slide, s.expect.shares, m.shares, tol) } : {}),
   };
+}
+
+/**
+ * Unpinned, each hog on a CPU of its own: judged against the CPU free to it (the window's CPUs
+ * less the other load there, shared among the hogs), not against an idle host — and the split is
+ * far from the weights' (the low weight's share nearer an equal one than its own).
+ */
+export function ownCpuChecks(s: CgroupScenario, cpus: Record<string, number>, shares: Record<string, number>, cpuCount: number, other: number): Check[] {
+  const least = s.expect.minCpuEach!;
+  const hogs = Object.keys(cpus).length;
+  const free = Math.min(1, (cpuCount - other) / hogs);
+  const checks: Check[] = Object.entries(cpus).map(([g, v]) => ({
+    ok: v >= least * free,
+    what: `${g} runs on a CPU of its own (≥ ${least} of the ${free.toFixed(2)} CPU free to it)`,
+    expected: `≥ ${(least * free).toFixed(3)}`,
+    actual: v.toFixed(3),
+  }));
+  const groups = flatten(s.groups).filter((g) => g.weight !== undefined && g.name in shares);
+  const sum = groups.reduce((a, g) => a + g.weight!, 0);
+  const low = groups.sort((a, b) => a.weight! - b.weight!)[0];
+  if (low && groups.length > 1 && low.weight! * groups.length < sum) {
+    const byWeight = low.weight! / sum;
+    const midway = (byWeight + 1 / groups.length) / 2;
+    checks.push({ ok: shares[low.name]! >= midway, what: `the split is not the weights': ${low.name} (weight ${low.weight}) gets nearer ${pct(1 / groups.length)} than ${pct(byWeight)}`, expected: `≥ ${pct(midway)}`, actual: pct(shares[low.name]!) });
+  }
+  return checks;
 }
 
 /** Over memory.high: throttled and counted, not killed — beside the same allocation without it. */
@@ -205,48 +231,39 @@ export function judgeMemoryHigh(s: CgroupScenario, o: { high: number; size: numb
 /** The unlimited control's memory stall (PSI) stays under this part of its run. */
 const NOT_STALLED = 0.05;
 
-/** CPUs' worth a group got over a window. */
-async function usage(g: { cpuUsageNs(): Promise<number> }, ms: number): Promise<number> {
+/** CPUs' worth a group got over a window, and the window's conditions (its worker, other load). */
+async function usage(g: { cpuUsageNs(): Promise<number> }, ms: number, watch?: { pid: number; cpu: number | null; cpus: number }) {
   const u0 = await g.cpuUsageNs();
+  const watched = watch ? await watchWindow({ hog: watch.pid }, watch.cpu, watch.cpus) : null;
   const t0 = performance.now();
   await sleep(ms);
-  return ((await g.cpuUsageNs()) - u0) / ((performance.now() - t0) * 1e6);
+  const used = (await g.cpuUsageNs()) - u0;
+  const cpu = used / ((performance.now() - t0) * 1e6);
+  return { cpu, conditions: watched ? await watched(used) : null };
 }
 
 /**
- * Frozen: no CPU, the process kept; thawed: it runs again. The unfrozen window is the control.
+ * Frozen: no CPU, the process kept; thawed: it runs again. The unfrozen windows are the control,
+ * and measurements only when the hog was runnable all of them with the CPU not taken by others.
  * Pinned (pinCpu), it takes one CPU's seat and windows beside it measure on the others.
  */
 export async function freeze(ledger: Ledger, driver: CgroupDriver, s: CgroupScenario): Promise<Outcome> {
   const name = s.groups[0]!.name;
   const w = s.windowMs ?? 1000;
-  const { value, exclusive: host } = await measuringWindow(`freezing "${s.name}"`, s.pinCpu === undefined ? 'all' : { cpu: s.pinCpu }, async (seat) => {
-    const g = await driver.create(ledger, windowGroups()(name), ['cpu', 'freezer']);
-    const pinnedTo = s.pinCpu === undefined ? null : seat.cpu;
-    const argv = pinnedTo === null ? HOG : ['taskset', '-c', String(pinnedTo), ...HOG];
-    const hog = await seat.noisy(() => g.exec(ledger, argv, { maxLifeMs: 4 * w + 60_000 }));
-    try {
-      await sleep(s.settleMs ?? 300);
-      return await seat.quiet(async () => {
-        const before = await usage(g, w);
-        const wrote = await g.setFrozen(true);
-        let frozen = false;
-        for (let i = 0; i < 100 && !(frozen = await g.frozen()); i++) await sleep(20);
-        const during = await usage(g, w);
-        const alive = (await hog.exited(0)) === null;
-        await g.setFrozen(false);
-        const after = await usage(g, w);
-        return { pinnedTo, wrote, frozen, before, during, after, alive, aliveAfter: (await hog.exited(0)) === null };
-      });
-    } finally {
-      await seat.noisy(() => hog.stop(300));
-    }
+  const least = s.expect.thawedCpuAtLeast ?? 0.3;
+  const what = `freezing "${s.name}"`;
+  const { value: { value, host }, windows } = await validWindow(what, async () => {
+    const r = await measuringWindow(what, s.pinCpu === undefined ? 'all' : { cpu: s.pinCpu }, (seat) => freezeOnce(ledger, driver, s, name, w, seat));
+    // The control windows must leave the hog room for its ≥ least CPU: other load ≤ 1 − least.
+    const k = { otherAtMost: (1 - least) * (r.value.pinnedTo === null ? r.exclusive.cpus.length : 1) };
+    const invalid = [...new Set([...invalidBecause(r.value.runningConditions, k), ...invalidBecause(r.value.thawedConditions, k)])];
+    return { value: { value: r.value, host: r.exclusive }, invalid };
   });
   const most = s.expect.frozenCpuAtMost ?? 0.02;
-  const least = s.expect.thawedCpuAtLeast ?? 0.3;
+  const retried = windows.length > 1 ? ` (attempt ${windows.length}: ${windows[0]!.invalid[0]})` : '';
   return {
-    summary: `a hog in ${name}${value.pinnedTo === null ? '' : ` on CPU ${value.pinnedTo}`}: ${value.before.toFixed(2)} CPU running, ${value.during.toFixed(3)} CPU frozen (${value.wrote.file.split('/').pop()}=${value.wrote.value}), ${value.after.toFixed(2)} CPU thawed; the process lived throughout: ${value.alive && value.aliveAfter}`,
-    evidence: { ...value, windowMs: w, frozenCpuAtMost: most, thawedCpuAtLeast: least, host },
+    summary: `a hog in ${name}${value.pinnedTo === null ? '' : ` on CPU ${value.pinnedTo}`}: ${value.before.toFixed(2)} CPU running, ${value.during.toFixed(3)} CPU frozen (${value.wrote.file.split('/').pop()}=${value.wrote.value}), ${value.after.toFixed(2)} CPU thawed; the process lived throughout: ${value.alive && value.aliveAfter}${retried}`,
+    evidence: { ...value, windowMs: w, frozenCpuAtMost: most, thawedCpuAtLeast: least, host, windows: windows.map((x, i) => ({ attempt: i + 1, invalid: x.invalid })) },
     checks: [
       { ok: value.before >= least, what: `negative control: unfrozen, the hog uses ≥ ${least} CPU`, expected: `≥ ${least}`, actual: value.before.toFixed(3) },
       { ok: value.frozen, what: 'the kernel reports the group frozen', expected: 'frozen', actual: value.frozen ? 'frozen' : 'not frozen' },
@@ -255,6 +272,33 @@ export async function freeze(ledger: Ledger, driver: CgroupDriver, s: CgroupScen
       { ok: value.after >= least, what: `thawed, it runs again (≥ ${least} CPU)`, expected: `≥ ${least}`, actual: value.after.toFixed(3) },
     ],
   };
+}
+
+async function freezeOnce(ledger: Ledger, driver: CgroupDriver, s: CgroupScenario, name: string, w: number, seat: Seat) {
+  const g = await driver.create(ledger, windowGroups()(name), ['cpu', 'freezer']);
+  const pinnedTo = s.pinCpu === undefined ? null : seat.cpu;
+  const argv = pinnedTo === null ? HOG : ['taskset', '-c', String(pinnedTo), ...HOG];
+  const hog = await seat.noisy(() => g.exec(ledger, argv, { maxLifeMs: 4 * w + 60_000 }));
+  const watch = { pid: hog.pid, cpu: pinnedTo, cpus: seat.cpus.length };
+  try {
+    await sleep(s.settleMs ?? 300);
+    return await seat.quiet(async () => {
+      const before = await usage(g, w, watch);
+      const wrote = await g.setFrozen(true);
+      let frozen = false;
+      for (let i = 0; i < 100 && !(frozen = await g.frozen()); i++) await sleep(20);
+      const during = await usage(g, w);
+      const alive = (await hog.exited(0)) === null;
+      await g.setFrozen(false);
+      const after = await usage(g, w, watch);
+      return {
+        pinnedTo, wrote, frozen, before: before.cpu, during: during.cpu, after: after.cpu, alive, aliveAfter: (await hog.exited(0)) === null,
+        runningConditions: before.conditions!, thawedConditions: after.conditions!,
+      };
+    });
+  } finally {
+    await seat.noisy(() => hog.stop(300));
+  }
 }
 
 const allowedOf = async (pid: number) => /Cpus_allowed_list:\s*(\S+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? '?';
@@ -279,7 +323,7 @@ export async function cpuset(ledger: Ledger, driver: CgroupDriver, s: CgroupScen
       const dead = await Promise.all(hogs.map((h) => h.exited(0)));
       const allowed = await Promise.all(hogs.map((h) => allowedOf(h.pid)));
       const control = await allowedOf(ctl.pid);
-      const cpus = await usage(g, s.windowMs ?? 1500);
+      const cpus = (await usage(g, s.windowMs ?? 1500)).cpu;
       const outside = n > 1 ? String(n - 1) : null;
       const ask = outside && !spec.cpus!.split(',').includes(outside) ? await g.exec(ledger, ['taskset', '-c', outside, 'true']) : null;
       const asked = ask ? await ask.exited(5000) : null;

@@ -54,6 +54,10 @@ class V1Group extends FsGroup implements Group {
   cpuUsageNs() {
     return readInt(path.join(this.paths.cpuacct!, 'cpuacct.usage'));
   }
+  async cpuThrottling() {
+    const f = path.join(this.paths.cpu!, 'cpu.stat');
+    return { periods: await readKey(f, 'nr_periods'), throttled: await readKey(f, 'nr_throttled') };
+  }
   oomKills() {
     return readKey(path.join(this.paths.memory!, 'memory.oom_control'), 'oom_kill');
   }

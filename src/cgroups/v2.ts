@@ -62,6 +62,10 @@ class V2Group extends FsGroup implements Group {
   async cpuUsageNs() {
     return (await readKey(path.join(this.dir, 'cpu.stat'), 'usage_usec')) * 1000;
   }
+  async cpuThrottling() {
+    const f = path.join(this.dir, 'cpu.stat');
+    return { periods: await readKey(f, 'nr_periods'), throttled: await readKey(f, 'nr_throttled') };
+  }
   oomKills() {
     return readKey(path.join(this.dir, 'memory.events'), 'oom_kill');
   }

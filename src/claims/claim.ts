@@ -8,6 +8,7 @@ import { missing, strict, expectedOnHost, type Capability } from './requirements
 import { currentHost } from './host.js';
 import type { HostInfo } from '../host/probe.js';
 import type { SlideAnswer } from '../results/schema.js';
+import { isHostTooBusy } from '../core/valid-window.js';
 
 export interface Check {
   ok: boolean;
@@ -153,6 +154,11 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
       if (opts.needs) c.needs(...opts.needs);
       await fn(c);
     } catch (e) {
+      // No window was a measurement: the host's neighbours, not the mechanism — a skip that names them.
+      if (isHostTooBusy(e)) {
+        c.evidence({ summary: e.message, windows: e.windows.map((w, i) => ({ attempt: i + 1, invalid: w.invalid })) });
+        c.skip(e.message);
+      }
       failed = !(ctx.task.meta as ClaimMeta).skipReason;
       if (failed) await c.runCaptures();
       throw e;

@@ -28,6 +28,26 @@ function dropOutputToClosedPipes(): void {
   }
 }
 
+/** `--beside cpu=0.3`: the run's own outside load around `fn`, said in results.json (run.beside). */
+async function withBeside(spec: string | undefined, fn: () => Promise<number>): Promise<number> {
+  if (!spec) return fn();
+  const { parseBeside, startLoad } = await import('../core/load.js');
+  let load;
+  try {
+    load = startLoad(parseBeside(spec));
+  } catch (e) {
+    process.stderr.write(`isolab run: ${(e as Error).message}\n`);
+    return 2;
+  }
+  process.env.ISOLAB_BESIDE = load.description;
+  process.stderr.write(`isolab: ${load.description}\n`);
+  try {
+    return await fn();
+  } finally {
+    await load.stop();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   dropOutputToClosedPipes();
@@ -47,8 +67,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--markdown', 'with --list: the catalog as markdown (docs/claims.md)')
     .option('--guest <name>', `run inside a VM guest built from Debian's packages (${Object.keys(GUESTS).join(', ')}): cgroup v2, newer Docker, compose v2`)
     .option('--engine <name>', 'the container engine the docker-side claims drive: docker (default) or podman (rootful, with podman-compose)')
+    .option('--beside <load>', 'run beside outside load of its own, e.g. cpu=0.3: each CPU busy 30% of the time (to try verdicts on a busy host)')
     .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay\n  sudo npx isolab run --guest trixie --engine podman compose\n  sudo npx isolab run --scenarios course/scenarios')
-    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[]; repeat?: number; engine?: string }) => {
+    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[]; repeat?: number; engine?: string; beside?: string }) => {
       // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
       if (o.engine) {
         try {
@@ -84,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
         code = await runInGuest(o.guest, args, { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
         return;
       }
-      code = await runSuites(suites, o);
+      code = await withBeside(o.beside, () => runSuites(suites, o));
     });
 
   program.command('bench')

@@ -91,9 +91,13 @@ export async function startWork(suite: string, o: { maxWaitMs?: number; say?: (s
   for (;;) {
     markActive(suite);
     const owner = await readFile(path.join(LOCK(), 'owner.json'), 'utf8').then(parseOwner, () => null);
-    if (!owner || owner.id === runId() || !alive(owner) || ancestors().has(owner.pid)) return;
+    // A lock with no owner yet is being taken (mkdir, then the owner file): a window is about to
+    // open, so this is no time to start — unless its taker died in between (10 s, as takeLock).
+    const since = owner ? null : await stat(LOCK()).then((x) => x.mtimeMs, () => null);
+    const taking = since !== null && Date.now() - since < 10_000;
+    if (!taking && (!owner || owner.id === runId() || !alive(owner) || ancestors().has(owner.pid))) return;
     markIdle();
-    if (!said) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${suite} waits for run ${owner.id} (pid ${owner.pid}), which is measuring ${owner.what}`);
+    if (!said) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(owner ? `isolab: ${suite} waits for run ${owner.id} (pid ${owner.pid}), which is measuring ${owner.what}` : `isolab: ${suite} waits for a run that is taking the measuring lock`);
     said = true;
     // Bounded below vitest's hook timeout: past it the work starts, and the window says so.
     if (Date.now() - t0 > (o.maxWaitMs ?? 45_000)) return markActive(suite);

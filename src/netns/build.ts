@@ -25,10 +25,50 @@ export interface Net {
   spawnAgent(host: string, mode: string, args: Array<string | number>, maxLifeMs: number): Background;
   /** Substitutions the build had to make on this kernel, for the evidence. */
   substitutions: string[];
+  /** Each host's effective settings, read back after they were written. */
+  settings: Record<string, NsSettings>;
   /** ip addr, ip route and iptables-save of every host, for the evidence on failure. */
   dump(): Promise<Record<string, string>>;
   /** Tear down now (what the ledger would do later). */
   destroy(): Promise<void>;
+}
+
+/** A namespace's forwarding and filtering, as read back from /proc/sys/net inside it. */
+export interface NsSettings {
+  ipForward: string;
+  ipv6Forwarding: string | null;
+  rpFilter: string;
+  acceptRa: string | null;
+}
+
+/**
+ * What a host's declaration implies, written explicitly: IPv4 and IPv6 forwarding on for a
+ * declared router and off for every other host; no reverse-path filter (the kernel's default,
+ * where the host may have 1 or 2); no router advertisements (addresses are declared). Each
+ * device's own file too: rp_filter is the larger of `all` and the device's.
+ */
+export function declaredState(forwards: boolean): string[] {
+  const f = forwards ? 1 : 0;
+  return [
+    `echo ${f} > /proc/sys/net/ipv4/ip_forward`,
+    'for x in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 > "$x"; done',
+    'if [ -d /proc/sys/net/ipv6/conf ]; then',
+    `  for x in /proc/sys/net/ipv6/conf/*/forwarding; do echo ${f} > "$x"; done`,
+    '  for x in /proc/sys/net/ipv6/conf/*/accept_ra; do echo 0 > "$x"; done',
+    'fi',
+  ];
+}
+
+const READ_STATE = [
+  'v6() { [ -r "$1" ] && cat "$1" || echo -; }',
+  'echo "ipForward=$(cat /proc/sys/net/ipv4/ip_forward) rpFilter=$(cat /proc/sys/net/ipv4/conf/all/rp_filter)'
+    + ' ipv6Forwarding=$(v6 /proc/sys/net/ipv6/conf/all/forwarding) acceptRa=$(v6 /proc/sys/net/ipv6/conf/all/accept_ra)"',
+].join('\n');
+
+export function parseState(out: string): NsSettings {
+  const kv = Object.fromEntries(out.trim().split('\n').pop()!.split(' ').map((p) => p.split('=') as [string, string]));
+  const or = (v: string | undefined) => (v === undefined || v === '-' ? null : v);
+  return { ipForward: kv.ipForward ?? '?', rpFilter: kv.rpFilter ?? '?', ipv6Forwarding: or(kv.ipv6Forwarding), acceptRa: or(kv.acceptRa) };
 }
 
 export const parseAgentOutput = (s: string): Array<Record<string, unknown>> =>
@@ -102,15 +142,18 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
   for (const r of t.routes ?? []) configure.get(r.host)!.push(`route add ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
   for (const h of t.hosts) await batch(h, configure.get(h)!);
 
-  // Forwarding, NAT and the firewall: one shell per host that needs them (values validated).
+  // Declared state, then NAT and the firewall: one shell per host (values validated). A new
+  // namespace copies the host's IPv4 settings (net.core.devconf_inherit_init_net), and the
+  // host's ip_forward is 1 wherever Docker runs: so forwarding is written off as well as on.
+  const settings: Record<string, NsSettings> = {};
   for (const h of t.hosts) {
-    const cmds: string[] = [];
-    if ((t.forwarding ?? []).includes(h)) cmds.push('sysctl -q -w net.ipv4.ip_forward=1');
+    const cmds = [...declaredState((t.forwarding ?? []).includes(h))];
     for (const n of (t.nat ?? []).filter((x) => x.host === h)) cmds.push(`iptables -t nat -A POSTROUTING -s ${n.source} -o ${n.out} -j MASQUERADE${n.randomFully ? ' --random-fully' : ''}`);
     // Dropped before conntrack confirms them, early inbound packets leave no stale entry.
     for (const fw of (t.firewall ?? []).filter((x) => x.host === h)) cmds.push(`iptables -A INPUT -i ${fw.wanDev} -m conntrack --ctstate NEW -j DROP`);
     for (const d of (t.dnat ?? []).filter((x) => x.host === h)) cmds.push(`iptables -t nat -A PREROUTING -i ${d.in} -p tcp --dport ${d.port} -j DNAT --to-destination ${d.to}`);
-    if (cmds.length) await nsexec(h, ['sh', '-c', ['set -e', ...cmds].join('\n')]);
+    const r = await nsexec(h, ['sh', '-c', ['set -e', ...cmds, READ_STATE].join('\n')]);
+    settings[h] = parseState(r.stdout);
   }
 
   const spawn = (h: string, argv: string[], maxLifeMs = 60_000) => {
@@ -125,6 +168,7 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
     exec: nsexec,
     spawn,
     substitutions,
+    settings,
     async agent(h, mode, args, timeoutMs) {
       // The agent's own deadline bounds its work from when it has started; this bound catches a
       // start that hangs. Node takes seconds to start on an emulated host: at 5 s a client was

@@ -156,7 +156,7 @@ export default class IsolabReporter implements Reporter {
     }
     const results: Results = {
       schema: SCHEMA,
-      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites, version: VERSION },
+      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites, version: VERSION, ...(process.env.ISOLAB_BESIDE ? { beside: process.env.ISOLAB_BESIDE } : {}) },
       host: hostFingerprint(this.host ?? (await currentHost())),
       claims,
       summary: summarize(claims),

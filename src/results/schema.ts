@@ -54,7 +54,7 @@ export interface ClaimResult {
 
 export interface Results {
   schema: typeof SCHEMA | 'isolab/results@1';
-  run: { id: string; startedAt: string; finishedAt: string; argv: string[]; suites?: string[]; version?: string };
+  run: { id: string; startedAt: string; finishedAt: string; argv: string[]; suites?: string[]; version?: string; beside?: string };
   host: Record<string, unknown>;
   claims: ClaimResult[];
   summary: { passed: number; failed: number; skipped: number; differs?: number };

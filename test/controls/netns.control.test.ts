@@ -8,6 +8,7 @@ import { TopologyError } from '../../src/netns/topology.js';
 import { tcpExchange, udpHolePunch } from '../../src/netns/probes.js';
 import { masquerade, holePunch, rendezvous, peers } from '../../suites/netns/topologies.js';
 import { requireRoot } from './gate.js';
+import { readFile } from 'node:fs/promises';
 
 const ledger = new Ledger('netns-controls');
 afterEach(async () => void (await ledger.undoAll()));
@@ -39,6 +40,23 @@ describe.skipIf(!requireRoot())('netns negative controls', () => {
     expect(Object.values(r.registered).join(' ')).not.toMatch(/1\.2\.3\.4:/);
     expect(r.rendezvous.peer1 ?? '').not.toMatch(/^1\.2\.3\.4:/);
     expect(r.peers.peer1!.received.length + r.peers.peer2!.received.length).toBe(0);
+  });
+
+  // A new namespace copies the host's IPv4 settings: on a host that forwards (Docker sets it),
+  // a router left out of `forwarding` would forward anyway unless the build writes it off.
+  it('an undeclared router does not forward, whatever the host does', async () => {
+    const hostForward = (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim();
+    const off = await buildTopology(ledger, { ...masquerade(true), name: 'no-forwarding', forwarding: [] });
+    expect(off.settings.router).toMatchObject({ ipForward: '0', rpFilter: '0' });
+    if (off.settings.router!.ipv6Forwarding !== null) expect(off.settings.router!.ipv6Forwarding).toBe('0');
+    const blocked = await tcpExchange(off, { host: 'wan', port: 8080 }, { host: 'lan', target: '203.0.113.2' }, 'x', 1000);
+    expect(blocked.delivered).toBe(false);
+    await off.destroy();
+    const on = await buildTopology(ledger, masquerade(true));
+    expect(on.settings.router).toMatchObject({ ipForward: '1' });
+    expect(on.settings.lan).toMatchObject({ ipForward: '0' });
+    const through = await tcpExchange(on, { host: 'wan', port: 8080 }, { host: 'lan', target: '203.0.113.2' }, 'x');
+    expect(through.delivered, `host ip_forward=${hostForward}`).toBe(true);
   });
 
   it('an invalid topology is refused before any namespace exists', async () => {
