@@ -9,6 +9,10 @@ import { currentHost } from './host.js';
 import type { HostInfo } from '../host/probe.js';
 import type { SlideAnswer } from '../results/schema.js';
 import { isHostTooBusy } from '../core/valid-window.js';
+import { infraFault, type Fault } from '../core/faults.js';
+import { brief } from '../core/brief.js';
+
+export { brief };
 
 export interface Check {
   ok: boolean;
@@ -25,6 +29,8 @@ export interface ClaimMeta {
   skipReason?: string;
   cleanupFailures?: string[];
   slide?: SlideAnswer[];
+  /** what stopped the claim that was not the claim's (engine gone, disk full): verdict `error` */
+  fault?: Fault;
 }
 
 declare module 'vitest' {
@@ -38,19 +44,13 @@ export class ClaimFailure extends Error {
   }
 }
 
-/** One short line: a failure message names what was seen, not a page of repeated output. */
-export function brief(v: unknown, max = 200): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
-  const lines = [...new Set(s.split('\n').map((l) => l.trim()).filter(Boolean))];
-  const last = lines[lines.length - 1] ?? '';
-  const shown = typeof v === 'string' ? JSON.stringify(last.length > max ? `${last.slice(0, max)}…` : last) : last.length > max ? `${last.slice(0, max)}…` : last;
-  return lines.length > 1 ? `${shown} (+${lines.length - 1} more lines)` : shown;
-}
 const fmt = (v: unknown) => brief(v);
 
 export class ClaimContext {
   readonly ledger: Ledger;
   private readonly onFailure: Array<[string, () => Promise<unknown>]> = [];
+  /** it drives the container engine: a failure is first asked whether the engine still answers */
+  usesEngine = false;
   constructor(private readonly ctx: TestContext, readonly host: HostInfo, label: string) {
     this.ledger = new Ledger(label);
   }
@@ -75,6 +75,7 @@ export class ClaimContext {
   /** Skip unless the host has every capability (under CI, a provided one missing fails). */
   needs(...caps: Capability[]): void {
     for (const cap of caps) {
+      if (cap === 'docker' || cap === 'compose' || cap.startsWith('image.')) this.usesEngine = true;
       const why = missing(this.host, cap);
       if (!why) continue;
       if (strict() && expectedOnHost(cap)) throw new Error(`${why} (CI expects this host to provide "${cap}"; a skip here would hide a broken provision)`);
@@ -160,15 +161,25 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
         c.skip(e.message);
       }
       failed = !(ctx.task.meta as ClaimMeta).skipReason;
-      if (failed) await c.runCaptures();
+      if (!failed) throw e;
+      // A dead engine or a full disk is the infrastructure's fault, not the mechanism's.
+      const fault = await infraFault(e, { engine: c.usesEngine && !!c.host.docker });
+      if (fault) (ctx.task.meta as ClaimMeta).fault = fault;
+      else await c.runCaptures();
       throw e;
     } finally {
       const failures = await c.ledger.close();
       open.delete(c);
       if (failures.length) {
         (ctx.task.meta as ClaimMeta).cleanupFailures = failures.map((f) => `${f.kind} ${f.name}: ${f.error}`);
-        // A check that leaves something behind fails, even if its assertions held.
-        if (!failed) throw new Error(`cleanup failed: ${failures.map((f) => `${f.kind} ${f.name}: ${f.error}`).join('; ')}`);
+        // A check that leaves something behind fails, even if its assertions held — unless the
+        // engine died under its cleanup: then it could not finish, which is not the mechanism's doing.
+        if (!failed) {
+          const e = new Error(`cleanup failed: ${failures.map((f) => `${f.kind} ${f.name}: ${f.error}`).join('; ')}`);
+          const fault = await infraFault(e, { engine: c.usesEngine && !!c.host.docker });
+          if (fault) (ctx.task.meta as ClaimMeta).fault = fault;
+          throw e;
+        }
       }
     }
   });

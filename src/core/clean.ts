@@ -7,6 +7,7 @@ import { run, which } from './exec.js';
 import { mounts } from './fs.js';
 import { PREFIX } from './names.js';
 import { allRuns, unregisterRun } from './runs.js';
+import { cleanBuildLeftovers } from '../docker/journal.js';
 
 export interface Removed {
   kind: string;
@@ -96,6 +97,8 @@ export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
       out.push({ kind: 'image', name: i, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
     }
   }
+  // What a dead run's builds left on an engine that died under them: step containers, untagged images.
+  out.push(...(await cleanBuildLeftovers()));
   // Network namespaces: end what runs in them (a run's servers), then delete.
   for (const ns of lines((await run('ip', ['netns', 'list'], q)).stdout).map((l) => l.split(' ')[0]!).filter(ours)) {
     const pids = lines((await run('ip', ['netns', 'pids', ns], q)).stdout).map(Number);

@@ -331,3 +331,28 @@ export function diffHost(before: HostSnapshot, after: HostSnapshot): Leak[] {
 export function diffSnapshots(before: HostSnapshot, after: HostSnapshot): Leak[] {
   return diffHost(before, after).filter(isLeak);
 }
+
+/**
+ * Host state a container engine holds for its containers and networks: their rootfs and netns
+ * mounts, bridges and veths, the addresses and routes on them, its iptables chains. When the
+ * engine died under a run, these cannot be told apart from leaks (the engine cannot be asked
+ * whose they are) and no run can remove them until it is back.
+ */
+export function engineHeld(l: Leak): boolean {
+  const dev = /\b(br-[0-9a-f]{12}|docker0|veth[0-9a-f]{7}|podman\d+)\b/;
+  switch (l.kind) {
+    case 'mounts': return /^\/(var\/lib\/(docker|containers)|run\/(docker|containers|netns\/netns-))\//.test(l.item);
+    case 'links': return dev.test(l.item);
+    case 'addresses': case 'routes': return dev.test(l.item);
+    case 'iptables': return dev.test(l.item) || /\bDOCKER\b/.test(l.item);
+    case 'nftables': return /netavark/.test(l.item);
+    default: return false;
+  }
+}
+
+/** With the engine gone at the end of a run: what it holds is unchecked, not a leak — said so. */
+export function engineUnchecked(leaks: Leak[], engine: string): Leak[] {
+  return leaks.map((l) => (isLeak(l) && engineHeld(l)
+    ? { ...l, not: `held by the ${engine} engine, which stopped answering during the run: unchecked; once it is back (\`isolab provision\`), \`isolab clean\` removes this run's` }
+    : l));
+}

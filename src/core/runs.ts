@@ -11,7 +11,7 @@ import path from 'node:path';
 import { runId } from './names.js';
 
 /** Read when used, not at import: a test points it elsewhere. */
-const runsDir = () => process.env.ISOLAB_RUNS_DIR ?? (process.getuid?.() === 0 ? '/run/isolab' : `/tmp/.isolab-runs-${process.getuid?.() ?? 'user'}`);
+export const runsDir = () => process.env.ISOLAB_RUNS_DIR ?? (process.getuid?.() === 0 ? '/run/isolab' : `/tmp/.isolab-runs-${process.getuid?.() ?? 'user'}`);
 const entries = () => path.join(runsDir(), 'runs');
 const LOCK = () => path.join(runsDir(), 'measure.lock');
 

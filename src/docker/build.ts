@@ -6,6 +6,7 @@ import { docker, localName } from './engine.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import { withEngineCache } from '../core/runs.js';
+import { openJournal } from './journal.js';
 
 export type Builder = 'legacy' | 'buildkit' | 'buildah';
 
@@ -202,11 +203,17 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
     { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },
   ), { mode: 'build' });
   const output = r.stdout + r.stderr;
-  const created = ownNewImages([...(await imageIds())], before, mentionedIds(output));
+  // Written before the engine is asked anything more: if it died under the build, `isolab clean` finds these.
+  const journal = openJournal(tag);
+  await journal.add(output, mentionedIds(output));
+  let created: string[] | null = null;
   ledger.add('image', tag, () => withEngineCache(`removing ${tag}`, async () => {
     await docker(['rmi', '-f', tag], { check: false, timeoutMs: 30_000 });
+    if (!created) return; // the engine stopped answering before they were listed: the journal keeps them
     await removeImages(created, (t) => t === tag);
+    await journal.forget();
   }));
+  created = ownNewImages([...(await imageIds())], before, mentionedIds(output));
   if (r.exitCode !== 0) throw new BuildError(output, r.timedOut ? `timed out after ${(o.timeoutMs ?? 180_000) / 1000} s` : engineError(output));
   const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 15_000 })).stdout.trim();
   return { tag, id, steps: parseSteps(output), output, durationMs: performance.now() - started };

@@ -2,6 +2,7 @@
 // podman-compose), named isolab-<run>-<label>. Containers are found by the project label,
 // so v1's project_svc_1 and v2's project-svc-1 names both work.
 import { run, type RunResult } from '../core/exec.js';
+import { openJournal } from './journal.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import type { ComposeInfo } from '../host/probe.js';
@@ -28,9 +29,12 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
   const base = [...pre, '-p', name, ...files.flatMap((f) => ['-f', f])];
   // The ids its builds print: what this project made, whatever else builds at the same time.
   const mentioned = new Set<string>();
+  // Written down as they appear: an engine that dies mid-build leaves them for `isolab clean`.
+  const journal = openJournal(name);
   const raw = async (args: string[], timeoutMs: number) => {
     const r = await run(exe!, [...base, ...args], { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false' } });
     for (const id of mentionedIds(r.stdout + r.stderr)) mentioned.add(id);
+    await journal.add(r.stdout + r.stderr, [...mentioned]);
     return r;
   };
   // `up --build` is `build` in the engine cache's turn (src/core/runs.ts), then `up`: the turn
@@ -91,6 +95,7 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
       const now = (await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean);
       await removeImages(ownNewImages(now, before, [...mentioned]), (t) => t.startsWith(name));
     });
+    await journal.forget();
   });
   return project;
 }

@@ -60,7 +60,10 @@ export interface BatchOptions {
   timeoutMs?: number;
 }
 
-export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ graded: number; skipped: number; errors: number; csv: string }> {
+/** The status of a row the grading host failed under; the next --batch run grades it again. */
+export const INCOMPLETE = 'incomplete';
+
+export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ graded: number; skipped: number; errors: number; incomplete: number; csv: string }> {
   const shard = parseShard(o.shard);
   const all = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
   const mine = shard ? all.filter((_, k) => k % shard.n === shard.i - 1) : all;
@@ -70,10 +73,18 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
   const existing = await readFile(csv, 'utf8').then(parseCsv, () => [] as string[][]);
   if (existing.length && existing[0]!.join(',') !== head.join(',')) throw new Error(`${csv} was written for another rubric (its columns differ); move it away or pass another --out`);
   if (!existing.length) await writeFile(csv, head.map(csvField).join(',') + '\n');
-  const done = new Set(existing.slice(1).map((r) => r[0]));
+  // A grade the host failed under (status incomplete) is no grade: its row goes, the student is graded again.
+  const status = head.indexOf('status');
+  const redo = existing.slice(1).filter((r) => r[status] === INCOMPLETE);
+  if (redo.length) {
+    await writeFile(csv, [existing[0]!, ...existing.slice(1).filter((r) => r[status] !== INCOMPLETE)].map((r) => r.map(csvField).join(',')).join('\n') + '\n');
+    process.stderr.write(`isolab grade --batch: grading again ${redo.length} student(s) whose grade was incomplete: ${redo.map((r) => r[0]).join(', ')}\n`);
+  }
+  const done = new Set(existing.slice(1).filter((r) => r[status] !== INCOMPLETE).map((r) => r[0]));
   if (done.size) process.stderr.write(`isolab grade --batch: resuming — ${done.size} student(s) already in ${csv}\n`);
   let graded = 0;
   let errors = 0;
+  let incomplete = 0;
   const todo = mine.filter((s) => !done.has(s));
   for (const [k, student] of todo.entries()) {
     const t0 = Date.now();
@@ -91,7 +102,11 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
     }
     const secs = Math.round((Date.now() - t0) / 1000);
     let row: unknown[];
-    if (g) {
+    if (g?.incomplete?.length) {
+      row = [student, ...o.rubric.checks.map(() => ''), '', '', INCOMPLETE, g.incomplete.join('; ')];
+      incomplete++;
+      process.stderr.write(`incomplete — no score (${g.incomplete[0]}); graded again on the next --batch run\n`);
+    } else if (g) {
       row = [student, ...o.rubric.checks.map((c) => g!.items.find((i) => i.check === c.check)?.earned ?? 0), g.score, g.possible, r.exitCode === 0 ? 'graded' : 'graded, with errors', g.refused?.length ? `refused: ${g.refused.join('; ')}` : ''];
       graded++;
       process.stderr.write(`${g.score}/${g.possible} (${secs} s)\n`);
@@ -103,7 +118,7 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
     }
     await appendFile(csv, row.map(csvField).join(',') + '\n');
   }
-  return { graded, skipped: mine.length - todo.length, errors, csv };
+  return { graded, skipped: mine.length - todo.length, errors, incomplete, csv };
 }
 
 /** Join the shards' CSVs (same columns) into one, one row per student. */
@@ -119,6 +134,7 @@ export async function mergeCsv(files: string[], out: string): Promise<number> {
   }
   if (!head) throw new Error('no rows to merge');
   const body = [...rows.keys()].sort().map((k) => rows.get(k)!.map(csvField).join(','));
+  await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, [head.map(csvField).join(','), ...body].join('\n') + '\n');
   return rows.size;
 }

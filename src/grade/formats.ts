@@ -11,6 +11,11 @@ export interface Grade {
   possible: number;
   items: Scored[];
   refused?: string[];
+  /**
+   * The grading host failed under some checks (engine gone, disk full): the score is not the
+   * submission's and is not recorded anywhere — grade again. Each entry says what happened.
+   */
+  incomplete?: string[];
 }
 
 const message = (i: Scored) => [i.why, i.hint && i.earned < i.points ? `hint: ${i.hint}` : ''].filter(Boolean).join('\n');

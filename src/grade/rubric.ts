@@ -54,7 +54,7 @@ export interface Scored {
   check: string;
   points: number;
   earned: number;
-  verdict: 'pass' | 'differs' | 'fail' | 'skip' | 'not run' | 'refused';
+  verdict: 'pass' | 'differs' | 'fail' | 'skip' | 'error' | 'not run' | 'refused';
   hint?: string;
   why?: string;
   durationMs?: number;
@@ -75,6 +75,8 @@ export function score(rubric: Rubric, claims: ClaimResult[], refused: Map<string
     const target: ClaimResult | CheckResult | undefined = scenario ? claim?.scenarios?.find((s) => s.name === scenario) : claim;
     if (!target) return { check: item.check, points: item.points, earned: 0, verdict: 'not run', hint: item.hint, why: 'this check did not run' };
     const checks = target.checks ?? (!scenario && claim?.scenarios ? claim.scenarios.flatMap((s) => s.checks ?? []) : []);
+    // The grading host failed under the check: nothing is known of the submission — no hint.
+    if (target.verdict === 'error') return { check: item.check, points: item.points, earned: 0, verdict: 'error', why: `not graded — ${target.reason ?? 'the grading host failed'}` };
     if (target.verdict === 'skip') return { check: item.check, points: item.points, earned: 0, verdict: 'skip', why: `not graded on this host: ${target.reason ?? 'skipped'}` };
     // `differs`: the submission does what is asked; only the host departs from the slide's number.
     let earned = target.verdict === 'pass' || target.verdict === 'differs' ? item.points : 0;

@@ -10,7 +10,7 @@ import type { LadderRow } from '../bench/types.js';
 import type { Topology } from '../netns/topology.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
-const pill = (v: string) => `<span class="pill ${v}">${v === 'pass' ? '✓ pass' : v === 'fail' ? '✗ fail' : v === 'skip' ? '– skip' : v === 'differs' ? '≠ differs' : esc(v)}</span>`;
+const pill = (v: string) => `<span class="pill ${v}">${v === 'pass' ? '✓ pass' : v === 'fail' ? '✗ fail' : v === 'skip' ? '– skip' : v === 'differs' ? '≠ differs' : v === 'error' ? '⚠ error' : esc(v)}</span>`;
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"DejaVu Sans",sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
@@ -18,7 +18,7 @@ header{background:#1f2a3a;color:#fff;padding:18px 28px}header h1{margin:0 0 4px;
 main{padding:18px 28px;max-width:1280px}section{background:#fff;border:1px solid #e3e6eb;border-radius:8px;padding:14px 18px;margin:0 0 18px}
 h2{font-size:16px;margin:0 0 10px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:#5b6677}code{font:12px ui-monospace,"DejaVu Sans Mono",monospace;background:#f1f3f6;padding:1px 4px;border-radius:4px}
-.pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}.pass{background:#e3f4e6;color:#1e6b2f}.fail{background:#fde3e1;color:#9b1c12}.skip{background:#eceff3;color:#4d5766}.differs{background:#fff1d6;color:#8a5300}.departs{color:#8a5300;font-weight:600}.notrun{background:#fff;color:#8a93a0;border:1px dashed #c9ced6}
+.pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}.pass{background:#e3f4e6;color:#1e6b2f}.fail{background:#fde3e1;color:#9b1c12}.skip{background:#eceff3;color:#4d5766}.differs{background:#fff1d6;color:#8a5300}.error{background:#f3e3f7;color:#6a1b7a}.incomplete{background:#f3e3f7;color:#6a1b7a;border-radius:6px;padding:8px 12px;font-weight:600}.departs{color:#8a5300;font-weight:600}.notrun{background:#fff;color:#8a93a0;border:1px dashed #c9ced6}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1;min-width:120px;border-radius:8px;padding:10px 14px;border:1px solid #e3e6eb}.card b{font-size:22px;display:block}
 details{margin-top:4px}summary{cursor:pointer;color:#3d5a80;font-size:12px}pre{white-space:pre-wrap;word-break:break-word;font:12px ui-monospace,"DejaVu Sans Mono",monospace;background:#f7f8fa;border:1px solid #eceef1;padding:8px;border-radius:6px;max-height:360px;overflow:auto}
 .checks td{font-size:12px;padding:3px 6px}.ok{color:#1e6b2f}.no{color:#9b1c12;font-weight:600}.why{color:#5b6677;font-size:13px}.evidence{max-width:560px;overflow-wrap:anywhere}.svg{overflow-x:auto}
@@ -84,8 +84,8 @@ export async function toHtml(r: Results): Promise<string> {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>isolab — run ${esc(r.run.id)}</title><style>${CSS}</style></head>
 <body><header><h1>isolab report — run ${esc(r.run.id)}</h1><div class="sub">${esc(r.run.startedAt)} → ${esc(r.run.finishedAt)} · ${esc(r.run.argv.join(' '))}</div></header><main>
-<section><div class="cards"><div class="card pass"><b>${s.passed}</b>passed</div><div class="card differs"><b>${s.differs ?? 0}</b>differ from the slide</div><div class="card fail"><b>${s.failed}</b>failed</div><div class="card skip"><b>${s.skipped}</b>skipped</div><div class="card ${r.leaks?.length ? 'fail' : 'pass'}"><b>${r.leaks?.length ?? '—'}</b>leak check: ${esc(leaks)}</div>${grade ? `<div class="card"><b>${grade.score}/${grade.possible}</b>score for ${esc(grade.submission)}</div>` : ''}</div>
-${r.errors?.length ? `<p class="why">${r.errors.map(esc).join('<br>')}</p>` : ''}${r.leaks?.length ? `<pre>${esc(r.leaks.map((l) => `${l.change} ${l.kind}: ${l.item}`).join('\n'))}</pre>` : ''}</section>
+<section><div class="cards"><div class="card pass"><b>${s.passed}</b>passed</div><div class="card differs"><b>${s.differs ?? 0}</b>differ from the slide</div><div class="card fail"><b>${s.failed}</b>failed</div><div class="card skip"><b>${s.skipped}</b>skipped</div>${s.errored ? `<div class="card error"><b>${s.errored}</b>could not run</div>` : ''}<div class="card ${r.leaks?.length ? 'fail' : 'pass'}"><b>${r.leaks?.length ?? '—'}</b>leak check: ${esc(leaks)}</div>${grade ? `<div class="card"><b>${grade.score}/${grade.possible}</b>score for ${esc(grade.submission)}</div>` : ''}</div>
+${(r.incomplete ?? []).map((f) => `<p class="incomplete">The run did not complete: ${esc(f.message)}</p>`).join('')}${r.errors?.length ? `<p class="why">${r.errors.map(esc).join('<br>')}</p>` : ''}${r.leaks?.length ? `<pre>${esc(r.leaks.map((l) => `${l.change} ${l.kind}: ${l.item}`).join('\n'))}</pre>` : ''}</section>
 <section><h2>Host</h2><table>${hostRows}</table></section>
 <section><h2>Claims</h2><table><tr><th>claim</th><th>the lecture says</th><th>verdict</th><th>evidence</th></tr>${rows.join('\n')}</table></section>
 ${topologies(r)}

@@ -34,7 +34,7 @@ export function buildMatrix(results: Results[]): Matrix {
   // A departure shows its number in the cell: where the slide needs a footnote, at a glance.
   const note = (rs: Results[], id: string) => {
     const c = latest(rs, id);
-    return c?.verdict === 'differs' ? departure(c) : c?.verdict === 'skip' ? (c.reason ?? '').split('\n')[0]! : '';
+    return c?.verdict === 'differs' ? departure(c) : c?.verdict === 'skip' || c?.verdict === 'error' ? (c.reason ?? '').split('\n')[0]! : '';
   };
   const ids = CLAIMS.map((c) => c.id).filter((id) => results.some((r) => r.claims.some((c) => c.id === id)));
   const claims = ids.map((id) => ({ id, statement: CLAIMS.find((c) => c.id === id)!.statement, verdicts: cols.map((rs) => verdict(rs, id)), notes: cols.map((rs) => note(rs, id)) }));
@@ -47,14 +47,14 @@ export function buildMatrix(results: Results[]): Matrix {
   return { hosts, claims, ladder };
 }
 
-const mark = (v: string) => (v === 'pass' ? '✅' : v === 'fail' ? '❌' : v === 'skip' ? '⏭' : v === 'differs' ? '🔶' : '—');
+const mark = (v: string) => (v === 'pass' ? '✅' : v === 'fail' ? '❌' : v === 'skip' ? '⏭' : v === 'differs' ? '🔶' : v === 'error' ? '⚠️' : '—');
 
 export function matrixMarkdown(m: Matrix): string {
   const out = ['# isolab compatibility matrix', '', '| host | run | kernel | cgroup | engine | compose | OCI runtime | node |', '|---|---|---|---|---|---|---|---|'];
   for (const h of m.hosts) out.push(`| ${h.label} | ${h.run} | ${h.kernel} | ${h.cgroup} | ${h.engine} | ${h.compose} | ${h.runtime} | ${h.node} |`);
   out.push('', `| claim | ${m.hosts.map((h) => h.label).join(' | ')} |`, `|---|${m.hosts.map(() => '---').join('|')}|`);
   for (const c of m.claims) out.push(`| \`${c.id}\` | ${c.verdicts.map((v, i) => `${mark(v)}${v === 'differs' ? ` ${c.notes[i]!.replace(/\n/g, '<br>').replace(/\|/g, '\\|')}` : ''}`).join(' | ')} |`);
-  out.push('', '✅ holds · 🔶 the mechanism holds, the slide\'s number differs here (the cell says how) · ❌ fails · ⏭ skipped');
+  out.push('', '✅ holds · 🔶 the mechanism holds, the slide\'s number differs here (the cell says how) · ❌ fails · ⏭ skipped · ⚠️ could not run (the engine or disk failed under it)');
   if (m.ladder.length) {
     out.push('', '## Startup ladder (mean ms)', '', `| rung | ${m.hosts.map((h) => h.label).join(' | ')} |`, `|---|${m.hosts.map(() => '---:').join('|')}|`);
     for (const l of m.ladder) out.push(`| ${l.rung} | ${l.meanMs.map((v) => (v === null ? '—' : v.toFixed(v < 10 ? 2 : 0))).join(' | ')} |`);
@@ -64,13 +64,13 @@ export function matrixMarkdown(m: Matrix): string {
 
 export function matrixHtml(m: Matrix): string {
   const esc = (s: unknown) => String(s ?? '').replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
-  const cls = (v: string) => (v === 'pass' || v === 'fail' || v === 'skip' || v === 'differs' ? v : 'none');
+  const cls = (v: string) => (v === 'pass' || v === 'fail' || v === 'skip' || v === 'differs' || v === 'error' ? v : 'none');
   const head = m.hosts.map((h) => `<th>${esc(h.label)}<div class="h">${esc(h.kernel)} · ${esc(h.cgroup)} · ${esc(h.engine)} · ${esc(h.compose)} · ${esc(h.runtime)}</div></th>`).join('');
-  const rows = m.claims.map((c) => `<tr><td><code>${esc(c.id)}</code><div class="h">${esc(c.statement)}</div></td>${c.verdicts.map((v, i) => `<td class="${cls(v)}" title="${esc(c.notes[i])}">${esc(v)}${c.notes[i] && (v === 'differs' || v === 'skip') ? `<div class="h">${esc(c.notes[i]).replace(/\n/g, '<br>')}</div>` : ''}</td>`).join('')}</tr>`).join('');
+  const rows = m.claims.map((c) => `<tr><td><code>${esc(c.id)}</code><div class="h">${esc(c.statement)}</div></td>${c.verdicts.map((v, i) => `<td class="${cls(v)}" title="${esc(c.notes[i])}">${esc(v)}${c.notes[i] && (v === 'differs' || v === 'skip' || v === 'error') ? `<div class="h">${esc(c.notes[i]).replace(/\n/g, '<br>')}</div>` : ''}</td>`).join('')}</tr>`).join('');
   const ladder = m.ladder.length ? `<h2>Startup ladder (mean ms)</h2><table><tr><th>rung</th>${m.hosts.map((h) => `<th>${esc(h.label)}</th>`).join('')}</tr>${m.ladder.map((l) => `<tr><td>${esc(l.rung)}</td>${l.meanMs.map((v) => `<td>${v === null ? '—' : v.toFixed(v < 10 ? 2 : 0)}</td>`).join('')}</tr>`).join('')}</table>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>isolab matrix</title><style>
 body{font:14px system-ui,"DejaVu Sans",sans-serif;margin:24px;color:#1d2430}table{border-collapse:collapse}th,td{border:1px solid #e3e6eb;padding:6px 10px;text-align:left;vertical-align:top}
-.h{font-size:11px;color:#5b6677;font-weight:normal}.pass{background:#e3f4e6}.fail{background:#fde3e1}.skip{background:#eceff3}.differs{background:#fff1d6}code{font-size:12px}</style></head>
+.h{font-size:11px;color:#5b6677;font-weight:normal}.pass{background:#e3f4e6}.fail{background:#fde3e1}.skip{background:#eceff3}.differs{background:#fff1d6}.error{background:#f3e3f7}code{font-size:12px}</style></head>
 <body><h1>isolab compatibility matrix</h1><table><tr><th>claim</th>${head}</tr>${rows}</table>${ladder}</body></html>
 `;
 }

@@ -91,11 +91,11 @@ export function repeatMarkdown(rows: RepeatRow[], n: number): string {
   const out = [`# isolab run --repeat ${n}`, '', '| claim | passed | measured (median, min–max) | tolerance used by the worst run |', '|---|---|---|---|'];
   for (const r of rows) {
     const name = r.scenario ? `\`${r.claim}\` › ${r.scenario}` : `\`${r.claim}\``;
-    const skipped = r.verdicts.skip ? ` (${r.verdicts.skip} skipped)` : '';
+    const skipped = [r.verdicts.skip ? `${r.verdicts.skip} skipped` : '', r.verdicts.error ? `${r.verdicts.error} could not run` : ''].filter(Boolean).join(', ');
     const m = r.measured.filter((x) => x.worstUsed !== null);
     const cells = m.length ? m.map((x) => `${x.what}: ${x.median} (${x.min}–${x.max})`).join('<br>') : '—';
     const used = m.length ? m.map((x) => `${Math.round(x.worstUsed! * 100)}% of ${x.tolerance}`).join('<br>') : '—';
-    out.push(`| ${name} | ${r.passed}/${r.runs}${skipped} | ${cells} | ${used} |`);
+    out.push(`| ${name} | ${r.passed}/${r.runs}${skipped ? ` (${skipped})` : ''} | ${cells} | ${used} |`);
   }
   return out.join('\n') + '\n';
 }

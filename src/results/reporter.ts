@@ -8,12 +8,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Reporter, TestModule, TestCase, TestRunEndReason } from 'vitest/node';
 import type { SerializedError } from 'vitest';
-import { snapshot, diffSnapshots, diffHost, isLeak, type HostSnapshot, type Leak } from '../core/leaks.js';
+import { snapshot, diffSnapshots, diffHost, isLeak, engineHeld, engineUnchecked, type HostSnapshot, type Leak } from '../core/leaks.js';
 import { clean } from '../core/clean.js';
 import { runId, runPrefix } from '../core/names.js';
 import { suiteOfProject } from './projects.js';
 import type { ClaimMeta } from '../claims/claim.js';
-import { combine, summarize, SCHEMA, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
+import { brief } from '../core/brief.js';
+import { faultSummary, engineAnswers } from '../core/faults.js';
+import { engineName } from '../core/engine.js';
+import { combine, summarize, SCHEMA, EXIT, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
 import { writeRun, runFolder } from './write.js';
 import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
@@ -29,8 +32,18 @@ const fmtMeasured = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(
 
 const verdictOf = (t: TestCase): Verdict | null => {
   const s = t.result().state;
+  if (s === 'failed' && (t.meta() as ClaimMeta).fault) return 'error';
   return s === 'passed' ? 'pass' : s === 'failed' ? 'fail' : s === 'skipped' ? 'skip' : null;
 };
+
+/** Each infrastructure fault the claims met, once: when first seen and which claims it stopped. */
+export function incompleteOf(tests: TestCase[], startedAt: Date): NonNullable<Results['incomplete']> {
+  const faults = tests.flatMap((t) => {
+    const m = t.meta() as ClaimMeta;
+    return m.fault && m.claim && t.result().state === 'failed' ? [{ claim: m.claim.id, fault: m.fault }] : [];
+  });
+  return faultSummary(faults, startedAt);
+}
 
 export function claimResults(tests: TestCase[]): ClaimResult[] {
   const byId = new Map<string, Array<{ t: TestCase; meta: ClaimMeta }>>();
@@ -52,6 +65,7 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
         const verdict: Verdict = verdictOf(t) === 'pass' && departs.length ? 'differs' : verdictOf(t)!;
         const reason = verdict === 'skip' ? (meta.skipReason ?? (r.state === 'skipped' ? r.note : undefined) ?? 'skipped')
           : verdict === 'fail' ? (r.errors ?? []).map((e) => e.message).join('\n')
+            : verdict === 'error' ? `could not be judged: ${meta.fault!.reason} (it saw: ${brief((r.errors ?? []).map((e) => e.message).join('\n'), 160)})`
             : verdict === 'differs' ? departs.map((s) => `the slide: ${s.says}; here: ${fmtMeasured(s.measured)}${s.why ? ` — ${s.why}` : ''}`).join('\n') : undefined;
         return {
           name: meta.claim!.scenario ?? id,
@@ -133,10 +147,12 @@ export default class IsolabReporter implements Reporter {
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
     const tests = modules.flatMap((m) => [...m.children.allTests()]);
     const claims = claimResults(tests);
+    const incomplete = incompleteOf(tests, this.startedAt);
     const suites = [...new Set(modules.map((m) => suiteOfProject(m.project.name)))];
     let leaks: Results['leaks'] = [];
     let remaining: Results['leaks'] = [];
     let notOurs: Leak[] = [];
+    let engineGone = false;
     if (this.before) {
       let all = diffHost(this.before, await snapshot());
       // An engine mount (a container's rootfs or network namespace) of a container the engine is
@@ -146,6 +162,9 @@ export default class IsolabReporter implements Reporter {
         await new Promise((r) => setTimeout(r, 2000));
         all = diffHost(this.before, await snapshot());
       }
+      // The engine died under the run and is still gone: what it holds cannot be attributed (nor removed) now.
+      engineGone = incomplete.some((f) => f.kind === 'engine') && !(await engineAnswers());
+      if (engineGone) all = engineUnchecked(all, engineName() === 'podman' ? 'Podman' : 'Docker');
       leaks = all.filter(isLeak);
       notOurs = all.filter((l) => !isLeak(l));
       // Whatever this run still left, remove it now so the host ends clean; it stays reported.
@@ -160,6 +179,7 @@ export default class IsolabReporter implements Reporter {
       host: hostFingerprint(this.host ?? (await currentHost())),
       claims,
       summary: summarize(claims),
+      ...(incomplete.length ? { incomplete } : {}),
       ...(this.before ? { leaks, ...(notOurs.length ? { notLeaks: notOurs } : {}), ...(process.getuid?.() === 0 ? {} : { leakScope: 'not root: containers, networks, images, temp dirs, mounts and links this user can see; iptables, cgroups and other users\' processes unchecked' }) } : {}),
       ...(unhandled.length || reason === 'interrupted'
         ? { errors: [...unhandled.map((e) => e.message ?? String(e)), ...(reason === 'interrupted' ? ['run interrupted'] : [])] }
@@ -176,13 +196,18 @@ export default class IsolabReporter implements Reporter {
       out.write(`\nisolab: leak check FAILED — the run left ${leaks.length} thing(s) behind:\n`);
       for (const l of leaks) out.write(`  ${l.change} ${l.kind}: ${l.item}${still.has(`${l.kind} ${l.item}`) ? '  (still there: not named for this run; see `isolab clean`)' : '  (removed)'}\n`);
       process.exitCode = 1;
-    } else if (this.before) out.write(`\nisolab: leak check: nothing left behind\n`);
-    for (const l of notOurs) out.write(`isolab: host change that is not a leak of this run: ${l.change} ${l.kind}: ${l.item} — ${l.not}\n`);
+    } else if (this.before) out.write(`\nisolab: leak check: nothing left behind${engineGone ? ' that could be checked (the engine is gone: below)' : ''}\n`);
+    const unchecked = notOurs.filter((l) => engineGone && engineHeld(l));
+    for (const l of notOurs.filter((x) => !unchecked.includes(x))) out.write(`isolab: host change that is not a leak of this run: ${l.change} ${l.kind}: ${l.item} — ${l.not}\n`);
+    if (unchecked.length) out.write(`isolab: the engine stopped answering during the run and is still gone: ${unchecked.length} item(s) of host state it holds (${[...new Set(unchecked.map((l) => l.kind))].join(', ')}) and its containers, networks and images were not checked — once it is back (\`isolab provision\`), run \`isolab clean\`\n`);
     if (claims.length) {
       out.write(`isolab: results in ${path.relative(process.cwd(), dir)}/results.json\n`);
       if (s.differs) out.write(`isolab: ${s.differs} claim(s) hold in mechanism but depart from the slide's number on this host (verdict differs; see the report)\n`);
-      out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
+      for (const f of incomplete) out.write(`isolab: the run did not complete — ${f.message}\n`);
+      out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${s.errored ? `, ${s.errored} could not run (error)` : ''}\n`);
     }
-    if (s.failed) process.exitCode = 1;
+    // A failed claim or a leak: 1. Only claims the infrastructure stopped: 3, "did not complete".
+    if (s.failed || leaks.length) process.exitCode = EXIT.failed;
+    else if (s.errored) process.exitCode = EXIT.incomplete;
   }
 }

@@ -1,15 +1,22 @@
 // results.json, the contract of DESIGN.md. Other tools read it.
 //
-// isolab/results@2 (was @1): a measured claim answers twice — does the mechanism hold, and does
+// isolab/results@3 (@2 without `error`; @1 without `differs`): a measured claim answers twice — does the mechanism hold, and does
 // the slide's own number or statement hold on this host. The verdict:
 //   pass    both hold;
 //   differs the mechanism holds, the slide's number does not here (`slide` says what the slide
 //           says, what was measured and why they differ) — a footnote for the course, not a bug;
 //   fail    the mechanism does not hold;
-//   skip    the host cannot run it (`reason` names what is missing).
-// A run exits 0 with `differs` verdicts; only `fail` (and leaks) fail it.
-export type Verdict = 'pass' | 'differs' | 'fail' | 'skip';
-export const SCHEMA = 'isolab/results@2' as const;
+//   skip    the host cannot run it (`reason` names what is missing);
+//   error   the infrastructure stopped under it (the engine stopped answering, the disk filled):
+//           the claim could not be judged — `incomplete` says what happened, once for the run.
+// A run exits 0 with `differs` verdicts; `fail` (and leaks) exit 1; `error` alone exits 3 (did
+// not complete: run it again once the host is whole).
+export type Verdict = 'pass' | 'differs' | 'fail' | 'skip' | 'error';
+export const SCHEMA = 'isolab/results@3' as const;
+export const READABLE_SCHEMAS: readonly string[] = [SCHEMA, 'isolab/results@2', 'isolab/results@1'];
+
+/** Exit codes of a run: every claim judged and none failed; a claim failed or a leak; not complete. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, incomplete: 3 } as const;
 
 /** The slide's own number or statement, beside what this host measured. */
 export interface SlideAnswer {
@@ -53,11 +60,13 @@ export interface ClaimResult {
 }
 
 export interface Results {
-  schema: typeof SCHEMA | 'isolab/results@1';
+  schema: typeof SCHEMA | 'isolab/results@2' | 'isolab/results@1';
   run: { id: string; startedAt: string; finishedAt: string; argv: string[]; suites?: string[]; version?: string; beside?: string };
   host: Record<string, unknown>;
   claims: ClaimResult[];
-  summary: { passed: number; failed: number; skipped: number; differs?: number };
+  summary: { passed: number; failed: number; skipped: number; differs?: number; errored?: number };
+  /** the run did not complete: each infrastructure fault once, when it was first seen, and the claims it stopped */
+  incomplete?: Array<{ kind: string; reason: string; firstAtS: number; claims: string[]; message: string }>;
   leaks?: Array<{ kind: string; item: string; change: string }>;
   /** host changes the leak check saw that are not this run's leaks, each with why */
   notLeaks?: Array<{ kind: string; item: string; change: string; not?: string }>;
@@ -68,9 +77,13 @@ export interface Results {
   grade?: Record<string, unknown>;
 }
 
-/** A claim's verdict from its scenarios': any fail fails; any departure differs; all skipped skips; else pass. */
+/**
+ * A claim's verdict from its scenarios': any fail fails; else any error leaves it unjudged; any
+ * departure differs; all skipped skips; else pass.
+ */
 export function combine(verdicts: Verdict[]): Verdict {
   if (verdicts.includes('fail')) return 'fail';
+  if (verdicts.includes('error')) return 'error';
   if (verdicts.includes('differs')) return 'differs';
   if (verdicts.length && verdicts.every((v) => v === 'skip')) return 'skip';
   return 'pass';
@@ -82,5 +95,6 @@ export function summarize(claims: ClaimResult[]): Results['summary'] {
     failed: claims.filter((c) => c.verdict === 'fail').length,
     skipped: claims.filter((c) => c.verdict === 'skip').length,
     differs: claims.filter((c) => c.verdict === 'differs').length,
+    errored: claims.filter((c) => c.verdict === 'error').length,
   };
 }

@@ -2,7 +2,7 @@
 // pointing reports/latest at it.
 import { mkdir, writeFile, rm, symlink, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SCHEMA, type Results } from './schema.js';
+import { SCHEMA, READABLE_SCHEMAS, type Results } from './schema.js';
 import { toJunit } from './junit.js';
 import { toMarkdown } from '../report/markdown.js';
 import { toHtml } from '../report/html.js';
@@ -40,6 +40,6 @@ export async function readResults(file: string): Promise<Results> {
   } catch (e) {
     throw new Error(`${file} is not JSON: ${(e as Error).message}`);
   }
-  if (r?.schema !== SCHEMA && r?.schema !== 'isolab/results@1') throw new Error(`${file}: schema is "${r?.schema}", expected "${SCHEMA}" (or @1)`);
+  if (!READABLE_SCHEMAS.includes(r?.schema)) throw new Error(`${file}: schema is "${r?.schema}", expected "${SCHEMA}" (or @2, @1)`);
   return r;
 }

@@ -62,7 +62,7 @@ describe('bench', () => {
       const r = await isolab(['bench', '--quick'], { ...process.env, ISOLAB_REPORTS: reports, NO_COLOR: '1' });
       expect(r.code, r.out).toBe(0);
       const res = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8'));
-      expect(res.schema).toBe('isolab/results@2');
+      expect(res.schema).toBe('isolab/results@3');
       expect(res.leaks).toEqual([]);
       const rungs = res.bench.ladder.map((x: { rung: string }) => x.rung);
       expect(rungs).toEqual(['process', 'namespaces', 'oci-runtime', 'isolab container', 'container (--network none)', 'container (bridge)', 'container (warm start)', 'vm']);

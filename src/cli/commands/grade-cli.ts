@@ -5,6 +5,7 @@ import { gradeBatch, mergeCsv } from '../../grade/batch.js';
 import { loadRubric } from '../../grade/rubric.js';
 import { loadAssignment } from '../../grade/assignment.js';
 import { engineName } from '../../core/engine.js';
+import { EXIT } from '../../results/schema.js';
 
 export interface GradeCliOptions {
   assignment?: string;
@@ -56,8 +57,8 @@ export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Pro
       rubric, out, shard: o.shard, format: o.format,
       ...(o.assignment ? { assignment: path.resolve(o.assignment) } : {}), ...(o.rubric ? { rubricFile: path.resolve(o.rubric) } : {}),
     });
-    process.stdout.write(`graded ${r.graded}, already graded ${r.skipped}, errors ${r.errors}: ${r.csv}\n`);
-    return r.errors ? 1 : 0;
+    process.stdout.write(`graded ${r.graded}, already graded ${r.skipped}, errors ${r.errors}${r.incomplete ? `, incomplete ${r.incomplete} (run --batch again to grade them)` : ''}: ${r.csv}\n`);
+    return r.errors ? 1 : r.incomplete ? EXIT.incomplete : 0;
   } catch (e) {
     return fail((e as Error).message);
   }

@@ -2,7 +2,7 @@
 // suites, through ISOLAB_SUBMISSION and ISOLAB_ASSIGNMENT), scored by a rubric declared as data.
 // The submission is untrusted: what would reach the host is refused before anything runs, and
 // costs that part's points with the file, line and reason. Nothing is left behind.
-import { stat, readFile, writeFile, copyFile, access, realpath } from 'node:fs/promises';
+import { stat, readFile, writeFile, copyFile, access, realpath, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSuites } from './run.js';
@@ -12,7 +12,7 @@ import { inspectSubmission, describe, type Finding } from '../../grade/untrusted
 import { gradescope, classroomBase64, type Grade } from '../../grade/formats.js';
 import { runId } from '../../core/names.js';
 import { runFolder, writeRun } from '../../results/write.js';
-import { summarize, SCHEMA, type Results } from '../../results/schema.js';
+import { summarize, SCHEMA, EXIT, type Results } from '../../results/schema.js';
 import { CLAIMS } from '../../claims/catalog.js';
 import { ok, bad, dim } from '../ui.js';
 
@@ -93,10 +93,18 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
     const items = s.items.filter((i) => i.check.split(' › ')[0] === c.id);
     if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0), possible: items.reduce((a, i) => a + (i.verdict === 'skip' ? 0 : i.points), 0) };
   }
-  const grade: Grade = { rubric: rubric.name, assignment: assignment.name, submission: dir, score: s.earned, possible: s.possible, items: s.items, ...(findings.length ? { refused: findings.map(describe) } : {}) };
+  // Checks the grading host failed under say nothing of the submission: no score is recorded.
+  const unjudged = s.items.filter((i) => i.verdict === 'error');
+  const incomplete = unjudged.length ? (results.incomplete?.map((f) => f.message) ?? unjudged.map((i) => `${i.check}: ${i.why}`)) : [];
+  // Every check skipped (no engine when it started, say): 0/0 is not a grade either.
+  if (!incomplete.length && s.items.length && s.items.every((i) => i.verdict === 'skip')) incomplete.push(`no check could run on this grading host: ${s.items[0]!.why}`);
+  const grade: Grade = {
+    rubric: rubric.name, assignment: assignment.name, submission: dir, score: s.earned, possible: s.possible, items: s.items,
+    ...(findings.length ? { refused: findings.map(describe) } : {}), ...(incomplete.length ? { incomplete } : {}),
+  };
   results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
-  const formats = new Set(o.format ?? []);
+  const formats = new Set(incomplete.length ? [] : o.format ?? []);
   if (formats.has('gradescope')) await writeFile(path.join(runDir, 'gradescope.json'), JSON.stringify(gradescope(grade), null, 2) + '\n');
   if (formats.has('classroom')) await writeFile(path.join(runDir, 'classroom.b64'), classroomBase64(grade) + '\n');
   if (o.json) process.stdout.write(JSON.stringify(grade, null, 2) + '\n');
@@ -107,6 +115,10 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
       for (const f of findings) process.stdout.write(`  ${describe(f)}\n`);
     }
     for (const i of s.items) {
+      if (i.verdict === 'error') {
+        process.stdout.write(`${bad('⚠')}    ?/${i.points}  ${i.check}\n${dim(`         ${i.why}\n`)}`);
+        continue;
+      }
       const mark = i.verdict === 'skip' ? dim('–') : i.earned === i.points ? ok('✓') : i.earned > 0 ? dim('½') : bad('✗');
       process.stdout.write(`${mark} ${i.verdict === 'skip' ? '   –' : String(i.earned).padStart(4)}/${i.points}  ${i.check}\n`);
       if (i.verdict === 'skip') process.stdout.write(dim(`         ${i.why}\n`));
@@ -114,9 +126,15 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
     }
     process.stdout.write(`isolab: graded results in ${path.relative(process.cwd(), runDir)}/ (results.json, junit.xml, report.html${formats.size ? `, ${[...formats].map((f) => (f === 'gradescope' ? 'gradescope.json' : 'classroom.b64')).join(', ')}` : ''})\n`);
   }
-  if (results.leaks?.length) process.stdout.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
-  process.stdout.write(`score: ${s.earned}/${s.possible}\n`);
-  return results.leaks?.length || results.errors?.length ? 1 : 0;
+  if (results.leaks?.length) process.stderr.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
+  if (incomplete.length) {
+    process.stderr.write(`isolab grade: the grade is incomplete — ${incomplete.join('; ')}. No score was recorded${o.format?.length ? ` (no ${o.format.join(', ')} file written)` : ''}; grade this submission again once the host is whole.\n`);
+    if (!o.json) process.stdout.write('score: incomplete\n');
+    return EXIT.incomplete;
+  }
+  // --json: stdout is the grade's JSON and nothing else.
+  if (!o.json) process.stdout.write(`score: ${s.earned}/${s.possible}\n`);
+  return results.leaks?.length || results.errors?.length ? EXIT.failed : EXIT.ok;
 }
 
 /** `isolab grade --init [dir]`: a commented assignment and a rubric to start a course's own from. */
@@ -128,6 +146,7 @@ export async function gradeInit(dir = '.'): Promise<number> {
       return 2;
     }
   }
+  await mkdir(dir, { recursive: true });
   for (const [from, name] of targets) await copyFile(from, path.join(dir, name));
   process.stdout.write(`wrote ${path.join(dir, 'assignment.yaml')} and ${path.join(dir, 'rubric.json')}\nthen: sudo npx isolab grade <submission> --assignment ${path.join(dir, 'assignment.yaml')} --rubric ${path.join(dir, 'rubric.json')}\n`);
   return 0;

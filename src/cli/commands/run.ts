@@ -5,6 +5,7 @@ import { projectsOf } from '../../results/projects.js';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { CLAIMS } from '../../claims/catalog.js';
+import { EXIT } from '../../results/schema.js';
 import { DataFileError } from '../../core/data-file.js';
 import { loadScenarioDirs, SUITE_OF, type Kind } from '../../scenarios/files.js';
 
@@ -64,5 +65,7 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
   });
   await vitest?.close();
   const failed = vitest ? vitest.state.getCountOfFailedTests() : 1;
-  return failed > 0 || process.exitCode ? 1 : 0;
+  // The reporter tells a claim that failed (1) from a run the infrastructure stopped (3).
+  if (process.exitCode === EXIT.incomplete) return EXIT.incomplete;
+  return failed > 0 || process.exitCode ? EXIT.failed : EXIT.ok;
 }
