@@ -9,7 +9,7 @@ import type { SlideAnswer } from '../results/schema.js';
 import { exclusive, measuringWindow, type Seat } from '../core/windows.js';
 import { invalidBecause, validWindow, watchWindow } from '../core/valid-window.js';
 import type { CgroupDriver } from './driver.js';
-import { measureSplit, shareChecks, slideSplit, pct, windowGroups, type SplitGroup, type SplitScenario } from './measure.js';
+import { measureSplit, shareChecks, slideSplit, pct, windowGroups, OTHER_AT_MOST_PER_CPU, type SplitGroup, type SplitScenario } from './measure.js';
 
 export interface GroupSpec {
   name: string;
@@ -254,8 +254,11 @@ export async function freeze(ledger: Ledger, driver: CgroupDriver, s: CgroupScen
   const what = `freezing "${s.name}"`;
   const { value: { value, host }, windows } = await validWindow(what, async () => {
     const r = await measuringWindow(what, s.pinCpu === undefined ? 'all' : { cpu: s.pinCpu }, (seat) => freezeOnce(ledger, driver, s, name, w, seat));
-    // The control windows must leave the hog room for its ≥ least CPU: other load ≤ 1 − least.
-    const k = { otherAtMost: (1 - least) * (r.value.pinnedTo === null ? r.exclusive.cpus.length : 1) };
+    // The control windows must leave the hog clear room for its ≥ least CPU: other load at most
+    // what any window absorbs, and 0.1 CPU short of 1 − least (at exactly 1 − least, a valid
+    // window left the hog 0.298 of its 0.3: a verdict on the neighbours, not on the freezer).
+    const perCpu = Math.min(OTHER_AT_MOST_PER_CPU, 1 - least - 0.1);
+    const k = { otherAtMost: perCpu * (r.value.pinnedTo === null ? r.exclusive.cpus.length : 1) };
     const invalid = [...new Set([...invalidBecause(r.value.runningConditions, k), ...invalidBecause(r.value.thawedConditions, k)])];
     return { value: { value: r.value, host: r.exclusive }, invalid };
   });

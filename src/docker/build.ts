@@ -7,6 +7,11 @@ import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import { withEngineCache } from '../core/runs.js';
 import { openJournal } from './journal.js';
+import { withCacheScope, CACHE_LABEL } from './dockerfile.js';
+import { scratchDir } from '../core/fs.js';
+import { runId } from '../core/names.js';
+import { lstat, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 export type Builder = 'legacy' | 'buildkit' | 'buildah';
 
@@ -80,8 +85,20 @@ export function parseBuildahSteps(out: string): BuildStep[] {
 }
 
 export function parseSteps(out: string): BuildStep[] {
-  if (/^Step \d+\/\d+ : /m.test(out)) return parseLegacySteps(out);
-  return /^(?:\[\d+\/\d+\] )?STEP \d+\/\d+: /m.test(out) ? parseBuildahSteps(out) : parseBuildkitSteps(out);
+  const steps = /^Step \d+\/\d+ : /m.test(out) ? parseLegacySteps(out)
+    : /^(?:\[\d+\/\d+\] )?STEP \d+\/\d+: /m.test(out) ? parseBuildahSteps(out) : parseBuildkitSteps(out);
+  // The run's own cache-scope LABEL (withCacheScope) is not a step of the author's: the steps
+  // after it are numbered as the author's file numbers them (per stage where the builder does).
+  const own: BuildStep[] = [];
+  let dropped = 0;
+  let last = 0;
+  for (const st of steps) {
+    if (st.n < last) dropped = 0; // a new stage, numbered from 1 again
+    last = st.n;
+    if (st.instruction.startsWith(`LABEL ${CACHE_LABEL}=`)) dropped++;
+    else own.push({ ...st, n: st.n - dropped });
+  }
+  return own;
 }
 
 /** The engine's own error: the last "ERROR"/"error"/"returned a non-zero code" lines. */
@@ -198,8 +215,15 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
   // --force-rm: the legacy builder otherwise keeps a failed step's container.
   const progress = o.builder === 'buildkit' ? ['--progress=plain'] : ['--force-rm'];
   const limits = [...(o.network ? ['--network', o.network] : []), ...(o.memoryMb && o.builder !== 'buildkit' ? ['--memory', `${o.memoryMb}m`, '--memory-swap', `${o.memoryMb}m`] : [])];
+  // The author's Dockerfile with the run's cache scope, beside the context (never inside it: a
+  // `COPY . .` would take it into the image).
+  const authored = path.join(context, o.dockerfile ?? 'Dockerfile');
+  // Read as a file of the context only: a link could name any file of the host.
+  if (!(await lstat(authored).then((st) => st.isFile(), () => false))) throw new BuildError('', `${o.dockerfile ?? 'Dockerfile'} is not a regular file in the build folder`);
+  const scoped = path.join(await scratchDir(ledger, 'dockerfile', { tmpfs: false }), 'Dockerfile');
+  await writeFile(scoped, withCacheScope(await readFile(authored, 'utf8'), runId()));
   const r = await withEngineCache(`docker build ${tag}`, () => docker(
-    ['build', ...progress, ...limits, ...(o.dockerfile ? ['-f', o.dockerfile] : []), ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
+    ['build', ...progress, ...limits, '-f', scoped, ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
     { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },
   ), { mode: 'build' });
   const output = r.stdout + r.stderr;

@@ -31,3 +31,29 @@ export function builderTarget(text: string): string | null {
   const stage = ref === undefined ? s[0]! : (s.find((x) => x.name === ref) ?? s[Number(ref)]);
   return stage?.name ?? (stage ? String(stage.index) : null);
 }
+
+/** The label a run's builds carry right after each FROM: its build cache is its own (see runCache). */
+export const CACHE_LABEL = 'isolab.cache';
+
+/**
+ * The Dockerfile with `LABEL isolab.cache=<scope>` after every FROM instruction. Two runs that
+ * build the same folder at the same time otherwise each commit a chain of identical steps, and a
+ * later build's cache takes either (a "cached" rebuild then ends on the other run's image), and
+ * identical final images share one id under two runs' tags (an `rmi` of one only untags it). A
+ * LABEL adds no layer, so layers, sizes and what the image runs are unchanged.
+ */
+export function withCacheScope(text: string, scope: string): string {
+  const lines = text.split(/\r?\n/);
+  const out: string[] = [];
+  let inFrom = false;
+  for (const line of lines) {
+    out.push(line);
+    if (!inFrom && /^\s*FROM\s/i.test(line)) inFrom = true;
+    // A FROM continued on the next line (trailing backslash) ends where the continuation does.
+    if (inFrom && !/\\\s*$/.test(line)) {
+      out.push(`LABEL ${CACHE_LABEL}=${scope}`);
+      inFrom = false;
+    }
+  }
+  return out.join('\n');
+}

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { builderTarget, stages } from '../../src/docker/dockerfile.js';
+import { builderTarget, stages, withCacheScope } from '../../src/docker/dockerfile.js';
+import { parseSteps } from '../../src/docker/build.js';
 
 describe('Dockerfile stages', () => {
   it("finds the lecture's builder stage", async () => {
@@ -14,5 +15,16 @@ describe('Dockerfile stages', () => {
   it('a single stage has no builder', () => {
     expect(builderTarget('FROM golang\nRUN go build server.go\nCMD ["./server"]\n')).toBeNull();
     expect(stages('# c\nFROM --platform=linux/amd64 alpine AS base\n')).toEqual([{ index: 0, from: 'alpine', name: 'base', copiesFrom: [] }]);
+  });
+});
+
+describe('a run-scoped build cache', () => {
+  it('puts the LABEL after every FROM (continued ones too), and nowhere else', () => {
+    const text = 'ARG V=1\nFROM golang:alpine \\\n  AS build\nRUN go build\nfrom alpine\nCOPY --from=build /x /x\n';
+    expect(withCacheScope(text, 'ab12cd')).toBe('ARG V=1\nFROM golang:alpine \\\n  AS build\nLABEL isolab.cache=ab12cd\nRUN go build\nfrom alpine\nLABEL isolab.cache=ab12cd\nCOPY --from=build /x /x\n');
+  });
+  it("the LABEL is not one of the author's steps", () => {
+    const out = 'Step 1/4 : FROM alpine\n ---> 0e5074db4f44\nStep 2/4 : LABEL isolab.cache=ab12cd\n ---> Running in 1\nStep 3/4 : ADD hello.sh .\n ---> 2\nStep 4/4 : CMD ["sh"]\n';
+    expect(parseSteps(out).map((s) => `${s.n} ${s.instruction}`)).toEqual(['1 FROM alpine', '2 ADD hello.sh .', '3 CMD ["sh"]']);
   });
 });
