@@ -28,6 +28,12 @@ export interface SplitScenario {
   windowMs: number;
   /** The lecture's hog. */
   workload: string[];
+  /**
+   * Unpinned, each hog is to take at least this part of the CPU free to the hogs together. Their
+   * sum tells "each on a CPU of its own" from "both on one" (at most one CPU) only while more
+   * than 1/minCpuEach CPUs are free: other load beyond that makes the window no measurement.
+   */
+  minCpuEach?: number;
 }
 
 export interface SplitMeasurement {
@@ -72,11 +78,16 @@ export const OTHER_AT_MOST_PER_CPU = 0.5;
 /** A capped group hit its quota in at least this part of the window's periods: the cap held it, not the neighbours. */
 export const THROTTLED_AT_LEAST = 0.9;
 
+/** What must stay free beyond 1/minCpuEach CPUs for "own CPU each" to be told from "one CPU for both". */
+export const FREE_MARGIN = 0.15;
+
 /** Why a split window is no measurement ([] when it is one). */
-export function splitInvalid(m: Omit<SplitMeasurement, 'windows'>): string[] {
+export function splitInvalid(m: Omit<SplitMeasurement, 'windows'>, minCpuEach?: number): string[] {
   const capped = Object.keys(m.throttling ?? {});
+  const cpus = m.host.cpus.length;
+  const discriminates = m.pinnedTo === null && minCpuEach ? cpus - 1 / minCpuEach - FREE_MARGIN : Infinity;
   const why = invalidBecause(m.conditions, {
-    otherAtMost: OTHER_AT_MOST_PER_CPU * (m.pinnedTo === null ? m.host.cpus.length : 1),
+    otherAtMost: Math.min(OTHER_AT_MOST_PER_CPU * (m.pinnedTo === null ? cpus : 1), discriminates),
     // Hogs pinned to one CPU keep it busy, unless a quota idles it on purpose.
     ...(m.pinnedTo !== null && !capped.length ? { busyAtLeast: BUSY_AT_LEAST } : {}),
   });
@@ -96,7 +107,7 @@ export async function measureSplit(ledger: Ledger, driver: CgroupDriver, s: Spli
   const { value, windows } = await validWindow(what, async () => {
     const { value: m, exclusive: host } = await measuringWindow(what, want, (seat) => measureOnce(ledger, driver, s, seat));
     const full = { ...m, host };
-    return { value: full, invalid: splitInvalid(full) };
+    return { value: full, invalid: splitInvalid(full, s.minCpuEach) };
   });
   return { ...value, windows: windows.map((w, i) => ({ attempt: i + 1, invalid: w.invalid, figures: figures(w.value) })) };
 }

@@ -92,7 +92,8 @@ export function validateCgroupScenario(s: CgroupScenario): string[] {
 }
 
 export function splitOf(s: CgroupScenario): SplitScenario {
-  return { name: s.name, groups: flatten(s.groups), pinCpu: s.pinCpu ?? null, workload: HOG, settleMs: s.settleMs ?? 500, windowMs: s.windowMs ?? 2000 };
+  return { name: s.name, groups: flatten(s.groups), pinCpu: s.pinCpu ?? null, workload: HOG, settleMs: s.settleMs ?? 500, windowMs: s.windowMs ?? 2000,
+    ...(s.expect.minCpuEach !== undefined ? { minCpuEach: s.expect.minCpuEach } : {}) };
 }
 
 /** Shares, CPUs' worth, or "each on its own CPU": the split claims. */
@@ -121,20 +122,24 @@ export async function split(ledger: Ledger, driver: CgroupDriver, s: CgroupScena
 }
 
 /**
- * Unpinned, each hog on a CPU of its own: judged against the CPU free to it (the window's CPUs
- * less the other load there, shared among the hogs), not against an idle host — and the split is
- * far from the weights' (the low weight's share nearer an equal one than its own).
+ * Unpinned, each hog on a CPU of its own: judged against the CPU free to the hogs (the window's
+ * CPUs less the other load there), not against an idle host. Together they take nearly all of it
+ * — on one CPU they could take one at most, and the window is valid only while more than
+ * 1/minCpuEach CPUs are free (measure.ts splitInvalid). Not each against half of it: the free
+ * CPU is not spread evenly (other load lands where it lands, and a low weight yields more of its
+ * CPU to it). And the split is far from the weights' (the low weight's share nearer an equal one).
  */
 export function ownCpuChecks(s: CgroupScenario, cpus: Record<string, number>, shares: Record<string, number>, cpuCount: number, other: number): Check[] {
   const least = s.expect.minCpuEach!;
   const hogs = Object.keys(cpus).length;
-  const free = Math.min(1, (cpuCount - other) / hogs);
-  const checks: Check[] = Object.entries(cpus).map(([g, v]) => ({
-    ok: v >= least * free,
-    what: `${g} runs on a CPU of its own (≥ ${least} of the ${free.toFixed(2)} CPU free to it)`,
-    expected: `≥ ${(least * free).toFixed(3)}`,
-    actual: v.toFixed(3),
-  }));
+  const free = Math.min(hogs, cpuCount - other);
+  const used = Object.values(cpus).reduce((a, v) => a + v, 0);
+  const checks: Check[] = [{
+    ok: used >= least * free,
+    what: `${Object.keys(cpus).join(' and ')} run on CPUs of their own: together ≥ ${least} of the CPU free to them (one CPU for both: ≤ 1)`,
+    expected: `≥ ${(least * free).toFixed(3)} (${least} × ${free.toFixed(2)} free)`,
+    actual: used.toFixed(3),
+  }];
   const groups = flatten(s.groups).filter((g) => g.weight !== undefined && g.name in shares);
   const sum = groups.reduce((a, g) => a + g.weight!, 0);
   const low = groups.sort((a, b) => a.weight! - b.weight!)[0];

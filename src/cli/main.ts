@@ -9,11 +9,15 @@ import { CLAIMS } from '../claims/catalog.js';
 import { GUESTS } from '../guest/recipe.js';
 import { VERSION } from '../core/version.js';
 import { checkEngine } from '../core/engine.js';
+import { registerRun } from '../core/runs.js';
 import { benchCommand, SECTIONS } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 import { gradeCli, type GradeCliOptions } from './commands/grade-cli.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The commands that create resources on the host (not clean, doctor, report). */
+const MAKES_THINGS = new Set(['run', 'bench', 'grade', 'guest', 'provision']);
 
 /**
  * A reader that closes early (`isolab provision | head`) must not end the process mid-work: an
@@ -56,6 +60,13 @@ export async function main(argv: string[]): Promise<number> {
     .version(VERSION, '-V, --version', 'print isolab\'s version')
     .exitOverride()
     .showHelpAfterError();
+  // A command that makes things on the host announces its run host-wide first: another run's leak
+  // check and `isolab clean` spare a live run's temp dirs, containers and disks (a clean during
+  // a guest build removed the build's job disk).
+  program.hook('preAction', (_program, action) => {
+    const top = action.parent && action.parent !== program ? action.parent.name() : action.name();
+    if (MAKES_THINGS.has(top)) registerRun();
+  });
 
   program.command('run')
     .description('run the suites (the main job); results in reports/<run>/ and reports/latest')
@@ -136,10 +147,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--rubric <file>', 'rubric JSON: checks with points and hints (default: fixtures/grading/rubric.json)')
     .option('--format <name>', 'also write gradescope.json (gradescope) or the Classroom result (classroom); repeatable', collect)
     .option('--json', 'print the grade as JSON')
-    .option('--init [dir]', 'write a commented assignment.yaml and rubric.json to start from')
+    .option('--init [dir]', 'write a commented assignment.yaml and rubric.json to start from (the folder is made)')
+    .option('--force', 'with --init: overwrite an existing assignment.yaml or rubric.json')
     .option('--batch', 'DIR holds one folder per student: grade each, write grades.csv (resumes after a crash)')
     .option('--shard <i/n>', 'with --batch: grade only every n-th student starting at i (for a CI matrix)')
-    .option('--out <dir>', 'with --batch: where grades.csv and the reports go (default: reports/batch-<folder>)')
+    .option('--out <path>', 'with --batch or --merge: the folder for grades.csv (default: reports/batch-<folder>); with --format gradescope: the results file (default: /autograder/results/results.json where /autograder exists)')
     .option('--merge <csv...>', "join shards' grades-i-of-n.csv files into --out's grades.csv")
     .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade ~/alice --assignment course.yaml --rubric course-rubric.json --format gradescope\n  sudo npx isolab grade --batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/')
     .action(async (dir: string | undefined, o: GradeCliOptions) => {

@@ -84,7 +84,7 @@ export function invalidBecause(c: Conditions, k: Criteria): string[] {
   for (const [w, part] of Object.entries(c.runnable ?? {})) {
     if (part < RUNNABLE_AT_LEAST) why.push(`${w}'s worker was runnable ${pc(part)} of the window (< ${pc(RUNNABLE_AT_LEAST)}): it was not competing all of it`);
   }
-  if (c.other > k.otherAtMost) why.push(`other load ${c.other.toFixed(2)} CPU on the window's CPUs (> ${k.otherAtMost})`);
+  if (c.other > k.otherAtMost) why.push(`other load ${c.other.toFixed(2)} CPU on the window's CPUs (> ${+k.otherAtMost.toFixed(2)})`);
   if (k.busyAtLeast !== undefined && c.busy < k.busyAtLeast) why.push(`its CPU was idle ${pc(1 - c.busy)} of the window while the workers should have kept it busy`);
   if (c.otherRunsAtWork.length) why.push(`another isolab run was at work during it: ${c.otherRunsAtWork.join(', ')}`);
   return why;

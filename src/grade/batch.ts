@@ -107,7 +107,7 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
       incomplete++;
       process.stderr.write(`incomplete — no score (${g.incomplete[0]}); graded again on the next --batch run\n`);
     } else if (g) {
-      row = [student, ...o.rubric.checks.map((c) => g!.items.find((i) => i.check === c.check)?.earned ?? 0), g.score, g.possible, r.exitCode === 0 ? 'graded' : 'graded, with errors', g.refused?.length ? `refused: ${g.refused.join('; ')}` : ''];
+      row = [student, ...o.rubric.checks.map((c) => g!.items.find((i) => i.check === c.check)?.earned ?? 0), g.score, g.possible, r.exitCode === 0 ? 'graded' : 'graded, with errors', [g.refused?.length ? `refused: ${g.refused.join('; ')}` : '', g.contained?.length ? `contained: ${g.contained.join('; ')}` : ''].filter(Boolean).join(' | ')];
       graded++;
       process.stderr.write(`${g.score}/${g.possible} (${secs} s)\n`);
     } else {

@@ -16,6 +16,8 @@ export interface Grade {
    * submission's and is not recorded anywhere — grade again. Each entry says what happened.
    */
   incomplete?: string[];
+  /** what grading changed in the student's files to contain them (a published port removed…) */
+  contained?: string[];
 }
 
 const message = (i: Scored) => [i.why, i.hint && i.earned < i.points ? `hint: ${i.hint}` : ''].filter(Boolean).join('\n');
@@ -24,7 +26,7 @@ const message = (i: Scored) => [i.why, i.hint && i.earned < i.points ? `hint: ${
 export function gradescope(g: Grade): Record<string, unknown> {
   return {
     score: g.score,
-    output: `${g.assignment}: ${g.score}/${g.possible}${g.refused?.length ? `\nRefused before running:\n${g.refused.join('\n')}` : ''}`,
+    output: `${g.assignment}: ${g.score}/${g.possible}${g.refused?.length ? `\nRefused before running:\n${g.refused.join('\n')}` : ''}${g.contained?.length ? `\nChanged in your files before running (containment):\n${g.contained.join('\n')}` : ''}`,
     tests: g.items.map((i) => ({
       name: i.check,
       score: i.earned,
@@ -43,7 +45,8 @@ export function classroom(g: Grade): Record<string, unknown> {
     name: i.check,
     status: i.earned >= i.points || i.verdict === 'skip' ? 'pass' : i.verdict === 'not run' ? 'error' : 'fail',
     score: i.earned,
-    message: message(i),
+    // A student whose compose file published a port learns it was removed, beside the compose checks.
+    message: [message(i), i.check.startsWith('compose.') && g.contained?.length ? `changed before running: ${g.contained.join('; ')}` : ''].filter(Boolean).join('\n'),
     test_code: `isolab ${i.check}`,
     filename: '',
     line_no: 0,

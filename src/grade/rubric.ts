@@ -1,7 +1,10 @@
 // A grading rubric, declared as data: which check, how many points, a hint for a student who
 // loses them, and whether partial credit follows the share of the check's sub-checks held.
 import { readFile } from 'node:fs/promises';
+import { parseDocument, LineCounter } from 'yaml';
 import { CLAIMS } from '../claims/catalog.js';
+import { check, DataFileError, fieldPath, lineOf, loadSchema } from '../core/data-file.js';
+import { loadAssignment, type Assignment } from './assignment.js';
 import type { ClaimResult, CheckResult } from '../results/schema.js';
 
 export interface RubricItem {
@@ -17,20 +20,43 @@ export interface Rubric {
   checks: RubricItem[];
 }
 
-export function validateRubric(r: unknown, file: string): Rubric {
-  const p: string[] = [];
-  const o = r as Partial<Rubric>;
-  if (!o || typeof o !== 'object') throw new Error(`${file}: a rubric is a JSON object with "name" and "checks"`);
-  if (typeof o.name !== 'string' || !o.name) p.push('name: a non-empty string is required');
-  if (!Array.isArray(o.checks) || !o.checks.length) p.push('checks: a non-empty array is required');
-  (o.checks ?? []).forEach((c, i) => {
-    const id = typeof c?.check === 'string' ? c.check.split(' › ')[0]! : '';
-    if (!id) p.push(`checks[${i}].check: required`);
-    else if (!CLAIMS.some((x) => x.id === id)) p.push(`checks[${i}].check: unknown claim "${id}"`);
-    if (typeof c?.points !== 'number' || !(c.points > 0)) p.push(`checks[${i}].points: a number > 0 is required`);
-    if (typeof c?.hint !== 'string' || !c.hint) p.push(`checks[${i}].hint: a hint for the student is required`);
+export const RUBRIC_SCHEMA = loadSchema('rubric.schema.json');
+
+/** `{part.field}` in a hint: a value of the assignment (src/grade/assignment.ts). */
+const PLACEHOLDER = /\{([a-zA-Z]+)\.([a-zA-Z]+)\}/g;
+
+function valueOf(a: Assignment, part: string, field: string): unknown {
+  const p = (a as unknown as Record<string, unknown>)[part];
+  return p && typeof p === 'object' && !Array.isArray(p) ? (p as Record<string, unknown>)[field] : undefined;
+}
+
+/** The placeholders a hint names that the assignment does not have. */
+export function unknownPlaceholders(hint: string, a: Assignment = loadAssignment()): string[] {
+  return [...hint.matchAll(PLACEHOLDER)].filter(([, part, field]) => valueOf(a, part!, field!) === undefined).map((m) => m[0]);
+}
+
+/** A hint with the assignment's values in place: the folders, services and port the student's own. */
+export function fillHint(hint: string, a: Assignment): string {
+  return hint.replace(PLACEHOLDER, (whole, part: string, field: string) => {
+    const v = valueOf(a, part, field);
+    return v === undefined ? whole : Array.isArray(v) ? v.join(', ') : String(v);
   });
-  if (p.length) throw new Error(`invalid rubric ${file}: ${p.join('; ')}`);
+}
+
+/** Check a rubric's parsed value: every problem named with its field (file:line when `line` knows it). */
+export function validateRubric(r: unknown, file: string, line: (p: Array<string | number>) => number | null = () => null): Rubric {
+  const p: string[] = [];
+  const at = (path: Array<string | number>, msg: string) => p.push(`${file}:${line(path) ?? '?'}: ${fieldPath(path)}: ${msg}`);
+  for (const x of check(RUBRIC_SCHEMA, r)) at(x.path, x.message);
+  const o = r as Partial<Rubric>;
+  (Array.isArray(o?.checks) ? o.checks : []).forEach((c, i) => {
+    const id = typeof c?.check === 'string' ? c.check.split(' › ')[0]! : '';
+    if (id && !CLAIMS.some((x) => x.id === id)) at(['checks', i, 'check'], `unknown claim "${id}" (the ids: isolab run --list)`);
+    if (typeof c?.hint === 'string') {
+      for (const u of unknownPlaceholders(c.hint)) at(['checks', i, 'hint'], `unknown placeholder ${u}: the assignment's fields are hello.*, compose.*, multistage.*, limits.* (schemas/assignment.schema.json)`);
+    }
+  });
+  if (p.length) throw new DataFileError(file, p);
   return o as Rubric;
 }
 
@@ -41,13 +67,10 @@ export async function loadRubric(file: string): Promise<Rubric> {
   } catch (e) {
     throw new Error(`cannot read rubric ${file}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`rubric ${file} is not JSON: ${(e as Error).message}`);
-  }
-  return validateRubric(json, file);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) throw new DataFileError(file, doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
+  return validateRubric(doc.toJS(), file, (path) => lineOf(doc, lc, path));
 }
 
 export interface Scored {
@@ -57,6 +80,8 @@ export interface Scored {
   verdict: 'pass' | 'differs' | 'fail' | 'skip' | 'error' | 'not run' | 'refused';
   hint?: string;
   why?: string;
+  /** the check's evidence in one sentence (what it saw) */
+  summary?: string;
   durationMs?: number;
 }
 
@@ -81,11 +106,13 @@ export function score(rubric: Rubric, claims: ClaimResult[], refused: Map<string
     // `differs`: the submission does what is asked; only the host departs from the slide's number.
     let earned = target.verdict === 'pass' || target.verdict === 'differs' ? item.points : 0;
     if (target.verdict === 'fail' && item.partial && checks.length) earned = Math.round((item.points * checks.filter((c) => c.ok).length / checks.length) * 100) / 100;
+    const summary = (target.evidence as { summary?: unknown } | undefined)?.summary;
     return {
       check: item.check,
       points: item.points,
       earned,
       verdict: target.verdict,
+      ...(typeof summary === 'string' ? { summary } : {}),
       durationMs: target.durationMs,
       ...(earned < item.points ? { hint: item.hint, why: target.reason ?? '' } : {}),
     };

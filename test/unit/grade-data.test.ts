@@ -121,3 +121,28 @@ describe('batch CSV', () => {
     }
   });
 });
+
+describe("GitHub Classroom's grading reporter reads the action's result", () => {
+  // The reporter (github-education-resources/autograding-grading-reporter) takes each runner's
+  // <ID>_RESULTS env var, base64 of JSON; it sums tests[].score against max_score for Classroom,
+  // prints tests[].message for every test whose status is not 'pass', and fails the workflow on
+  // results.status 'fail' or 'error'. These are its field names.
+  const g: Grade = { rubric: 'r', assignment: 'a', submission: 's', score: 9, possible: 11, contained: ['services.server1.ports removed: …'], items: [
+    { check: 'image.layers', points: 2, earned: 2, verdict: 'pass' },
+    { check: 'compose.service-dns › as written (sleep 3)', points: 2, earned: 0, verdict: 'fail', hint: 'app/compose.yaml needs a service named backend', why: 'no reply' },
+    { check: 'image.multistage-size', points: 7, earned: 7, verdict: 'pass' },
+  ] };
+  const decoded = JSON.parse(Buffer.from(classroomBase64(g), 'base64').toString('utf-8')) as {
+    max_score: number; status: string; tests: Array<{ name: string; status: string; score: number; message: string }>;
+  };
+  it('points: the sum of tests[].score out of max_score', () => {
+    expect(decoded.tests.reduce((a, t) => a + t.score, 0)).toBe(9);
+    expect(decoded.max_score).toBe(11);
+  });
+  it("a failing check's message carries its hint (and what grading changed, beside a compose check)", () => {
+    const failing = decoded.tests.filter((t) => t.status !== 'pass');
+    expect(failing.map((t) => t.name)).toEqual(['compose.service-dns › as written (sleep 3)']);
+    expect(failing[0]!.message).toBe('no reply\nhint: app/compose.yaml needs a service named backend\nchanged before running: services.server1.ports removed: …');
+    expect(decoded.status).toBe('fail');
+  });
+});

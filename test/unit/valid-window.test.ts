@@ -66,19 +66,33 @@ describe('measured again, bounded', () => {
   });
 });
 
-describe('unpinned: judged against the CPU free to each hog', () => {
+describe('unpinned: judged against the CPU free to the hogs', () => {
   const s = { name: 'u', groups: [{ name: 'red', weight: 80 }, { name: 'blue', weight: 20 }], expect: { minCpuEach: 0.85 } } as CgroupScenario;
-  it('the run that failed for 0.26 CPU of outside load: blue 0.839 of the 0.87 free to it', () => {
+  it('the run that failed for 0.26 CPU of outside load: 1.74 of the 1.74 free', () => {
     const checks = ownCpuChecks(s, { red: 0.901, blue: 0.839 }, { red: 0.518, blue: 0.482 }, 2, 0.26);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('beside --beside cpu=0.3: blue 0.47, red 0.74 of the 1.21 free (the load landed on blue\'s CPU) — not a fail', () => {
+    const checks = ownCpuChecks(s, { red: 0.736, blue: 0.474 }, { red: 0.608, blue: 0.392 }, 2, 0.79);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
   });
 
   it('negative control: both hogs on one CPU split by the weights, and fail', () => {
     const checks = ownCpuChecks(s, { red: 0.8, blue: 0.2 }, { red: 0.8, blue: 0.2 }, 2, 0.01);
     expect(checks.filter((c) => !c.ok).map((c) => c.what)).toEqual([
-      'red runs on a CPU of its own (≥ 0.85 of the 0.99 CPU free to it)',
-      'blue runs on a CPU of its own (≥ 0.85 of the 0.99 CPU free to it)',
+      'red and blue run on CPUs of their own: together ≥ 0.85 of the CPU free to them (one CPU for both: ≤ 1)',
       'the split is not the weights\': blue (weight 20) gets nearer 50.0% than 20.0%',
     ]);
+  });
+
+  it('a window whose other load leaves too little free to tell "own CPU each" from "one CPU" is no measurement', () => {
+    const host = { waitedMs: 0, waitedFor: [], sharedWith: [], otherRunsAtWork: [], alongsideInRun: [], cpus: [0, 1], beside: [] };
+    const m = (other: number) => ({ windowMs: 2000, settleMs: 500, pinnedTo: null, shares: {}, cpus: {}, totalCpus: 0, written: {}, host,
+      conditions: { elapsedMs: 2000, runnable: { red: 1, blue: 1 }, other, busy: 1, otherRunsAtWork: [] } });
+    // 2 CPUs − 1/0.85 − 0.15 = 0.67: at 0.79 both hogs on one CPU would look like 1.0 of 1.21 free (0.83).
+    expect(splitInvalid(m(0.79), 0.85)).toEqual(['other load 0.79 CPU on the window\'s CPUs (> 0.67)']);
+    expect(splitInvalid(m(0.6), 0.85)).toEqual([]);
+    expect(splitInvalid(m(0.79))).toEqual([]); // no own-CPU expectation: the 0.5 per CPU budget
   });
 });

@@ -13,6 +13,7 @@ export interface GradeCliOptions {
   format?: string[];
   json?: boolean;
   init?: string | boolean;
+  force?: boolean;
   batch?: boolean;
   shard?: string;
   out?: string;
@@ -25,7 +26,7 @@ const fail = (s: string) => (process.stderr.write(`isolab grade: ${s}\n`), 2);
 export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Promise<number> {
   const badFormat = (o.format ?? []).filter((f) => !FORMATS.includes(f));
   if (badFormat.length) return fail(`unknown --format ${badFormat.join(', ')}; formats: ${FORMATS.join(', ')} (junit.xml is always written)`);
-  if (o.init !== undefined) return gradeInit(typeof o.init === 'string' ? o.init : dir ?? '.');
+  if (o.init !== undefined) return gradeInit(typeof o.init === 'string' ? o.init : dir ?? '.', { force: o.force });
   if (o.merge) {
     if (!o.out) return fail('--merge needs --out <dir> for the merged grades.csv');
     try {
@@ -48,6 +49,7 @@ export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Pro
   if (engine === 'podman') return fail('grading runs under docker only: under podman-compose the contained project did not work and left containers behind (tried in the trixie guest) — unset ISOLAB_ENGINE');
   if (!dir) return fail('which submission? pass a folder (or --batch <folder of submissions>, --init, --merge)');
   if (o.shard && !o.batch) return fail('--shard goes with --batch');
+  if (o.out && !o.batch && !o.format?.includes('gradescope')) return fail('--out goes with --batch, --merge, or --format gradescope (the results file)');
   if (!o.batch) return gradeCommand(dir, o);
   try {
     if (o.assignment) loadAssignment(path.resolve(o.assignment)); // a bad file fails once, not per student

@@ -6,7 +6,7 @@ import { stat, readFile, writeFile, copyFile, access, realpath, mkdir } from 'no
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSuites } from './run.js';
-import { loadRubric, score } from '../../grade/rubric.js';
+import { loadRubric, score, fillHint } from '../../grade/rubric.js';
 import { loadAssignment, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from '../../grade/assignment.js';
 import { inspectSubmission, describe, type Finding } from '../../grade/untrusted.js';
 import { gradescope, classroomBase64, type Grade } from '../../grade/formats.js';
@@ -19,6 +19,8 @@ import { ok, bad, dim } from '../ui.js';
 export const DEFAULT_RUBRIC = fileURLToPath(new URL('../../../fixtures/grading/rubric.json', import.meta.url));
 
 export interface GradeOptions {
+  /** with --format gradescope: where Gradescope's results.json goes */
+  out?: string;
   assignment?: string;
   rubric?: string;
   json?: boolean;
@@ -38,6 +40,34 @@ export function refusals(findings: Finding[]): Map<string, string> {
     for (const c of claims) out.set(c, out.has(c) ? `${out.get(c)}; ${mine.map(describe).join('; ')}` : why);
   }
   return out;
+}
+
+const STRIPPED_WHY: Record<string, string> = {
+  ports: 'removed: a graded project publishes nothing on the host\'s ports (its services reach each other by name)',
+  container_name: 'removed: names on the engine are the grader\'s, so two submissions never collide',
+};
+
+/** What containment changed in the submission's compose file, for the student (from the checks' evidence). */
+export function containedChanges(r: Results): string[] {
+  const out = new Set<string>();
+  for (const c of r.claims) {
+    for (const ev of [c.evidence, ...(c.scenarios ?? []).map((x) => x.evidence ?? {})]) {
+      const stripped = (ev as { contained?: { stripped?: string[] } })?.contained?.stripped ?? [];
+      for (const f of stripped) out.add(`${f} ${STRIPPED_WHY[f.split('.').pop()!] ?? 'removed: it reaches beyond the project'}`);
+    }
+  }
+  return [...out];
+}
+
+/** Run fn with everything written to stdout sent to stderr instead. */
+async function toStderr<T>(fn: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
+  }
 }
 
 export async function gradeCommand(dir: string, o: GradeOptions): Promise<number> {
@@ -70,7 +100,8 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   const runDir = (process.env.ISOLAB_RUN_DIR ??= runFolder(runId(), 'grade'));
   // Only what the rubric scores and nothing refused: a whole claim, or one scenario of it.
   const toRun = [...new Set(rubric.checks.map((c) => c.check))].filter((c) => !refused.has(c.split(' › ')[0]!));
-  const code = toRun.length ? await runSuites([], { claim: toRun, quiet: true }) : 0;
+  // --json: stdout is the grade's JSON alone; the run's progress and report lines go to stderr.
+  const code = toRun.length ? await (o.json ? toStderr(() => runSuites([], { claim: toRun, quiet: true })) : runSuites([], { claim: toRun, quiet: true })) : 0;
   let results: Results;
   try {
     results = JSON.parse(await readFile(path.join(runDir, 'results.json'), 'utf8')) as Results;
@@ -88,7 +119,8 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
     results.claims.push({ ...def, verdict: 'fail', reason: why, evidence: { summary: 'refused before running', refused: findings.map(describe) }, durationMs: 0 });
   }
   results.summary = summarize(results.claims);
-  const s = score(rubric, results.claims, refused);
+  // The hints in the assignment's words: its folders, services, port (a course's own rubric too).
+  const s = score({ ...rubric, checks: rubric.checks.map((c) => ({ ...c, hint: fillHint(c.hint, assignment) })) }, results.claims, refused);
   for (const c of results.claims) {
     const items = s.items.filter((i) => i.check.split(' › ')[0] === c.id);
     if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0), possible: items.reduce((a, i) => a + (i.verdict === 'skip' ? 0 : i.points), 0) };
@@ -98,14 +130,26 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   const incomplete = unjudged.length ? (results.incomplete?.map((f) => f.message) ?? unjudged.map((i) => `${i.check}: ${i.why}`)) : [];
   // Every check skipped (no engine when it started, say): 0/0 is not a grade either.
   if (!incomplete.length && s.items.length && s.items.every((i) => i.verdict === 'skip')) incomplete.push(`no check could run on this grading host: ${s.items[0]!.why}`);
+  const contained = containedChanges(results);
   const grade: Grade = {
     rubric: rubric.name, assignment: assignment.name, submission: dir, score: s.earned, possible: s.possible, items: s.items,
     ...(findings.length ? { refused: findings.map(describe) } : {}), ...(incomplete.length ? { incomplete } : {}),
+    ...(contained.length ? { contained } : {}),
   };
   results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
   const formats = new Set(incomplete.length ? [] : o.format ?? []);
-  if (formats.has('gradescope')) await writeFile(path.join(runDir, 'gradescope.json'), JSON.stringify(gradescope(grade), null, 2) + '\n');
+  if (formats.has('gradescope')) {
+    const text = JSON.stringify(gradescope(grade), null, 2) + '\n';
+    await writeFile(path.join(runDir, 'gradescope.json'), text);
+    // Where Gradescope reads it: --out, or its own tree when this runs in its autograder.
+    const target = o.out ?? (await gradescopeResults());
+    if (target) {
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, text);
+      process.stderr.write(`isolab grade: Gradescope's results written to ${target}\n`);
+    }
+  }
   if (formats.has('classroom')) await writeFile(path.join(runDir, 'classroom.b64'), classroomBase64(grade) + '\n');
   if (o.json) process.stdout.write(JSON.stringify(grade, null, 2) + '\n');
   else if (!o.quiet) {
@@ -113,6 +157,10 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
     if (findings.length) {
       process.stdout.write(bad('refused before running (these reach the grader\'s host):\n'));
       for (const f of findings) process.stdout.write(`  ${describe(f)}\n`);
+    }
+    if (contained.length) {
+      process.stdout.write(dim('changed in your files before running (grading publishes nothing, limits every container):\n'));
+      for (const c of contained) process.stdout.write(dim(`  ${c}\n`));
     }
     for (const i of s.items) {
       if (i.verdict === 'error') {
@@ -137,12 +185,18 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   return results.leaks?.length || results.errors?.length ? EXIT.failed : EXIT.ok;
 }
 
+/** Gradescope's results file when this runs inside its autograder (ISOLAB_AUTOGRADER_ROOT: a test's fake tree). */
+async function gradescopeResults(): Promise<string | null> {
+  const root = process.env.ISOLAB_AUTOGRADER_ROOT ?? '/autograder';
+  return (await stat(root).then((x) => x.isDirectory(), () => false)) ? path.join(root, 'results', 'results.json') : null;
+}
+
 /** `isolab grade --init [dir]`: a commented assignment and a rubric to start a course's own from. */
-export async function gradeInit(dir = '.'): Promise<number> {
+export async function gradeInit(dir = '.', o: { force?: boolean } = {}): Promise<number> {
   const targets = [[LECTURE_ASSIGNMENT, 'assignment.yaml'], [DEFAULT_RUBRIC, 'rubric.json']] as const;
   for (const [, name] of targets) {
-    if (await access(path.join(dir, name)).then(() => true, () => false)) {
-      err(`${path.join(dir, name)} exists; not overwriting it (remove it or pass another folder)`);
+    if (!o.force && (await access(path.join(dir, name)).then(() => true, () => false))) {
+      err(`${path.join(dir, name)} exists; not overwriting it (remove it, pass another folder, or --force)`);
       return 2;
     }
   }
