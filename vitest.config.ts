@@ -62,6 +62,7 @@ export default defineConfig(async () => {
         suite('netns', ['suites/netns/**/*.spec.ts'], SIDE_BY_SIDE),
         suite('compose', ['suites/compose/**/*.spec.ts'], SIDE_BY_SIDE, 180_000),
         suite('bocker', ['suites/bocker/**/*.spec.ts'], SIDE_BY_SIDE),
+        suite('vm', ['suites/vm/**/*.spec.ts'], SIDE_BY_SIDE, 240_000),
       ],
     },
   };

@@ -50,6 +50,11 @@ const rows: Array<[string, string]> = [
   ['compose.service-dns', 'the compose file: client\'s "hallo" reaches server1:8081'],
   ['compose.teardown', 'down removes everything, fast'],
   ['bocker.container-from-primitives', "a container built from the primitives behaves like docker's"],
+  ['vm.shared-kernel', 'container: "Process-based isolation (share same kernel)"; VM: its own kernel, its processes not the host\'s'],
+  ['vm.memory', 'container: "Available memory is shared"; VM: "Pre allocates memory"'],
+  ['vm.full-isolation', 'VM: "App can access all OS resources" (its own kernel\'s); a default container may not'],
+  ['vm.hw-virt', '"Run unmodified OS with Intel VT-x and AMD-V, or paravirtualized if not present"'],
+  ['image.default-tag', '`docker run hello-world` — "no version provided: latest"'],
   ['bench.startup-ladder', 'containers start quicker than VMs: process → … → VM'],
   ['bench.sizes', 'image and VM sizes side by side'],
   ['bench.primitive-costs', 'cost of a netns, an overlay mount, a cgroup'],
@@ -65,6 +70,8 @@ export const SLIDE_NUMBERS: Readonly<Record<string, string>> = {
   'cgroups.docker-cpu-shares': 'docker run --cpu-shares=20 / =80: 20% and 80%',
   'image.base-size': '"Reduced size of snapshots 2MB vs 45MB"',
   'bench.startup-ladder': '"Quicker spinning up apps" (a comparison, no number)',
+  'vm.memory': '"Pre allocates memory" (a statement: measured with and without -mem-prealloc)',
+  'vm.hw-virt': '"or paravirtualized if not present" (a statement: what runs without VT-x)',
 };
 
 export const CLAIMS: ReadonlyArray<ClaimDef> = rows.map(([id, statement]) => ({ id, suite: suiteOf(id), statement }));

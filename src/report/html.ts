@@ -6,6 +6,7 @@ import { CLAIMS } from '../claims/catalog.js';
 import { explain, departure } from './explain.js';
 import { ladderSvg } from './ladder-chart.js';
 import { topologySvg } from './topology-svg.js';
+import { comparisonRows } from './comparison.js';
 import type { LadderRow } from '../bench/types.js';
 import type { Topology } from '../netns/topology.js';
 
@@ -40,6 +41,13 @@ function details(c: ClaimResult): string {
   const { topologies: _t, ...rest } = c.evidence as Record<string, unknown>;
   blocks.push(`<pre>${esc(JSON.stringify(rest, null, 2))}</pre>`);
   return `<details><summary>checks and evidence</summary>${blocks.join('')}</details>`;
+}
+
+/** "What is the difference of VM / Container?" — the places side by side, as measured. */
+function comparison(r: Results): string {
+  const rows = comparisonRows(r);
+  if (!rows.length) return '';
+  return `<section><h2>Process · container · VM (measured in this run)</h2><table><tr><th>property</th><th>process</th><th>container</th><th>VM</th></tr>${rows.map((x) => `<tr><td>${esc(x.property)}<div class="why"><code>${esc(x.claim)}</code></div></td><td>${esc(x.process)}</td><td>${esc(x.container)}</td><td>${esc(x.vm)}</td></tr>`).join('')}</table></section>`;
 }
 
 function topologies(r: Results): string {
@@ -88,6 +96,7 @@ export async function toHtml(r: Results): Promise<string> {
 ${(r.incomplete ?? []).map((f) => `<p class="incomplete">The run did not complete: ${esc(f.message)}</p>`).join('')}${r.errors?.length ? `<p class="why">${r.errors.map(esc).join('<br>')}</p>` : ''}${r.leaks?.length ? `<pre>${esc(r.leaks.map((l) => `${l.change} ${l.kind}: ${l.item}`).join('\n'))}</pre>` : ''}</section>
 <section><h2>Host</h2><table>${hostRows}</table></section>
 <section><h2>Claims</h2><table><tr><th>claim</th><th>the lecture says</th><th>verdict</th><th>evidence</th></tr>${rows.join('\n')}</table></section>
+${comparison(r)}
 ${topologies(r)}
 ${bench(r)}
 </main></body></html>

@@ -2,6 +2,7 @@
 import type { Results } from '../results/schema.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { explain, departure } from './explain.js';
+import { comparisonRows } from './comparison.js';
 
 const icon = { pass: '✅ pass', differs: '🔶 differs', fail: '❌ fail', skip: '⏭ skip', error: '⚠️ error' } as const;
 
@@ -26,6 +27,12 @@ export function toMarkdown(r: Results): string {
     out.push(`| \`${c.id}\` | ${c.statement} | ${icon[c.verdict]} | ${words.replace(/\n/g, '<br>').replace(/\|/g, '\\|')} |`);
   }
   out.push('', '_Verdicts: **pass** — the mechanism and the slide\'s number both hold here; **differs** — the mechanism holds but the slide\'s number does not on this host (the row says by how much and why); **fail** — the mechanism does not hold; **skip** — this host cannot run it; **error** — the infrastructure stopped under it (engine gone, disk full): not judged, run again._');
+  const rows = comparisonRows(r);
+  if (rows.length) {
+    out.push('', '## Process · container · VM (measured in this run)', '', '| property | process | container | VM |', '|---|---|---|---|');
+    const cell = (s: string) => s.replace(/\|/g, '\\|');
+    for (const x of rows) out.push(`| ${x.property} (\`${x.claim}\`) | ${cell(x.process)} | ${cell(x.container)} | ${cell(x.vm)} |`);
+  }
   if (r.leaks?.length) {
     out.push('', '## Leaks', '');
     for (const l of r.leaks) out.push(`- ${l.change} ${l.kind}: \`${l.item}\``);

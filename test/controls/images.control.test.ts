@@ -11,6 +11,7 @@ import { buildImage, imageSize, BuildError } from '../../src/docker/build.js';
 import { composeProject } from '../../src/docker/compose.js';
 import { currentHost } from '../../src/claims/host.js';
 import { requireRoot } from './gate.js';
+import { defaultTagChecks } from '../../suites/compose/default-tag.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const ledger = new Ledger('image-controls');
@@ -70,5 +71,21 @@ describe.skipIf(!requireRoot() || !ready)('image and compose negative controls',
 
   it('a missing fixture file is named', async () => {
     await expect(requireFiles(path.join(repo, 'fixtures/lecture/hello'), ['Dockerfile', 'nope.sh'], 'the hello image')).rejects.toThrow(/the hello image: missing "nope.sh"/);
+  });
+});
+
+describe('image.default-tag negative control', () => {
+  // What the claim's runs printed here (Docker 20.10), and the same runs swapped: an engine that
+  // ran v1 for the bare name, or ran v1 when :latest was gone.
+  const latest = { exit: 0, out: 'latest', err: '' };
+  const v1 = { exit: 0, out: 'v1', err: '' };
+  const missing = { exit: 125, out: '', err: 'docker: Error response from daemon: No such image: isolab-d09k27-deftag:latest' };
+  it('holds on what the engine did, fails on each swap', () => {
+    const ok = defaultTagChecks({ bare: latest, tagged: v1, bareId: 'sha256:a', latestId: 'sha256:a', gone: missing });
+    expect(ok.filter((c) => !c.ok)).toEqual([]);
+    const wrong = defaultTagChecks({ bare: v1, tagged: latest, bareId: 'sha256:b', latestId: 'sha256:a', gone: v1 });
+    expect(wrong.filter((c) => !c.ok).map((c) => c.what)).toEqual([
+      'no tag runs :latest', 'the engine resolves the bare name to name:latest', 'name:v1 runs the other image', 'with no :latest the bare name is not found (never another tag)',
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import { EXIT } from '../../results/schema.js';
 import { DataFileError } from '../../core/data-file.js';
 import { loadScenarioDirs, SUITE_OF, type Kind } from '../../scenarios/files.js';
 
-export const SUITES = ['overlay', 'cgroups', 'netns', 'compose', 'bocker'] as const;
+export const SUITES = ['overlay', 'cgroups', 'netns', 'compose', 'bocker', 'vm'] as const;
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

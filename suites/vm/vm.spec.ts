@@ -1,0 +1,178 @@
+// "What is the difference of VM / Container?" — the lecture's first question, answered by one
+// probe run in three places: this host, a container (the engine in use) and a VM booted by
+// isolab (KVM where the bounded probe says it works, else TCG). The Virtualization and
+// Comparison slides' statements, each checked beside its words; the places side by side.
+import { readFile } from 'node:fs/promises';
+import { claim, type ClaimContext } from '../../src/claims/claim.js';
+import { strict } from '../../src/claims/requirements.js';
+import { run } from '../../src/core/exec.js';
+import { docker, runContainer, waitExit } from '../../src/docker/engine.js';
+import { BASE_TAGS } from '../../src/docker/base-images.js';
+import { guest, VM_DIR, type Accel, type Guest } from '../../src/vm/guest.js';
+import { bootProbe, probeInitrd, type ProbeBoot } from '../../src/vm/probe-guest.js';
+import { PROBE, SYSCTL, VM_INIT, childrenOf, hostView, parseProbe, type Facts } from './probe.js';
+import { isolationChecks, memoryChecks, ownNamespaces, sharedKernelChecks, type Places } from './judge.js';
+
+const NEEDS = ['root', 'docker', 'image.busybox', 'qemu', 'tool.busybox'] as const;
+const VM_MB = 256;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The VM guest, or a skip that says why (a failure under CI, where provisioning makes it). */
+async function vmGuest(c: ClaimContext): Promise<Guest> {
+  // A VM inside an emulated guest is emulation inside emulation: minutes per boot.
+  if (process.env.ISOLAB_GUEST && !c.host.kvm.usable) c.skip(`inside the ${process.env.ISOLAB_GUEST} guest (TCG): a VM in an emulated VM does not boot within the check's bound`);
+  const g = await guest();
+  if (g) return g;
+  const why = `no VM guest kernel in ${VM_DIR}: run \`sudo npx isolab provision\``;
+  if (strict()) throw new Error(`${why} (CI expects provisioning to make it)`);
+  return c.skip(why);
+}
+
+const rssMb = async (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? NaN) / 1024;
+
+interface Seen {
+  places: Places;
+  accel: Accel;
+  boot: ProbeBoot;
+  prealloc: ProbeBoot;
+  hostSysctl: { before: string; after: string };
+  containerUsedMb: number | null;
+  rssMb: number | null;
+  rssPreallocMb: number | null;
+}
+
+let seen: Promise<Seen> | undefined;
+/** One probe in each place, shared by the claims of this file (one container, two boots). */
+const probeAll = (c: ClaimContext, g: Guest) => (seen ??= probeOnce(c, g));
+
+async function probeOnce(c: ClaimContext, g: Guest): Promise<Seen> {
+  const readSysctl = () => readFile(`/proc/sys/${SYSCTL}`, 'utf8').then((s) => s.trim());
+  const before = await readSysctl();
+  // The host: read only (no WRITE: its kernel settings are never written).
+  const host = parseProbe((await run('busybox', ['sh', '-c', PROBE], { timeoutMs: 20_000, env: { WRITE: '0', MARK: '' } })).stdout);
+
+  // The container: a default `docker run`, root inside; the host looks for its marked process.
+  const mark = `busybox${Math.random().toString(36).slice(2, 10).padEnd(8, '0')}`;
+  const ctr = await runContainer(c.ledger, 'vm-probe', ['-e', 'WRITE=1', '-e', `MARK=${mark}`, '-e', 'HOLD=6', BASE_TAGS.busybox, 'sh', '-c', PROBE]);
+  let logs = '';
+  for (let i = 0; i < 100 && !logs.includes('ISOLAB-PROBE-MARKED'); i++) {
+    await sleep(100);
+    logs = (await docker(['logs', ctr.name], { check: false, timeoutMs: 10_000 })).stdout;
+  }
+  const containerView = await hostView(mark);
+  const stats = (await docker(['stats', '--no-stream', '--format', '{{.MemUsage}}', ctr.name], { check: false, timeoutMs: 20_000 })).stdout.trim();
+  const used = /^([\d.]+)\s*([KMG]i?B)/.exec(stats);
+  const containerUsedMb = used ? Number(used[1]) * ({ KiB: 1 / 1024, KB: 1 / 1000, MiB: 1, MB: 1, GiB: 1024, GB: 1000 } as Record<string, number>)[used[2]!]! : null;
+  const container = parseProbe((await waitExit(ctr.name, 30_000)).logs);
+
+  // The VM: its own kernel; while its probe holds, the host looks for the mark and at qemu.
+  const accel: Accel = c.host.kvm.usable ? 'kvm' : 'tcg';
+  const initrd = await probeInitrd(c.ledger, g, VM_INIT({ mark, hold: 4 }));
+  const boot = await bootProbe(c.ledger, g, initrd, {
+    accel, memMb: VM_MB, timeoutMs: 90_000, waitFor: 'ISOLAB-PROBE-MARKED',
+    during: async (pid) => ({ view: await hostView(mark), children: await childrenOf(pid), rssMb: await rssMb(pid) }),
+  });
+  const during = boot.during as { view: Places['vmView']; children: number[]; rssMb: number } | undefined;
+  // The same guest with -mem-prealloc: what QEMU takes from the host when it pre-allocates.
+  const prealloc = await bootProbe(c.ledger, g, initrd, {
+    accel, memMb: VM_MB, timeoutMs: 90_000, extra: ['-mem-prealloc'], waitFor: 'ISOLAB-PROBE-MARKED', during: async (pid) => ({ rssMb: await rssMb(pid) }),
+  });
+  const vm: Facts = parseProbe(boot.output);
+  return {
+    places: { host, container, vm, containerView, vmView: during?.view ?? { found: [], hostNs: {} }, qemuChildren: during?.children ?? [] },
+    accel, boot, prealloc, hostSysctl: { before, after: await readSysctl() }, containerUsedMb,
+    rssMb: during?.rssMb ?? null, rssPreallocMb: (prealloc.during as { rssMb?: number } | undefined)?.rssMb ?? null,
+  };
+}
+
+const bootSummary = (b: ProbeBoot) => `${b.accel.toUpperCase()} boot to probe ${b.seen['ISOLAB-PROBE-MARKED'] ?? '—'} ms${b.timedOut ? ' (timed out)' : ''}`;
+
+claim('vm.shared-kernel', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) => {
+  const s = await probeAll(c, await vmGuest(c));
+  const { host, container, vm } = s.places;
+  const seenCtr = s.places.containerView.found[0];
+  c.evidence({
+    summary: `container: boot_id ${container.boot_id === host.boot_id ? 'the host\'s' : 'its own'}, its process host pid ${seenCtr?.pid ?? '—'} (NSpid ${seenCtr?.nspid.join(' ') ?? '—'}); VM (${s.accel}): boot_id ${vm.boot_id === host.boot_id ? 'the host\'s' : 'its own'}, ${s.places.vmView.found.length} of its processes on the host, qemu children ${s.places.qemuChildren.length}`,
+    slide: { container: '"Process-based isolation (share same kernel)"', vm: '"Full isolation"' },
+    places: { host: pick(host), container: pick(container), vm: pick(vm) },
+    containerNamespaces: { own: ownNamespaces(s.places.containerView), cgroup: ownNamespaces(s.places.containerView).includes('cgroup') ? 'its own' : `the host's (the engine's default on cgroup ${c.host.cgroup})` },
+    containerOnHost: s.places.containerView, vmOnHost: { found: s.places.vmView.found, qemuChildren: s.places.qemuChildren, qemuPid: s.boot.pid },
+    comparison: {
+      kernel: { process: `the host's (${host.release})`, container: container.boot_id === host.boot_id ? "the host's (same boot_id)" : 'another', vm: vm.boot_id && vm.boot_id !== host.boot_id ? `its own (${vm.release}, another boot_id)` : '—' },
+      'processes seen by the host': { process: 'yes', container: seenCtr ? `yes: host pid ${seenCtr.pid}, NSpid ${seenCtr.nspid.join(' ')}` : 'no', vm: `no: one qemu process (${s.places.qemuChildren.length} children)` },
+      'uid 0 inside': { process: '—', container: seenCtr ? `uid ${seenCtr.uid} on the host (the host's user namespace)` : '—', vm: 'root of its own kernel' },
+    },
+    boot: bootSummary(s.boot),
+  });
+  c.verify(sharedKernelChecks(s.places));
+});
+
+claim('vm.full-isolation', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) => {
+  const s = await probeAll(c, await vmGuest(c));
+  const { container, vm } = s.places;
+  c.evidence({
+    summary: `${SYSCTL}: VM ${vm.sysctl_write ?? '—'}; container ${container.sysctl_write ?? '—'}; mount: VM ${vm.mount ?? '—'}, container ${container.mount ?? '—'}; the host's stayed ${s.hostSysctl.after}`,
+    slide: { vm: '"App can access all OS resources"' },
+    host: { [SYSCTL]: s.hostSysctl }, container: { sysctl: container.sysctl_write, mount: container.mount }, vm: { sysctl: vm.sysctl_write, mount: vm.mount },
+    comparison: { 'root changes its kernel': { process: '— (the host\'s: only read)', container: `refused (${SYSCTL}, mount)`, vm: `yes (${SYSCTL}, mount)` } },
+  });
+  c.verify(isolationChecks(s.places, s.hostSysctl, SYSCTL));
+});
+
+claim('vm.memory', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) => {
+  const s = await probeAll(c, await vmGuest(c));
+  const { host, container, vm } = s.places;
+  const m = { vmMemMb: VM_MB, containerUsedMb: s.containerUsedMb, rssMb: s.rssMb, rssPreallocMb: s.rssPreallocMb };
+  const mb = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : `${v.toFixed(0)} MiB`);
+  const kb = (v?: string) => (v ? `${(Number(v) / 1024).toFixed(0)} MiB` : '—');
+  c.evidence({
+    summary: `MemTotal: host ${kb(host.memtotal_kb)}, container ${kb(container.memtotal_kb)}, VM ${kb(vm.memtotal_kb)} (-m ${VM_MB}); taken from the host: idle container ${mb(s.containerUsedMb)}, QEMU at boot ${mb(s.rssMb)}, with -mem-prealloc ${mb(s.rssPreallocMb)}`,
+    ...m, memTotalKb: { host: host.memtotal_kb, container: container.memtotal_kb, vm: vm.memtotal_kb },
+    comparison: {
+      'memory seen': { process: kb(host.memtotal_kb), container: `${kb(container.memtotal_kb)} (the host's)`, vm: `${kb(vm.memtotal_kb)} (its -m ${VM_MB})` },
+      'memory taken at start': { process: '—', container: `${mb(s.containerUsedMb)} (idle)`, vm: `${mb(s.rssMb)} QEMU RSS; ${mb(s.rssPreallocMb)} with -mem-prealloc` },
+    },
+  });
+  // The slide: a VM "Pre allocates memory". QEMU does only when asked (-mem-prealloc).
+  const preallocates = s.rssMb !== null && s.rssMb >= VM_MB * 0.95;
+  c.slide({ says: '"Pre allocates memory" (VM)', expected: `QEMU takes the guest's ${VM_MB} MiB at start`, measured: `${mb(s.rssMb)} at boot without -mem-prealloc; ${mb(s.rssPreallocMb)} with it`, holds: preallocates,
+    ...(preallocates ? {} : { why: `QEMU allocates guest memory as the guest touches it unless started with -mem-prealloc (then ${mb(s.rssPreallocMb)})` }) });
+  c.verify(memoryChecks(s.places, m));
+});
+
+claim('vm.hw-virt', { scenario: 'under TCG: no VT-x/AMD-V needed', needs: ['qemu'], timeoutMs: 240_000 }, async (c) => {
+  const g = await vmGuest(c);
+  const flags = / (vmx|svm)( |$)/m.exec(await readFile('/proc/cpuinfo', 'utf8'))?.[1] ?? null;
+  const pkg = (await readFile(`${VM_DIR}/kernel-package`, 'utf8').catch(() => '?')).trim();
+  const initrd = await probeInitrd(c.ledger, g, VM_INIT({ mark: 'busyboxhwvirt00', hold: 0 }));
+  const b = await bootProbe(c.ledger, g, initrd, { accel: 'tcg', memMb: 128, timeoutMs: 120_000 });
+  const vm = parseProbe(b.output);
+  c.evidence({
+    summary: `CPU flag ${flags ?? 'none (vmx/svm not exposed)'}; /dev/kvm: ${c.host.kvm.reason}; Debian's ${pkg} kernel booted under TCG to its probe in ${b.seen['ISOLAB-PROBE-DONE'] ?? '—'} ms`,
+    cpuFlag: flags, kvm: c.host.kvm, kernelPackage: pkg, release: vm.release, bootMs: b.seen, accel: 'tcg', console: b.output.slice(-1500),
+    comparison: { 'needs VT-x/AMD-V': { process: 'no', container: 'no', vm: c.host.kvm.usable ? 'for KVM: yes (used here)' : `no: TCG here (${b.seen['ISOLAB-PROBE-DONE'] ?? '—'} ms to boot)` } },
+  });
+  c.slide({ says: '"Run unmodified OS with Intel VT-x and AMD-V, or paravirtualized if not present"', expected: 'without VT-x/AMD-V, a paravirtualized guest',
+    measured: `the unmodified ${pkg} kernel under TCG`, holds: !!c.host.kvm.usable,
+    ...(c.host.kvm.usable ? {} : { why: 'QEMU without KVM translates the unmodified kernel (TCG, full emulation): no paravirtualized kernel is needed, at the cost of speed' }) });
+  c.verify([
+    { ok: !!vm.boot_id && !b.timedOut, what: 'an unmodified distribution kernel boots without hardware virtualization (TCG)', expected: 'the probe ran', actual: vm.boot_id ? `booted, ${vm.release}` : `no probe output${b.timedOut ? ' (timed out)' : ''}` },
+    { ok: vm.release !== undefined && vm.boot_id !== undefined, what: 'it is a whole kernel of its own (release, boot_id)', expected: 'release and boot_id', actual: `${vm.release ?? '—'} ${vm.boot_id ?? '—'}` },
+  ]);
+});
+
+claim('vm.hw-virt', { scenario: 'under KVM, against TCG', needs: ['qemu', 'kvm'], timeoutMs: 240_000 }, async (c) => {
+  const g = await vmGuest(c);
+  const initrd = await probeInitrd(c.ledger, g, VM_INIT({ mark: 'busyboxhwvirt01', hold: 0 }));
+  const kvm = await bootProbe(c.ledger, g, initrd, { accel: 'kvm', memMb: 128, timeoutMs: 60_000 });
+  const tcg = await bootProbe(c.ledger, g, initrd, { accel: 'tcg', memMb: 128, timeoutMs: 120_000 });
+  const k = kvm.seen['ISOLAB-PROBE-DONE'];
+  const t = tcg.seen['ISOLAB-PROBE-DONE'];
+  c.evidence({ summary: `the same guest to its probe: KVM ${k ?? '—'} ms, TCG ${t ?? '—'} ms (${k && t ? (t / k).toFixed(1) : '—'}×)`, kvm: kvm.seen, tcg: tcg.seen });
+  c.verify([
+    { ok: k !== undefined, what: 'the guest boots under KVM (VT-x/AMD-V)', expected: 'booted', actual: k === undefined ? 'no probe output' : `${k} ms` },
+    { ok: k !== undefined && t !== undefined && t > k, what: 'and faster than under TCG', expected: 'KVM < TCG', actual: `${k ?? '—'} vs ${t ?? '—'} ms` },
+  ]);
+});
+
+const pick = (f: Facts) => ({ boot_id: f.boot_id, release: f.release, version: f.version, memtotal_kb: f.memtotal_kb, uid: f.uid, procs: f.procs });

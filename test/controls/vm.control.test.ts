@@ -1,0 +1,72 @@
+// Negative controls for the vm suite: each place's real facts handed to the checks of another
+// place fail them. A host process passed off as the container (no namespaces of its own, one
+// PID), the host passed off as the VM (the same boot_id, its memory), a VM passed off as the
+// container (its own kernel; root allowed to change it).
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { run, which } from '../../src/core/exec.js';
+import { Ledger } from '../../src/core/ledger.js';
+import { guest } from '../../src/vm/guest.js';
+import { bootProbe, probeInitrd } from '../../src/vm/probe-guest.js';
+import { PROBE, VM_INIT, hostView, parseProbe } from '../../suites/vm/probe.js';
+import { isolationChecks, memoryChecks, sharedKernelChecks, type Places } from '../../suites/vm/judge.js';
+import { requireRoot } from './gate.js';
+
+const failed = (checks: Array<{ ok: boolean; what: string }>) => checks.filter((c) => !c.ok).map((c) => c.what);
+const g = await guest();
+const busybox = await which('busybox');
+
+describe.skipIf(!requireRoot() || !g || !busybox)('vm negative controls', () => {
+  it('a host process as the container, the host as the VM, a VM as the container: every swapped check fails', { timeout: 120_000 }, async () => {
+    const ledger = new Ledger('vm control');
+    const dir = await mkdtemp(path.join(tmpdir(), 'vm-control-'));
+    const mark = 'busyboxctl' + Math.random().toString(36).slice(2, 7).padEnd(5, '0');
+    // A busybox copy named busybox<8 chars> runs as busybox, with that whole name as its comm.
+    await copyFile(busybox!, path.join(dir, mark));
+    await run('chmod', ['+x', path.join(dir, mark)], { timeoutMs: 5000 });
+    const marked = spawn(path.join(dir, mark), ['sleep', '20'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const host = parseProbe((await run('busybox', ['sh', '-c', PROBE], { timeoutMs: 20_000, env: { WRITE: '0', MARK: '' } })).stdout);
+      const asContainer = await hostView(mark);
+      const initrd = await probeInitrd(ledger, g!, VM_INIT({ mark, hold: 0 }));
+      const booted = await bootProbe(ledger, g!, initrd, { accel: 'tcg', memMb: 256, timeoutMs: 90_000 });
+      const vm = parseProbe(booted.output);
+      expect(vm.boot_id, `the VM probe ran: ${booted.output.slice(-600)}`).toBeDefined();
+      expect(asContainer.found).toHaveLength(1);
+
+      // A host process as the container: found, but one PID and every namespace the host's.
+      const hostAsContainer: Places = { host, container: host, vm, containerView: asContainer, vmView: { found: [], hostNs: {} }, qemuChildren: [] };
+      expect(failed(sharedKernelChecks(hostAsContainer))).toEqual([
+        "its process is a host process: found in the host's /proc, with a host PID and its own (NSpid)",
+        'it has its own pid, net, mnt, uts, ipc namespaces',
+      ]);
+      // The host as the VM: the same boot_id; its process found on the host.
+      const hostAsVm: Places = { ...hostAsContainer, vm: host, vmView: asContainer };
+      expect(failed(sharedKernelChecks(hostAsVm))).toEqual(expect.arrayContaining([
+        'the VM runs its own kernel: another boot_id',
+        "the VM's processes are not host processes: one qemu process, none of its guest's in the host's /proc",
+      ]));
+      // A VM as the container: another kernel; and its root changes its kernel and mounts.
+      const vmAsContainer: Places = { ...hostAsContainer, container: vm };
+      expect(failed(sharedKernelChecks(vmAsContainer))).toEqual(expect.arrayContaining([
+        "the container runs on the host's kernel: the same boot_id",
+      ]));
+      expect(failed(isolationChecks(vmAsContainer, { before: '60', after: '60' }, 'vm/swappiness'))).toEqual([
+        'root in a default container may not change vm/swappiness (read-only /proc/sys)',
+        'nor mount a filesystem (no CAP_SYS_ADMIN)',
+      ]);
+      // The host as the VM: it sees the host's memory, not its -m.
+      expect(failed(memoryChecks({ ...hostAsContainer, vm: host }, { vmMemMb: 256, containerUsedMb: 1, rssMb: 40, rssPreallocMb: 260 }))).toEqual(['the VM sees only what it was given (-m 256)']);
+      // QEMU that did not pre-allocate under -mem-prealloc.
+      expect(failed(memoryChecks({ ...hostAsContainer, vm }, { vmMemMb: 256, containerUsedMb: 1, rssMb: 40, rssPreallocMb: 40 }))).toEqual(['with -mem-prealloc QEMU takes all of it from the host at start']);
+    } finally {
+      marked.kill('SIGKILL');
+      await ledger.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
