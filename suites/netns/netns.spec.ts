@@ -110,7 +110,9 @@ claim('netns.hole-punch', { scenario: 'MASQUERADE --random-fully breaks it', nee
 // A bound, not a measurement: under emulation (trixie, TCG) its containers took 88.9 s of 90.
 claim('netns.docker-bridge', { needs: ['root', 'docker', 'image.busybox'], timeoutMs: 180_000 }, async (c) => {
   const network = await createNetwork(c.ledger, 'bridge');
-  const server = await runContainer(c.ledger, 'server1', ['--network', network, '--network-alias', 'server1', BASE_TAGS.busybox, 'sh', '-c', 'exec nc -l -p 8081']);
+  // -i: busybox nc -l ends at EOF on its stdin, and a detached container's stdin is at EOF —
+  // under load it could end before reading the client's line (exit 0, an empty log).
+  const server = await runContainer(c.ledger, 'server1', ['-i', '--network', network, '--network-alias', 'server1', BASE_TAGS.busybox, 'sh', '-c', 'exec nc -l -p 8081']);
   const client = await runContainer(c.ledger, 'client', ['--network', network, BASE_TAGS.busybox, 'sh', '-c',
     'for i in $(seq 50); do echo hallo | nc server1 8081 && exit 0; sleep 0.1; done; exit 1']);
   const cr = await waitExit(client.name, 20_000);
