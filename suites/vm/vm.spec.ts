@@ -10,6 +10,7 @@ import { docker, runContainer, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { guest, VM_DIR, type Accel, type Guest } from '../../src/vm/guest.js';
 import { bootProbe, probeInitrd, type ProbeBoot } from '../../src/vm/probe-guest.js';
+import { probeKvmBoot } from '../../src/vm/kvm-probe.js';
 import { PROBE, SYSCTL, VM_INIT, childrenOf, hostView, parseProbe, type Facts } from './probe.js';
 import { isolationChecks, memoryChecks, ownNamespaces, sharedKernelChecks, type Places } from './judge.js';
 
@@ -133,10 +134,14 @@ claim('vm.memory', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) => {
       'memory taken at start': { process: '—', container: `${mb(s.containerUsedMb)} (idle)`, vm: `${mb(s.rssMb)} QEMU RSS; ${mb(s.rssPreallocMb)} with -mem-prealloc` },
     },
   });
-  // The slide: a VM "Pre allocates memory". QEMU does only when asked (-mem-prealloc).
-  const preallocates = s.rssMb !== null && s.rssMb >= VM_MB * 0.95;
-  c.slide({ says: '"Pre allocates memory" (VM)', expected: `QEMU takes the guest's ${VM_MB} MiB at start`, measured: `${mb(s.rssMb)} at boot without -mem-prealloc; ${mb(s.rssPreallocMb)} with it`, holds: preallocates,
-    ...(preallocates ? {} : { why: `QEMU allocates guest memory as the guest touches it unless started with -mem-prealloc (then ${mb(s.rssPreallocMb)})` }) });
+  // The slide: a VM "Pre allocates memory". QEMU's RSS holds its own memory too (TCG's code
+  // buffer, devices): what the guest did not get at start is the gap to the same boot with
+  // -mem-prealloc, not the distance to -m.
+  const notTaken = s.rssMb !== null && s.rssPreallocMb !== null ? s.rssPreallocMb - s.rssMb : null;
+  const preallocates = notTaken !== null && notTaken <= VM_MB * 0.05;
+  c.slide({ says: '"Pre allocates memory" (VM)', expected: `QEMU takes the guest's ${VM_MB} MiB at start`,
+    measured: `QEMU RSS ${mb(s.rssMb)} at the probe; ${mb(s.rssPreallocMb)} with -mem-prealloc: ${mb(notTaken)} of the guest's ${VM_MB} MiB not taken`, holds: preallocates,
+    ...(preallocates ? {} : { why: 'QEMU gives the guest memory as it touches it, unless started with -mem-prealloc' }) });
   c.verify(memoryChecks(s.places, m));
 });
 
@@ -161,7 +166,10 @@ claim('vm.hw-virt', { scenario: 'under TCG: no VT-x/AMD-V needed', needs: ['qemu
   ]);
 });
 
-claim('vm.hw-virt', { scenario: 'under KVM, against TCG', needs: ['qemu', 'kvm'], timeoutMs: 240_000 }, async (c) => {
+claim('vm.hw-virt', { scenario: 'under KVM, against TCG', needs: ['qemu'], timeoutMs: 240_000 }, async (c) => {
+  // /dev/kvm can open while a KVM guest hangs: a bounded boot decides (15 s).
+  const usable = c.host.kvm.usable === null ? await probeKvmBoot(c.host.kvm) : c.host.kvm;
+  if (!usable.usable) c.skip(`KVM not usable: ${usable.reason}`);
   const g = await vmGuest(c);
   const initrd = await probeInitrd(c.ledger, g, VM_INIT({ mark: 'busyboxhwvirt01', hold: 0 }));
   const kvm = await bootProbe(c.ledger, g, initrd, { accel: 'kvm', memMb: 128, timeoutMs: 60_000 });
