@@ -74,11 +74,16 @@ export function parseState(out: string): NsSettings {
 export const parseAgentOutput = (s: string): Array<Record<string, unknown>> =>
   s.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
+let builds = 0;
+
 export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
   const problems = validateTopology(t);
   if (problems.length) throw new TopologyError(problems);
-  // Namespaces are host-wide names: the topology's name keeps two suites' "wan" apart.
-  const names = new Map(t.hosts.map((h) => [h, resourceName(`${t.name.slice(0, 24)}-${h}`)]));
+  // Namespaces are host-wide names: the topology's name keeps two suites' "wan" apart, and a
+  // build's own tag two builds of one topology (a suite's and its negative control's, side by
+  // side in one run: "File exists").
+  const tag = `${process.pid.toString(36)}${(++builds).toString(36)}`;
+  const names = new Map(t.hosts.map((h) => [h, resourceName(`${t.name.slice(0, 24)}-${tag}-${h}`)]));
   const ns = (h: string) => names.get(h) ?? (() => { throw new Error(`topology ${t.name}: unknown host "${h}"`); })();
   const nsexec = (h: string, argv: string[], opts: { timeoutMs?: number; check?: boolean; input?: string } = {}) =>
     run('ip', ['netns', 'exec', ns(h), ...argv], { timeoutMs: opts.timeoutMs ?? 15_000, check: opts.check ?? true, input: opts.input });

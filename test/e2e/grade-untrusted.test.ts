@@ -83,7 +83,9 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('gradin
       expect(lastScore(r.out)).toEqual([0, 6]);
       const res = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8'));
       const why = (id: string) => res.claims.find((c: { id: string }) => c.id === id);
-      expect(why('image.layers').reason).toMatch(/did not finish within 10 s/); // the fixture's upSeconds
+      // Held by the pids limit: the bomb either spins until the fixture's 10 s bound ends it, or
+      // its shell gives up at the limit's EAGAIN ("can't fork") — whichever comes first.
+      expect(why('image.layers').reason).toMatch(/did not finish within 10 s|can't fork: Resource temporarily unavailable/);
       expect(why('image.multistage-size').reason).toMatch(/over the assignment's 1024 MB limit/);
       expect(why('compose.service-dns').reason).toMatch(/exits 0/);
       // the flood reached the evidence capped, not whole
