@@ -70,3 +70,29 @@ describe.skipIf(!requireRoot() || (!host.docker && process.env.CI !== 'true'))('
     }
   });
 });
+
+describe('isolab grade --init and --merge make their folders', () => {
+  it('--init into a new nested folder; again without --force refuses; --merge --out a new folder', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'grade-init-'));
+    try {
+      const course = path.join(dir, 'a', 'b', 'course');
+      const init = await isolab(['grade', '--init', course]);
+      expect(init.code, init.out).toBe(0);
+      expect(init.out).toContain(`wrote ${path.join(course, 'assignment.yaml')} and ${path.join(course, 'rubric.json')}`);
+      expect(await readFile(path.join(course, 'rubric.json'), 'utf8')).toMatch(/\{compose\.server\}/);
+      const again = await isolab(['grade', '--init', course]);
+      expect(again.code).toBe(2);
+      expect(again.out).toMatch(/exists; not overwriting it \(remove it, pass another folder, or --force\)/);
+      expect((await isolab(['grade', '--init', course, '--force'])).code).toBe(0);
+      const head = 'student,image.layers,score,possible,status,note\n';
+      await writeFile(path.join(dir, 's1.csv'), `${head}alice,2,2,2,graded,\n`);
+      await writeFile(path.join(dir, 's2.csv'), `${head}bob,0,0,2,graded,\n`);
+      const out = path.join(dir, 'merged', 'new');
+      const merged = await isolab(['grade', '--merge', path.join(dir, 's1.csv'), path.join(dir, 's2.csv'), '--out', out]);
+      expect(merged.code, merged.out).toBe(0);
+      expect(parseCsv(await readFile(path.join(out, 'grades.csv'), 'utf8')).map((r) => r[0])).toEqual(['student', 'alice', 'bob']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
