@@ -54,6 +54,7 @@ const rows: Array<[string, string]> = [
   ['vm.memory', 'container: "Available memory is shared"; VM: "Pre allocates memory"'],
   ['vm.full-isolation', 'VM: "App can access all OS resources" (its own kernel\'s); a default container may not'],
   ['vm.hw-virt', '"Run unmodified OS with Intel VT-x and AMD-V, or paravirtualized if not present"'],
+  ['podman.daemonless', '"docker runs a daemon and you connect via CLI, podman does not"'],
   ['image.default-tag', '`docker run hello-world` — "no version provided: latest"'],
   ['bench.startup-ladder', 'containers start quicker than VMs: process → … → VM'],
   ['bench.sizes', 'image and VM sizes side by side'],
@@ -82,8 +83,8 @@ export function claimDef(id: string): ClaimDef {
   return c;
 }
 
-/** The suite (vitest project) a claim is checked in: images live with compose. */
+/** The suite (vitest project) a claim is checked in: images live with compose, podman with the vm comparison. */
 function suiteOf(id: string): string {
   const prefix = id.split('.')[0]!;
-  return prefix === 'image' ? 'compose' : prefix;
+  return prefix === 'image' ? 'compose' : prefix === 'podman' ? 'vm' : prefix;
 }

@@ -5,7 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
 import { strict } from '../../src/claims/requirements.js';
-import { run } from '../../src/core/exec.js';
+import { run, which } from '../../src/core/exec.js';
+import { resourceName } from '../../src/core/names.js';
+import { daemonChecks } from './daemons.js';
 import { docker, runContainer, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { guest, VM_DIR, type Accel, type Guest } from '../../src/vm/guest.js';
@@ -192,3 +194,42 @@ claim('vm.hw-virt', { scenario: 'under KVM, against TCG', needs: ['qemu'], timeo
 });
 
 const pick = (f: Facts) => ({ boot_id: f.boot_id, release: f.release, version: f.version, memtotal_kb: f.memtotal_kb, uid: f.uid, procs: f.procs });
+
+/** The parent's comm of a container's main process, by the engine's own inspect. */
+async function parentOf(engine: 'docker' | 'podman', name: string): Promise<string> {
+  const pid = (await run(engine, ['inspect', '--format', '{{.State.Pid}}', name], { timeoutMs: 15_000 })).stdout.trim();
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const ppid = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+  return (await readFile(`/proc/${ppid}/comm`, 'utf8')).trim();
+}
+
+/** Engine servers running now: dockerd, and podman's API service. */
+async function daemons(): Promise<{ docker: string[]; podman: string[] }> {
+  const ps = (await run('ps', ['-eo', 'pid=,args='], { timeoutMs: 10_000 })).stdout.split('\n').map((l) => l.trim());
+  return {
+    docker: ps.filter((l) => /^\d+ \S*dockerd(\s|$)/.test(l)),
+    podman: ps.filter((l) => /^\d+ \S*podman\b.*\bsystem service\b/.test(l)),
+  };
+}
+
+claim('podman.daemonless', { needs: ['root', 'docker', 'image.busybox'], timeoutMs: 120_000 }, async (c) => {
+  if (!(await which('podman'))) c.skip('podman is not installed here (the trixie and sid guests have it: isolab run --guest trixie --claim podman.daemonless)');
+  if (c.host.docker?.name !== 'docker') c.skip('needs the Docker engine beside podman (the run uses --engine podman)');
+  const before = await daemons();
+  const name = resourceName('daemonless');
+  c.ledger.add('container', `podman ${name}`, () => run('podman', ['rm', '-f', name], { check: false, timeoutMs: 30_000 }));
+  await run('podman', ['run', '-d', '--name', name, '--network', 'none', BASE_TAGS.busybox, 'sleep', '60'], { timeoutMs: 60_000 });
+  const ctr = await runContainer(c.ledger, 'daemonful', ['--network', 'none', BASE_TAGS.busybox, 'sleep', '60']);
+  const podmanParent = await parentOf('podman', name);
+  const dockerParent = await parentOf('docker', ctr.name);
+  const after = await daemons();
+  const gone = await run('docker', ['ps'], { check: false, timeoutMs: 15_000, env: { DOCKER_HOST: 'unix:///nonexistent/isolab-no-daemon.sock' } });
+  const docker = { parent: dockerParent, daemons: { before: before.docker, after: after.docker }, unreachable: { exit: gone.exitCode, said: gone.stderr.trim().split('\n')[0] ?? '' } };
+  const podman = { parent: podmanParent, daemons: { before: before.podman, after: after.podman } };
+  c.evidence({
+    summary: `docker: the container's parent ${dockerParent}, dockerd running; podman: its parent ${podmanParent}, ${podman.daemons.after.length ? 'a service running' : 'no daemon'}`,
+    slide: '"docker runs a daemon and you connect via CLI, podman does not"', docker, podman,
+    comparison: { 'a daemon in between': { process: 'no', container: `docker: dockerd (parent ${dockerParent}); podman: none (parent ${podmanParent})`, vm: 'qemu is the VM' } },
+  });
+  c.verify(daemonChecks(docker, podman));
+});

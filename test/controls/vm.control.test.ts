@@ -13,6 +13,7 @@ import { guest } from '../../src/vm/guest.js';
 import { bootProbe, probeInitrd } from '../../src/vm/probe-guest.js';
 import { PROBE, VM_INIT, hostView, parseProbe } from '../../suites/vm/probe.js';
 import { isolationChecks, memoryChecks, sharedKernelChecks, type Places } from '../../suites/vm/judge.js';
+import { daemonChecks } from '../../suites/vm/daemons.js';
 import { requireRoot } from './gate.js';
 
 const failed = (checks: Array<{ ok: boolean; what: string }>) => checks.filter((c) => !c.ok).map((c) => c.what);
@@ -68,5 +69,16 @@ describe.skipIf(!requireRoot() || !g || !busybox)('vm negative controls', () => 
       await ledger.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('podman.daemonless negative control', () => {
+  // What the trixie guest showed (Docker 26, podman 5.4.2), and the two engines swapped.
+  const docker = { parent: 'containerd-shim', daemons: { before: ['245 dockerd'], after: ['245 dockerd'] }, unreachable: { exit: 1, said: 'Cannot connect to the Docker daemon at unix:///nonexistent/isolab-no-daemon.sock. Is the docker daemon running?' } };
+  const podman = { parent: 'conmon', daemons: { before: [], after: [] } };
+  it('holds on what each engine did; every check fails with the engines swapped', () => {
+    expect(daemonChecks(docker, podman).filter((c) => !c.ok)).toEqual([]);
+    const swapped = daemonChecks({ ...podman, unreachable: { exit: 0, said: '' } }, docker);
+    expect(swapped.filter((c) => c.ok)).toEqual([]);
   });
 });
