@@ -260,8 +260,8 @@ export async function freeze(ledger: Ledger, driver: CgroupDriver, s: CgroupScen
   const { value: { value, host }, windows } = await validWindow(what, async () => {
     const r = await measuringWindow(what, s.pinCpu === undefined ? 'all' : { cpu: s.pinCpu }, (seat) => freezeOnce(ledger, driver, s, name, w, seat));
     // The control windows must leave the hog clear room for its ≥ least CPU: other load at most
-    // what any window absorbs, and 0.1 CPU short of 1 − least (at exactly 1 − least, a valid
-    // window left the hog 0.298 of its 0.3: a verdict on the neighbours, not on the freezer).
+    // what any window absorbs, and 0.1 CPU short of 1 − least (at exactly 1 − least the hog's
+    // share is the neighbours' verdict, not the freezer's).
     const perCpu = Math.min(OTHER_AT_MOST_PER_CPU, 1 - least - 0.1);
     const k = { otherAtMost: perCpu * (r.value.pinnedTo === null ? r.exclusive.cpus.length : 1) };
     const invalid = [...new Set([...invalidBecause(r.value.runningConditions, k), ...invalidBecause(r.value.thawedConditions, k)])];

@@ -51,6 +51,11 @@ export class ClaimContext {
   private readonly onFailure: Array<[string, () => Promise<unknown>]> = [];
   /** it drives the container engine: a failure is first asked whether the engine still answers */
   usesEngine = false;
+
+  /** What of the infrastructure stopped this claim, if anything did (src/core/faults.ts). */
+  faultOf(e: unknown): Promise<Fault | null> {
+    return infraFault(e, { engine: this.usesEngine && !!this.host.docker });
+  }
   constructor(private readonly ctx: TestContext, readonly host: HostInfo, label: string) {
     this.ledger = new Ledger(label);
   }
@@ -163,7 +168,7 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
       failed = !(ctx.task.meta as ClaimMeta).skipReason;
       if (!failed) throw e;
       // A dead engine or a full disk is the infrastructure's fault, not the mechanism's.
-      const fault = await infraFault(e, { engine: c.usesEngine && !!c.host.docker });
+      const fault = await c.faultOf(e);
       if (fault) (ctx.task.meta as ClaimMeta).fault = fault;
       else await c.runCaptures();
       throw e;
@@ -176,7 +181,7 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
         // engine died under its cleanup: then it could not finish, which is not the mechanism's doing.
         if (!failed) {
           const e = new Error(`cleanup failed: ${failures.map((f) => `${f.kind} ${f.name}: ${f.error}`).join('; ')}`);
-          const fault = await infraFault(e, { engine: c.usesEngine && !!c.host.docker });
+          const fault = await c.faultOf(e);
           if (fault) (ctx.task.meta as ClaimMeta).fault = fault;
           throw e;
         }

@@ -61,8 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
   // A command that makes things on the host announces its run host-wide first: another run's leak
-  // check and `isolab clean` spare a live run's temp dirs, containers and disks (a clean during
-  // a guest build removed the build's job disk).
+  // check and `isolab clean` spare a live run's temp dirs, containers and disks.
   program.hook('preAction', (_program, action) => {
     const top = action.parent && action.parent !== program ? action.parent.name() : action.name();
     if (MAKES_THINGS.has(top)) registerRun();

@@ -4,6 +4,7 @@
 // verdict `error` with that reason — it could not be judged — never `fail`.
 import { run } from './exec.js';
 import { engineName } from './engine.js';
+import type { Incomplete } from '../results/schema.js';
 
 export type FaultKind = 'engine' | 'disk' | 'tool';
 
@@ -63,7 +64,7 @@ export async function infraFault(e: unknown, o: { engine: boolean }): Promise<Fa
 }
 
 /** The run's one message per fault: "the Docker engine stopped answering at 35 s; 10 claims could not run". */
-export function faultSummary(faults: Array<{ claim: string; fault: Fault }>, startedAt: Date): Array<{ kind: FaultKind; reason: string; firstAtS: number; claims: string[]; message: string }> {
+export function faultSummary(faults: Array<{ claim: string; fault: Fault }>, startedAt: Date): Incomplete[] {
   const byKind = new Map<FaultKind, Array<{ claim: string; fault: Fault }>>();
   for (const f of faults) byKind.set(f.fault.kind, [...(byKind.get(f.fault.kind) ?? []), f]);
   return [...byKind.entries()].map(([kind, list]) => {

@@ -80,8 +80,7 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
   const problems = validateTopology(t);
   if (problems.length) throw new TopologyError(problems);
   // Namespaces are host-wide names: the topology's name keeps two suites' "wan" apart, and a
-  // build's own tag two builds of one topology (a suite's and its negative control's, side by
-  // side in one run: "File exists").
+  // build's own tag two builds of one topology in one run (a suite's and its control's).
   const tag = `${process.pid.toString(36)}${(++builds).toString(36)}`;
   const names = new Map(t.hosts.map((h) => [h, resourceName(`${t.name.slice(0, 24)}-${tag}-${h}`)]));
   const ns = (h: string) => names.get(h) ?? (() => { throw new Error(`topology ${t.name}: unknown host "${h}"`); })();

@@ -16,7 +16,7 @@ import type { ClaimMeta } from '../claims/claim.js';
 import { brief } from '../core/brief.js';
 import { faultSummary, engineAnswers } from '../core/faults.js';
 import { engineName } from '../core/engine.js';
-import { combine, summarize, SCHEMA, EXIT, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
+import { combine, summarize, SCHEMA, EXIT, type Incomplete, type ClaimResult, type CheckResult, type Results, type Verdict } from './schema.js';
 import { writeRun, runFolder } from './write.js';
 import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
@@ -37,7 +37,7 @@ const verdictOf = (t: TestCase): Verdict | null => {
 };
 
 /** Each infrastructure fault the claims met, once: when first seen and which claims it stopped. */
-export function incompleteOf(tests: TestCase[], startedAt: Date): NonNullable<Results['incomplete']> {
+export function incompleteOf(tests: TestCase[], startedAt: Date): Incomplete[] {
   const faults = tests.flatMap((t) => {
     const m = t.meta() as ClaimMeta;
     return m.fault && m.claim && t.result().state === 'failed' ? [{ claim: m.claim.id, fault: m.fault }] : [];

@@ -59,6 +59,14 @@ export interface ClaimResult {
   points?: { earned: number; possible: number };
 }
 
+export interface Incomplete {
+  kind: string;
+  reason: string;
+  firstAtS: number;
+  claims: string[];
+  message: string;
+}
+
 export interface Results {
   schema: typeof SCHEMA | 'isolab/results@2' | 'isolab/results@1';
   run: { id: string; startedAt: string; finishedAt: string; argv: string[]; suites?: string[]; version?: string; beside?: string };
@@ -66,7 +74,7 @@ export interface Results {
   claims: ClaimResult[];
   summary: { passed: number; failed: number; skipped: number; differs?: number; errored?: number };
   /** the run did not complete: each infrastructure fault once, when it was first seen, and the claims it stopped */
-  incomplete?: Array<{ kind: string; reason: string; firstAtS: number; claims: string[]; message: string }>;
+  incomplete?: Incomplete[];
   leaks?: Array<{ kind: string; item: string; change: string }>;
   /** host changes the leak check saw that are not this run's leaks, each with why */
   notLeaks?: Array<{ kind: string; item: string; change: string; not?: string }>;
