@@ -4,11 +4,10 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { run } from '../src/core/exec.js';
 import type { BenchContext } from '../src/bench/types.js';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
+import { ROOT as repo } from '../src/core/paths.js';
 const WARM_GOAL_MS = 30_000;
 
 export async function grading(ctx: BenchContext) {

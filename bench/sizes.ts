@@ -2,7 +2,6 @@
 // (its shim and process) against what a VM is given and uses.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { workspace } from '../src/core/fs.js';
 import { docker, inspect, runContainer } from '../src/docker/engine.js';
 import { buildImage, imageSize } from '../src/docker/build.js';
@@ -10,7 +9,7 @@ import { BASE_TAGS } from '../src/docker/base-images.js';
 import { guest, guestSizes, boot } from '../src/vm/guest.js';
 import type { BenchContext } from '../src/bench/types.js';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
+import { ROOT as repo } from '../src/core/paths.js';
 
 async function rssKb(pid: number): Promise<number> {
   const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));

@@ -75,6 +75,9 @@ export const SLIDE_NUMBERS: Readonly<Record<string, string>> = {
   'vm.hw-virt': '"or paravirtualized if not present" (a statement: what runs without VT-x)',
 };
 
+/** The suites, in the order a full run lists them (each a vitest project: vitest.config.ts). */
+export const SUITES = ['overlay', 'cgroups', 'netns', 'compose', 'bocker', 'vm'] as const;
+
 export const CLAIMS: ReadonlyArray<ClaimDef> = rows.map(([id, statement]) => ({ id, suite: suiteOf(id), statement }));
 
 export function claimDef(id: string): ClaimDef {

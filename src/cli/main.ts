@@ -1,19 +1,14 @@
 // isolab — the command line. Each command lives in ./commands; this file only wires them.
 import { Command, CommanderError } from 'commander';
-import { doctor } from './commands/doctor.js';
-import { provision } from './commands/provision.js';
-import { cleanCommand } from './commands/clean.js';
 import path from 'node:path';
-import { runSuites, SUITES } from './commands/run.js';
-import { CLAIMS } from '../claims/catalog.js';
+import { CLAIMS, SUITES } from '../claims/catalog.js';
 import { GUESTS } from '../guest/recipe.js';
 import { VERSION } from '../core/version.js';
-import { checkEngine } from '../core/engine.js';
-import { registerRun } from '../core/runs.js';
-import { benchCommand, SECTIONS } from './commands/bench.js';
-import { reportCommand } from './commands/report.js';
-import { gradeCli, type GradeCliOptions } from './commands/grade-cli.js';
+import { SECTIONS } from '../bench/sections.js';
+import type { GradeCliOptions } from './commands/grade-cli.js';
 
+// Commands are imported when they run: `isolab --version` or `--help` loads none of them (vitest
+// alone takes a quarter of a second to import).
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 /** The commands that create resources on the host (not clean, doctor, report). */
@@ -62,9 +57,9 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError();
   // A command that makes things on the host announces its run host-wide first: another run's leak
   // check and `isolab clean` spare a live run's temp dirs, containers and disks.
-  program.hook('preAction', (_program, action) => {
+  program.hook('preAction', async (_program, action) => {
     const top = action.parent && action.parent !== program ? action.parent.name() : action.name();
-    if (MAKES_THINGS.has(top)) registerRun();
+    if (MAKES_THINGS.has(top)) (await import('../core/runs.js')).registerRun();
   });
 
   program.command('run')
@@ -83,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
       if (o.engine) {
         try {
-          process.env.ISOLAB_ENGINE = checkEngine(o.engine);
+          process.env.ISOLAB_ENGINE = (await import('../core/engine.js')).checkEngine(o.engine);
         } catch (e) {
           process.stderr.write(`isolab run: ${(e as Error).message}\n`);
           return void (code = 2);
@@ -111,10 +106,12 @@ export async function main(argv: string[]): Promise<number> {
         const kinds = await checkScenarioDirs(o.scenarios ?? []);
         if (kinds === null) return void (code = 2);
         const { runInGuest } = await import('../guest/run.js');
+        const { checkEngine } = await import('../core/engine.js');
         const args = [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c]), ...(o.engine ? ['--engine', o.engine] : [])];
         code = await runInGuest(o.guest, args, { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
         return;
       }
+      const { runSuites } = await import('./commands/run.js');
       code = await withBeside(o.beside, () => runSuites(suites, o));
     });
 
@@ -127,7 +124,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print results.json to stdout')
     .addHelpText('after', '\nExamples:\n  sudo npx isolab bench --quick\n  sudo npx isolab bench ladder --rungs process,namespaces,vm --samples 5\n  sudo npx isolab bench split-window\n  sudo npx isolab bench guests          # guest build, boot and suite times (guest build trixie first)')
     .action(async (sections: string[], o: { quick?: boolean; samples?: number; rungs?: string; json?: boolean }) => {
-      code = await benchCommand(sections, o);
+      code = await (await import('./commands/bench.js')).benchCommand(sections, o);
     });
 
   program.command('report')
@@ -136,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'where to write the matrix (default: reports/matrix-<time>)')
     .addHelpText('after', '\nExamples:\n  npx isolab report\n  npx isolab report ubuntu-22.04/results.json ubuntu-24.04/results.json')
     .action(async (files: string[], o: { out?: string }) => {
-      code = await reportCommand(files, o);
+      code = await (await import('./commands/report.js')).reportCommand(files, o);
     });
 
   program.command('grade')
@@ -154,7 +151,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--merge <csv...>', "join shards' grades-i-of-n.csv files into --out's grades.csv")
     .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade ~/alice --assignment course.yaml --rubric course-rubric.json --format gradescope\n  sudo npx isolab grade --batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/')
     .action(async (dir: string | undefined, o: GradeCliOptions) => {
-      code = await gradeCli(dir, o);
+      code = await (await import('./commands/grade-cli.js')).gradeCli(dir, o);
     });
 
   const guest = program.command('guest').description("VM guests that stand in for other hosts (cgroup v2, Docker 26/28, compose v2, Node 24), built from Debian's packages");
@@ -194,7 +191,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-kvm', 'skip the KVM guest boot probe (up to 15 s)')
     .addHelpText('after', '\nExamples:\n  npx isolab doctor\n  npx isolab doctor --json | jq .cgroup')
     .action(async (o: { json?: boolean; kvm?: boolean }) => {
-      code = await doctor(o);
+      code = await (await import('./commands/doctor.js')).doctor(o);
     });
 
   program.command('provision')
@@ -204,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--if-root', 'do nothing (exit 0) when not root')
     .addHelpText('after', '\nExamples:\n  sudo npx isolab provision\n  sudo npx isolab provision --no-go --no-vm')
     .action(async (o: { go?: boolean; vm?: boolean; ifRoot?: boolean }) => {
-      code = await provision(o);
+      code = await (await import('./commands/provision.js')).provision(o);
     });
 
   program.command('clean')
@@ -213,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--run <id>', "only that run's resources (isolab-<id>-…)")
     .addHelpText('after', '\nExamples:\n  sudo npx isolab clean\n  sudo npx isolab clean --run k3x9q2')
     .action(async (o: { json?: boolean; run?: string }) => {
-      code = await cleanCommand(o);
+      code = await (await import('./commands/clean.js')).cleanCommand(o);
     });
 
   // Internal: run by the reporter after SIGINT/SIGTERM (see src/results/interrupted.ts).

@@ -3,8 +3,8 @@
 // own schemas use are understood; an unknown keyword in a schema is a bug, and says so.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { fromRoot } from './paths.js';
 
 export interface Schema {
   type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean';
@@ -40,7 +40,7 @@ export class DataFileError extends Error {
 }
 
 export function loadSchema(name: string): Schema {
-  return JSON.parse(readFileSync(fileURLToPath(new URL(`../../schemas/${name}`, import.meta.url)), 'utf8')) as Schema;
+  return JSON.parse(readFileSync(fromRoot('schemas', name), 'utf8')) as Schema;
 }
 
 const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);

@@ -2,8 +2,8 @@
 // compose checks expect of it. The lecture's own is fixtures/grading/lecture.assignment.yaml;
 // a field a course leaves out takes the lecture's value.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { loadSchema, parseDataText } from '../core/data-file.js';
+import { fromRoot } from '../core/paths.js';
 
 export interface Assignment {
   name: string;
@@ -13,7 +13,7 @@ export interface Assignment {
   limits: { memoryMb: number; pids: number; cpus: number; buildSeconds: number; upSeconds: number; imageMb: number; outputKb: number };
 }
 
-export const LECTURE_ASSIGNMENT = fileURLToPath(new URL('../../fixtures/grading/lecture.assignment.yaml', import.meta.url));
+export const LECTURE_ASSIGNMENT = fromRoot('fixtures', 'grading', 'lecture.assignment.yaml');
 export const ASSIGNMENT_SCHEMA = loadSchema('assignment.schema.json');
 
 type Partial1<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };

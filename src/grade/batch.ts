@@ -4,12 +4,11 @@
 // `--shard i/n` splits a class across GitHub Actions jobs and `--merge` joins their CSVs.
 import { readdir, readFile, appendFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { run } from '../core/exec.js';
 import type { Rubric } from './rubric.js';
 import type { Grade } from './formats.js';
+import { BIN } from '../core/paths.js';
 
-const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));
 
 export const csvField = (v: unknown) => {
   // Folder names and notes come from submissions: a cell a spreadsheet would read as a formula

@@ -5,7 +5,6 @@
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ledger, installSignalCleanup } from '../core/ledger.js';
 import { quote } from '../core/exec.js';
 import { runId, runPrefix } from '../core/names.js';
@@ -16,8 +15,8 @@ import { buildGuest, guestFiles, preflight, guestDef } from './build.js';
 import { runJob, GuestError, type Accel } from './machine.js';
 import { VM_DIR } from '../vm/guest.js';
 import type { EngineName } from '../core/engine.js';
+import { ROOT } from '../core/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
 
 /**

@@ -2,16 +2,17 @@
 // isolab-<run>-<host>; links are created directly inside them, so nothing — no link, route,
 // sysctl or rule — ever touches the host's own namespace. Deleting a namespace takes its
 // links, routes and iptables rules with it; the ledger deletes the namespaces.
-import { fileURLToPath } from 'node:url';
 import { run, start, type Background, type RunResult } from '../core/exec.js';
 import type { Ledger, Entry } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import { validateTopology, TopologyError, type Topology } from './topology.js';
+import { fromRoot } from '../core/paths.js';
 
 /** How long a probe agent (node) may take to start: generous, for slow (emulated) hosts. */
 export const AGENT_START_MS = 60_000;
 
-const AGENT = fileURLToPath(new URL('./agent.mjs', import.meta.url));
+// Not compiled: node runs it as it is inside each namespace (from the sources, also in the package).
+const AGENT = fromRoot('src', 'netns', 'agent.mjs');
 
 export interface Net {
   topology: Topology;

@@ -44,31 +44,54 @@ export function holderOf(t: Omit<Topology, 'name'>, addr: string): string | unde
 
 const label = (p: Probe) => `${p.from} → ${isIPv6(p.to) ? `[${p.to}]` : p.to}:${p.port}`;
 
-/** The negative control: the reach probes, in order, until one fails (one is enough). */
+/** How long a connection may take to be delivered; and, when it must not be, to stay undelivered. */
+const DELIVER_MS = 3000;
+const KEPT_OUT_MS = 1500;
+
+/**
+ * The negative control: the reach probes, in order, until one fails (one is enough). A control
+ * breaks a connection: it is judged as "does not get through" is, not delivered within KEPT_OUT_MS.
+ */
 export async function firstFailure(net: Net, reach: Probe[]): Promise<ProbeResult[]> {
   const out: ProbeResult[] = [];
   for (const p of reach) {
-    const [r] = (await runProbes(net, { reach: [p] })).reach;
+    const [r] = (await runProbes(net, { reach: [p] }, KEPT_OUT_MS)).reach;
     out.push(r!);
     if (!r!.ok) break;
   }
   return out;
 }
 
-export async function runProbes(net: Net, exp: { reach: Probe[]; unreachable?: Probe[]; notOnHost?: string[] }) {
+/**
+ * The probes side by side, but one at a time per listening endpoint (host and port): a server
+ * takes the first connection it gets, so two probes of one endpoint would take each other's.
+ * A "does not get through" probe waits out its whole bound; side by side, a scenario waits once.
+ */
+async function byEndpoint(t: Omit<Topology, 'name'>, probes: Probe[], one: (p: Probe) => Promise<ProbeResult>) {
+  const queues = new Map<string, Array<{ p: Probe; i: number }>>();
+  probes.forEach((p, i) => {
+    const key = `${p.server ?? holderOf(t, p.to) ?? p.to}:${p.serverPort ?? p.port}`;
+    queues.set(key, [...(queues.get(key) ?? []), { p, i }]);
+  });
+  const out: ProbeResult[] = new Array(probes.length);
+  await Promise.all([...queues.values()].map(async (q) => {
+    for (const { p, i } of q) out[i] = await one(p);
+  }));
+  return out;
+}
+
+export async function runProbes(net: Net, exp: { reach: Probe[]; unreachable?: Probe[]; notOnHost?: string[] }, deliverMs = DELIVER_MS) {
   const t = net.topology;
   const one = async (p: Probe, want: boolean): Promise<ProbeResult> => {
     const server = p.server ?? holderOf(t, p.to);
     if (!server) throw new Error(`probe ${label(p)}: no host of the topology holds ${p.to}; name the one that listens with "server"`);
     const payload = `isolab ${label(p)}\n`;
-    const outcome = await tcpExchange(net, { host: server, port: p.serverPort ?? p.port }, { host: p.from, target: p.to, port: p.port }, payload, want ? 3000 : 1500);
+    const outcome = await tcpExchange(net, { host: server, port: p.serverPort ?? p.port }, { host: p.from, target: p.to, port: p.port }, payload, want ? deliverMs : KEPT_OUT_MS);
     const through = outcome.delivered && outcome.data === payload && (!p.seenFrom || outcome.from === p.seenFrom);
     return { label: label(p), probe: p, outcome, ok: want ? through : !outcome.delivered };
   };
-  const reach: ProbeResult[] = [];
-  for (const p of exp.reach) reach.push(await one(p, true));
-  const unreachable: ProbeResult[] = [];
-  for (const p of exp.unreachable ?? []) unreachable.push(await one(p, false));
+  const reach = await byEndpoint(t, exp.reach, (p) => one(p, true));
+  const unreachable = await byEndpoint(t, exp.unreachable ?? [], (p) => one(p, false));
   const checks: Check[] = [
     ...reach.map((r) => ({
       ok: r.ok, what: `${r.label} gets through${r.probe.seenFrom ? `, seen from ${r.probe.seenFrom}` : ''}`,

@@ -5,7 +5,6 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Reporter, TestModule, TestCase, TestRunEndReason } from 'vitest/node';
 import type { SerializedError } from 'vitest';
 import { snapshot, diffSnapshots, diffHost, isLeak, engineHeld, engineUnchecked, type HostSnapshot, type Leak } from '../core/leaks.js';
@@ -25,8 +24,8 @@ import { currentHost } from '../claims/host.js';
 import { CLAIMS, SLIDE_NUMBERS } from '../claims/catalog.js';
 import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
 import type { HostInfo } from '../host/probe.js';
+import { BIN } from '../core/paths.js';
 
-const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));
 
 const fmtMeasured = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 

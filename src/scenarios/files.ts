@@ -4,13 +4,13 @@
 // (ISOLAB_SCENARIOS for `npx vitest`). Each scenario carries the file:line it came from.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DataFileError, loadSchema, parseDataLines, type Schema } from '../core/data-file.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { validateTopology } from '../netns/topology.js';
 import { validateScenario, type OverlayScenario } from '../overlay/scenario.js';
 import type { NetnsScenario } from '../netns/scenario.js';
 import { validateCgroupScenario, type CgroupScenario } from '../cgroups/scenario.js';
+import { fromRoot } from '../core/paths.js';
 
 /** What the schema cannot say: hosts a route names, leaves a share names, a probe's hosts. */
 const SEMANTIC: Record<Kind, (s: Record<string, unknown>) => string[]> = {
@@ -50,7 +50,6 @@ export interface Declared<T> {
   spec: T;
 }
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
 const schemas = new Map<Kind, Schema>();
 const schemaOf = (k: Kind) => schemas.get(k) ?? schemas.set(k, loadSchema(`scenarios.${k}.schema.json`)).get(k)!;
 const head: Schema = { type: 'object', required: ['kind'], properties: { kind: { enum: [...KINDS] } } };
@@ -122,7 +121,7 @@ export const courseDirs = (env = process.env) => (env.ISOLAB_SCENARIOS ?? '').sp
 
 /** The scenarios of one kind a suite runs: its own files, then the course's. */
 export async function scenariosOf<T>(kind: Kind): Promise<Array<Declared<T>>> {
-  const own = await loadScenarioDirs([path.join(repo, 'suites', SUITE_OF[kind], 'scenarios')], false);
+  const own = await loadScenarioDirs([fromRoot('suites', SUITE_OF[kind], 'scenarios')], false);
   const course = courseDirs().length ? await loadScenarioDirs(courseDirs(), true) : [];
   return [...own, ...course].filter((s) => s.kind === kind) as unknown as Array<Declared<T>>;
 }

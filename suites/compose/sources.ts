@@ -3,10 +3,9 @@
 // and the course's assignment (ISOLAB_ASSIGNMENT). A submission is untrusted: its containers
 // and builds run contained (limits, no network beyond the project, capped output).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { currentAssignment } from '../../src/grade/assignment.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
+import { ROOT as repo } from '../../src/core/paths.js';
 export const graded = !!process.env.ISOLAB_SUBMISSION;
 const root = graded ? path.resolve(process.env.ISOLAB_SUBMISSION!) : path.join(repo, 'fixtures/lecture');
 export const assignment = currentAssignment();

@@ -33,8 +33,15 @@ describe.skipIf(!requireRoot())('the npm package', () => {
 
   it('packs what the CLI needs and none of the repository\'s tests or reports', async () => {
     const files = (await run('tar', ['tzf', tarball])).stdout.split('\n');
-    for (const need of ['package/bin/isolab.js', 'package/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/src/provision/plan.ts', 'package/fixtures/grading/lecture.assignment.yaml', 'package/suites/overlay/overlay.spec.ts', 'package/suites/overlay/scenarios/lecture.yaml', 'package/schemas/scenarios.netns.schema.json', 'package/examples/course-scenarios/image.yaml', 'package/vitest.config.ts']) expect(files).toContain(need);
+    for (const need of ['package/bin/isolab.js', 'package/dist/src/cli/main.js', 'package/src/netns/agent.mjs', 'package/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/src/provision/plan.ts', 'package/fixtures/grading/lecture.assignment.yaml', 'package/suites/overlay/overlay.spec.ts', 'package/suites/overlay/scenarios/lecture.yaml', 'package/schemas/scenarios.netns.schema.json', 'package/examples/course-scenarios/image.yaml', 'package/vitest.config.ts']) expect(files).toContain(need);
     expect(files.filter((f) => /^package\/(test|reports|\.ci|\.github)\//.test(f))).toEqual([]);
+  });
+
+  it('runs compiled: no TypeScript loader installed with it', async () => {
+    expect(await access(path.join(dir, 'node_modules/tsx')).then(() => 'tsx installed', () => 'absent')).toBe('absent');
+    expect(await access(path.join(dir, 'node_modules/isolab/dist/vitest.config.js')).then(() => 'built', () => 'absent')).toBe('built');
+    // `npm pack` builds dist/ for the tarball and removes it again: a checkout keeps running its sources.
+    expect(await access(path.join(repo, 'dist')).then(() => 'left in the checkout', () => 'absent')).toBe('absent');
   });
 
   it('--version, doctor and run --list work from the installed package', async () => {

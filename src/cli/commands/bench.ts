@@ -21,8 +21,8 @@ import { guests } from '../../../bench/guests.js';
 import type { BenchContext, LadderRow } from '../../bench/types.js';
 import { ExecTimer } from '../../bench/exec-timer.js';
 import { table, dim, ok, bad } from '../ui.js';
+import { SECTIONS } from '../../bench/sections.js';
 
-export const SECTIONS = ['ladder', 'sizes', 'primitives', 'split-window', 'grading', 'guests'] as const;
 const DEFAULT_SECTIONS = ['ladder', 'sizes', 'primitives'];
 
 export interface BenchOptions {

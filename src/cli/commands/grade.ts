@@ -4,7 +4,6 @@
 // costs that part's points with the file, line and reason. Nothing is left behind.
 import { stat, readFile, writeFile, copyFile, access, realpath, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runSuites } from './run.js';
 import { loadRubric, score, fillHint } from '../../grade/rubric.js';
 import { loadAssignment, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from '../../grade/assignment.js';
@@ -15,8 +14,9 @@ import { runFolder, writeRun } from '../../results/write.js';
 import { summarize, SCHEMA, EXIT, type Results } from '../../results/schema.js';
 import { CLAIMS } from '../../claims/catalog.js';
 import { ok, bad, dim } from '../ui.js';
+import { fromRoot } from '../../core/paths.js';
 
-export const DEFAULT_RUBRIC = fileURLToPath(new URL('../../../fixtures/grading/rubric.json', import.meta.url));
+export const DEFAULT_RUBRIC = fromRoot('fixtures', 'grading', 'rubric.json');
 
 export interface GradeOptions {
   /** with --format gradescope: where Gradescope's results.json goes */

@@ -3,13 +3,12 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { newRunId } from '../../core/names.js';
 import { foldRepeats, repeatMarkdown } from '../../results/repeat.js';
 import { reportsRoot, runFolder } from '../../results/write.js';
 import type { Results } from '../../results/schema.js';
+import { BIN } from '../../core/paths.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/isolab.js', import.meta.url));
 
 /** argv: what follows `run`, without --repeat. */
 export async function repeatRuns(n: number, argv: string[]): Promise<number> {

@@ -2,15 +2,13 @@
 // config and reporter as `npx vitest`, so both give the same results.
 import { startVitest } from 'vitest/node';
 import { projectsOf } from '../../results/projects.js';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { CLAIMS } from '../../claims/catalog.js';
+import { CLAIMS, SUITES } from '../../claims/catalog.js';
 import { EXIT } from '../../results/schema.js';
 import { DataFileError } from '../../core/data-file.js';
 import { loadScenarioDirs, SUITE_OF, type Kind } from '../../scenarios/files.js';
+import { ROOT, COMPILED, fromRoot } from '../../core/paths.js';
 
-export const SUITES = ['overlay', 'cgroups', 'netns', 'compose', 'bocker', 'vm'] as const;
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -58,9 +56,10 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
     project: projects.flatMap((s) => [...projectsOf(s)]),
     ...(claims.length ? { testNamePattern: `^(${claims.map(escapeRe).join('|')})( ›|$)` } : {}),
     passWithNoTests: false,
-    // Imported through tsx (bin/isolab.js registers it), not bundled into node_modules/.vite-temp:
-    // a student grading without root may not write to an installed (root-owned) node_modules.
+    // Imported by node (compiled in the package; through tsx in a checkout), not bundled into
+    // node_modules/.vite-temp: a student grading without root may not write to an installed node_modules.
     configLoader: 'native',
+    ...(COMPILED ? { config: fromRoot('dist', 'vitest.config.js') } : {}),
     ...(opts.quiet ? { reporters: ['dot', './src/results/reporter.ts'] } : {}),
   });
   await vitest?.close();

@@ -1,0 +1,28 @@
+// Where isolab's own files are. Modules run from the sources (src/…, under tsx or vitest) or
+// compiled (dist/src/…, the npm package): both find the package root by its package.json, so the
+// suites, fixtures, schemas and the netns agent are read from one place either way.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist') {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`isolab: no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+  return dir;
+}
+
+/** The package root: the repository checkout, or node_modules/isolab. */
+export const ROOT = packageRoot();
+
+/** A path inside the package, e.g. fromRoot('fixtures', 'grading', 'rubric.json'). */
+export const fromRoot = (...parts: string[]): string => path.join(ROOT, ...parts);
+
+/** The command, for the processes isolab starts of itself (batch grading, repeats, the reporter's finish). */
+export const BIN = fromRoot('bin', 'isolab.js');
+
+/** Whether this module was loaded from the compiled package (dist/) rather than the sources. */
+export const COMPILED = fileURLToPath(import.meta.url).startsWith(fromRoot('dist') + path.sep);
