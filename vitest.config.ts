@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { prepareRun } from './src/results/run-context.js';
 import { seatCpus } from './src/core/windows.js';
+import { setting, numberSetting, envWith } from './src/core/settings.js';
 
 // Suites run side by side where nothing is measured, and alone where CPU is: a stray hog from a
 // parallel file would halve a measured split. vitest runs groups in order (sequence.groupOrder),
@@ -16,14 +17,14 @@ const TESTS = 4;
 // ISOLAB_MAX_WORKERS caps the side-by-side group (an emulated guest sets it: src/guest/run.ts).
 // Grading a submission runs its files one after another: its fork bomb or log flood must not
 // crowd another check of the same submission past its bounds.
-const cap = process.env.ISOLAB_SUBMISSION ? 1 : Number(process.env.ISOLAB_MAX_WORKERS) || Infinity;
+const cap = setting('submission') ? 1 : numberSetting('maxWorkers', 0) || Infinity;
 const WORKERS = { [MEASURING]: 1, [MEASURING_TESTS]: 1, [SIDE_BY_SIDE]: Math.min(10, cap), [TESTS]: 1 };
 
 const suite = (name: string, include: string[], group: keyof typeof WORKERS, timeoutMs = 60_000, exclude: string[] = [], maxConcurrency = 5) => ({
   extends: true as const,
   test: {
     name, include, exclude, testTimeout: timeoutMs, hookTimeout: 60_000, maxConcurrency,
-    env: { ISOLAB_SUITE: name }, // the worker's setup file knows its suite before the file loads
+    env: envWith({ suite: name }), // the worker's setup file knows its suite before the file loads
     maxWorkers: WORKERS[group], fileParallelism: WORKERS[group] > 1,
     sequence: { groupOrder: group },
     setupFiles: ['./src/results/worker-activity.ts'],

@@ -12,6 +12,7 @@ import { runJob, type Accel } from '../src/guest/machine.js';
 import { runPrefix } from '../src/core/names.js';
 import { reportsRoot } from '../src/results/write.js';
 import type { Results } from '../src/results/schema.js';
+import { setting } from '../src/core/settings.js';
 
 /** The job: start the engine, say when it answers (guest uptime), stop it. */
 const ENGINE_JOB = `dockerd >/dev/null 2>&1 &
@@ -52,7 +53,7 @@ const guestOf = (r: Results) => (r.host as { guest?: { name?: string } }).guest?
 
 export async function guests(ctx: BenchContext) {
   await preflight();
-  const accel: Accel = process.env.ISOLAB_GUEST_ACCEL === 'kvm' ? 'kvm' : 'tcg';
+  const accel: Accel = setting('guestAccel') === 'kvm' ? 'kvm' : 'tcg';
   const host = await newest((r) => !guestOf(r) && !(r.run.suites ?? []).includes('bench') && r.claims.length > 0);
   const rows = [];
   for (const name of Object.keys(GUESTS)) {

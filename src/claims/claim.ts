@@ -11,6 +11,7 @@ import type { SlideAnswer } from '../results/schema.js';
 import { isHostTooBusy } from '../core/valid-window.js';
 import { infraFault, type Fault } from '../core/faults.js';
 import { brief } from '../core/brief.js';
+import { numberSetting } from '../core/settings.js';
 
 export { brief };
 
@@ -106,7 +107,7 @@ export class ClaimContext {
    * by hand (mounts, namespaces, groups) or to interrupt a run in the middle of a check.
    */
   async hold(): Promise<void> {
-    const ms = Number(process.env.ISOLAB_HOLD_MS ?? 0);
+    const ms = numberSetting('holdMs', 0);
     if (ms > 0) await new Promise((r) => setTimeout(r, ms));
   }
 

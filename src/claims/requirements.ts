@@ -3,6 +3,7 @@
 // skip of a capability that provisioning is expected to provide is a failure instead, so a
 // broken provision cannot hide behind skips.
 import type { HostInfo } from '../host/probe.js';
+import { setting, flag, list } from '../core/settings.js';
 
 export type Capability =
   | 'root' | 'overlay' | 'netns' | 'iptables' | 'multi-cpu' | 'two-cpus'
@@ -36,7 +37,7 @@ export function missing(host: HostInfo, cap: Capability): string | null {
     case 'multi-cpu':
       // A guest under single-threaded TCG has 2 vCPUs that take turns on one host thread: no two
       // of them ever run at once, so "each hog on a CPU of its own" cannot happen there.
-      if (process.env.ISOLAB_VCPUS_SERIAL === '1') return "needs CPUs that run in parallel: this guest's vCPUs take turns on one emulator thread (TCG)";
+      if (flag('vcpusSerial')) return "needs CPUs that run in parallel: this guest's vCPUs take turns on one emulator thread (TCG)";
       return host.cpus >= 2 ? null : `needs at least 2 CPUs, this host has ${host.cpus}`;
     case 'two-cpus':
       // CPUs to choose between, parallel or not (a cpuset confines to some of them).
@@ -84,13 +85,13 @@ export function missing(host: HostInfo, cap: Capability): string | null {
 }
 
 export function strict(): boolean {
-  return process.env.ISOLAB_STRICT === '1' || (process.env.CI === 'true' && process.env.ISOLAB_STRICT !== '0');
+  return setting('strict') === '1' || (process.env.CI === 'true' && setting('strict') !== '0');
 }
 
 /** Under strict mode, is skipping for this capability a failure? */
 export function expectedOnHost(cap: Capability): boolean {
-  const extra = (process.env.ISOLAB_EXPECT ?? '').split(',').filter(Boolean);
-  const excused = (process.env.ISOLAB_EXCUSE ?? '').split(',').filter(Boolean);
+  const extra = list('expect');
+  const excused = list('excuse');
   if (excused.includes(cap)) return false;
   return PROVIDED.has(cap) || extra.includes(cap);
 }

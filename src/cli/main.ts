@@ -6,6 +6,7 @@ import { GUESTS } from '../guest/recipe.js';
 import { VERSION } from '../core/version.js';
 import { SECTIONS } from '../bench/sections.js';
 import type { GradeCliOptions } from './commands/grade-cli.js';
+import { setSetting } from '../core/settings.js';
 
 // Commands are imported when they run: `isolab --version` or `--help` loads none of them (vitest
 // alone takes a quarter of a second to import).
@@ -38,7 +39,7 @@ async function withBeside(spec: string | undefined, fn: () => Promise<number>): 
     process.stderr.write(`isolab run: ${(e as Error).message}\n`);
     return 2;
   }
-  process.env.ISOLAB_BESIDE = load.description;
+  setSetting('beside', load.description);
   process.stderr.write(`isolab: ${load.description}\n`);
   try {
     return await fn();
@@ -78,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
       if (o.engine) {
         try {
-          process.env.ISOLAB_ENGINE = (await import('../core/engine.js')).checkEngine(o.engine);
+          setSetting('engine', (await import('../core/engine.js')).checkEngine(o.engine));
         } catch (e) {
           process.stderr.write(`isolab run: ${(e as Error).message}\n`);
           return void (code = 2);
@@ -202,6 +203,12 @@ export async function main(argv: string[]): Promise<number> {
     .addHelpText('after', '\nExamples:\n  sudo npx isolab provision\n  sudo npx isolab provision --no-go --no-vm')
     .action(async (o: { go?: boolean; vm?: boolean; ifRoot?: boolean }) => {
       code = await (await import('./commands/provision.js')).provision(o);
+    });
+
+  program.command('settings')
+    .description('the ISOLAB_* environment variables isolab reads: meaning and default (as markdown)')
+    .action(async () => {
+      process.stdout.write((await import('../core/settings.js')).settingsMarkdown());
     });
 
   program.command('clean')

@@ -8,6 +8,7 @@ import { mounts } from './fs.js';
 import { PREFIX } from './names.js';
 import { allRuns, unregisterRun } from './runs.js';
 import { cleanBuildLeftovers } from '../docker/journal.js';
+import { dropRunCache, runsWithCache } from '../docker/run-cache.js';
 
 export interface Removed {
   kind: string;
@@ -95,6 +96,11 @@ export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
     for (const i of imgs) {
       const r = await run(e, ['rmi', '-f', i], q);
       out.push({ kind: 'image', name: i, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
+    }
+    // A dead run's cached build layers (untagged, labelled with its id: src/docker/run-cache.ts).
+    for (const id of (await runsWithCache(e)).filter((r) => ours(`${PREFIX}-${r}`))) {
+      const r = await dropRunCache(id, e);
+      out.push({ kind: 'build cache', name: `run ${id}: ${r.removed} layer(s)`, ...(r.left.length ? { error: `${r.left.length} still in use${r.error ? `: ${r.error}` : ''}` } : {}) });
     }
   }
   // What a dead run's builds left on an engine that died under them: step containers, untagged images.

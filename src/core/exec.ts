@@ -2,7 +2,9 @@
 // every call time-bounded; a timeout kills the whole process group, so grandchildren
 // that hold the pipes die too (execa's own timeout only signals the direct child).
 import { access, constants } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
+import { setting } from './settings.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -77,6 +79,17 @@ function spawn(file: string, args: readonly string[], opts: RunOptions) {
   });
 }
 
+/** With the trace setting: a line per command (time it ended, ms, pid, command) — where a run's seconds go. */
+function trace(r: RunResult): void {
+  const file = setting('trace');
+  if (!file) return;
+  try {
+    appendFileSync(file, `${new Date().toISOString().slice(11, 23)} ${Math.round(r.durationMs)} ${process.pid} ${r.command.slice(0, 200)}\n`);
+  } catch {
+    /* a trace that cannot be written is not the run's problem */
+  }
+}
+
 export async function run(file: string, args: readonly string[] = [], opts: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const command = quote(file, args);
@@ -101,6 +114,7 @@ export async function run(file: string, args: readonly string[] = [], opts: RunO
     durationMs: performance.now() - started,
     timedOut,
   };
+  trace(result);
   if ((res as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String((res as { originalMessage?: string }).originalMessage ?? ''))) {
     throw new MissingToolError(file, `install it (isolab provision installs what the suites need)`);
   }

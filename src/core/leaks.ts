@@ -7,6 +7,7 @@ import { parseMountinfo } from './fs.js';
 import { allRuns } from './runs.js';
 import { runId } from './names.js';
 import type { EngineName } from './engine.js';
+import { setting, SETTINGS } from './settings.js';
 
 export interface HostSnapshot {
   mounts: string[];
@@ -152,13 +153,13 @@ async function enginesUp(): Promise<EngineName[]> {
  * test runner's own node processes carry it too and are not counted.
  */
 async function runProcesses(): Promise<string[]> {
-  const id = process.env.ISOLAB_RUN_ID;
+  const id = setting('runId');
   if (!id) return [];
   const out: string[] = [];
   for (const p of await readdir('/proc').catch(() => [])) {
     if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
     const env = await readFile(`/proc/${p}/environ`, 'utf8').catch(() => '');
-    if (!env.includes(`ISOLAB_RUN_ID=${id}\0`)) continue;
+    if (!env.includes(`${SETTINGS.runId.env}=${id}\0`)) continue;
     const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
     const comm = /\((.*)\) (\S)/.exec(stat);
     if (!comm || comm[2] === 'Z' || comm[1] === 'node' || comm[1] === 'esbuild' || comm[1] === 'npm exec' || comm[1] === 'sh' && /vitest/.test(await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => ''))) continue;

@@ -1,6 +1,7 @@
 // Every resource a run makes carries `isolab-<runId>-`: the leak check and `isolab clean`
 // find them by that prefix, and two runs on one host never collide.
 import { randomBytes } from 'node:crypto';
+import { setting, setSetting } from './settings.js';
 
 export const PREFIX = 'isolab';
 /** Matches any isolab resource name, of any run. */
@@ -12,7 +13,8 @@ export function newRunId(): string {
 
 /** The run id shared by the CLI, vitest's main process and its workers (through the env). */
 export function runId(): string {
-  return (process.env.ISOLAB_RUN_ID ??= newRunId());
+  if (!setting('runId')) setSetting('runId', newRunId());
+  return setting('runId')!;
 }
 
 export function runPrefix(id = runId()): string {

@@ -9,9 +9,10 @@ import { mkdirSync, writeFileSync, rmSync, readdirSync, readFileSync } from 'nod
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runId } from './names.js';
+import { setting } from './settings.js';
 
 /** Read when used, not at import: a test points it elsewhere. */
-export const runsDir = () => process.env.ISOLAB_RUNS_DIR ?? (process.getuid?.() === 0 ? '/run/isolab' : `/tmp/.isolab-runs-${process.getuid?.() ?? 'user'}`);
+export const runsDir = () => setting('runsDir') ?? (process.getuid?.() === 0 ? '/run/isolab' : `/tmp/.isolab-runs-${process.getuid?.() ?? 'user'}`);
 const entries = () => path.join(runsDir(), 'runs');
 const LOCK = () => path.join(runsDir(), 'measure.lock');
 

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { activeAlongside, holdMeasuringLock, otherLiveRuns, otherRunsAtWork } from './runs.js';
+import { flag } from './settings.js';
 
 export interface Exclusive {
   /** how long this window waited for other runs: their windows, then their work */
@@ -59,7 +60,7 @@ export function allowedCpus(status = readStatus()): number[] {
  */
 export function seatCpus(): number[] {
   const cpus = allowedCpus();
-  return process.env.ISOLAB_VCPUS_SERIAL === '1' ? cpus.slice(0, 1) : cpus;
+  return flag('vcpusSerial') ? cpus.slice(0, 1) : cpus;
 }
 
 function readStatus(): string {

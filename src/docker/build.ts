@@ -8,6 +8,7 @@ import { resourceName } from '../core/names.js';
 import { withEngineCache } from '../core/runs.js';
 import { openJournal } from './journal.js';
 import { withCacheScope, CACHE_LABEL } from './dockerfile.js';
+import { runCacheImages } from './run-cache.js';
 import { scratchDir } from '../core/fs.js';
 import { runId } from '../core/names.js';
 import { lstat, readFile, writeFile } from 'node:fs/promises';
@@ -232,9 +233,15 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
   await journal.add(output, mentionedIds(output));
   let created: string[] | null = null;
   ledger.add('image', tag, () => withEngineCache(`removing ${tag}`, async () => {
-    await docker(['rmi', '-f', tag], { check: false, timeoutMs: 30_000 });
+    // The untagged layers under it stay for the run's later builds (run-cache.ts), and so does
+    // a layer an earlier build of the run made that this one only tagged (a build stage's last
+    // step, under --target): removing its tag would remove it. The image this build made goes.
+    const cached = await runCacheImages();
+    const image = bare((await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { check: false, timeoutMs: 15_000 })).stdout.trim());
+    const made = !!created?.some((id) => bare(id) === image);
+    if (made || !cached.has(image)) await docker(['rmi', '-f', ...(made ? ['--no-prune'] : []), tag], { check: false, timeoutMs: 30_000 });
     if (!created) return; // the engine stopped answering before they were listed: the journal keeps them
-    await removeImages(created, (t) => t === tag);
+    await removeImages(created.filter((id) => !cached.has(bare(id))), (t) => t === tag);
     await journal.forget();
   }));
   created = ownNewImages([...(await imageIds())], before, mentionedIds(output));

@@ -1,6 +1,9 @@
 // A compose project under the host's compose flavour (v2 plugin, standalone v1 or v2,
 // podman-compose), named isolab-<run>-<label>. Containers are found by the project label,
 // so v1's project_svc_1 and v2's project-svc-1 names both work.
+import { lstat, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { run, type RunResult } from '../core/exec.js';
 import { openJournal } from './journal.js';
 import type { Ledger } from '../core/ledger.js';
@@ -9,6 +12,10 @@ import type { ComposeInfo } from '../host/probe.js';
 import { docker, localName } from './engine.js';
 import { removeImages, mentionedIds, ownNewImages, imagesBefore } from './build.js';
 import { withEngineCache } from '../core/runs.js';
+import { scratchDir } from '../core/fs.js';
+import { runId } from '../core/names.js';
+import { withCacheScope } from './dockerfile.js';
+import { runCacheImages, bare } from './run-cache.js';
 
 export interface ComposeProject {
   name: string;
@@ -26,7 +33,8 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
   // v1 lowercases and drops characters it dislikes; this name survives both.
   const name = resourceName(label).toLowerCase();
   const [exe, ...pre] = compose.command;
-  const base = [...pre, '-p', name, ...files.flatMap((f) => ['-f', f])];
+  const scoped = await scopeBuilds(ledger, dir, files);
+  const base = [...pre, '-p', name, ...[...files, ...(scoped ? [scoped] : [])].flatMap((f) => ['-f', f])];
   // The ids its builds print: what this project made, whatever else builds at the same time.
   const mentioned = new Set<string>();
   // Written down as they appear: an engine that dies mid-build leaves them for `isolab clean`.
@@ -54,6 +62,7 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
     return docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], { timeoutMs: 15_000 });
   };
   const before = await imagesBefore();
+  let downed = false;
   const project: ComposeProject = {
     name,
     cmd,
@@ -77,25 +86,77 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
       };
     },
     down: () => withEngineCache(`compose down ${name}`, async (engineWaitMs) => {
-      if (compose.flavour !== 'podman-compose') {
-        return { ...(await cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000)), engineWaitMs };
-      }
-      // podman-compose 1.3 has no `down --rmi` ("unrecognized arguments"): the images it built,
-      // <project>_<service>, are removed by name after it, as --rmi local would.
-      const r = await cmd(['down', '--volumes', '--remove-orphans', '--timeout', '2'], 60_000);
-      const built = (await byLabel('images')).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((t) => localName(t).startsWith(`${name}_`));
-      for (const t of built) await docker(['rmi', t], { check: false, timeoutMs: 30_000 });
-      return { ...r, engineWaitMs };
+      const r = await downNow(engineWaitMs);
+      downed ||= r.exitCode === 0;
+      return r;
     }),
   };
+  const downNow = async (engineWaitMs: number) => {
+    if (compose.flavour !== 'podman-compose') {
+      return { ...(await cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000)), engineWaitMs };
+    }
+    // podman-compose 1.3 has no `down --rmi` ("unrecognized arguments"): the images it built,
+    // <project>_<service>, are removed by name after it, as --rmi local would.
+    const r = await cmd(['down', '--volumes', '--remove-orphans', '--timeout', '2'], 60_000);
+    const built = (await byLabel('images')).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((t) => localName(t).startsWith(`${name}_`));
+    for (const t of built) await docker(['rmi', t], { check: false, timeoutMs: 30_000 });
+    return { ...r, engineWaitMs };
+  };
   ledger.add('compose', name, async () => {
-    await project.down();
-    // What the project's builds created and down did not remove (builder-stage images).
+    if (!downed) await project.down();
+    // What the project's builds created and down did not remove (builder-stage images), but the
+    // run's cached layers (run-cache.ts): a later project of the run builds the same steps.
     await withEngineCache(`removing what ${name} built`, async () => {
       const now = (await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean);
-      await removeImages(ownNewImages(now, before, [...mentioned]), (t) => t.startsWith(name));
+      const cached = await runCacheImages();
+      await removeImages(ownNewImages(now, before, [...mentioned]).filter((id) => !cached.has(bare(id))), (t) => t.startsWith(name));
     });
     await journal.forget();
   });
   return project;
 }
+
+/**
+ * The run's cache scope for a project's builds (run-cache.ts): each built service's Dockerfile,
+ * copied with the scope's LABEL outside the project's folder, named by an override file — the
+ * author's files stay as they are. Null when no service builds.
+ */
+async function scopeBuilds(ledger: Ledger, dir: string, files: string[]): Promise<string | null> {
+  const builds = new Map<string, { context: string; dockerfile: string }>();
+  let version: unknown;
+  for (const f of files) {
+    let doc: { version?: unknown; services?: Record<string, { build?: unknown } | null> } | null;
+    try {
+      doc = parse(await readFile(path.join(dir, f), 'utf8').catch(() => '')) as typeof doc;
+    } catch {
+      return null; // compose itself says what is wrong with the file, in its words
+    }
+    version ??= doc?.version;
+    for (const [svc, def] of Object.entries(doc?.services ?? {})) {
+      const b = def?.build;
+      if (typeof b === 'string') builds.set(svc, { context: b, dockerfile: 'Dockerfile' });
+      else if (b && typeof b === 'object') {
+        const o = b as { context?: unknown; dockerfile?: unknown };
+        const was = builds.get(svc);
+        builds.set(svc, { context: typeof o.context === 'string' ? o.context : was?.context ?? '.', dockerfile: typeof o.dockerfile === 'string' ? o.dockerfile : was?.dockerfile ?? 'Dockerfile' });
+      }
+    }
+  }
+  const services: Record<string, { build: { context: string; dockerfile: string } }> = {};
+  let out: string | null = null;
+  for (const [svc, b] of builds) {
+    const authored = path.resolve(dir, b.context, b.dockerfile);
+    // Only a regular file inside the project's folder: compose reports any other as it would.
+    if (path.relative(dir, authored).startsWith('..') || !(await lstat(authored).then((st) => st.isFile(), () => false))) continue;
+    out ??= await scratchDir(ledger, 'compose-dockerfiles', { tmpfs: false });
+    const scoped = path.join(out, `${svc.replace(/[^A-Za-z0-9_.-]/g, '_')}.Dockerfile`);
+    await writeFile(scoped, withCacheScope(await readFile(authored, 'utf8'), runId()));
+    services[svc] = { build: { context: b.context, dockerfile: scoped } };
+  }
+  if (!out) return null;
+  // Compose v1 wants every file's version to match the first's; v2 ignores it.
+  await writeFile(path.join(dir, OVERRIDE), stringify({ ...(version !== undefined ? { version } : {}), services }));
+  return OVERRIDE;
+}
+
+const OVERRIDE = 'isolab-cache-scope.yml';

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { loadSchema, parseDataText } from '../core/data-file.js';
 import { fromRoot } from '../core/paths.js';
+import { setting } from '../core/settings.js';
 
 export interface Assignment {
   name: string;
@@ -36,9 +37,9 @@ export function loadAssignment(file = LECTURE_ASSIGNMENT): Assignment {
   return merged;
 }
 
-/** The assignment of this run: ISOLAB_ASSIGNMENT (set by `isolab grade --assignment`), else the lecture's. */
+/** The assignment of this run: the assignment setting (set by `isolab grade --assignment`), else the lecture's. */
 export function currentAssignment(): Assignment {
-  return loadAssignment(process.env.ISOLAB_ASSIGNMENT || LECTURE_ASSIGNMENT);
+  return loadAssignment(setting('assignment') ?? LECTURE_ASSIGNMENT);
 }
 
 /** The parts of a submission and the claims that read each: a refused part costs those. */

@@ -8,6 +8,7 @@ import { run } from '../core/exec.js';
 import type { Rubric } from './rubric.js';
 import type { Grade } from './formats.js';
 import { BIN } from '../core/paths.js';
+import { envWith } from '../core/settings.js';
 
 
 export const csvField = (v: unknown) => {
@@ -62,7 +63,10 @@ export interface BatchOptions {
 /** The status of a row the grading host failed under; the next --batch run grades it again. */
 export const INCOMPLETE = 'incomplete';
 
-export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ graded: number; skipped: number; errors: number; incomplete: number; csv: string }> {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const duration = (s: number) => (s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
+
+export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ graded: number; skipped: number; errors: number; incomplete: number; csv: string; secondsEach: number[] }> {
   const shard = parseShard(o.shard);
   const all = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
   const mine = shard ? all.filter((_, k) => k % shard.n === shard.i - 1) : all;
@@ -85,12 +89,14 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
   let errors = 0;
   let incomplete = 0;
   const todo = mine.filter((s) => !done.has(s));
+  const took: number[] = [];
   for (const [k, student] of todo.entries()) {
     const t0 = Date.now();
     process.stderr.write(`[${k + 1}/${todo.length}] ${student} … `);
     const args = [BIN, 'grade', path.join(folder, student), '--json',
       ...(o.assignment ? ['--assignment', o.assignment] : []), ...(o.rubricFile ? ['--rubric', o.rubricFile] : []), ...(o.format ?? []).flatMap((f) => ['--format', f])];
-    const env: Record<string, string | undefined> = { ISOLAB_REPORTS: path.join(o.out, student), ISOLAB_RUN_ID: undefined, ISOLAB_RUN_DIR: undefined, ISOLAB_HOST: undefined, ISOLAB_SUBMISSION: undefined, NO_COLOR: '1' };
+    // Each student a run of its own: its own id, folder and probe.
+    const env = { ...envWith({ reports: path.join(o.out, student), runId: undefined, runDir: undefined, host: undefined, submission: undefined }), NO_COLOR: '1' };
     const r = await run(process.execPath, args, { check: false, timeoutMs: o.timeoutMs ?? 20 * 60_000, env });
     let g: Grade | null = null;
     try {
@@ -99,25 +105,32 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
     } catch {
       g = null;
     }
-    const secs = Math.round((Date.now() - t0) / 1000);
+    took.push((Date.now() - t0) / 1000);
+    const secs = Math.round(took.at(-1)!);
+    const left = todo.length - k - 1;
+    const eta = left ? `; ${left} left ≈ ${duration(median(took) * left)}` : '';
     let row: unknown[];
     if (g?.incomplete?.length) {
       row = [student, ...o.rubric.checks.map(() => ''), '', '', INCOMPLETE, g.incomplete.join('; ')];
       incomplete++;
-      process.stderr.write(`incomplete — no score (${g.incomplete[0]}); graded again on the next --batch run\n`);
+      process.stderr.write(`incomplete — no score (${g.incomplete[0]}); graded again on the next --batch run (${secs} s${eta})\n`);
     } else if (g) {
       row = [student, ...o.rubric.checks.map((c) => g!.items.find((i) => i.check === c.check)?.earned ?? 0), g.score, g.possible, r.exitCode === 0 ? 'graded' : 'graded, with errors', [g.refused?.length ? `refused: ${g.refused.join('; ')}` : '', g.contained?.length ? `contained: ${g.contained.join('; ')}` : ''].filter(Boolean).join(' | ')];
       graded++;
-      process.stderr.write(`${g.score}/${g.possible} (${secs} s)\n`);
+      process.stderr.write(`${g.score}/${g.possible} (${secs} s${eta})\n`);
     } else {
       const why = r.timedOut ? `timed out after ${(o.timeoutMs ?? 20 * 60_000) / 1000} s` : `exit ${r.exitCode}: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`;
       row = [student, ...o.rubric.checks.map(() => 0), 0, o.rubric.checks.reduce((a, c) => a + c.points, 0), 'error', why];
       errors++;
-      process.stderr.write(`error (${why})\n`);
+      process.stderr.write(`error (${why}) (${secs} s${eta})\n`);
     }
     await appendFile(csv, row.map(csvField).join(',') + '\n');
   }
-  return { graded, skipped: mine.length - todo.length, errors, incomplete, csv };
+  if (took.length) {
+    const m = median(took);
+    process.stderr.write(`isolab grade --batch: ${took.length} graded in ${duration(took.reduce((a, b) => a + b, 0))}, median ${m.toFixed(0)} s a student: a class of 300 ≈ ${duration(m * 300)} on this machine (--shard i/n splits it across machines)\n`);
+  }
+  return { graded, skipped: mine.length - todo.length, errors, incomplete, csv, secondsEach: took };
 }
 
 /** Join the shards' CSVs (same columns) into one, one row per student. */

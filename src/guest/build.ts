@@ -9,6 +9,7 @@ import { GUESTS, CACHE_DIR, PROVISION_JOB, plan, recipeHash, type GuestDef, type
 import { runJob, type GuestFiles, type Accel } from './machine.js';
 import { runStep } from '../core/steps.js';
 import { BASE_TAGS } from '../docker/base-images.js';
+import { setting, flag } from '../core/settings.js';
 
 export interface Manifest {
   name: string;
@@ -46,7 +47,7 @@ export async function readManifest(name: string): Promise<Manifest | null> {
 
 /** The Debian mirror this host's apt uses (debootstrap needs one). */
 export async function debianMirror(): Promise<string> {
-  if (process.env.ISOLAB_MIRROR) return process.env.ISOLAB_MIRROR;
+  if (setting('mirror')) return setting('mirror')!;
   const srcDir = '/etc/apt/sources.list.d';
   const texts = [
     ...(await Promise.all((await readdir(srcDir).catch(() => [])).map((f) => readFile(path.join(srcDir, f), 'utf8').catch(() => '')))),
@@ -119,7 +120,7 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
     const files: GuestFiles = { dir: work, disk: path.join(work, 'disk.img'), kernel: path.join(work, 'vmlinuz'), initrd: path.join(work, 'initrd.img') };
     const r = await runJob(ledger, files, jobDir, path.join(work, 'first-boot'), {
       accel: o.accel, writable: true, bootTimeoutMs: 240_000, timeoutMs: 1200_000, extraMb: 64,
-      onLine: (l) => process.env.ISOLAB_GUEST_VERBOSE && process.stderr.write(`[${name}] ${l}\n`),
+      onLine: (l) => flag('guestVerbose') && process.stderr.write(`[${name}] ${l}\n`),
     });
     if (r.exitCode !== 0) throw new Error(`the first boot failed (exit ${r.exitCode}):\n${r.console.trim().split('\n').slice(-20).join('\n')}`);
     const read = (f: string) => readFile(path.join(r.out, f), 'utf8').catch(() => '');

@@ -21,7 +21,7 @@ export const GUESTS: Record<string, GuestDef> = {
   sid: { name: 'sid', suite: 'sid', standsFor: 'newest: cgroup v2, Docker 28, compose v2.40, runc 1.3, Node 24', packages: COMMON },
 };
 
-export const CACHE_DIR = process.env.ISOLAB_GUEST_CACHE ?? '/var/cache/isolab/guests';
+export const CACHE_DIR = setting('guestCache') ?? '/var/cache/isolab/guests';
 export const UP_MARKER = 'ISOLAB-GUEST-UP';
 export const EXIT_MARKER = 'ISOLAB-GUEST-EXIT';
 
@@ -88,6 +88,7 @@ exit 0
 
 export type { Step } from '../core/steps.js';
 import type { Step } from '../core/steps.js';
+import { setting } from '../core/settings.js';
 
 export interface PlanInput {
   guest: GuestDef;

@@ -16,6 +16,7 @@ import { runJob, GuestError, type Accel } from './machine.js';
 import { VM_DIR } from '../vm/guest.js';
 import type { EngineName } from '../core/engine.js';
 import { ROOT } from '../core/paths.js';
+import { setting, numberSetting } from '../core/settings.js';
 
 const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
 
@@ -23,13 +24,13 @@ const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
  * Files side by side in an emulated guest: one. Tried with three under TCG (trixie): the image
  * claims ran past their 60 s bound waiting on each other's builds; one after another they pass.
  */
-const GUEST_WORKERS = Number(process.env.ISOLAB_GUEST_WORKERS ?? 1);
+const GUEST_WORKERS = numberSetting('guestWorkers', 1);
 /**
  * TCG's vCPUs take turns on one emulator thread: the guest's CPUs are not parallel (one seat for
  * CPU windows, the unpinned claim skips). ISOLAB_GUEST_VCPUS_SERIAL=0 says otherwise, to run two
  * windows side by side on cgroup v2 in a guest (a functional check: their CPUs take turns).
  */
-const vcpusSerial = () => process.env.ISOLAB_GUEST_VCPUS_SERIAL !== '0';
+const vcpusSerial = () => setting('guestVcpusSerial') !== '0';
 
 /** The job the guest runs: a settled engine (like a provisioned host), then isolab run. */
 export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg', engine: EngineName = 'docker'): string {
@@ -64,7 +65,7 @@ exit $rc
 export async function runInGuest(name: string, args: string[], o: { accel?: Accel; timeoutMs?: number; scenarios?: string[]; engine?: EngineName } = {}): Promise<number> {
   guestDef(name);
   await preflight();
-  const accel: Accel = o.accel ?? (process.env.ISOLAB_GUEST_ACCEL === 'kvm' ? 'kvm' : 'tcg');
+  const accel: Accel = o.accel ?? (setting('guestAccel') === 'kvm' ? 'kvm' : 'tcg');
   const say = (s: string) => process.stderr.write(`isolab guest ${name}: ${s}\n`);
   const t0 = Date.now();
   const built = await buildGuest(name, { accel });

@@ -7,6 +7,7 @@ import { cgroupMode, parseCgroupMounts, parseComposeVersion, parseIproute2Versio
 import { probeOverlay, type OverlayProbe } from '../overlay/probe.js';
 import { dockerImages } from '../docker/base-images.js';
 import { engineName, type EngineName } from '../core/engine.js';
+import { setting } from '../core/settings.js';
 
 export interface ComposeInfo {
   flavour: ComposeFlavour;
@@ -149,7 +150,7 @@ async function probePodman(mode: CgroupMode): Promise<HostInfo['podman']> {
 
 /** No traffic is sent: a registry counts as reachable only if its name resolves. */
 async function probeRegistry(): Promise<boolean> {
-  if (process.env.ISOLAB_REGISTRY) return process.env.ISOLAB_REGISTRY === '1';
+  if (setting('registry')) return setting('registry') === '1';
   const { lookup } = await import('node:dns/promises');
   const t = new Promise<false>((r) => setTimeout(() => r(false), 3000).unref());
   return Promise.race([lookup('registry-1.docker.io').then(() => true, () => false), t]);

@@ -9,6 +9,7 @@ import { clean } from '../core/clean.js';
 import { runPrefix } from '../core/names.js';
 import { summarize, type Results } from './schema.js';
 import { writeRun } from './write.js';
+import { SETTINGS } from '../core/settings.js';
 
 export const BEFORE_FILE = '.before.json';
 export const PARTIAL_FILE = '.partial.json';
@@ -20,7 +21,7 @@ async function runProcesses(runId: string): Promise<number[]> {
     const pid = Number(p);
     if (!pid || pid === process.pid || pid === process.ppid) continue;
     const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-    if (!env.includes(`ISOLAB_RUN_ID=${runId}\0`)) continue;
+    if (!env.includes(`${SETTINGS.runId.env}=${runId}\0`)) continue;
     // Not the tooling's own helpers: our children and the transpiler's esbuild service.
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     const m = /\((.*)\) \S (\d+)/.exec(stat);

@@ -25,6 +25,8 @@ import { CLAIMS, SLIDE_NUMBERS } from '../claims/catalog.js';
 import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
 import type { HostInfo } from '../host/probe.js';
 import { BIN } from '../core/paths.js';
+import { dropRunCache } from '../docker/run-cache.js';
+import { setting } from '../core/settings.js';
 
 
 const fmtMeasured = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -99,10 +101,10 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
 export default class IsolabReporter implements Reporter {
   private before: HostSnapshot | null = null;
   private startedAt = new Date();
-  private readonly leakCheck = process.env.ISOLAB_LEAK_CHECK !== '0';
+  private readonly leakCheck = setting('leakCheck') !== '0';
   private readonly done: TestCase[] = [];
   private host: HostInfo | null = null;
-  private readonly dir = process.env.ISOLAB_RUN_DIR ?? runFolder(runId());
+  private readonly dir = setting('runDir') ?? runFolder(runId());
 
   onInit(): void {
     process.once('SIGINT', () => this.interrupted());
@@ -153,6 +155,8 @@ export default class IsolabReporter implements Reporter {
     let notOurs: Leak[] = [];
     let engineGone = false;
     if (this.before) {
+      // The layers kept for the run's builds (src/docker/run-cache.ts) go before the check.
+      await dropRunCache().catch(() => undefined);
       let all = diffHost(this.before, await snapshot());
       // An engine mount (a container's rootfs or network namespace) of a container the engine is
       // still removing — this run's or another's — is gone a moment later; a leaked one stays. So
@@ -174,7 +178,7 @@ export default class IsolabReporter implements Reporter {
     }
     const results: Results = {
       schema: SCHEMA,
-      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites, version: VERSION, ...(process.env.ISOLAB_BESIDE ? { beside: process.env.ISOLAB_BESIDE } : {}) },
+      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites, version: VERSION, ...(setting('beside') ? { beside: setting('beside') } : {}) },
       host: hostFingerprint(this.host ?? (await currentHost())),
       claims,
       summary: summarize(claims),

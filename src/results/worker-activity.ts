@@ -3,9 +3,10 @@
 // it (src/core/runs.ts).
 import { afterAll } from 'vitest';
 import { startWork, markIdle } from '../core/runs.js';
+import { setting } from '../core/settings.js';
 
 // A suite that does not measure waits while another run's CPU window is open (bounded) — here,
 // before its test file's imports load (CPU another run's window would otherwise share).
 // (vitest runs setup files before each test file: ISOLAB_SUITE is the project's, vitest.config.ts.)
-await startWork(process.env.ISOLAB_SUITE || 'unknown');
+await startWork(setting('suite') ?? 'unknown');
 afterAll(() => markIdle());

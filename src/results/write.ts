@@ -6,9 +6,10 @@ import { SCHEMA, READABLE_SCHEMAS, type Results } from './schema.js';
 import { toJunit } from './junit.js';
 import { toMarkdown } from '../report/markdown.js';
 import { toHtml } from '../report/html.js';
+import { setting } from '../core/settings.js';
 
 export function reportsRoot(): string {
-  return path.resolve(process.env.ISOLAB_REPORTS ?? 'reports');
+  return path.resolve(setting('reports') ?? 'reports');
 }
 
 /** reports/<yyyymmddThhmmss>-<runId>[-kind]: sorted by time, unique per run. */

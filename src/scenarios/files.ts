@@ -11,6 +11,7 @@ import { validateScenario, type OverlayScenario } from '../overlay/scenario.js';
 import type { NetnsScenario } from '../netns/scenario.js';
 import { validateCgroupScenario, type CgroupScenario } from '../cgroups/scenario.js';
 import { fromRoot } from '../core/paths.js';
+import { setting } from '../core/settings.js';
 
 /** What the schema cannot say: hosts a route names, leaves a share names, a probe's hosts. */
 const SEMANTIC: Record<Kind, (s: Record<string, unknown>) => string[]> = {
@@ -116,8 +117,8 @@ export async function loadScenarioDirs(dirs: string[], course: boolean): Promise
   return out;
 }
 
-/** A course's folders: ISOLAB_SCENARIOS, separated like PATH. */
-export const courseDirs = (env = process.env) => (env.ISOLAB_SCENARIOS ?? '').split(path.delimiter).filter(Boolean).map((d) => path.resolve(d));
+/** A course's folders (the scenarios setting), separated like PATH. */
+export const courseDirs = () => (setting('scenarios') ?? '').split(path.delimiter).filter(Boolean).map((d) => path.resolve(d));
 
 /** The scenarios of one kind a suite runs: its own files, then the course's. */
 export async function scenariosOf<T>(kind: Kind): Promise<Array<Declared<T>>> {

@@ -2,8 +2,9 @@
 // with -kernel/-initrd; /init prints a marker and powers off, so boot-to-exit is measurable.
 import { access, stat } from 'node:fs/promises';
 import { run } from '../core/exec.js';
+import { setting } from '../core/settings.js';
 
-export const VM_DIR = process.env.ISOLAB_VM_DIR ?? '/var/cache/isolab/vm';
+export const VM_DIR = setting('vmDir') ?? '/var/cache/isolab/vm';
 export const MARKER = 'ISOLAB-VM-UP';
 
 export interface Guest {

@@ -7,6 +7,7 @@ import { workspace, requireFiles } from '../../src/core/fs.js';
 import { composeProject } from '../../src/docker/compose.js';
 import { sources, assignment, graded, capped, readyClientCommand } from './sources.js';
 import { containCompose } from '../../src/grade/untrusted.js';
+import { numberSetting } from '../../src/core/settings.js';
 
 export const NEEDS = ['docker', 'compose', 'image.busybox', 'image.go'] as const;
 /** Bounded: a server that never answers costs this long at most (isolab grade lowers it). */
@@ -14,7 +15,7 @@ export const NEEDS = ['docker', 'compose', 'image.busybox', 'image.go'] as const
 // host has v1), its wait strategies probe ports published on the host (a submission's must not
 // be), and its reaper is an image pulled from a registry (none offline). The compose CLI, bounded,
 // gives both flavours and the output these checks read.
-export const UP_TIMEOUT_MS = Number(process.env.ISOLAB_COMPOSE_TIMEOUT_MS ?? (graded ? assignment.limits.upSeconds * 1000 : 150_000));
+export const UP_TIMEOUT_MS = numberSetting('composeTimeoutMs', graded ? assignment.limits.upSeconds * 1000 : 150_000);
 export const { server, client, port, message } = assignment.compose;
 
 /** The lecture's project in a workspace; `label` names it on the engine (files side by side differ). */

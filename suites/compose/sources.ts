@@ -6,8 +6,9 @@ import path from 'node:path';
 import { currentAssignment } from '../../src/grade/assignment.js';
 
 import { ROOT as repo } from '../../src/core/paths.js';
-export const graded = !!process.env.ISOLAB_SUBMISSION;
-const root = graded ? path.resolve(process.env.ISOLAB_SUBMISSION!) : path.join(repo, 'fixtures/lecture');
+import { setting } from '../../src/core/settings.js';
+export const graded = !!setting('submission');
+const root = graded ? path.resolve(setting('submission')!) : path.join(repo, 'fixtures/lecture');
 export const assignment = currentAssignment();
 const a = assignment;
 

@@ -15,6 +15,7 @@ import { bootProbe, probeInitrd, type ProbeBoot } from '../../src/vm/probe-guest
 import { probeKvmBoot } from '../../src/vm/kvm-probe.js';
 import { PROBE, SYSCTL, VM_INIT, childrenOf, hostView, parseProbe, type Facts } from './probe.js';
 import { isolationChecks, memoryChecks, ownNamespaces, sharedKernelChecks, type Places } from './judge.js';
+import { setting } from '../../src/core/settings.js';
 
 const NEEDS = ['root', 'docker', 'image.busybox', 'qemu', 'tool.busybox'] as const;
 const VM_MB = 256;
@@ -23,7 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The VM guest, or a skip that says why (a failure under CI, where provisioning makes it). */
 async function vmGuest(c: ClaimContext): Promise<Guest> {
   // A VM inside an emulated guest is emulation inside emulation: minutes per boot.
-  if (process.env.ISOLAB_GUEST && !c.host.kvm.usable) c.skip(`inside the ${process.env.ISOLAB_GUEST} guest (TCG): a VM in an emulated VM does not boot within the check's bound`);
+  if (setting('guest') && !c.host.kvm.usable) c.skip(`inside the ${setting('guest')} guest (TCG): a VM in an emulated VM does not boot within the check's bound`);
   const g = await guest();
   if (g) return g;
   const why = `no VM guest kernel in ${VM_DIR}: run \`sudo npx isolab provision\``;

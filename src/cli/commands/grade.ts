@@ -15,6 +15,7 @@ import { summarize, SCHEMA, EXIT, type Results } from '../../results/schema.js';
 import { CLAIMS } from '../../claims/catalog.js';
 import { ok, bad, dim } from '../ui.js';
 import { fromRoot } from '../../core/paths.js';
+import { setting, setSetting } from '../../core/settings.js';
 
 export const DEFAULT_RUBRIC = fromRoot('fixtures', 'grading', 'rubric.json');
 
@@ -94,10 +95,11 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   // Untrusted input: read it (never following links) before anything of it runs.
   const findings = await inspectSubmission(sub, assignment);
   const refused = refusals(findings);
-  process.env.ISOLAB_SUBMISSION = sub;
-  if (o.assignment) process.env.ISOLAB_ASSIGNMENT = path.resolve(o.assignment);
-  process.env.ISOLAB_COMPOSE_TIMEOUT_MS ??= String(assignment.limits.upSeconds * 1000);
-  const runDir = (process.env.ISOLAB_RUN_DIR ??= runFolder(runId(), 'grade'));
+  setSetting('submission', sub);
+  if (o.assignment) setSetting('assignment', path.resolve(o.assignment));
+  if (!setting('composeTimeoutMs')) setSetting('composeTimeoutMs', String(assignment.limits.upSeconds * 1000));
+  if (!setting('runDir')) setSetting('runDir', runFolder(runId(), 'grade'));
+  const runDir = setting('runDir')!;
   // Only what the rubric scores and nothing refused: a whole claim, or one scenario of it.
   const toRun = [...new Set(rubric.checks.map((c) => c.check))].filter((c) => !refused.has(c.split(' › ')[0]!));
   // --json: stdout is the grade's JSON alone; the run's progress and report lines go to stderr.
@@ -185,9 +187,9 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   return results.leaks?.length || results.errors?.length ? EXIT.failed : EXIT.ok;
 }
 
-/** Gradescope's results file when this runs inside its autograder (ISOLAB_AUTOGRADER_ROOT: a test's fake tree). */
+/** Gradescope's results file when this runs inside its autograder (autograderRoot: a test's fake tree). */
 async function gradescopeResults(): Promise<string | null> {
-  const root = process.env.ISOLAB_AUTOGRADER_ROOT ?? '/autograder';
+  const root = setting('autograderRoot') ?? '/autograder';
   return (await stat(root).then((x) => x.isDirectory(), () => false)) ? path.join(root, 'results', 'results.json') : null;
 }
 

@@ -8,6 +8,7 @@ import { foldRepeats, repeatMarkdown } from '../../results/repeat.js';
 import { reportsRoot, runFolder } from '../../results/write.js';
 import type { Results } from '../../results/schema.js';
 import { BIN } from '../../core/paths.js';
+import { envWith, SETTINGS } from '../../core/settings.js';
 
 
 /** argv: what follows `run`, without --repeat. */
@@ -20,8 +21,8 @@ export async function repeatRuns(n: number, argv: string[]): Promise<number> {
   for (let i = 1; i <= n; i++) {
     const id = newRunId();
     process.stderr.write(`\nisolab run --repeat ${n}: run ${i}/${n} (${id})\n`);
-    const env: NodeJS.ProcessEnv = { ...process.env, ISOLAB_RUN_ID: id };
-    for (const k of ['ISOLAB_RUN_DIR', 'ISOLAB_HOST']) delete env[k];
+    const env: NodeJS.ProcessEnv = { ...process.env, ...envWith({ runId: id }) };
+    for (const k of [SETTINGS.runDir.env, SETTINGS.host.env]) delete env[k];
     const code = await new Promise<number>((resolve) => {
       const p = spawn(process.execPath, [BIN, 'run', ...argv], { env, stdio: 'inherit' });
       p.on('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));

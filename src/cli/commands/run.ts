@@ -8,6 +8,7 @@ import { EXIT } from '../../results/schema.js';
 import { DataFileError } from '../../core/data-file.js';
 import { loadScenarioDirs, SUITE_OF, type Kind } from '../../scenarios/files.js';
 import { ROOT, COMPILED, fromRoot } from '../../core/paths.js';
+import { setSetting } from '../../core/settings.js';
 
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -44,9 +45,9 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
   }
   const kinds = await checkScenarioDirs(opts.scenarios ?? []);
   if (kinds === null) return 2;
-  // The specs read ISOLAB_SCENARIOS, as under `npx vitest`; with no suite named, the suites
+  // The specs read the scenarios setting, as under `npx vitest`; with no suite named, the suites
   // the course's files are for run (their own scenarios beside the course's).
-  if (opts.scenarios?.length) process.env.ISOLAB_SCENARIOS = opts.scenarios.map((d) => path.resolve(d)).join(path.delimiter);
+  if (opts.scenarios?.length) setSetting('scenarios', opts.scenarios.map((d) => path.resolve(d)).join(path.delimiter));
   const projects = suites.length ? suites : claims.length ? [...new Set(claims.map((c) => CLAIMS.find((d) => d.id === idOf(c))!.suite))]
     : kinds.length ? [...new Set(kinds.map((k) => SUITE_OF[k]))] : [...SUITES];
   const vitest = await startVitest('test', [], {
