@@ -42,7 +42,7 @@ export function phasesOf(trace: string, startedAt: number, endedAt: number, clai
     const [at = '', ms = '0', , ...cmd] = l.split(' ');
     const end = Date.parse(`${day}${at}Z`);
     return { start: end - Number(ms), end, ms: Number(ms), command: cmd.join(' ') };
-  });
+  }).filter((r) => Number.isFinite(r.start) && Number.isFinite(r.ms));
   const commands: Record<string, number> = {};
   for (const r of rows) {
     const phase = PHASES.find(([, re]) => re.test(r.command))?.[0] ?? 'host tools (ip, mount, …)';

@@ -84,7 +84,7 @@ function trace(r: RunResult): void {
   const file = setting('trace');
   if (!file) return;
   try {
-    appendFileSync(file, `${new Date().toISOString().slice(11, 23)} ${Math.round(r.durationMs)} ${process.pid} ${r.command.slice(0, 200)}\n`);
+    appendFileSync(file, `${new Date().toISOString().slice(11, 23)} ${Math.round(r.durationMs)} ${process.pid} ${r.command.replace(/\s+/g, ' ').slice(0, 200)}\n`);
   } catch {
     /* a trace that cannot be written is not the run's problem */
   }

@@ -3,6 +3,7 @@
 import { startVitest } from 'vitest/node';
 import { projectsOf } from '../../results/projects.js';
 import path from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
 import { CLAIMS, SUITES } from '../../claims/catalog.js';
 import { EXIT } from '../../results/schema.js';
 import { DataFileError } from '../../core/data-file.js';
@@ -29,6 +30,24 @@ export async function checkScenarioDirs(dirs: string[]): Promise<Kind[] | null> 
   }
 }
 
+/**
+ * The spec files that declare these claims (`claim('<id>'` in their text), so that files with
+ * none of them start no worker; [] (every file of the suites) when a claim is declared only by
+ * scenario files, whose ids no spec names.
+ */
+async function specFilesOf(ids: string[], suites: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const suite of suites) {
+    const dir = fromRoot('suites', suite);
+    for (const f of (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.spec.ts'))) {
+      const text = await readFile(path.join(dir, f), 'utf8');
+      if (ids.some((id) => text.includes(`claim('${id}'`))) files.push(path.join('suites', suite, f));
+    }
+  }
+  const named = await Promise.all(files.map((f) => readFile(fromRoot(f), 'utf8')));
+  return ids.every((id) => named.some((t) => t.includes(`claim('${id}'`))) ? files : [];
+}
+
 export async function runSuites(suites: string[], opts: { claim?: string[]; quiet?: boolean; scenarios?: string[] }): Promise<number> {
   const unknown = suites.filter((s) => !(SUITES as readonly string[]).includes(s) && s !== 'unit');
   if (unknown.length) {
@@ -50,7 +69,7 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
   if (opts.scenarios?.length) setSetting('scenarios', opts.scenarios.map((d) => path.resolve(d)).join(path.delimiter));
   const projects = suites.length ? suites : claims.length ? [...new Set(claims.map((c) => CLAIMS.find((d) => d.id === idOf(c))!.suite))]
     : kinds.length ? [...new Set(kinds.map((k) => SUITE_OF[k]))] : [...SUITES];
-  const vitest = await startVitest('test', [], {
+  const vitest = await startVitest('test', claims.length ? await specFilesOf(claims.map(idOf), projects) : [], {
     root: ROOT,
     run: true,
     watch: false,
