@@ -11,7 +11,7 @@ import { buildGuest, guestFiles, preflight, readManifest } from '../src/guest/bu
 import { runJob, type Accel } from '../src/guest/machine.js';
 import { runPrefix } from '../src/core/names.js';
 import { reportsRoot } from '../src/results/write.js';
-import type { Results } from '../src/results/schema.js';
+import type { Results } from '../src/types/results.js';
 import { setting } from '../src/core/settings.js';
 
 /** The job: start the engine, say when it answers (guest uptime), stop it. */

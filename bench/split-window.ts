@@ -2,7 +2,7 @@
 // Not a test: it takes minutes. `isolab bench split-window`.
 import { cgroupDriver } from '../src/cgroups/select.js';
 import { measureSplit } from '../src/cgroups/measure.js';
-import { lectureSplit } from '../suites/cgroups/scenarios.js';
+import { lectureSplit } from '../src/scenarios/lecture.js';
 import type { BenchContext } from '../src/bench/types.js';
 
 export async function splitWindow(ctx: BenchContext) {

@@ -4,7 +4,7 @@ import { measure } from './measure.js';
 import { hyperfine } from './hyperfine.js';
 import type { BenchContext, LadderRow, Rung } from './types.js';
 import { missing } from '../claims/requirements.js';
-import type { ClaimResult } from '../results/schema.js';
+import type { ClaimResult } from '../types/results.js';
 import { claimDef } from '../claims/catalog.js';
 
 const FIDELITY = 0.1;

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { start, type Background } from '../core/exec.js';
 import { Ledger } from '../core/ledger.js';
-import { removeCgroupTree } from '../core/clean.js';
+import { removeCgroupTree } from '../core/cgroup-tree.js';
 
 export const readInt = async (file: string) => Number((await readFile(file, 'utf8')).trim());
 export const readKey = async (file: string, key: string) => {

@@ -5,7 +5,7 @@ import type { CgroupDriver, Group } from './driver.js';
 import type { Background } from '../core/exec.js';
 import { measuringWindow, type Exclusive, type Seat } from '../core/windows.js';
 import { cpuBusyNs, invalidBecause, validWindow, watchWindow, BUSY_AT_LEAST, type Conditions } from '../core/valid-window.js';
-import type { SlideAnswer } from '../results/schema.js';
+import type { SlideAnswer } from '../types/results.js';
 
 export interface SplitGroup {
   /** 'a/a1' nests a1 in a (a listed first); workers run in the leaves only */

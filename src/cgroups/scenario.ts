@@ -4,8 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Ledger } from '../core/ledger.js';
-import type { Check } from '../claims/claim.js';
-import type { SlideAnswer } from '../results/schema.js';
+import type { Check } from '../types/check.js';
+import type { SlideAnswer } from '../types/results.js';
 import { exclusive, measuringWindow, type Seat } from '../core/windows.js';
 import { invalidBecause, validWindow, watchWindow } from '../core/valid-window.js';
 import type { CgroupDriver } from './driver.js';

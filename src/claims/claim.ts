@@ -7,7 +7,7 @@ import { claimDef } from './catalog.js';
 import { missing, strict, expectedOnHost, type Capability } from './requirements.js';
 import { currentHost } from './host.js';
 import type { HostInfo } from '../host/probe.js';
-import type { SlideAnswer } from '../results/schema.js';
+import type { SlideAnswer } from '../types/results.js';
 import { isHostTooBusy } from '../core/valid-window.js';
 import { infraFault, type Fault } from '../core/faults.js';
 import { brief } from '../core/brief.js';
@@ -15,12 +15,8 @@ import { numberSetting } from '../core/settings.js';
 
 export { brief };
 
-export interface Check {
-  ok: boolean;
-  what: string;
-  expected?: unknown;
-  actual?: unknown;
-}
+export type { Check } from '../types/check.js';
+import type { Check } from '../types/check.js';
 
 export interface ClaimMeta {
   claim?: { id: string; suite: string; statement: string; scenario?: string; source?: string };

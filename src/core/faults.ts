@@ -4,7 +4,7 @@
 // verdict `error` with that reason — it could not be judged — never `fail`.
 import { run } from './exec.js';
 import { engineName } from './engine.js';
-import type { Incomplete } from '../results/schema.js';
+import type { Incomplete } from '../types/results.js';
 
 export type FaultKind = 'engine' | 'disk' | 'tool';
 

@@ -3,7 +3,7 @@
 // workspace before anything is built or edited; a course's builds get no network.
 import { lstat, readFile, realpath, appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Check } from '../claims/claim.js';
+import type { Check } from '../types/check.js';
 import type { Ledger } from '../core/ledger.js';
 import { workspace } from '../core/fs.js';
 import { runId } from '../core/names.js';

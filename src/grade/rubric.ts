@@ -5,7 +5,7 @@ import { parseDocument, LineCounter } from 'yaml';
 import { CLAIMS } from '../claims/catalog.js';
 import { check, DataFileError, fieldPath, lineOf, loadSchema } from '../core/data-file.js';
 import { loadAssignment, type Assignment } from './assignment.js';
-import type { ClaimResult, CheckResult } from '../results/schema.js';
+import type { ClaimResult, CheckResult } from '../types/results.js';
 
 export interface RubricItem {
   /** a claim id, or "claim id › scenario" for one scenario of it */

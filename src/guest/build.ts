@@ -1,7 +1,7 @@
 // `isolab guest build|list|rm`: guest disks built from Debian's packages by the recipe's plan,
 // executed with zx. Cached under /var/cache/isolab/guests/<name> with a manifest of the exact
 // versions; rebuilt only when the recipe (packages, init, images) changes.
-import { readFile, writeFile, rm, rename, mkdir, readdir, stat, statfs } from 'node:fs/promises';
+import { readFile, writeFile, rm, rename, mkdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { Ledger, installSignalCleanup } from '../core/ledger.js';
 import { run, which } from '../core/exec.js';
@@ -9,7 +9,8 @@ import { GUESTS, CACHE_DIR, PROVISION_JOB, plan, recipeHash, type GuestDef, type
 import { runJob, type GuestFiles, type Accel } from './machine.js';
 import { runStep } from '../core/steps.js';
 import { BASE_TAGS } from '../docker/base-images.js';
-import { setting, flag } from '../core/settings.js';
+import { flag } from '../core/settings.js';
+import { debianMirror } from '../provision/mirror.js';
 
 export interface Manifest {
   name: string;
@@ -43,19 +44,6 @@ export async function readManifest(name: string): Promise<Manifest | null> {
   } catch {
     return null;
   }
-}
-
-/** The Debian mirror this host's apt uses (debootstrap needs one). */
-export async function debianMirror(): Promise<string> {
-  if (setting('mirror')) return setting('mirror')!;
-  const srcDir = '/etc/apt/sources.list.d';
-  const texts = [
-    ...(await Promise.all((await readdir(srcDir).catch(() => [])).map((f) => readFile(path.join(srcDir, f), 'utf8').catch(() => '')))),
-    await readFile('/etc/apt/sources.list', 'utf8').catch(() => ''),
-  ].join('\n');
-  const m = /^URIs:\s*(\S*\/debian)\/?\s*$/m.exec(texts) ?? /^deb\s+(?:\[[^\]]*\]\s+)?(\S*\/debian)\/?\s/m.exec(texts);
-  if (!m) throw new Error('no Debian mirror in /etc/apt sources (debootstrap needs one); set ISOLAB_MIRROR=<mirror URL>');
-  return m[1]!;
 }
 
 const IMAGES = [

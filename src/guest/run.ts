@@ -10,7 +10,7 @@ import { quote } from '../core/exec.js';
 import { runId, runPrefix } from '../core/names.js';
 import { snapshot, diffSnapshots } from '../core/leaks.js';
 import { runFolder, writeRun } from '../results/write.js';
-import type { Results } from '../results/schema.js';
+import type { Results } from '../types/results.js';
 import { buildGuest, guestFiles, preflight, guestDef } from './build.js';
 import { runJob, GuestError, type Accel } from './machine.js';
 import { VM_DIR } from '../vm/guest.js';

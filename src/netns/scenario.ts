@@ -3,7 +3,7 @@
 // run inside the topology's namespaces; the host is only read (its addresses and routes).
 import { isIPv6 } from 'node:net';
 import { run } from '../core/exec.js';
-import type { Check } from '../claims/claim.js';
+import type { Check } from '../types/check.js';
 import type { Net } from './build.js';
 import { tcpExchange, type TcpOutcome } from './probes.js';
 import type { Topology } from './topology.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { run } from '../core/exec.js';
 import { umount } from '../core/fs.js';
 import type { Ledger } from '../core/ledger.js';
-import type { Check } from '../claims/claim.js';
+import type { Check } from '../types/check.js';
 import { mountOverlay, overlayOptions, type OverlaySpec } from './mount.js';
 import { writeTree, listTree, readText, isSymlink, isHardlink, type Tree } from './tree.js';
 import { whiteoutKind, isOpaque, getXattr } from './inspect.js';

@@ -4,7 +4,7 @@
 // the facts between phases. Idempotent: a ready host plans nothing but the settle step.
 import path from 'node:path';
 import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
-import type { Step } from '../guest/recipe.js';
+import type { Step } from '../core/steps.js';
 
 export interface HostFacts {
   /** of the packages the plan may want, those installed */

@@ -10,7 +10,7 @@ import { run, which } from '../core/exec.js';
 import { Ledger, installSignalCleanup } from '../core/ledger.js';
 import { runId } from '../core/names.js';
 import { registerRun } from '../core/runs.js';
-import { debianMirror } from '../guest/build.js';
+import { debianMirror } from './mirror.js';
 import { runStep, type Step } from '../core/steps.js';
 import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
 import { packagesPlan, enginePlan, imagesPlan, vmPlan, settlePlan, VM_DIR, type HostFacts, type ProvisionOptions } from './plan.js';

@@ -1,6 +1,6 @@
 // The comparison slide, measured: process · container · VM, one row per property, each cell a
 // value a claim of this run measured (its evidence's `comparison`). Empty when no vm claim ran.
-import type { Results } from '../results/schema.js';
+import type { Results } from '../types/results.js';
 
 export const PLACES = ['process', 'container', 'vm'] as const;
 export type ComparisonRow = { property: string; claim: string } & Record<(typeof PLACES)[number], string>;

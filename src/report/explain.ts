@@ -1,6 +1,6 @@
 // Evidence in words a student understands. Each suite's evidence has a short sentence form;
 // anything without one is summarized from its checks.
-import type { ClaimResult } from '../results/schema.js';
+import type { ClaimResult } from '../types/results.js';
 
 /** Where the slide's number departs on this host, in one line per departure. */
 export function departure(c: Pick<ClaimResult, 'slide' | 'scenarios'>): string {

@@ -1,14 +1,14 @@
 // report.html: self-contained (inline CSS and SVG, no external assets). The host, a summary,
 // one row per claim of DESIGN.md with its verdict and evidence in words, details on demand
 // (checks, measurements, what was captured on failure), topology drawings, the bench.
-import type { ClaimResult, Results } from '../results/schema.js';
+import type { ClaimResult, Results } from '../types/results.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { explain, departure } from './explain.js';
 import { ladderSvg } from './ladder-chart.js';
 import { topologySvg } from './topology-svg.js';
 import { comparisonRows } from './comparison.js';
 import type { LadderRow } from '../bench/types.js';
-import type { Topology } from '../netns/topology.js';
+import type { Topology } from '../types/topology.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 const pill = (v: string) => `<span class="pill ${v}">${v === 'pass' ? '✓ pass' : v === 'fail' ? '✗ fail' : v === 'skip' ? '– skip' : v === 'differs' ? '≠ differs' : v === 'error' ? '⚠ error' : esc(v)}</span>`;

@@ -1,5 +1,5 @@
 // report.md: the host, then one row per claim with its verdict and evidence in words.
-import type { Results } from '../results/schema.js';
+import type { Results } from '../types/results.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { explain, departure } from './explain.js';
 import { comparisonRows } from './comparison.js';

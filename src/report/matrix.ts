@@ -1,7 +1,7 @@
 // Across hosts: several results.json (say, from a GitHub Actions matrix) merged into one
 // claim × host table, with each host's kernel, cgroup version, engine and compose, and the
 // startup ladder side by side where the runs include a bench.
-import type { Results } from '../results/schema.js';
+import type { Results } from '../types/results.js';
 import { CLAIMS } from '../claims/catalog.js';
 import type { LadderRow } from '../bench/types.js';
 import { departure } from './explain.js';

@@ -1,7 +1,7 @@
 // A drawing of a declared topology: hosts as boxes in a row (in declaration order), veth
 // pairs as lines with each end's device and address, dummies and bridges inside their host,
 // NAT and forwarding marked on the host.
-import type { Topology } from '../netns/topology.js';
+import type { Topology } from '../types/topology.js';
 
 const esc = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 

@@ -5,9 +5,9 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { snapshot, diffSnapshots, type HostSnapshot } from '../core/leaks.js';
-import { clean } from '../core/clean.js';
+import { clean } from '../run/clean.js';
 import { runPrefix } from '../core/names.js';
-import { summarize, type Results } from './schema.js';
+import { summarize, type Results } from '../types/results.js';
 import { writeRun } from './write.js';
 import { SETTINGS } from '../core/settings.js';
 

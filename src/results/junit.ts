@@ -1,5 +1,5 @@
 // junit.xml from results: one testsuite per suite, one testcase per claim (skips carry reasons).
-import type { Results } from './schema.js';
+import type { Results } from '../types/results.js';
 
 const esc = (s: string) =>
   s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)

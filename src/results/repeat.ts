@@ -1,7 +1,7 @@
 // The flake rate as a number: N results.json of the same claims, folded into per-claim pass
 // counts and, for every measured check, the spread of its value and how much of its tolerance
 // the worst run used (the margin left is what a reader wants to see).
-import type { ClaimResult, Results } from './schema.js';
+import type { ClaimResult, Results } from '../types/results.js';
 
 export interface Measured {
   what: string;

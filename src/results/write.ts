@@ -2,7 +2,7 @@
 // pointing reports/latest at it.
 import { mkdir, writeFile, rm, symlink, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { SCHEMA, READABLE_SCHEMAS, type Results } from './schema.js';
+import { SCHEMA, READABLE_SCHEMAS, type Results } from '../types/results.js';
 import { toJunit } from './junit.js';
 import { toMarkdown } from '../report/markdown.js';
 import { toHtml } from '../report/html.js';

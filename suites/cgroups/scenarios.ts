@@ -1,14 +1,5 @@
 // The cgroups checks that are not scenario files (those are scenarios/*.yaml): docker's
-// --cpu-shares pairs, the memory and pids limits; and the lecture's split, read from its file.
-import type { SplitScenario } from '../../src/cgroups/measure.js';
-import { splitOf, type CgroupScenario } from '../../src/cgroups/scenario.js';
-import { scenariosOf } from '../../src/scenarios/files.js';
-
-/** The lecture's 80/20 split as its file declares it (for the controls and the bench). */
-export async function lectureSplit(): Promise<SplitScenario & { expected: Record<string, number>; tolerancePp: number }> {
-  const s = (await scenariosOf<CgroupScenario>('cgroups')).find((x) => x.claim === 'cgroups.cpu-weight-split')!.spec;
-  return { ...splitOf(s), expected: s.expect.shares!, tolerancePp: s.expect.tolerancePp ?? 2 };
-}
+// --cpu-shares pairs, the memory and pids limits (the lecture's split: src/scenarios/lecture.ts).
 
 /** docker run --cpuset-cpus=0 --cpu-shares=A vs =B */
 export const dockerShares: Array<{ name: string; low: number; high: number; slide?: string }> = [

@@ -5,7 +5,8 @@ import { Ledger } from '../../src/core/ledger.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
 import { measureSplit, shareChecks, slideSplit } from '../../src/cgroups/measure.js';
 import { currentHost } from '../../src/claims/host.js';
-import { lectureSplit, memory } from '../../suites/cgroups/scenarios.js';
+import { memory } from '../../suites/cgroups/scenarios.js';
+import { lectureSplit } from '../../src/scenarios/lecture.js';
 import { requireRoot } from './gate.js';
 
 const ledger = new Ledger('cgroups-controls');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/core/exec.js';
-import { clean } from '../../src/core/clean.js';
+import { clean } from '../../src/run/clean.js';
 import { newRunId } from '../../src/core/names.js';
 import { currentHost } from '../../src/claims/host.js';
 import { requireRoot } from '../controls/gate.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, which } from '../../src/core/exec.js';
 import { toHtml } from '../../src/report/html.js';
-import type { Results } from '../../src/results/schema.js';
+import type { Results } from '../../src/types/results.js';
 import { masquerade } from '../../suites/netns/topologies.js';
 
 const results: Results = {

@@ -2,7 +2,7 @@
 // once, and where the verdict `error` goes (combined verdicts, junit, a grade, the leak check).
 import { describe, it, expect } from 'vitest';
 import { infraFault, faultSummary } from '../../src/core/faults.js';
-import { combine, summarize, type ClaimResult, type Results } from '../../src/results/schema.js';
+import { combine, summarize, type ClaimResult, type Results } from '../../src/types/results.js';
 import { toJunit } from '../../src/results/junit.js';
 import { score } from '../../src/grade/rubric.js';
 import { engineHeld, engineUnchecked, type Leak } from '../../src/core/leaks.js';

@@ -8,7 +8,7 @@ import { loadAssignment } from '../../src/grade/assignment.js';
 import { gradescope, classroom, classroomBase64, type Grade } from '../../src/grade/formats.js';
 import { score, type Rubric } from '../../src/grade/rubric.js';
 import { parseCsv, csvField, parseShard, mergeCsv } from '../../src/grade/batch.js';
-import type { ClaimResult } from '../../src/results/schema.js';
+import type { ClaimResult } from '../../src/types/results.js';
 
 async function tmpFile(name: string, text: string) {
   const d = await mkdtemp(path.join(tmpdir(), 'grade-data-'));

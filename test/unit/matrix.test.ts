@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { buildMatrix, matrixMarkdown } from '../../src/report/matrix.js';
-import type { Results } from '../../src/results/schema.js';
+import type { Results } from '../../src/types/results.js';
 
 const res = (id: string, host: Record<string, unknown>, claims: Array<[string, 'pass' | 'differs' | 'fail' | 'skip']>, ladder?: Array<[string, number]>): Results => ({
   schema: 'isolab/results@1',
@@ -32,7 +32,7 @@ describe('compatibility matrix', () => {
 
 describe('departures from the slide', () => {
   it('a differs cell carries its number and why; combine puts fail > differs > pass', async () => {
-    const { combine } = await import('../../src/results/schema.js');
+    const { combine } = await import('../../src/types/results.js');
     expect(combine(['pass', 'differs', 'skip'])).toBe('differs');
     expect(combine(['differs', 'fail'])).toBe('fail');
     const v2 = res('g', { ...ubuntu, guest: { name: 'trixie' } }, [['cgroups.docker-cpu-shares', 'differs']]);

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { foldRepeats, toleranceUsed, repeatMarkdown } from '../../src/results/repeat.js';
-import type { Results } from '../../src/results/schema.js';
+import type { Results } from '../../src/types/results.js';
 
 const run = (id: string, red: number, verdict = 'pass'): Results => ({
   schema: 'isolab/results@2', run: { id, startedAt: '', finishedAt: '', argv: [] }, host: {}, summary: { passed: 1, failed: 0, skipped: 0 },

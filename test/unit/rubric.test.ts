@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { loadRubric, fillHint, score, type Rubric } from '../../src/grade/rubric.js';
 import { loadAssignment } from '../../src/grade/assignment.js';
 import { DataFileError } from '../../src/core/data-file.js';
-import type { ClaimResult } from '../../src/results/schema.js';
+import type { ClaimResult } from '../../src/types/results.js';
 
 const rubric: Rubric = {
   name: 'r',

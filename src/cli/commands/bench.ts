@@ -9,7 +9,7 @@ import { probeHost } from '../../host/probe.js';
 import { runLadder, ladderClaim, judgeSection } from '../../bench/run.js';
 import { ladderSvg } from '../../report/ladder-chart.js';
 import { hostFingerprint } from '../../results/host-fingerprint.js';
-import { summarize, SCHEMA, type ClaimResult, type Results } from '../../results/schema.js';
+import { summarize, SCHEMA, type ClaimResult, type Results } from '../../types/results.js';
 import { runFolder, writeRun } from '../../results/write.js';
 import { claimDef } from '../../claims/catalog.js';
 import { ladder } from '../../../bench/ladder.js';

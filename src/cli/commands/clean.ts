@@ -1,5 +1,5 @@
 // `isolab clean`: remove what an earlier crashed run left behind (isolab-prefixed only).
-import { clean } from '../../core/clean.js';
+import { clean } from '../../run/clean.js';
 import { runPrefix } from '../../core/names.js';
 import { ok, bad } from '../ui.js';
 

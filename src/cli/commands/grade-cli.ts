@@ -5,7 +5,7 @@ import { gradeBatch, mergeCsv } from '../../grade/batch.js';
 import { loadRubric } from '../../grade/rubric.js';
 import { loadAssignment } from '../../grade/assignment.js';
 import { engineName } from '../../core/engine.js';
-import { EXIT } from '../../results/schema.js';
+import { EXIT } from '../../types/results.js';
 
 export interface GradeCliOptions {
   assignment?: string;

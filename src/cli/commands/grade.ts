@@ -11,7 +11,7 @@ import { inspectSubmission, describe, type Finding } from '../../grade/untrusted
 import { gradescope, classroomBase64, type Grade } from '../../grade/formats.js';
 import { runId } from '../../core/names.js';
 import { runFolder, writeRun } from '../../results/write.js';
-import { summarize, SCHEMA, EXIT, type Results } from '../../results/schema.js';
+import { summarize, SCHEMA, EXIT, type Results } from '../../types/results.js';
 import { CLAIMS } from '../../claims/catalog.js';
 import { ok, bad, dim } from '../ui.js';
 import { fromRoot } from '../../core/paths.js';

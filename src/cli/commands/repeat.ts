@@ -6,7 +6,7 @@ import path from 'node:path';
 import { newRunId } from '../../core/names.js';
 import { foldRepeats, repeatMarkdown } from '../../results/repeat.js';
 import { reportsRoot, runFolder } from '../../results/write.js';
-import type { Results } from '../../results/schema.js';
+import type { Results } from '../../types/results.js';
 import { BIN } from '../../core/paths.js';
 import { envWith, SETTINGS } from '../../core/settings.js';
 

@@ -5,7 +5,7 @@ import { projectsOf } from '../../results/projects.js';
 import path from 'node:path';
 import { readdir, readFile } from 'node:fs/promises';
 import { CLAIMS, SUITES } from '../../claims/catalog.js';
-import { EXIT } from '../../results/schema.js';
+import { EXIT } from '../../types/results.js';
 import { DataFileError } from '../../core/data-file.js';
 import { loadScenarioDirs, SUITE_OF, type Kind } from '../../scenarios/files.js';
 import { ROOT, COMPILED, fromRoot } from '../../core/paths.js';

@@ -1,34 +1,22 @@
 // `isolab clean`: remove what an earlier (crashed) run left, found by the isolab- prefix —
 // only things isolab names, never anything else. Also the backstop a run calls on itself.
-import { readdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run, which } from './exec.js';
-import { mounts } from './fs.js';
-import { PREFIX } from './names.js';
-import { allRuns, unregisterRun } from './runs.js';
+import { run, which } from '../core/exec.js';
+import { mounts } from '../core/fs.js';
+import { PREFIX } from '../core/names.js';
+import { allRuns, unregisterRun } from '../core/runs.js';
+import { killPids, removeCgroupTree, type Removed } from '../core/cgroup-tree.js';
+
+export type { Removed };
 import { cleanBuildLeftovers } from '../docker/journal.js';
 import { dropRunCache, runsWithCache } from '../docker/run-cache.js';
 
-export interface Removed {
-  kind: string;
-  name: string;
-  error?: string;
-}
 
 const q = { check: false, timeoutMs: 20_000 } as const;
 const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
 
-async function killPids(pids: number[], out: Removed[], where: string) {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-      out.push({ kind: 'process', name: `${pid} (in ${where})` });
-    } catch {
-      /* gone */
-    }
-  }
-}
 
 /**
  * A run's resources are named isolab-<id>-…, and its cgroup parent is isolab-<id> itself. A
@@ -55,24 +43,6 @@ async function cgroupDirs(prefix: string): Promise<string[]> {
   return found;
 }
 
-/** Remove a cgroup tree bottom-up after killing what is in it (processes a run started). */
-export async function removeCgroupTree(dir: string, out: Removed[]): Promise<void> {
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    if (e.isDirectory()) await removeCgroupTree(path.join(dir, e.name), out);
-  }
-  for (let i = 0; i < 50; i++) {
-    const procs = lines(await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).map(Number);
-    if (!procs.length) break;
-    await killPids(procs, out, dir);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  try {
-    await rmdir(dir);
-    out.push({ kind: 'cgroup', name: dir });
-  } catch (e) {
-    out.push({ kind: 'cgroup', name: dir, error: (e as Error).message });
-  }
-}
 
 /** Remove every resource whose name starts with `prefix` (default: any isolab run). */
 export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
