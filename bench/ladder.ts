@@ -7,6 +7,7 @@ import { resourceName, runId } from '../src/core/names.js';
 /** Unnamed short-lived containers carry the run's label: another run's leak check knows whose they are. */
 const runLabel = () => `isolab.run=${runId()}`;
 import { docker } from '../src/docker/engine.js';
+import { engineName } from '../src/core/engine.js';
 import { BASE_TAGS } from '../src/docker/base-images.js';
 import { guest, boot, type Accel } from '../src/vm/guest.js';
 import { probeKvmBoot } from '../src/vm/kvm-probe.js';
@@ -94,6 +95,33 @@ export const ladder: Rung[] = [
     warmup: 1,
     hyperfine: ['docker', 'run', '--rm', '--label', runLabel(), '--network', 'none', BASE_TAGS.busybox, 'true'],
     setup: async (ctx) => ({ op: timed(ctx, () => ['docker', 'run', '--rm', '--label', runLabel(), '--network', 'none', BASE_TAGS.busybox, 'true'], 5) }),
+  },
+  {
+    // The same container through the engine's API, not its CLI: how much of `docker run` is the
+    // CLI (its start, its API calls one by one). testcontainers, with no reaper: its Ryuk image
+    // comes from a registry, and the ledger removes what a sample left.
+    rung: 'container (engine API: testcontainers)',
+    command: `new GenericContainer(${BASE_TAGS.busybox}).withCommand(['true']).withNetworkMode('none').start(), then stop()`,
+    needs: ['docker', 'image.busybox'],
+    samples: { full: 20, quick: 5 },
+    warmup: 1,
+    setup: async (ctx) => {
+      if (engineName() !== 'docker') throw new Error('testcontainers drives the Docker engine here (its podman support needs the podman socket)');
+      process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+      const { GenericContainer, Wait } = await import('testcontainers');
+      return {
+        op: async () => {
+          const name = resourceName(`tc-${seq++}`);
+          const removeLeft = ctx.ledger.add('container', name, () => docker(['rm', '-f', name], { check: false }));
+          // Started is enough: `true` exits at once, as under `docker run` (the default wait
+          // strategy would wait for ports it has none of).
+          const c = await new GenericContainer(BASE_TAGS.busybox).withName(name).withLabels({ 'isolab.run': runId() })
+            .withNetworkMode('none').withCommand(['true']).withWaitStrategy(Wait.forOneShotStartup()).withStartupTimeout(30_000).start();
+          await c.stop({ remove: true, removeVolumes: true, timeout: 0 });
+          ctx.ledger.forget(removeLeft);
+        },
+      };
+    },
   },
   {
     rung: 'container (bridge)',
