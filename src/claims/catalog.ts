@@ -54,6 +54,7 @@ const rows: Array<[string, string]> = [
   ['vm.memory', 'container: "Available memory is shared"; VM: "Pre allocates memory"'],
   ['vm.full-isolation', 'VM: "App can access all OS resources" (its own kernel\'s); a default container may not'],
   ['vm.hw-virt', '"Run unmodified OS with Intel VT-x and AMD-V, or paravirtualized if not present"'],
+  ['vm.live-migration', 'VM: "Live migrations" — a running guest moves to another QEMU process and goes on'],
   ['podman.daemonless', '"docker runs a daemon and you connect via CLI, podman does not"'],
   ['image.default-tag', '`docker run hello-world` — "no version provided: latest"'],
   ['bench.startup-ladder', 'containers start quicker than VMs: process → … → VM'],

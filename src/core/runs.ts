@@ -39,6 +39,10 @@ export const alive = (e: Pick<RunEntry, 'pid' | 'start'>) => procStart(e.pid) ==
 /** Announce this run (idempotent); the entry goes when the process exits, however it exits short of SIGKILL. */
 export function registerRun(id = runId(), pid = process.pid): RunEntry {
   const e: RunEntry = { id, pid, start: procStart(pid) ?? '', startedAt: new Date().toISOString(), argv: process.argv.slice(1) };
+  // A process started inside a live run with its id (a test's `isolab provision` under `npx
+  // vitest`) is part of that run: its entry stays the run's, and its exit does not end the run.
+  const owner = readEntry(id);
+  if (owner && owner.pid !== pid && alive(owner)) return owner;
   try {
     mkdirSync(entries(), { recursive: true });
     writeFileSync(path.join(entries(), `${id}.json`), JSON.stringify(e));
@@ -47,6 +51,20 @@ export function registerRun(id = runId(), pid = process.pid): RunEntry {
     /* a read-only /run: runs are then not attributed, and say so through their leak check */
   }
   return e;
+}
+
+/** Whether this process is the run's own (not one started inside it with its id): what ends the run's. */
+export function ownsRun(id = runId()): boolean {
+  const e = readEntry(id);
+  return !e || e.pid === process.pid || !alive(e);
+}
+
+function readEntry(id: string): RunEntry | null {
+  try {
+    return JSON.parse(readFileSync(path.join(entries(), `${id}.json`), 'utf8')) as RunEntry;
+  } catch {
+    return null;
+  }
 }
 
 export function unregisterRun(id = runId()): void {

@@ -26,6 +26,7 @@ import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
 import type { HostInfo } from '../host/probe.js';
 import { BIN } from '../core/paths.js';
 import { dropRunCache } from '../docker/run-cache.js';
+import { ownsRun } from '../core/runs.js';
 import { setting } from '../core/settings.js';
 
 
@@ -156,7 +157,7 @@ export default class IsolabReporter implements Reporter {
     let engineGone = false;
     if (this.before) {
       // The layers kept for the run's builds (src/docker/run-cache.ts) go before the check.
-      await dropRunCache().catch(() => undefined);
+      if (ownsRun()) await dropRunCache().catch(() => undefined);
       let all = diffHost(this.before, await snapshot());
       // An engine mount (a container's rootfs or network namespace) of a container the engine is
       // still removing — this run's or another's — is gone a moment later; a leaked one stays. So

@@ -2,34 +2,36 @@
 // probe run in three places: this host, a container (the engine in use) and a VM booted by
 // isolab (KVM where the bounded probe says it works, else TCG). The Virtualization and
 // Comparison slides' statements, each checked beside its words; the places side by side.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
-import { strict } from '../../src/claims/requirements.js';
 import { run, which } from '../../src/core/exec.js';
 import { resourceName } from '../../src/core/names.js';
 import { daemonChecks } from './daemons.js';
 import { docker, runContainer, waitExit } from '../../src/docker/engine.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
-import { guest, VM_DIR, type Accel, type Guest } from '../../src/vm/guest.js';
+import { VM_DIR, guestSizes, type Accel, type Guest } from '../../src/vm/guest.js';
+import { vmGuest } from './vm-guest.js';
 import { bootProbe, probeInitrd, type ProbeBoot } from '../../src/vm/probe-guest.js';
 import { probeKvmBoot } from '../../src/vm/kvm-probe.js';
 import { PROBE, SYSCTL, VM_INIT, childrenOf, hostView, parseProbe, type Facts } from './probe.js';
 import { isolationChecks, memoryChecks, ownNamespaces, sharedKernelChecks, type Places } from './judge.js';
-import { setting } from '../../src/core/settings.js';
 
 const NEEDS = ['root', 'docker', 'image.busybox', 'qemu', 'tool.busybox'] as const;
 const VM_MB = 256;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The VM guest, or a skip that says why (a failure under CI, where provisioning makes it). */
-async function vmGuest(c: ClaimContext): Promise<Guest> {
-  // A VM inside an emulated guest is emulation inside emulation: minutes per boot.
-  if (setting('guest') && !c.host.kvm.usable) c.skip(`inside the ${setting('guest')} guest (TCG): a VM in an emulated VM does not boot within the check's bound`);
-  const g = await guest();
-  if (g) return g;
-  const why = `no VM guest kernel in ${VM_DIR}: run \`sudo npx isolab provision\``;
-  if (strict()) throw new Error(`${why} (CI expects provisioning to make it)`);
-  return c.skip(why);
+const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+/** The bytes each place starts from: the program, the image (its layers), the kernel and initramfs. */
+async function sizes(g: Guest): Promise<Record<'process' | 'container' | 'vm', string>> {
+  const bin = await which('busybox');
+  const image = Number((await docker(['image', 'inspect', '--format', '{{.Size}}', BASE_TAGS.busybox], { check: false, timeoutMs: 15_000 })).stdout.trim());
+  const vm = await guestSizes(g);
+  return {
+    process: bin ? `${mib((await stat(bin)).size)} (${bin})` : '—',
+    container: image ? `${mib(image)} (${BASE_TAGS.busybox})` : '—',
+    vm: `${mib(vm.kernelBytes + vm.initrdBytes)} (kernel ${mib(vm.kernelBytes)} + initramfs ${mib(vm.initrdBytes)})`,
+  };
 }
 
 const rssMb = async (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? NaN) / 1024;
@@ -99,7 +101,8 @@ async function probeOnce(c: ClaimContext, g: Guest): Promise<Seen> {
 const bootSummary = (b: ProbeBoot) => `${b.accel.toUpperCase()} boot to probe ${b.seen['ISOLAB-PROBE-MARKED'] ?? '—'} ms${b.timedOut ? ' (timed out)' : ''}`;
 
 claim('vm.shared-kernel', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) => {
-  const s = await probeAll(c, await vmGuest(c));
+  const g = await vmGuest(c);
+  const s = await probeAll(c, g);
   const { host, container, vm } = s.places;
   const seenCtr = s.places.containerView.found[0];
   c.evidence({
@@ -113,6 +116,7 @@ claim('vm.shared-kernel', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) =
       'processes seen by the host': { process: 'yes', container: seenCtr ? `yes: host pid ${seenCtr.pid}, NSpid ${seenCtr.nspid.join(' ')}` : 'no', vm: `no: one qemu process (${s.places.qemuChildren.length} children)` },
       'start to the probe (one sample)': { process: `${s.startMs.process} ms`, container: `${s.startMs.container} ms (docker run)`, vm: s.startMs.vm === null ? '—' : `${s.startMs.vm} ms (${s.accel.toUpperCase()} boot)` },
       'uid 0 inside': { process: '—', container: seenCtr ? `uid ${seenCtr.uid} on the host (the host's user namespace)` : '—', vm: 'root of its own kernel' },
+      'what it starts from': await sizes(g),
     },
     boot: bootSummary(s.boot),
   });

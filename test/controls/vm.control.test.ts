@@ -14,6 +14,8 @@ import { bootProbe, probeInitrd } from '../../src/vm/probe-guest.js';
 import { PROBE, VM_INIT, hostView, parseProbe } from '../../suites/vm/probe.js';
 import { isolationChecks, memoryChecks, sharedKernelChecks, type Places } from '../../suites/vm/judge.js';
 import { daemonChecks } from '../../suites/vm/daemons.js';
+import { migrationChecks } from '../../suites/vm/migration.js';
+import { migrateTicker } from '../../src/vm/migrate.js';
 import { requireRoot } from './gate.js';
 
 const failed = (checks: Array<{ ok: boolean; what: string }>) => checks.filter((c) => !c.ok).map((c) => c.what);
@@ -80,5 +82,22 @@ describe('podman.daemonless negative control', () => {
     expect(daemonChecks(docker, podman).filter((c) => !c.ok)).toEqual([]);
     const swapped = daemonChecks({ ...podman, unreachable: { exit: 0, said: '' } }, docker);
     expect(swapped.filter((c) => c.ok)).toEqual([]);
+  });
+});
+
+describe.skipIf(!requireRoot() || !g)('vm.live-migration negative control', () => {
+  it('the same guest restarted instead of migrated: another boot_id, a counter from 0 — the checks fail', { timeout: 120_000 }, async () => {
+    const ledger = new Ledger('vm-migration-control');
+    try {
+      const restarted = await migrateTicker(ledger, g!, { accel: 'tcg', restart: true });
+      expect(restarted.error, 'the restarted guest counted').toBeUndefined();
+      expect(failed(migrationChecks(restarted))).toEqual([
+        'QEMU migrates it to a second process on this host',
+        'the same kernel goes on running there: the same boot_id',
+        'its counter goes on where it stopped, not from 0',
+      ]);
+    } finally {
+      await ledger.close();
+    }
   });
 });

@@ -65,7 +65,7 @@ describe('bench', () => {
       expect(res.schema).toBe('isolab/results@3');
       expect(res.leaks).toEqual([]);
       const rungs = res.bench.ladder.map((x: { rung: string }) => x.rung);
-      expect(rungs).toEqual(['process', 'namespaces', 'oci-runtime', 'isolab container', 'container (--network none)', 'container (bridge)', 'container (warm start)', 'vm']);
+      expect(rungs).toEqual(['process', 'namespaces', 'oci-runtime', 'isolab container', 'container (--network none)', 'container (engine API: testcontainers)', 'container (bridge)', 'container (warm start)', 'vm']);
       for (const row of res.bench.ladder) {
         if (row.skipped) continue;
         expect(row, row.rung).toMatchObject({ meanMs: expect.any(Number), p50Ms: expect.any(Number), p99Ms: expect.any(Number), rme: expect.any(Number), samples: expect.any(Number) });

@@ -124,3 +124,24 @@ describe("a build's own images", () => {
     expect(ownNewImages(now, before, mentionedIds(out))).toEqual([id('9c1fd2a1b1a8'), id('42385989d6ac')]);
   });
 });
+
+describe('a process started inside a run with its id', () => {
+  it('joins the run: the entry stays the run\'s, and it does not end the run\'s things (its control: a dead owner\'s id is taken over)', async () => {
+    const owner = sleeper();
+    try {
+      const id = 'joinx1';
+      mkdirSync(path.join(dir, 'runs'), { recursive: true });
+      writeFileSync(path.join(dir, 'runs', `${id}.json`), JSON.stringify({ id, pid: owner.pid, start: start(owner.pid!), startedAt: '', argv: [] }));
+      expect(runs.registerRun(id).pid).toBe(owner.pid);
+      expect(JSON.parse(readFileSync(path.join(dir, 'runs', `${id}.json`), 'utf8')).pid).toBe(owner.pid);
+      expect(runs.ownsRun(id)).toBe(false);
+      owner.kill();
+      await new Promise((r) => owner.once('exit', r));
+      expect(runs.registerRun(id).pid).toBe(process.pid);
+      expect(runs.ownsRun(id)).toBe(true);
+      runs.unregisterRun(id);
+    } finally {
+      owner.kill();
+    }
+  });
+});

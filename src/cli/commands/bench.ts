@@ -23,6 +23,7 @@ import { ExecTimer } from '../../bench/exec-timer.js';
 import { table, dim, ok, bad } from '../ui.js';
 import { SECTIONS } from '../../bench/sections.js';
 import { dropRunCache } from '../../docker/run-cache.js';
+import { ownsRun } from '../../core/runs.js';
 
 const DEFAULT_SECTIONS = ['ladder', 'sizes', 'primitives'];
 
@@ -72,7 +73,7 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
   const host = await probeHost();
   const before = host.root ? await snapshot() : null;
   // Undone last: the layers the bench's builds kept for each other (src/docker/run-cache.ts).
-  if (host.docker) ledger.add('image', 'the run\'s cached build layers', async () => void (await dropRunCache()));
+  if (host.docker && ownsRun()) ledger.add('image', 'the run\'s cached build layers', async () => void (await dropRunCache()));
   const timer = new ExecTimer();
   ledger.add('process', 'exec timer', () => timer.close());
   const ctx: BenchContext = { ledger, host, timer, quick: !!o.quick, samples: o.samples, progress: say };
