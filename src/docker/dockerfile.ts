@@ -1,5 +1,7 @@
 // Just enough Dockerfile reading to find a multi-stage build's stages: the builder is the stage
 // the final stage copies from (COPY --from=<name or index>), whatever the author called it.
+import { createHash } from 'node:crypto';
+
 export interface Stage {
   index: number;
   name?: string;
@@ -36,24 +38,32 @@ export function builderTarget(text: string): string | null {
 export const CACHE_LABEL = 'isolab.cache';
 
 /**
- * The Dockerfile with `LABEL isolab.cache=<scope>` after every FROM instruction. Two runs that
- * build the same folder at the same time otherwise each commit a chain of identical steps, and a
- * later build's cache takes either (a "cached" rebuild then ends on the other run's image), and
- * identical final images share one id under two runs' tags (an `rmi` of one only untags it). A
- * LABEL adds no layer, so layers, sizes and what the image runs are unchanged.
+ * The Dockerfile with `LABEL isolab.cache=<scope> isolab.stage=<hash>` after every FROM. Two runs
+ * that build the same folder at the same time otherwise each commit a chain of identical steps,
+ * and a later build's cache takes either (a "cached" rebuild then ends on the other run's image),
+ * and identical final images share one id under two runs' tags (an `rmi` of one only untags it).
+ * The stage's hash (its instructions' text) keeps the chains of different Dockerfiles apart on a
+ * shared base: the legacy builder takes the newest child with a step's config as its cache, and
+ * one LABEL on every chain made the newest build's label layer the start of every other's.
+ * A LABEL adds no layer, so layers, sizes and what the image runs are unchanged.
  */
 export function withCacheScope(text: string, scope: string): string {
   const lines = text.split(/\r?\n/);
+  const isFrom = (l: string) => /^\s*FROM\s/i.test(l);
+  const stageHash = (from: number) => {
+    const end = lines.findIndex((l, i) => i > from && isFrom(l));
+    return createHash('sha256').update(lines.slice(from, end < 0 ? undefined : end).join('\n')).digest('hex').slice(0, 12);
+  };
   const out: string[] = [];
-  let inFrom = false;
-  for (const line of lines) {
+  let fromAt = -1;
+  lines.forEach((line, i) => {
     out.push(line);
-    if (!inFrom && /^\s*FROM\s/i.test(line)) inFrom = true;
+    if (fromAt < 0 && isFrom(line)) fromAt = i;
     // A FROM continued on the next line (trailing backslash) ends where the continuation does.
-    if (inFrom && !/\\\s*$/.test(line)) {
-      out.push(`LABEL ${CACHE_LABEL}=${scope}`);
-      inFrom = false;
+    if (fromAt >= 0 && !/\\\s*$/.test(line)) {
+      out.push(`LABEL ${CACHE_LABEL}=${scope} ${CACHE_LABEL.replace('cache', 'stage')}=${stageHash(fromAt)}`);
+      fromAt = -1;
     }
-  }
+  });
   return out.join('\n');
 }
