@@ -48,21 +48,12 @@ async function withBeside(spec: string | undefined, fn: () => Promise<number>): 
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  let code = 0;
-  dropOutputToClosedPipes();
-  const program = new Command('isolab')
-    .description('Checks on real Linux what a systems course teaches about isolation primitives, and measures it.')
-    .version(VERSION, '-V, --version', 'print isolab\'s version')
-    .exitOverride()
-    .showHelpAfterError();
-  // A command that makes things on the host announces its run host-wide first: another run's leak
-  // check and `isolab clean` spare a live run's temp dirs, containers and disks.
-  program.hook('preAction', async (_program, action) => {
-    const top = action.parent && action.parent !== program ? action.parent.name() : action.name();
-    if (MAKES_THINGS.has(top)) (await import('../core/runs.js')).registerRun();
-  });
+/** What the command that ran answers: its exit code. */
+interface Exit {
+  code: number;
+}
 
+function defineRun(program: Command, exit: Exit): void {
   program.command('run')
     .description('run the suites (the main job); results in reports/<run>/ and reports/latest')
     .argument('[suite...]', `suites to run: ${SUITES.join(', ')} (default: all)`)
@@ -82,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
           setSetting('engine', (await import('../core/engine.js')).checkEngine(o.engine));
         } catch (e) {
           process.stderr.write(`isolab run: ${(e as Error).message}\n`);
-          return void (code = 2);
+          return void (exit.code = 2);
         }
       }
       if (o.list && o.markdown) {
@@ -99,23 +90,25 @@ export async function main(argv: string[]): Promise<number> {
         const argv = process.argv.slice(process.argv.indexOf('run') + 1);
         const at = argv.findIndex((a) => a === '--repeat' || a.startsWith('--repeat='));
         argv.splice(at, argv[at]!.includes('=') ? 1 : 2);
-        code = await repeatRuns(o.repeat, argv);
+        exit.code = await repeatRuns(o.repeat, argv);
         return;
       }
       if (o.guest) {
         const { checkScenarioDirs } = await import('./commands/run.js');
         const kinds = await checkScenarioDirs(o.scenarios ?? []);
-        if (kinds === null) return void (code = 2);
+        if (kinds === null) return void (exit.code = 2);
         const { runInGuest } = await import('../guest/run.js');
         const { checkEngine } = await import('../core/engine.js');
         const args = [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c]), ...(o.engine ? ['--engine', o.engine] : [])];
-        code = await runInGuest(o.guest, args, { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
+        exit.code = await runInGuest(o.guest, args, { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
         return;
       }
       const { runSuites } = await import('./commands/run.js');
-      code = await withBeside(o.beside, () => runSuites(suites, o));
+      exit.code = await withBeside(o.beside, () => runSuites(suites, o));
     });
+}
 
+function defineBench(program: Command, exit: Exit): void {
   program.command('bench')
     .description('measure the startup ladder (process → namespaces → runc → container → VM), sizes and primitive costs')
     .argument('[section...]', `sections: ${SECTIONS.join(', ')} (default: ladder sizes primitives)`)
@@ -125,18 +118,22 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'print results.json to stdout')
     .addHelpText('after', '\nExamples:\n  sudo npx isolab bench --quick\n  sudo npx isolab bench ladder --rungs process,namespaces,vm --samples 5\n  sudo npx isolab bench split-window\n  sudo npx isolab bench guests          # guest build, boot and suite times (guest build trixie first)')
     .action(async (sections: string[], o: { quick?: boolean; samples?: number; rungs?: string; json?: boolean }) => {
-      code = await (await import('./commands/bench.js')).benchCommand(sections, o);
+      exit.code = await (await import('./commands/bench.js')).benchCommand(sections, o);
     });
+}
 
+function defineReport(program: Command, exit: Exit): void {
   program.command('report')
     .description('re-render a run\'s report, or merge several results.json into a claim × host matrix')
     .argument('[results...]', 'results.json files (default: reports/latest/results.json)')
     .option('--out <dir>', 'where to write the matrix (default: reports/matrix-<time>)')
     .addHelpText('after', '\nExamples:\n  npx isolab report\n  npx isolab report ubuntu-22.04/results.json ubuntu-24.04/results.json')
     .action(async (files: string[], o: { out?: string }) => {
-      code = await (await import('./commands/report.js')).reportCommand(files, o);
+      exit.code = await (await import('./commands/report.js')).reportCommand(files, o);
     });
+}
 
+function defineGrade(program: Command, exit: Exit): void {
   program.command('grade')
     .description("score a student's Dockerfiles and compose file with the image and compose checks and a rubric")
     .argument('[dir]', 'the submission (its layout is the assignment\'s; the lecture\'s: hello/ and compose/)')
@@ -152,9 +149,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--merge <csv...>', "join shards' grades-i-of-n.csv files into --out's grades.csv")
     .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade ~/alice --assignment course.yaml --rubric course-rubric.json --format gradescope\n  sudo npx isolab grade --batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/')
     .action(async (dir: string | undefined, o: GradeCliOptions) => {
-      code = await (await import('./commands/grade-cli.js')).gradeCli(dir, o);
+      exit.code = await (await import('./commands/grade-cli.js')).gradeCli(dir, o);
     });
+}
 
+function defineGuest(program: Command, exit: Exit): void {
   const guest = program.command('guest').description("VM guests that stand in for other hosts (cgroup v2, Docker 26/28, compose v2, Node 24), built from Debian's packages");
   guest.command('build')
     .argument('<name>', Object.keys(GUESTS).join(' | '))
@@ -167,7 +166,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${name}: ${r.cached ? 'cached' : `built in ${r.manifest.buildSeconds} s`} — ${Object.entries(r.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
       } catch (e) {
         process.stderr.write(`isolab guest build: ${(e as Error).message}\n`);
-        code = 1;
+        exit.code = 1;
       }
     });
   guest.command('list').description('cached guests and their versions').action(async () => {
@@ -182,19 +181,23 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write((await removeGuest(name)) ? `removed ${name}\n` : `${name} was not built\n`);
     } catch (e) {
       process.stderr.write(`isolab guest rm: ${(e as Error).message}\n`);
-      code = 2;
+      exit.code = 2;
     }
   });
+}
 
+function defineDoctor(program: Command, exit: Exit): void {
   program.command('doctor')
     .description('probe this host: what each suite needs, what is missing and how to fix it')
     .option('--json', 'machine-readable output')
     .option('--no-kvm', 'skip the KVM guest boot probe (up to 15 s)')
     .addHelpText('after', '\nExamples:\n  npx isolab doctor\n  npx isolab doctor --json | jq .cgroup')
     .action(async (o: { json?: boolean; kvm?: boolean }) => {
-      code = await (await import('./commands/doctor.js')).doctor(o);
+      exit.code = await (await import('./commands/doctor.js')).doctor(o);
     });
+}
 
+function defineProvision(program: Command, exit: Exit): void {
   program.command('provision')
     .description('install what the suites need (apt), start dockerd if none runs, build the offline base images')
     .option('--no-go', 'skip the Go builder image (debootstrap, ~45 s, 740 MB)')
@@ -202,31 +205,55 @@ export async function main(argv: string[]): Promise<number> {
     .option('--if-root', 'do nothing (exit 0) when not root')
     .addHelpText('after', '\nExamples:\n  sudo npx isolab provision\n  sudo npx isolab provision --no-go --no-vm')
     .action(async (o: { go?: boolean; vm?: boolean; ifRoot?: boolean }) => {
-      code = await (await import('./commands/provision.js')).provision(o);
+      exit.code = await (await import('./commands/provision.js')).provision(o);
     });
+}
 
+function defineSettings(program: Command): void {
   program.command('settings')
     .description('the ISOLAB_* environment variables isolab reads: meaning and default (as markdown)')
     .action(async () => {
       process.stdout.write((await import('../core/settings.js')).settingsMarkdown());
     });
+}
 
+function defineClean(program: Command, exit: Exit): void {
   program.command('clean')
     .description('remove everything an earlier (crashed) run left behind: isolab-prefixed mounts, namespaces, cgroups, containers, networks, images')
     .option('--json', 'list what was removed as JSON')
     .option('--run <id>', "only that run's resources (isolab-<id>-…)")
     .addHelpText('after', '\nExamples:\n  sudo npx isolab clean\n  sudo npx isolab clean --run k3x9q2')
     .action(async (o: { json?: boolean; run?: string }) => {
-      code = await (await import('./commands/clean.js')).cleanCommand(o);
+      exit.code = await (await import('./commands/clean.js')).cleanCommand(o);
     });
+}
 
+function defineInternal(program: Command, exit: Exit): void {
   // Internal: run by the reporter after SIGINT/SIGTERM (see src/results/interrupted.ts).
   program.command('_finish-interrupted', { hidden: true })
     .argument('<runDir>')
     .action(async (runDir: string) => {
       const { finishInterrupted } = await import('../results/interrupted.js');
-      code = await finishInterrupted(runDir);
+      exit.code = await finishInterrupted(runDir);
     });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const exit: Exit = { code: 0 };
+  dropOutputToClosedPipes();
+  const program = new Command('isolab')
+    .description('Checks on real Linux what a systems course teaches about isolation primitives, and measures it.')
+    .version(VERSION, '-V, --version', 'print isolab\'s version')
+    .exitOverride()
+    .showHelpAfterError();
+  // A command that makes things on the host announces its run host-wide first: another run's leak
+  // check and `isolab clean` spare a live run's temp dirs, containers and disks.
+  program.hook('preAction', async (_program, action) => {
+    const top = action.parent && action.parent !== program ? action.parent.name() : action.name();
+    if (MAKES_THINGS.has(top)) (await import('../core/runs.js')).registerRun();
+  });
+
+  for (const define of [defineRun, defineBench, defineReport, defineGrade, defineGuest, defineDoctor, defineProvision, defineSettings, defineClean, defineInternal]) define(program, exit);
 
   try {
     await program.parseAsync(argv);
@@ -235,5 +262,5 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`isolab: ${(e as Error).message}\n`);
     return 1;
   }
-  return code;
+  return exit.code;
 }

@@ -77,9 +77,15 @@ export const parseAgentOutput = (s: string): Array<Record<string, unknown>> =>
 
 let builds = 0;
 
-export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
-  const problems = validateTopology(t);
-  if (problems.length) throw new TopologyError(problems);
+/** What every phase of a build uses: the topology, its namespaces' names, a runner in each. */
+interface Build {
+  t: Topology;
+  ns(host: string): string;
+  nsexec(h: string, argv: string[], opts?: { timeoutMs?: number; check?: boolean; input?: string }): Promise<RunResult>;
+  batch(h: string | null, lines: string[]): Promise<void>;
+}
+
+function buildContext(t: Topology): Build {
   // Namespaces are host-wide names: the topology's name keeps two suites' "wan" apart, and a
   // build's own tag two builds of one topology in one run (a suite's and its control's).
   const tag = `${process.pid.toString(36)}${(++builds).toString(36)}`;
@@ -96,9 +102,23 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
       throw new Error(`topology ${t.name}${h ? `, host ${h}` : ''}: \`ip ${n ? lines[n - 1] : lines.join('; ')}\` failed: ${r.stderr.replace(/Command failed -:\d+/, '').trim()}`);
     }
   };
-  const substitutions: string[] = [];
-  const entries: Entry[] = [];
+  return { t, ns, nsexec, batch };
+}
 
+export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
+  const problems = validateTopology(t);
+  if (problems.length) throw new TopologyError(problems);
+  const b = buildContext(t);
+  const entries = await createHosts(b, ledger);
+  const substitutions = await createLinks(b);
+  await configureLinks(b);
+  const settings = await declareState(b);
+  return netOf(b, ledger, entries, substitutions, settings);
+}
+
+/** Every host a namespace, each deleted by the ledger (with what still runs in it). */
+async function createHosts({ t, ns, batch }: Build, ledger: Ledger): Promise<Entry[]> {
+  const entries: Entry[] = [];
   for (const h of t.hosts) {
     entries.push(ledger.add('netns', ns(h), async () => {
       // End what still runs in it (servers this run started), then delete.
@@ -109,8 +129,12 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
     }));
   }
   await batch(null, t.hosts.map((h) => `netns add ${ns(h)}`));
+  return entries;
+}
 
-  // Phase 1: every link exists (a veth's peer lands in its namespace as it is created).
+/** Every link exists (a veth's peer lands in its namespace as it is created); what had to stand in. */
+async function createLinks({ t, ns, batch }: Build): Promise<string[]> {
+  const substitutions: string[] = [];
   const create = new Map<string, string[]>(t.hosts.map((h) => [h, ['link set lo up']]));
   for (const l of t.links) {
     if (l.type === 'veth') create.get(l.a.host)!.push(`link add ${l.a.dev} type veth peer name ${l.b.dev} netns ${ns(l.b.host)}`);
@@ -126,8 +150,11 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
     await batch(l.host, [`link add ${l.dev} type veth peer name ${l.dev.slice(0, 10)}-stub`]);
     substitutions.push(`${l.host}/${l.dev}: this kernel has no dummy link type (CONFIG_DUMMY); a veth with its peer down stands in`);
   }
+  return substitutions;
+}
 
-  // Phase 2: addresses, bridge ports, links up, then routes (their gateways are on-link by now).
+/** Addresses, bridge ports, links up, then routes (their gateways are on-link by now). */
+async function configureLinks({ t, batch }: Build): Promise<void> {
   const configure = new Map<string, string[]>(t.hosts.map((h) => [h, []]));
   const end = (h: string, dev: string, addr?: string, up = true) => {
     // nodad: an IPv6 address is usable at once, not "tentative" for a second of duplicate detection.
@@ -146,10 +173,14 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
   }
   for (const r of t.routes ?? []) configure.get(r.host)!.push(`route add ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
   for (const h of t.hosts) await batch(h, configure.get(h)!);
+}
 
-  // Declared state, then NAT and the firewall: one shell per host (values validated). A new
-  // namespace copies the host's IPv4 settings (net.core.devconf_inherit_init_net), and the
-  // host's ip_forward is 1 wherever Docker runs: so forwarding is written off as well as on.
+/**
+ * Declared state, then NAT and the firewall: one shell per host (values validated). A new
+ * namespace copies the host's IPv4 settings (net.core.devconf_inherit_init_net), and the
+ * host's ip_forward is 1 wherever Docker runs: so forwarding is written off as well as on.
+ */
+async function declareState({ t, nsexec }: Build): Promise<Record<string, NsSettings>> {
   const settings: Record<string, NsSettings> = {};
   for (const h of t.hosts) {
     const cmds = [...declaredState((t.forwarding ?? []).includes(h))];
@@ -160,7 +191,10 @@ export async function buildTopology(ledger: Ledger, t: Topology): Promise<Net> {
     const r = await nsexec(h, ['sh', '-c', ['set -e', ...cmds, READ_STATE].join('\n')]);
     settings[h] = parseState(r.stdout);
   }
+  return settings;
+}
 
+function netOf({ t, ns, nsexec }: Build, ledger: Ledger, entries: Entry[], substitutions: string[], settings: Record<string, NsSettings>): Net {
   const spawn = (h: string, argv: string[], maxLifeMs = 60_000) => {
     const b = start('ip', ['netns', 'exec', ns(h), ...argv], { maxLifeMs });
     ledger.add('process', `${b.pid} in ${h}: ${argv.join(' ')}`, () => b.stop(300));

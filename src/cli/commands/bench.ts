@@ -49,22 +49,74 @@ export function ladderTable(rows: LadderRow[]): string {
   );
 }
 
-export async function benchCommand(sections: string[], o: BenchOptions): Promise<number> {
+/** The sections and rungs asked for, or null after saying what is wrong (exit 2). */
+function checkOptions(sections: string[], o: BenchOptions): string[] | undefined | null {
   const unknown = sections.filter((s) => !(SECTIONS as readonly string[]).includes(s));
   if (unknown.length) {
     process.stderr.write(`isolab bench: unknown section ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}\n`);
-    return 2;
+    return null;
   }
   if (o.samples !== undefined && (!Number.isInteger(o.samples) || o.samples < 1)) {
     process.stderr.write('isolab bench: --samples takes a whole number ≥ 1\n');
-    return 2;
+    return null;
   }
   const wanted = o.rungs?.split(',').map((s) => s.trim()).filter(Boolean);
   const badRung = wanted?.filter((w) => !ladder.some((r) => r.rung === w || r.rung.startsWith(w)));
   if (badRung?.length) {
     process.stderr.write(`isolab bench: unknown rung ${badRung.join(', ')}; rungs: ${ladder.map((r) => r.rung).join(', ')}\n`);
-    return 2;
+    return null;
   }
+  return wanted;
+}
+
+/** A section's table on the terminal. */
+function printSection(name: string, out: unknown): void {
+  if (name === 'grading') {
+    const g = out as Awaited<ReturnType<typeof grading>>;
+    process.stdout.write(`\ngrading the sample: cold ${(g.coldMs / 1000).toFixed(1)} s (goal ≤ ${g.coldGoalMs / 1000} s: ${g.coldWithinGoal ? 'met' : 'missed'}), warm ${(g.warmMs / 1000).toFixed(1)} s (goal ≤ ${g.warmGoalMs / 1000} s: ${g.warmWithinGoal ? 'met' : 'missed'}), score ${g.score}\n`);
+    process.stdout.write(`${phaseLines(g.phases).join('\n')}\n`);
+  }
+  if (name === 'guests') {
+    const g = out as Awaited<ReturnType<typeof guests>>;
+    process.stdout.write(`\n${table(g.rows.map((r) => 'skipped' in r ? [r.guest, dim(r.skipped!), '', '', '', ''] : [
+      `${r.guest} [${r.accel}]`, `${r.buildColdS} s`, `${r.cachedCheckMs} ms`, `${r.bootToShellS ?? '—'} s`, `${r.engineReadyUptimeS ?? '—'} s`,
+      r.guestOverHost ? Object.entries(r.guestOverHost).map(([k, v]) => `${k} ${v}×`).join(', ') : dim('no guest run on record'),
+    ]), ['guest', 'build cold', 'cached check', 'boot to shell', 'engine ready', 'suite time guest/host'])}\n`);
+  }
+  if (name === 'split-window') {
+    const rows = (out as { rows: Array<{ windowMs: number; runs: number; meanErrorPp: number; maxAbsErrorPp: number; withinTolerance: number }> }).rows;
+    process.stdout.write(`\n${table(rows.map((r) => [`${r.windowMs / 1000} s`, String(r.runs), r.meanErrorPp.toFixed(2), r.maxAbsErrorPp.toFixed(2), `${r.withinTolerance}/${r.runs}`]), ['window', 'runs', 'mean error pp', 'max |error| pp', 'within ±2 pp'])}\n`);
+  }
+}
+
+/** The leak check, results.json and the chart, and the summary on the terminal: the exit code. */
+async function finish(r: { dir: string; startedAt: Date; host: Awaited<ReturnType<typeof probeHost>>; claims: ClaimResult[]; bench: Record<string, unknown>; before: Awaited<ReturnType<typeof snapshot>> | null; json: boolean }): Promise<number> {
+  const { dir, startedAt, host, claims, bench, before } = r;
+  const o = { json: r.json };
+  const leaks = before ? diffSnapshots(before, await snapshot()) : undefined;
+  const results: Results = {
+    schema: SCHEMA,
+    run: { id: runId(), startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites: ['bench'] },
+    host: hostFingerprint(host),
+    claims,
+    summary: summarize(claims),
+    ...(leaks ? { leaks } : {}),
+    bench,
+  };
+  await writeRun(dir, results);
+  if (bench.ladder && bench.chart) await writeFile(path.join(dir, 'ladder.svg'), ladderSvg(bench.ladder as LadderRow[]));
+  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  for (const c of claims) process.stdout.write(`${c.verdict === 'pass' ? ok('✓') : c.verdict === 'fail' ? bad('✗') : dim('–')} ${c.id}: ${(c.evidence as { summary?: string }).summary ?? c.reason ?? ''}\n`);
+  if (leaks?.length) process.stdout.write(bad(`leak check FAILED: ${leaks.map((l) => `${l.kind} ${l.item}`).join(', ')}\n`));
+  process.stdout.write(`isolab: bench results in ${path.relative(process.cwd(), dir)}/ (results.json, report.html${bench.chart ? ', ladder.svg' : ''})\n`);
+  const s = results.summary;
+  process.stdout.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
+  return s.failed || leaks?.length ? 1 : 0;
+}
+
+export async function benchCommand(sections: string[], o: BenchOptions): Promise<number> {
+  const wanted = checkOptions(sections, o);
+  if (wanted === null) return 2;
   const run = sections.length ? sections : DEFAULT_SECTIONS;
   installSignalCleanup();
   const ledger = new Ledger('bench');
@@ -96,22 +148,7 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
       try {
         const out = await fn(ctx);
         bench[name === 'split-window' ? 'splitWindow' : name] = out;
-        if (name === 'grading' && !o.json) {
-          const g = out as Awaited<ReturnType<typeof grading>>;
-          process.stdout.write(`\ngrading the sample: cold ${(g.coldMs / 1000).toFixed(1)} s (goal ≤ ${g.coldGoalMs / 1000} s: ${g.coldWithinGoal ? 'met' : 'missed'}), warm ${(g.warmMs / 1000).toFixed(1)} s (goal ≤ ${g.warmGoalMs / 1000} s: ${g.warmWithinGoal ? 'met' : 'missed'}), score ${g.score}\n`);
-          process.stdout.write(`${phaseLines(g.phases).join('\n')}\n`);
-        }
-        if (name === 'guests' && !o.json) {
-          const g = out as Awaited<ReturnType<typeof guests>>;
-          process.stdout.write(`\n${table(g.rows.map((r) => 'skipped' in r ? [r.guest, dim(r.skipped!), '', '', '', ''] : [
-            `${r.guest} [${r.accel}]`, `${r.buildColdS} s`, `${r.cachedCheckMs} ms`, `${r.bootToShellS ?? '—'} s`, `${r.engineReadyUptimeS ?? '—'} s`,
-            r.guestOverHost ? Object.entries(r.guestOverHost).map(([k, v]) => `${k} ${v}×`).join(', ') : dim('no guest run on record'),
-          ]), ['guest', 'build cold', 'cached check', 'boot to shell', 'engine ready', 'suite time guest/host'])}\n`);
-        }
-        if (name === 'split-window' && !o.json) {
-          const rows = (out as { rows: Array<{ windowMs: number; runs: number; meanErrorPp: number; maxAbsErrorPp: number; withinTolerance: number }> }).rows;
-          process.stdout.write(`\n${table(rows.map((r) => [`${r.windowMs / 1000} s`, String(r.runs), r.meanErrorPp.toFixed(2), r.maxAbsErrorPp.toFixed(2), `${r.withinTolerance}/${r.runs}`]), ['window', 'runs', 'mean error pp', 'max |error| pp', 'within ±2 pp'])}\n`);
-        }
+        if (!o.json) printSection(name, out);
         if (id) {
           const checks = judgeSection(name as 'sizes' | 'primitives', out);
           const failed = checks.filter((k) => !k.ok);
@@ -132,25 +169,7 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
     const failures = await ledger.close();
     for (const f of failures) say(`cleanup of ${f.kind} ${f.name} failed: ${f.error}`);
   }
-  const leaks = before ? diffSnapshots(before, await snapshot()) : undefined;
-  const results: Results = {
-    schema: SCHEMA,
-    run: { id: runId(), startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites: ['bench'] },
-    host: hostFingerprint(host),
-    claims,
-    summary: summarize(claims),
-    ...(leaks ? { leaks } : {}),
-    bench,
-  };
-  await writeRun(dir, results);
-  if (bench.ladder && bench.chart) await writeFile(path.join(dir, 'ladder.svg'), ladderSvg(bench.ladder as LadderRow[]));
-  if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-  for (const c of claims) process.stdout.write(`${c.verdict === 'pass' ? ok('✓') : c.verdict === 'fail' ? bad('✗') : dim('–')} ${c.id}: ${(c.evidence as { summary?: string }).summary ?? c.reason ?? ''}\n`);
-  if (leaks?.length) process.stdout.write(bad(`leak check FAILED: ${leaks.map((l) => `${l.kind} ${l.item}`).join(', ')}\n`));
-  process.stdout.write(`isolab: bench results in ${path.relative(process.cwd(), dir)}/ (results.json, report.html${bench.chart ? ', ladder.svg' : ''})\n`);
-  const s = results.summary;
-  process.stdout.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
-  return s.failed || leaks?.length ? 1 : 0;
+  return finish({ dir, startedAt, host, claims, bench, before, json: !!o.json });
 }
 
 function summarizeSection(name: string, out: Record<string, unknown>): string {

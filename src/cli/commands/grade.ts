@@ -141,41 +141,9 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
   const formats = new Set(incomplete.length ? [] : o.format ?? []);
-  if (formats.has('gradescope')) {
-    const text = JSON.stringify(gradescope(grade), null, 2) + '\n';
-    await writeFile(path.join(runDir, 'gradescope.json'), text);
-    // Where Gradescope reads it: --out, or its own tree when this runs in its autograder.
-    const target = o.out ?? (await gradescopeResults());
-    if (target) {
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, text);
-      process.stderr.write(`isolab grade: Gradescope's results written to ${target}\n`);
-    }
-  }
-  if (formats.has('classroom')) await writeFile(path.join(runDir, 'classroom.b64'), classroomBase64(grade) + '\n');
+  await writeFormats(grade, runDir, formats, o.out);
   if (o.json) process.stdout.write(JSON.stringify(grade, null, 2) + '\n');
-  else if (!o.quiet) {
-    process.stdout.write(`\n${rubric.name} — ${dir}\n`);
-    if (findings.length) {
-      process.stdout.write(bad('refused before running (these reach the grader\'s host):\n'));
-      for (const f of findings) process.stdout.write(`  ${describe(f)}\n`);
-    }
-    if (contained.length) {
-      process.stdout.write(dim('changed in your files before running (grading publishes nothing, limits every container):\n'));
-      for (const c of contained) process.stdout.write(dim(`  ${c}\n`));
-    }
-    for (const i of s.items) {
-      if (i.verdict === 'error') {
-        process.stdout.write(`${bad('⚠')}    ?/${i.points}  ${i.check}\n${dim(`         ${i.why}\n`)}`);
-        continue;
-      }
-      const mark = i.verdict === 'skip' ? dim('–') : i.earned === i.points ? ok('✓') : i.earned > 0 ? dim('½') : bad('✗');
-      process.stdout.write(`${mark} ${i.verdict === 'skip' ? '   –' : String(i.earned).padStart(4)}/${i.points}  ${i.check}\n`);
-      if (i.verdict === 'skip') process.stdout.write(dim(`         ${i.why}\n`));
-      else if (i.hint) process.stdout.write(`         hint: ${i.hint}\n${i.why ? dim(`         why: ${i.why.split('\n')[0]}\n`) : ''}`);
-    }
-    process.stdout.write(`isolab: graded results in ${path.relative(process.cwd(), runDir)}/ (results.json, junit.xml, report.html${formats.size ? `, ${[...formats].map((f) => (f === 'gradescope' ? 'gradescope.json' : 'classroom.b64')).join(', ')}` : ''})\n`);
-  }
+  else if (!o.quiet) printGrade({ name: rubric.name, dir, runDir, findings, contained, items: s.items, formats });
   if (results.leaks?.length) process.stderr.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
   if (incomplete.length) {
     process.stderr.write(`isolab grade: the grade is incomplete — ${incomplete.join('; ')}. No score was recorded${o.format?.length ? ` (no ${o.format.join(', ')} file written)` : ''}; grade this submission again once the host is whole.\n`);
@@ -185,6 +153,47 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   // --json: stdout is the grade's JSON and nothing else.
   if (!o.json) process.stdout.write(`score: ${s.earned}/${s.possible}\n`);
   return results.leaks?.length || results.errors?.length ? EXIT.failed : EXIT.ok;
+}
+
+/** Gradescope's and Classroom's files beside the run's results (and Gradescope's where it reads it). */
+async function writeFormats(grade: Parameters<typeof gradescope>[0], runDir: string, formats: Set<string>, out?: string): Promise<void> {
+  if (formats.has('gradescope')) {
+    const text = JSON.stringify(gradescope(grade), null, 2) + '\n';
+    await writeFile(path.join(runDir, 'gradescope.json'), text);
+    // Where Gradescope reads it: --out, or its own tree when this runs in its autograder.
+    const target = out ?? (await gradescopeResults());
+    if (target) {
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, text);
+      process.stderr.write(`isolab grade: Gradescope's results written to ${target}\n`);
+    }
+  }
+  if (formats.has('classroom')) await writeFile(path.join(runDir, 'classroom.b64'), classroomBase64(grade) + '\n');
+}
+
+/** The grade on the terminal: what was refused and changed, each item with its hint. */
+function printGrade(g: { name: string; dir: string; runDir: string; findings: Parameters<typeof describe>[0][]; contained: string[]; items: ReturnType<typeof score>['items']; formats: Set<string> }): void {
+  const { dir, runDir, findings, contained, formats } = g;
+  process.stdout.write(`\n${g.name} — ${dir}\n`);
+  if (findings.length) {
+    process.stdout.write(bad('refused before running (these reach the grader\'s host):\n'));
+    for (const f of findings) process.stdout.write(`  ${describe(f)}\n`);
+  }
+  if (contained.length) {
+    process.stdout.write(dim('changed in your files before running (grading publishes nothing, limits every container):\n'));
+    for (const c of contained) process.stdout.write(dim(`  ${c}\n`));
+  }
+  for (const i of g.items) {
+    if (i.verdict === 'error') {
+      process.stdout.write(`${bad('⚠')}    ?/${i.points}  ${i.check}\n${dim(`         ${i.why}\n`)}`);
+      continue;
+    }
+    const mark = i.verdict === 'skip' ? dim('–') : i.earned === i.points ? ok('✓') : i.earned > 0 ? dim('½') : bad('✗');
+    process.stdout.write(`${mark} ${i.verdict === 'skip' ? '   –' : String(i.earned).padStart(4)}/${i.points}  ${i.check}\n`);
+    if (i.verdict === 'skip') process.stdout.write(dim(`         ${i.why}\n`));
+    else if (i.hint) process.stdout.write(`         hint: ${i.hint}\n${i.why ? dim(`         why: ${i.why.split('\n')[0]}\n`) : ''}`);
+  }
+  process.stdout.write(`isolab: graded results in ${path.relative(process.cwd(), runDir)}/ (results.json, junit.xml, report.html${formats.size ? `, ${[...formats].map((f) => (f === 'gradescope' ? 'gradescope.json' : 'classroom.b64')).join(', ')}` : ''})\n`);
 }
 
 /** Gradescope's results file when this runs inside its autograder (autograderRoot: a test's fake tree). */
