@@ -72,7 +72,9 @@ export function missing(host: HostInfo, cap: Capability): string | null {
     case 'runc':
       return host.runc ? null : 'runc not installed: ' + fix.provision;
     case 'qemu':
-      return host.qemu ? null : 'qemu-system-x86_64 not installed: ' + fix.provision;
+      if (host.qemu) return null;
+      // A guest has no qemu of its own: a VM inside an emulated VM would take minutes a boot.
+      return setting('guest') ? `qemu is not in the ${setting('guest')} guest: VMs are booted on the host (isolab run vm)` : 'qemu-system-x86_64 not installed: ' + fix.provision;
     case 'kvm':
       return host.kvm.usable ? null : `KVM not usable: ${host.kvm.reason}`;
     case 'registry':
