@@ -40,7 +40,8 @@ export function phasesOf(trace: string, startedAt: number, endedAt: number, clai
   const day = new Date(startedAt).toISOString().slice(0, 11);
   const rows = trace.split('\n').filter(Boolean).map((l) => {
     const [at = '', ms = '0', , ...cmd] = l.split(' ');
-    const end = Date.parse(`${day}${at}Z`);
+    let end = Date.parse(`${day}${at}Z`);
+    if (end < startedAt - 3_600_000) end += 86_400_000; // the run went past midnight (UTC)
     return { start: end - Number(ms), end, ms: Number(ms), command: cmd.join(' ') };
   }).filter((r) => Number.isFinite(r.start) && Number.isFinite(r.ms));
   const commands: Record<string, number> = {};

@@ -1,7 +1,7 @@
 // A compose project under the host's compose flavour (v2 plugin, standalone v1 or v2,
 // podman-compose), named isolab-<run>-<label>. Containers are found by the project label,
 // so v1's project_svc_1 and v2's project-svc-1 names both work.
-import { lstat, readFile, writeFile } from 'node:fs/promises';
+import { lstat, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { run, type RunResult } from '../core/exec.js';
@@ -145,9 +145,10 @@ async function scopeBuilds(ledger: Ledger, dir: string, files: string[]): Promis
   const services: Record<string, { build: { context: string; dockerfile: string } }> = {};
   let out: string | null = null;
   for (const [svc, b] of builds) {
-    const authored = path.resolve(dir, b.context, b.dockerfile);
-    // Only a regular file inside the project's folder: compose reports any other as it would.
-    if (path.relative(dir, authored).startsWith('..') || !(await lstat(authored).then((st) => st.isFile(), () => false))) continue;
+    // Only a regular file inside the project's folder, links resolved (a context that is a link
+    // must not make this read a host file): compose reports any other as it would.
+    const authored = await realpath(path.resolve(dir, b.context, b.dockerfile)).catch(() => null);
+    if (!authored || path.relative(await realpath(dir), authored).startsWith('..') || !(await lstat(authored).then((st) => st.isFile(), () => false))) continue;
     out ??= await scratchDir(ledger, 'compose-dockerfiles', { tmpfs: false });
     const scoped = path.join(out, `${svc.replace(/[^A-Za-z0-9_.-]/g, '_')}.Dockerfile`);
     await writeFile(scoped, withCacheScope(await readFile(authored, 'utf8'), runId()));

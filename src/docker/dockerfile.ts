@@ -43,8 +43,8 @@ export const CACHE_LABEL = 'isolab.cache';
  * and a later build's cache takes either (a "cached" rebuild then ends on the other run's image),
  * and identical final images share one id under two runs' tags (an `rmi` of one only untags it).
  * The stage's hash (its instructions' text) keeps the chains of different Dockerfiles apart on a
- * shared base: the legacy builder takes the newest child with a step's config as its cache, and
- * one LABEL on every chain made the newest build's label layer the start of every other's.
+ * shared base: the legacy builder takes the newest child with a step's config as its cache, so a
+ * label step common to every chain would start each build on whichever chain was built last.
  * A LABEL adds no layer, so layers, sizes and what the image runs are unchanged.
  */
 export function withCacheScope(text: string, scope: string): string {

@@ -39,9 +39,9 @@ describe.skipIf(!requireRoot())('two runs on one host', () => {
     // Claims that make every kind of resource of the two suites (namespaces, veth pairs and their
     // addresses and routes, iptables rules, a bridge, overlay mounts), not all of them (61 s).
     const kinds = ['netns.veth', 'netns.masquerade', 'netns.bridge', 'netns.p2p-testbed', 'overlay.union', 'overlay.stacked'].flatMap((c) => ['--claim', c]);
-    // Holds stretch both (the checks alone take ~10 s, and the first once ended before the second
-    // had made anything): the first's overlay checks 2 × 8 s end it at ~20 s, while the second,
-    // started at 6 s, holds its first overlay check's mounts from ~10 s to ~30 s.
+    // Holds stretch both, so the order does not depend on how fast the checks are: the first's
+    // overlay checks 2 × 8 s end it at ~20 s, while the second, started at 6 s, holds its first
+    // overlay check's mounts from ~10 s to ~30 s.
     const a = start(kinds, { ISOLAB_HOLD_MS: '8000' });
     await new Promise((r) => setTimeout(r, 6000));
     const b = start(kinds, { ISOLAB_HOLD_MS: '20000' });

@@ -47,16 +47,15 @@ async function specFilesOf(ids: string[], suites: string[]): Promise<string[]> {
       }
     }
   }
-  const files: string[] = [];
+  const named: Array<{ file: string; text: string }> = [];
   for (const suite of suites) {
     const dir = fromRoot('suites', suite);
     for (const f of (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.spec.ts'))) {
       const text = await readFile(path.join(dir, f), 'utf8');
-      if (ids.some((id) => text.includes(`claim('${id}'`))) files.push(path.join('suites', suite, f));
+      if (ids.some((id) => text.includes(`claim('${id}'`))) named.push({ file: path.join('suites', suite, f), text });
     }
   }
-  const named = await Promise.all(files.map((f) => readFile(fromRoot(f), 'utf8')));
-  return ids.every((id) => named.some((t) => t.includes(`claim('${id}'`))) ? files : [];
+  return ids.every((id) => named.some((n) => n.text.includes(`claim('${id}'`))) ? named.map((n) => n.file) : [];
 }
 
 export async function runSuites(suites: string[], opts: { claim?: string[]; quiet?: boolean; scenarios?: string[] }): Promise<number> {
