@@ -10,12 +10,13 @@ export type Capability =
   | 'cgroup.cpu' | 'cgroup.memory' | 'cgroup.pids' | 'cgroup.v2' | 'cgroup.cpuset' | 'cgroup.freeze' | 'cgroup.memory-high'
   | 'docker' | 'compose' | 'image.busybox' | 'image.go'
   | 'userns' | 'tool.unshare' | 'tool.taskset' | 'tool.busybox' | 'tool.getfattr' | 'tool.hyperfine'
-  | 'runc' | 'qemu' | 'kvm' | 'registry';
+  | 'runc' | 'qemu' | 'kvm' | 'registry' | 'emulation';
 
 /** What provisioning gives every supported host; skipping these under CI is a failure. */
 const PROVIDED: ReadonlySet<Capability> = new Set<Capability>([
   'root', 'overlay', 'netns', 'iptables', 'multi-cpu', 'cgroup.cpu', 'cgroup.memory', 'cgroup.pids', 'cgroup.cpuset', 'cgroup.freeze',
   'docker', 'compose', 'image.busybox', 'image.go', 'tool.unshare', 'tool.taskset', 'tool.busybox', 'tool.getfattr', 'tool.hyperfine', 'runc', 'qemu',
+  'emulation',
 ]);
 
 const fix = {
@@ -75,6 +76,11 @@ export function missing(host: HostInfo, cap: Capability): string | null {
       if (host.qemu) return null;
       // A guest has no qemu of its own: a VM inside an emulated VM would take minutes a boot.
       return setting('guest') ? `qemu is not in the ${setting('guest')} guest: VMs are booted on the host (isolab run vm)` : 'qemu-system-x86_64 not installed: ' + fix.provision;
+    case 'emulation':
+      // qemu-user without qemu-user-binfmt: emulation only when asked for, never behind execve.
+      if (host.tools['qemu-aarch64'] && host.foreignBinary) return null;
+      if (setting('guest')) return `qemu-user and the arm64 busybox are not in the ${setting('guest')} guest: isolab run vm on the host`;
+      return `${host.tools['qemu-aarch64'] ? 'the arm64 busybox' : 'qemu-aarch64 (qemu-user)'} is not installed: ${fix.provision}`;
     case 'kvm':
       return host.kvm.usable ? null : `KVM not usable: ${host.kvm.reason}`;
     case 'registry':

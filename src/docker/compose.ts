@@ -29,7 +29,9 @@ export interface ComposeProject {
   down(): Promise<RunResult & { engineWaitMs: number }>;
 }
 
-export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: string, files: string[], label: string): Promise<ComposeProject> {
+/** `env`: what the compose CLI runs with besides (DOCKER_HOST for another engine's API socket). */
+export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: string, files: string[], label: string,
+  env: Record<string, string> = {}): Promise<ComposeProject> {
   // v1 lowercases and drops characters it dislikes; this name survives both.
   const name = resourceName(label).toLowerCase();
   const [exe, ...pre] = compose.command;
@@ -40,7 +42,7 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
   // Written down as they appear: an engine that dies mid-build leaves them for `isolab clean`.
   const journal = openJournal(name);
   const raw = async (args: string[], timeoutMs: number) => {
-    const r = await run(exe!, [...base, ...args], { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false' } });
+    const r = await run(exe!, [...base, ...args], { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false', ...env } });
     for (const id of mentionedIds(r.stdout + r.stderr)) mentioned.add(id);
     await journal.add(r.stdout + r.stderr, [...mentioned]);
     return r;

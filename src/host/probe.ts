@@ -8,6 +8,7 @@ import { probeOverlay, type OverlayProbe } from '../overlay/probe.js';
 import { dockerImages } from '../docker/base-images.js';
 import { engineName, type EngineName } from '../core/engine.js';
 import { setting } from '../core/settings.js';
+import { FOREIGN_BUSYBOX } from '../vm/guest.js';
 
 export interface ComposeInfo {
   flavour: ComposeFlavour;
@@ -39,6 +40,8 @@ export interface HostInfo {
   qemu: string | null;
   kvm: { device: boolean; usable: boolean | null; reason: string };
   tools: Record<string, boolean>;
+  /** a binary for another architecture (provisioning's arm64 busybox), for the emulation claim */
+  foreignBinary: string | null;
   /** an unprivileged user can make a user namespace (and a mount namespace in it) */
   userns?: boolean;
   usernsReason?: string;
@@ -205,7 +208,7 @@ export async function probeHost(): Promise<HostInfo> {
     probeUserns(root),
   ]);
   const tools: Record<string, boolean> = {};
-  for (const t of ['unshare', 'nsenter', 'taskset', 'hyperfine', 'busybox', 'debootstrap', 'dockerd', 'tar', 'getfattr']) tools[t] = !!(await which(t));
+  for (const t of ['unshare', 'nsenter', 'taskset', 'hyperfine', 'busybox', 'debootstrap', 'dockerd', 'tar', 'getfattr', 'qemu-aarch64']) tools[t] = !!(await which(t));
   return {
     kernel: os.release(),
     arch: os.arch() === 'x64' ? 'x86_64' : os.arch(),
@@ -224,6 +227,7 @@ export async function probeHost(): Promise<HostInfo> {
     qemu,
     kvm,
     tools,
+    foreignBinary: await access(FOREIGN_BUSYBOX, constants.R_OK).then(() => FOREIGN_BUSYBOX, () => null),
     ...userns,
   };
 }

@@ -13,7 +13,11 @@ export const HOST_ENGINE = { engine: 'docker.io', compose: 'docker-compose' };
 
 /** The offline Go builder image is debootstrapped; guests are too, and made into ext4 disks. */
 export const FOR_GO_IMAGE = ['debootstrap'];
-export const FOR_VM = ['qemu-system-x86', 'cpio', 'e2fsprogs'];
+/** qemu-user without its Recommends (qemu-user-binfmt): emulation is run by name, never behind execve. */
+export const FOR_VM = ['qemu-system-x86', 'qemu-user', 'cpio', 'e2fsprogs'];
+
+/** A binary of another architecture for the emulation claim, from Debian's archive for it. */
+export const FOREIGN = { package: 'busybox-static', arch: 'arm64' } as const;
 
 /** A guest's own kernel and the docker stack it stands for (minbase skips Recommends: the CLI is named). */
 export const GUEST_STACK = [

@@ -3,7 +3,7 @@
 // with zx, phase by phase (packages, then the engine, then what needs the engine), re-reading
 // the facts between phases. Idempotent: a ready host plans nothing but the settle step.
 import path from 'node:path';
-import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
+import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM, FOREIGN } from './packages.js';
 import type { Step } from '../core/steps.js';
 
 export interface HostFacts {
@@ -21,7 +21,7 @@ export interface HostFacts {
   /** golang-go's candidate version in apt: the Go image's content tag */
   goVersion: string | null;
   mirror: string | null;
-  vm: { ready: boolean; kernelPackage: string | null };
+  vm: { ready: boolean; kernelPackage: string | null; foreign: boolean };
 }
 
 export interface ProvisionOptions {
@@ -107,7 +107,9 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc
  * as this host's kernel) and a busybox initramfs whose /init prints a marker and powers off.
  */
 export function vmPlan(f: HostFacts, o: ProvisionOptions): Step[] {
-  if (!o.vm || f.vm.ready) return [];
+  if (!o.vm) return [];
+  const foreign = f.vm.foreign ? [] : foreignPlan(o);
+  if (f.vm.ready) return foreign;
   if (!f.vm.kernelPackage) throw new Error('no kernel image package in apt (linux-image-cloud-amd64 or linux-image-virtual): run apt-get update');
   if (!f.busybox) throw new Error('busybox-static is not installed: the VM initramfs is made from it');
   const d = path.join(o.tmp, 'vm');
@@ -119,6 +121,25 @@ export function vmPlan(f: HostFacts, o: ProvisionOptions): Step[] {
     { title: 'a busybox initramfs', argv: sh(`set -e; r=${q(d)}/initrd; mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev"; cp ${q(f.busybox.path)} "$r/bin/busybox"; ln -sf busybox "$r/bin/sh"
 (cd "$r" && find . | cpio -o -H newc --quiet | gzip -9) >${VM_DIR}/initrd.gz`), timeoutMs: 120_000 },
     { title: 'record the kernel package', write: { path: path.join(VM_DIR, 'kernel-package'), text: `${f.vm.kernelPackage}\n` } },
+    ...foreign,
+  ];
+}
+
+/**
+ * The emulation claim's foreign binary: Debian's busybox-static for arm64, through apt with a
+ * state of its own in the scratch dir (the host's dpkg never learns the architecture; the
+ * archive's signatures are checked with the host's keys), unpacked, never installed.
+ */
+export function foreignPlan(o: Pick<ProvisionOptions, 'tmp'>): Step[] {
+  const d = path.join(o.tmp, 'foreign');
+  const apt = [`-o Dir::State::Lists=${q(d)}/lists -o Dir::Cache=${q(d)}/cache -o Dir::State::status=${q(d)}/status`,
+    `-o APT::Architecture=${FOREIGN.arch} -o APT::Architectures::=${FOREIGN.arch} -o APT::Sandbox::User=root`].join(' ');
+  return [
+    { title: `download ${FOREIGN.package} for ${FOREIGN.arch}`, timeoutMs: 300_000,
+      argv: sh(`set -e; mkdir -p ${q(d)}/lists/partial ${q(d)}/cache/archives/partial ${q(d)}/dl; : >${q(d)}/status
+apt-get ${apt} update -qq; cd ${q(d)}/dl && apt-get ${apt} download -qq ${FOREIGN.package}`) },
+    { title: `unpack its busybox as ${VM_DIR}/busybox-${FOREIGN.arch}`, timeoutMs: 60_000,
+      argv: sh(`set -e; mkdir -p ${VM_DIR}; dpkg-deb -x ${q(d)}/dl/*.deb ${q(d)}/x; install -m 0755 ${q(d)}/x/bin/busybox ${VM_DIR}/busybox-${FOREIGN.arch}`) },
   ];
 }
 

@@ -44,7 +44,7 @@ export async function readFacts(): Promise<HostFacts> {
     // A registry counts as reachable only if its name resolves: nothing is sent.
     registry: (await run('getent', ['hosts', 'registry-1.docker.io'], { check: false, timeoutMs: 10_000 })).exitCode === 0,
     busybox, images, goVersion, mirror: await debianMirror().catch(() => null),
-    vm: { ready: vmReady, kernelPackage: vmReady ? (await readFile(path.join(VM_DIR, 'kernel-package'), 'utf8').catch(() => '')).trim() || null : kernelPackage },
+    vm: { ready: vmReady, foreign: await stat(path.join(VM_DIR, 'busybox-arm64')).then((s) => s.size > 0, () => false), kernelPackage: vmReady ? (await readFile(path.join(VM_DIR, 'kernel-package'), 'utf8').catch(() => '')).trim() || null : kernelPackage },
   };
 }
 

@@ -6,6 +6,8 @@ import { setting } from '../core/settings.js';
 
 export const VM_DIR = setting('vmDir') ?? '/var/cache/isolab/vm';
 export const MARKER = 'ISOLAB-VM-UP';
+/** Debian's busybox-static for arm64, unpacked by provisioning: a binary of another architecture. */
+export const FOREIGN_BUSYBOX = `${VM_DIR}/busybox-arm64`;
 
 export interface Guest {
   kernel: string;

@@ -19,11 +19,13 @@ export const UP_TIMEOUT_MS = numberSetting('composeTimeoutMs', graded ? assignme
 export const { server, client, port, message } = assignment.compose;
 
 /** The lecture's project in a workspace; `label` names it on the engine (files side by side differ). */
-export async function project(c: ClaimContext, variant: 'lecture' | 'ready', label: string = variant) {
+/** `compose` and `env`: another compose CLI than the host's, and what it runs with (podman.docker-compose). */
+export async function project(c: ClaimContext, variant: 'lecture' | 'ready', label: string = variant,
+  compose = c.host.compose!, env: Record<string, string> = {}) {
   await requireFiles(sources.compose.dir, sources.compose.files, 'the compose project');
   const ws = await workspace(c.ledger, sources.compose.dir, 'compose');
   const file = path.join(ws, sources.compose.file);
-  const v1 = c.host.compose!.flavour === 'standalone-v1';
+  const v1 = compose.flavour === 'standalone-v1';
   if (graded) {
     // A student's file runs contained (src/grade/untrusted.ts refused what reaches the host).
     const contained = containCompose(await readFile(file, 'utf8'), assignment, v1 ? 'v1' : 'v2');
@@ -38,7 +40,7 @@ export async function project(c: ClaimContext, variant: 'lecture' | 'ready', lab
     await writeFile(path.join(ws, 'isolab-ready.yml'), stringify(override));
     files.push('isolab-ready.yml');
   }
-  const p = await composeProject(c.ledger, c.host.compose!, ws, files, label);
+  const p = await composeProject(c.ledger, compose, ws, files, label, env);
   c.captureOnFailure('compose ps and logs', async () => ({
     containers: await p.containers(),
     [server]: capped(await p.logs(server)),

@@ -16,6 +16,11 @@ import { isolationChecks, memoryChecks, sharedKernelChecks, type Places } from '
 import { daemonChecks } from '../../suites/vm/daemons.js';
 import { migrationChecks } from '../../suites/vm/migration.js';
 import { migrateTicker } from '../../src/vm/migrate.js';
+import { existsSync } from 'node:fs';
+import { BASE_TAGS } from '../../src/docker/base-images.js';
+import { FOREIGN_BUSYBOX, binfmtHandlers, elfMachine, execInContainer, execNatively, slowdown } from '../../src/vm/emulation.js';
+import { emulationChecks, type Foreign } from '../../suites/vm/emulation.js';
+import { podmanComposeChecks, type ComposeOnPodman } from '../../suites/vm/podman-compose.js';
 import { requireRoot } from './gate.js';
 
 const failed = (checks: Array<{ ok: boolean; what: string }>) => checks.filter((c) => !c.ok).map((c) => c.what);
@@ -99,5 +104,51 @@ describe.skipIf(!requireRoot() || !g)('vm.live-migration negative control', () =
     } finally {
       await ledger.close();
     }
+  });
+});
+
+describe.skipIf(!requireRoot() || !busybox || !existsSync(FOREIGN_BUSYBOX))('vm.emulation negative control', () => {
+  it("the host's own busybox as the foreign binary: it runs natively and in a container, not under qemu-aarch64", { timeout: 60_000 }, async () => {
+    const ledger = new Ledger('vm-emulation-control');
+    try {
+      const asForeign: Foreign = {
+        hostArch: 'x86_64', binaryArch: await elfMachine(busybox!), binfmt: await binfmtHandlers(),
+        native: await execNatively(busybox!), container: await execInContainer(ledger, busybox!, BASE_TAGS.busybox),
+        slowdown: await slowdown(busybox!, busybox!, 1),
+      };
+      expect(asForeign.native.exitCode, asForeign.native.output).toBe(0);
+      expect(failed(emulationChecks(asForeign))).toEqual([
+        "the binary is built for another architecture than this host's (x86_64)",
+        'the kernel will not run it: execve fails with ENOEXEC',
+        "nor will a container: it runs on the host's kernel and CPU",
+        'QEMU user-mode emulation runs it: the same work, the same result, on an emulated CPU',
+      ]);
+      // The real one passes the same checks (what the claim runs).
+      const real = { ...asForeign, binaryArch: await elfMachine(FOREIGN_BUSYBOX), native: await execNatively(FOREIGN_BUSYBOX),
+        container: await execInContainer(ledger, FOREIGN_BUSYBOX, BASE_TAGS.busybox), slowdown: await slowdown(busybox!, FOREIGN_BUSYBOX, 1) };
+      expect(failed(emulationChecks(real))).toEqual([]);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
+
+describe('podman.docker-compose negative control', () => {
+  // What the trixie guest showed (docker-compose 2.26.1, podman 5.4.2), and runs that were not that.
+  const onPodman: ComposeOnPodman = { server: 'Podman Engine 5.4.2', upExit: 0, received: ['received: hallo'],
+    podmanListed: ['isolab-wseop0-on-podman-client-1', 'isolab-wseop0-on-podman-server1-1'], leftAfterDown: [], downExit: 0 };
+  it("holds on the guest's run; pointed at Docker's daemon, or a project that never ran, or a down that left it, fails", () => {
+    expect(failed(podmanComposeChecks(onPodman, 'hallo'))).toEqual([]);
+    // The same project through Docker's daemon: it runs, but nothing of it is podman's.
+    expect(failed(podmanComposeChecks({ ...onPodman, server: 'Engine 20.10.24+dfsg1', podmanListed: [] }, 'hallo'))).toEqual([
+      "the Docker CLI's API reaches Podman (podman system service on a socket)",
+      "the containers are podman's: `podman ps -a` lists them by the project label",
+    ]);
+    expect(failed(podmanComposeChecks({ ...onPodman, upExit: 1, received: [], leftAfterDown: ['isolab-x-on-podman-server1-1'] }, 'hallo')))
+      .toEqual([
+        "docker-compose builds and runs the lecture's project on it: the client exits 0",
+        'server1 receives "hallo" by service name',
+        'docker-compose down removes them from podman',
+      ]);
   });
 });

@@ -9,7 +9,7 @@ const base = {
   docker: { engine: 'docker 26.1.5', api: '1.45', storageDriver: 'overlay2', cgroupDriver: 'systemd', cgroupVersion: 2, client: '26.1.5' },
   compose: { flavour: 'plugin-v2', version: '2.26.1', command: ['docker', 'compose'] }, builder: 'buildkit',
   images: { busybox: 'isolab/busybox:latest', go: 'isolab/golang:latest' }, registry: false, runc: '1.1.15',
-  podman: { usable: false, reason: 'podman not installed' }, qemu: '7.2', kvm: { usable: false, reason: 'no /dev/kvm' }, tools: { unshare: true },
+  podman: { usable: false, reason: 'podman not installed' }, qemu: '7.2', kvm: { usable: false, reason: 'no /dev/kvm' }, tools: { unshare: true }, foreignBinary: null,
 } as unknown as HostInfo;
 const row = (h: Partial<HostInfo>, what: string) => doctorRows({ ...base, ...h } as HostInfo).find((r) => r.what === what)!;
 

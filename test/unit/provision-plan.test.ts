@@ -10,11 +10,11 @@ const opts = { go: true, vm: true, tmp: '/tmp/isolab-provision-x' };
 const fresh: HostFacts = {
   installed: [], dockerd: false, engineUp: false, composeUp: false, registry: false,
   busybox: { path: '/bin/busybox', hash: '3d9f2889d678' }, images: [], goVersion: '2:1.19~1', mirror: 'http://deb.debian.org/debian',
-  vm: { ready: false, kernelPackage: 'linux-image-6.1.0-56-cloud-amd64' },
+  vm: { ready: false, kernelPackage: 'linux-image-6.1.0-56-cloud-amd64', foreign: false },
 };
 const ready: HostFacts = {
   ...fresh, installed: wantedPackages(fresh, opts), dockerd: true, engineUp: true, composeUp: true,
-  images: ['isolab/busybox:3d9f2889d678', 'isolab/golang:f31e3f08ab83'], vm: { ready: true, kernelPackage: 'linux-image-6.1.0-56-cloud-amd64' },
+  images: ['isolab/busybox:3d9f2889d678', 'isolab/golang:f31e3f08ab83'], vm: { ready: true, kernelPackage: 'linux-image-6.1.0-56-cloud-amd64', foreign: true },
 };
 const titles = (s: Array<{ title: string }>) => s.map((x) => x.title);
 
@@ -22,7 +22,7 @@ describe('provision plan', () => {
   it('a fresh host: packages with an engine, dockerd started, both base images built, the VM kernel', () => {
     const apt = packagesPlan(fresh, opts);
     expect(apt.map((s) => s.argv![1])).toEqual(['update', 'install']);
-    expect(apt[1]!.argv).toEqual(expect.arrayContaining(['docker.io', 'docker-compose', 'debootstrap', 'qemu-system-x86', ...SUITE_TOOLS]));
+    expect(apt[1]!.argv).toEqual(expect.arrayContaining(['docker.io', 'docker-compose', 'debootstrap', 'qemu-system-x86', 'qemu-user', ...SUITE_TOOLS]));
     expect(enginePlan(fresh)).toEqual([expect.objectContaining({ argv: ['dockerd'], background: expect.objectContaining({ readyWithinMs: 30_000 }) })]);
     expect(titles(imagesPlan(fresh, opts, 'f31e3f08ab83'))).toEqual([
       'busybox rootfs', 'import isolab/busybox:3d9f2889d678 (busybox-static rootfs)', 'tag isolab/busybox:3d9f2889d678 as isolab/busybox:latest and alpine:latest (no registry reachable)',
@@ -30,6 +30,10 @@ describe('provision plan', () => {
       'tag isolab/golang:f31e3f08ab83 as isolab/golang:latest and golang:alpine (no registry reachable)',
     ]);
     expect(titles(vmPlan(fresh, opts))[0]).toBe('download linux-image-6.1.0-56-cloud-amd64');
+    // the emulation claim's arm64 busybox: through apt with a state of its own, never the host's dpkg
+    expect(titles(vmPlan(fresh, opts)).slice(-2)).toEqual(['download busybox-static for arm64', 'unpack its busybox as /var/cache/isolab/vm/busybox-arm64']);
+    expect(vmPlan(fresh, opts).at(-2)!.argv!.join(' ')).toMatch(/Dir::State::status=.*APT::Architecture=arm64/);
+    expect(titles(vmPlan({ ...ready, vm: { ...ready.vm, foreign: false } }, opts))).toEqual(['download busybox-static for arm64', 'unpack its busybox as /var/cache/isolab/vm/busybox-arm64']);
     // every command is bounded
     const all = [...apt, ...imagesPlan(fresh, opts, 'f31e3f08ab83'), ...vmPlan(fresh, opts), ...settlePlan('zzzzz0')];
     expect(all.filter((s) => s.argv).every((s) => (s.timeoutMs ?? 120_000) > 0)).toBe(true);
@@ -54,7 +58,7 @@ describe('provision plan', () => {
   it('bad input names what is missing', () => {
     expect(() => imagesPlan({ ...fresh, busybox: null }, opts, 'x')).toThrow(/busybox-static is not installed/);
     expect(() => imagesPlan({ ...fresh, mirror: null }, opts, 'x')).toThrow(/no Debian mirror.*ISOLAB_MIRROR/);
-    expect(() => vmPlan({ ...fresh, vm: { ready: false, kernelPackage: null } }, opts)).toThrow(/no kernel image package/);
+    expect(() => vmPlan({ ...fresh, vm: { ready: false, kernelPackage: null, foreign: false } }, opts)).toThrow(/no kernel image package/);
   });
 
   it('host and guests share one recipe: the suites\' tools are in both', () => {
