@@ -20,7 +20,8 @@ const TESTS = 4;
 const cap = setting('submission') ? 1 : numberSetting('maxWorkers', 0) || Infinity;
 const WORKERS = { [MEASURING]: 1, [MEASURING_TESTS]: 1, [SIDE_BY_SIDE]: Math.min(10, cap), [TESTS]: 1 };
 
-const suite = (name: string, include: string[], group: keyof typeof WORKERS, timeoutMs = 60_000, exclude: string[] = [], maxConcurrency = 5) => ({
+const suite = (name: string, include: string[], group: keyof typeof WORKERS, timeoutMs = 60_000,
+  exclude: string[] = [], maxConcurrency = 5) => ({
   extends: true as const,
   test: {
     name, include, exclude, testTimeout: timeoutMs, hookTimeout: 60_000, maxConcurrency,

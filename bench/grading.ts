@@ -76,7 +76,8 @@ export async function grading(ctx: BenchContext) {
     const t0 = Date.now();
     const r = await run(process.execPath, [BIN, 'grade', sub], { check: false, timeoutMs: 600_000, env });
     const t1 = Date.now();
-    const results = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8').catch(() => '{}')) as { claims?: Array<{ id: string; durationMs?: number }> };
+    const results = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8').catch(() =>
+      '{}')) as { claims?: Array<{ id: string; durationMs?: number }> };
     const claims: Record<string, number> = {};
     for (const c of results.claims ?? []) claims[c.id] = (claims[c.id] ?? 0) + (c.durationMs ?? 0);
     const phases = phasesOf(await readFile(trace, 'utf8').catch(() => ''), t0, t1, claims);
@@ -96,7 +97,8 @@ export function phaseLines(p: { cold: Phases; warm: Phases }): string[] {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`.padStart(8);
   const rows: Array<[string, number, number]> = [
     ['start (node, CLI, vitest, config, probe)', p.cold.startMs, p.warm.startMs],
-    ...[...new Set([...Object.keys(p.cold.commands), ...Object.keys(p.warm.commands)])].map((k) => [k, p.cold.commands[k] ?? 0, p.warm.commands[k] ?? 0] as [string, number, number]),
+    ...[...new Set([...Object.keys(p.cold.commands), ...Object.keys(p.warm.commands)])].map((k) =>
+      [k, p.cold.commands[k] ?? 0, p.warm.commands[k] ?? 0] as [string, number, number]),
     ['the rest (checks\' own waits, workers, transforms)', p.cold.otherMs, p.warm.otherMs],
     ['finish (results, reports, exit)', p.cold.finishMs, p.warm.finishMs],
     ['wall', p.cold.wallMs, p.warm.wallMs],

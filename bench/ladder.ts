@@ -77,7 +77,8 @@ export const ladder: Rung[] = [
           // Set up, run /bin/true, tear down — what `docker run --rm` does too.
           const l = new Ledger('bench-container');
           try {
-            const r = await runInContainer(l, ctx.host, { hostname: 'isolab-bench', rootfs, command: ['/bin/true'], limits: { memoryBytes: 64 << 20, pids: 64 } });
+            const r = await runInContainer(l, ctx.host,
+              { hostname: 'isolab-bench', rootfs, command: ['/bin/true'], limits: { memoryBytes: 64 << 20, pids: 64 } });
             if (r.exitCode !== 0) throw new Error(`isolab container exited ${r.exitCode}: ${r.stderr.trim()}`);
           } finally {
             await l.close();
@@ -94,7 +95,8 @@ export const ladder: Rung[] = [
     samples: { full: 20, quick: 5 },
     warmup: 1,
     hyperfine: ['docker', 'run', '--rm', '--label', runLabel(), '--network', 'none', BASE_TAGS.busybox, 'true'],
-    setup: async (ctx) => ({ op: timed(ctx, () => ['docker', 'run', '--rm', '--label', runLabel(), '--network', 'none', BASE_TAGS.busybox, 'true'], 5) }),
+    setup: async (ctx) => ({ op: timed(ctx,
+      () => ['docker', 'run', '--rm', '--label', runLabel(), '--network', 'none', BASE_TAGS.busybox, 'true'], 5) }),
   },
   {
     // The same container through the engine's API, not its CLI: how much of `docker run` is the
@@ -106,7 +108,8 @@ export const ladder: Rung[] = [
     samples: { full: 20, quick: 5 },
     warmup: 1,
     setup: async (ctx) => {
-      if (engineName() !== 'docker') throw new Error('testcontainers drives the Docker engine here (its podman support needs the podman socket)');
+      if (engineName() !== 'docker')
+        throw new Error('testcontainers drives the Docker engine here (its podman support needs the podman socket)');
       process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
       const { GenericContainer, Wait } = await import('testcontainers');
       return {

@@ -23,7 +23,8 @@ async function ppid(pid: number): Promise<number> {
 export async function sizes(ctx: BenchContext): Promise<Record<string, unknown>> {
   const builder = ctx.host.builder ?? 'legacy';
   ctx.progress('sizes: building the hello and multi-stage images…');
-  const hello = await buildImage(ctx.ledger, await workspace(ctx.ledger, path.join(repo, 'fixtures/lecture/hello'), 'bench-hello'), { label: 'bench-hello', builder });
+  const hello = await buildImage(ctx.ledger,
+    await workspace(ctx.ledger, path.join(repo, 'fixtures/lecture/hello'), 'bench-hello'), { label: 'bench-hello', builder });
   const ms = await workspace(ctx.ledger, path.join(repo, 'fixtures/lecture/compose'), 'bench-ms');
   const final = await buildImage(ctx.ledger, ms, { label: 'bench-final', builder });
   const stage = await buildImage(ctx.ledger, ms, { label: 'bench-builder', target: 'builder', builder });

@@ -19,7 +19,8 @@ export async function splitWindow(ctx: BenchContext) {
       await ctx.ledger.undoAll();
     }
     const abs = errors.map(Math.abs);
-    rows.push({ windowMs, runs: reps, meanErrorPp: errors.reduce((a, b) => a + b, 0) / reps, maxAbsErrorPp: Math.max(...abs), withinTolerance: abs.filter((e) => e <= lecture.tolerancePp).length });
+    rows.push({ windowMs, runs: reps, meanErrorPp: errors.reduce((a, b) => a + b, 0) / reps,
+      maxAbsErrorPp: Math.max(...abs), withinTolerance: abs.filter((e) => e <= lecture.tolerancePp).length });
   }
   return { scenario: lecture.name, tolerancePp: lecture.tolerancePp, rows };
 }

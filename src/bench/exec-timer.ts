@@ -73,11 +73,13 @@ export class ExecTimer {
       const bad = res.findIndex(([, status]) => status !== 0);
       if (bad >= 0) {
         const status = res[bad]![1];
-        p.reject(new Error(`\`${p.argvs[bad]!.join(' ')}\` exited with status ${status >> 8}${status & 127 ? ` (signal ${status & 127})` : ''}`));
+        p.reject(new Error(`\`${p.argvs[bad]!.join(' ')}\` exited with status ${status >> 8}${status & 127 ? ` `
+          + `(signal ${status & 127})` : ''}`));
       } else p.resolve(res.map(([ms]) => ms));
     });
     this.child.on('exit', (code) => {
-      for (const p of this.pending.splice(0)) p.reject(new Error(`the exec timer (${this.method}) exited ${code}: ${err.trim() || 'no output'}`));
+      for (const p of this.pending.splice(0))
+        p.reject(new Error(`the exec timer (${this.method}) exited ${code}: ${err.trim() || 'no output'}`));
     });
     this.child.on('error', (e) => {
       for (const p of this.pending.splice(0)) p.reject(new Error(`cannot start the exec timer (${this.method}): ${e.message}`));

@@ -49,7 +49,8 @@ export async function runLadder(ctx: BenchContext, rungs: Rung[]): Promise<Ladde
       const { op, accelerator, note } = await r.setup(ctx);
       const samples = ctx.samples ?? (ctx.quick ? r.samples.quick : r.samples.full);
       ctx.progress(`${r.rung}: ${samples} sample(s)${accelerator ? ` under ${accelerator.toUpperCase()}` : ''}…`);
-      Object.assign(row, await measure(op, { samples, warmup: ctx.quick ? 0 : r.warmup }), accelerator ? { accelerator } : {}, note ? { note } : {});
+      Object.assign(row, await measure(op, { samples, warmup: ctx.quick ? 0 : r.warmup }),
+        accelerator ? { accelerator } : {}, note ? { note } : {});
       if (r.hyperfine) {
         const h = await fidelity(ctx, r.hyperfine, samples, ctx.quick ? 0 : r.warmup ?? 0);
         if ('skipped' in h) row.hyperfine = h;
@@ -57,7 +58,10 @@ export async function runLadder(ctx: BenchContext, rungs: Rung[]): Promise<Ladde
           row.hyperfine = {
             ...h,
             ...(h.agreement > FIDELITY
-              ? { explanation: `medians differ by ${(h.agreement * 100).toFixed(0)}%: ${h.timerP50Ms.toFixed(2)} ms (exec timer, ${ctx.timer.method}) vs ${h.p50Ms.toFixed(2)} ms (hyperfine -N), alternating in ${ROUNDS} rounds of ${h.runs / ROUNDS} samples each${ctx.timer.method === 'perl fork' ? '; a fork copies the helper\'s page tables where hyperfine\'s spawn does not (python3 would spawn as it does)' : ''}` }
+              ? { explanation: `medians differ by ${(h.agreement * 100).toFixed(0)}%: ${h.timerP50Ms.toFixed(2)} ms `
+                + `(exec timer, ${ctx.timer.method}) vs ${h.p50Ms.toFixed(2)} ms (hyperfine -N), alternating `
+                + `in ${ROUNDS} rounds of ${h.runs / ROUNDS} samples each${ctx.timer.method === 'perl fork' ? '; a '
+                + 'fork copies the helper\'s page tables where hyperfine\'s spawn does not (python3 would spawn as it does)' : ''}` }
               : {}),
           };
         }
@@ -89,18 +93,22 @@ export function ladderClaim(rows: LadderRow[], ms: number): ClaimResult {
   if (!dock || !vm) {
     const why = [dock ? null : 'the docker rung', vm ? null : 'the VM rung'].filter(Boolean).join(' and ');
     const causes = rows.filter((r) => r.skipped || r.error).map((r) => `${r.rung}: ${r.skipped ?? r.error}`);
-    return { ...base, verdict: 'skip', reason: `${why} did not run: ${causes.length ? causes.join('; ') : 'not selected (--rungs)'}`, evidence: { ladder: rows } };
+    return { ...base, verdict: 'skip',
+      reason: `${why} did not run: ${causes.length ? causes.join('; ') : 'not selected (--rungs)'}`, evidence: { ladder: rows } };
   }
   const ordered = rows.filter((r) => r.meanMs !== undefined && r.role).every((r, i, a) => i === 0 || r.meanMs! >= a[i - 1]!.meanMs!);
   const dockerX = proc ? dock.meanMs! / proc.meanMs! : NaN;
   const vmX = vm.meanMs! / dock.meanMs!;
-  const summary = `process ${proc?.meanMs?.toFixed(2)} ms → docker run ${dock.meanMs!.toFixed(0)} ms (${dockerX.toFixed(0)}×) → VM (${vm.accelerator}) ${vm.meanMs!.toFixed(0)} ms (${vmX.toFixed(1)}× docker)`;
+  const summary = `process ${proc?.meanMs?.toFixed(2)} ms → docker run ${dock.meanMs!.toFixed(0)} ms `
+    + `(${dockerX.toFixed(0)}×) → VM (${vm.accelerator}) ${vm.meanMs!.toFixed(0)} ms (${vmX.toFixed(1)}× docker)`;
   return {
     ...base,
     verdict: vm.meanMs! > dock.meanMs! ? 'pass' : 'fail',
     ...(vm.meanMs! > dock.meanMs! ? {} : { reason: `the VM started faster than the container: ${summary}` }),
     // The slide's word is "quicker", with no number: the ratios below are isolab's own targets.
-    slide: [{ says: '"Quicker spinning up apps" (the slide gives no number)', expected: 'a container starts before a VM', measured: `VM ${vmX.toFixed(1)}× docker run (${vm.accelerator})`, holds: vm.meanMs! > dock.meanMs! }],
+    slide: [{ says: '"Quicker spinning up apps" (the slide gives no number)',
+      expected: 'a container starts before a VM', measured: `VM ${vmX.toFixed(1)}× docker run (${vm.accelerator})`,
+      holds: vm.meanMs! > dock.meanMs! }],
     evidence: {
       summary,
       ladder: rows,
@@ -128,14 +136,19 @@ export function judgeSection(name: 'sizes' | 'primitives', out: Record<string, u
     const vm = out.vmImageBytes as { total: number } | null;
     const mem = out.memory as { containerAddedKb: number; vm: { givenKb: number } | null };
     return [
-      { ok: !!vm && i.base! < vm.total, what: 'the base image is smaller than a minimal VM image', actual: `${mb(i.base)} vs ${mb(vm?.total)}` },
-      { ok: i.multistageFinal! < i.multistageBuilder!, what: 'the multi-stage final image is smaller than its builder', actual: `${mb(i.multistageFinal)} vs ${mb(i.multistageBuilder)}` },
-      { ok: !!mem.vm && mem.containerAddedKb < mem.vm.givenKb, what: 'an idle container adds less memory than a VM is given', actual: `${(mem.containerAddedKb / 1024).toFixed(1)} MiB vs ${mem.vm ? mem.vm.givenKb / 1024 : '—'} MiB` },
+      { ok: !!vm && i.base! < vm.total, what: 'the base image is smaller than a minimal VM image',
+        actual: `${mb(i.base)} vs ${mb(vm?.total)}` },
+      { ok: i.multistageFinal! < i.multistageBuilder!, what: 'the multi-stage final image is smaller than its builder',
+        actual: `${mb(i.multistageFinal)} vs ${mb(i.multistageBuilder)}` },
+      { ok: !!mem.vm && mem.containerAddedKb < mem.vm.givenKb,
+        what: 'an idle container adds less memory than a VM is given',
+        actual: `${(mem.containerAddedKb / 1024).toFixed(1)} MiB vs ${mem.vm ? mem.vm.givenKb / 1024 : '—'} MiB` },
     ];
   }
   const want = ['netns', 'overlay', 'cgroup'];
   return want.map((k) => {
     const r = (out as Record<string, { samples?: number; meanMs?: number }>)[k];
-    return { ok: !!r?.samples && r.meanMs !== undefined, what: `${k} create + destroy measured`, actual: r?.samples ? `${r.meanMs!.toFixed(2)} ms over ${r.samples}` : 'not measured' };
+    return { ok: !!r?.samples && r.meanMs !== undefined, what: `${k} create + destroy measured`,
+      actual: r?.samples ? `${r.meanMs!.toFixed(2)} ms over ${r.samples}` : 'not measured' };
   });
 }

@@ -43,5 +43,6 @@ export interface LadderRow extends Partial<RungStats> {
   ratioToFloor?: number;
   ratioToPrevious?: number;
   /** hyperfine -N beside the exec timer, alternating rounds: medians compared (agreement = |Δ| / hyperfine's) */
-  hyperfine?: { meanMs: number; p50Ms: number; runs: number; agreement: number; timerP50Ms?: number; compared?: 'median' | 'mean'; timer?: string; explanation?: string } | { skipped: string };
+  hyperfine?: { meanMs: number; p50Ms: number; runs: number; agreement: number; timerP50Ms?: number;
+    compared?: 'median' | 'mean'; timer?: string; explanation?: string } | { skipped: string };
 }

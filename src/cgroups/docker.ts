@@ -24,12 +24,14 @@ async function locate(host: HostInfo, pid: number): Promise<Located> {
   if (c.cpu?.version === 2) {
     const rel = lines.find((l) => l.startsWith('0::'))!.slice(3);
     const dir = path.join(c.cpu.path, rel);
-    return { dir, usage: async () => (await readKey(path.join(dir, 'cpu.stat'), 'usage_usec')) * 1000, written: () => readInt(path.join(dir, 'cpu.weight')) };
+    return { dir, usage: async () => (await readKey(path.join(dir, 'cpu.stat'), 'usage_usec')) * 1000,
+      written: () => readInt(path.join(dir, 'cpu.weight')) };
   }
   const relOf = (ctl: string) => lines.map((l) => l.split(':')).find(([, ctls]) => ctls!.split(',').includes(ctl))![2]!;
   const cpuDir = path.join(c.cpu!.path, relOf('cpu'));
   const acctDir = path.join(c.cpuacct!.path, relOf('cpuacct'));
-  return { dir: cpuDir, usage: () => readInt(path.join(acctDir, 'cpuacct.usage')), written: () => readInt(path.join(cpuDir, 'cpu.shares')) };
+  return { dir: cpuDir, usage: () => readInt(path.join(acctDir, 'cpuacct.usage')),
+    written: () => readInt(path.join(cpuDir, 'cpu.shares')) };
 }
 
 /** Which shares→weight formula explains the weights the runtime wrote (v2 only). */
@@ -47,23 +49,28 @@ export function weightFormula(pairs: Array<[number, number]>): string {
  * seat when windows measure side by side) and the window. The engine starts and removes them on
  * any CPU: noisy, never while a window is open.
  */
-export async function containerShares(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing = { settleMs: 500, windowMs: 2000 }) {
+export async function containerShares(ledger: Ledger, host: HostInfo, pair: { low: number; high: number },
+  image: string, timing = { settleMs: 500, windowMs: 2000 }) {
   const what = `docker --cpu-shares ${pair.low}/${pair.high}`;
   const { value, windows } = await validWindow(what, async () => {
-    const { value: v, exclusive: shared } = await measuringWindow(what, { cpu: 0 }, (seat) => sharesOnce(ledger, host, pair, image, timing, seat));
-    return { value: { ...v, host: shared }, invalid: invalidBecause(v.conditions, { otherAtMost: OTHER_AT_MOST_PER_CPU, busyAtLeast: BUSY_AT_LEAST }) };
+    const { value: v, exclusive: shared } = await measuringWindow(what, { cpu: 0 },
+      (seat) => sharesOnce(ledger, host, pair, image, timing, seat));
+    return { value: { ...v, host: shared },
+      invalid: invalidBecause(v.conditions, { otherAtMost: OTHER_AT_MOST_PER_CPU, busyAtLeast: BUSY_AT_LEAST }) };
   });
   return { ...value, windows: windows.map((w, i) => ({ attempt: i + 1, invalid: w.invalid })) };
 }
 
-async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string, timing: { settleMs: number; windowMs: number }, seat: Seat) {
+async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; high: number }, image: string,
+  timing: { settleMs: number; windowMs: number }, seat: Seat) {
   const ids: Record<'low' | 'high', Located & { pid: number }> = {} as never;
   const names: string[] = [];
   try {
     await seat.noisy(async () => {
       for (const side of ['low', 'high'] as const) {
         // Named per pair: pairs measure side by side on seats of their own.
-        const ct = await runContainer(ledger, `${side}-prio-${pair.low}-${pair.high}`, [`--cpuset-cpus=${seat.cpu}`, `--cpu-shares=${pair[side]}`, '--network', 'none', image, 'sha256sum', '/dev/urandom']);
+        const ct = await runContainer(ledger, `${side}-prio-${pair.low}-${pair.high}`,
+          [`--cpuset-cpus=${seat.cpu}`, `--cpu-shares=${pair[side]}`, '--network', 'none', image, 'sha256sum', '/dev/urandom']);
         names.push(ct.name);
         const st = await inspect<{ State: { Pid: number; Running: boolean } }>(ct.name);
         if (!st.State.Running) throw new Error(`container ${ct.name} is not running`);
@@ -77,7 +84,8 @@ async function sharesOnce(ledger: Ledger, host: HostInfo, pair: { low: number; h
   }
 }
 
-async function measurePair(host: HostInfo, pair: { low: number; high: number }, ids: Record<'low' | 'high', Located & { pid: number }>, timing: { settleMs: number; windowMs: number }, seat: Seat) {
+async function measurePair(host: HostInfo, pair: { low: number; high: number },
+  ids: Record<'low' | 'high', Located & { pid: number }>, timing: { settleMs: number; windowMs: number }, seat: Seat) {
   const written = { low: await ids.low.written(), high: await ids.high.written() };
   const unit = host.cgroupControllers.cpu?.version === 2 ? 'cpu.weight' : 'cpu.shares';
   const predicted = predictSplit(written);

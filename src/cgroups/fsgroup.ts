@@ -41,7 +41,8 @@ const parents = new Map<string, Parent>();
  * own changes in `own`, the root's (v2 subtree_control) in `outer` — and removed, own then outer,
  * when the last group that took it is undone; one taken while it is being removed waits for that.
  */
-export async function sharedParent(ledger: Ledger, dir: string, make: (own: Ledger, outer: Ledger) => Promise<void>): Promise<{ outer: Ledger }> {
+export async function sharedParent(ledger: Ledger, dir: string,
+  make: (own: Ledger, outer: Ledger) => Promise<void>): Promise<{ outer: Ledger }> {
   for (let q = parents.get(dir); q?.closing; q = parents.get(dir)) await q.closing;
   let p = parents.get(dir);
   if (!p) {

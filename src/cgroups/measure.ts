@@ -92,7 +92,9 @@ export function splitInvalid(m: Omit<SplitMeasurement, 'windows'>, minCpuEach?: 
     ...(m.pinnedTo !== null && !capped.length ? { busyAtLeast: BUSY_AT_LEAST } : {}),
   });
   for (const [g, t] of Object.entries(m.throttling ?? {})) {
-    if (t.periods && t.throttled / t.periods < THROTTLED_AT_LEAST) why.push(`${g} hit its quota in ${t.throttled} of ${t.periods} periods (< ${THROTTLED_AT_LEAST * 100}%): other work, not the cap, held it back`);
+    if (t.periods && t.throttled / t.periods < THROTTLED_AT_LEAST)
+      why.push(`${g} hit its quota in ${t.throttled} of ${t.periods} periods (< ${THROTTLED_AT_LEAST * 100}%): `
+      + `other work, not the cap, held it back`);
   }
   return why;
 }
@@ -113,9 +115,11 @@ export async function measureSplit(ledger: Ledger, driver: CgroupDriver, s: Spli
 }
 
 const figures = (m: Omit<SplitMeasurement, 'windows'>) =>
-  `${Object.entries(m.shares).map(([k, v]) => `${k} ${pct(v)} (${m.cpus[k]!.toFixed(2)} CPU)`).join(' / ')}; other load ${m.conditions.other.toFixed(2)} CPU`;
+  `${Object.entries(m.shares).map(([k, v]) => `${k} ${pct(v)} (${m.cpus[k]!.toFixed(2)} CPU)`).join(' '
+    + '/ ')}; other load ${m.conditions.other.toFixed(2)} CPU`;
 
-async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenario, seat: Seat): Promise<Omit<SplitMeasurement, 'host' | 'windows'>> {
+async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenario,
+  seat: Seat): Promise<Omit<SplitMeasurement, 'host' | 'windows'>> {
   const pin = s.pinCpu === null ? null : seat.cpu;
   const named = windowGroups();
   const all: Array<[SplitGroup, Group]> = [];
@@ -173,7 +177,8 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
       totalCpus: total / elapsedNs,
       ...(pin === null ? { otherOnHost: conditions.other } : { otherOnCpu: conditions.other }),
       conditions,
-      ...(capped.length ? { throttling: Object.fromEntries(capped.map(([g], i) => [g.name, { periods: t1[i]!.periods - t0[i]!.periods, throttled: t1[i]!.throttled - t0[i]!.throttled }])) } : {}),
+      ...(capped.length ? { throttling: Object.fromEntries(capped.map(([g], i) =>
+        [g.name, { periods: t1[i]!.periods - t0[i]!.periods, throttled: t1[i]!.throttled - t0[i]!.throttled }])) } : {}),
       written,
     };
   } finally {
@@ -186,7 +191,8 @@ async function measureOnce(ledger: Ledger, driver: CgroupDriver, s: SplitScenari
  * The slide's own split beside a measured one: holds when every share is within the tolerance
  * of what the slide says. `why` explains a departure (say, what the engine wrote).
  */
-export function slideSplit(says: string, slide: Record<string, number>, measured: Record<string, number>, tolerancePp: number, why?: string): SlideAnswer {
+export function slideSplit(says: string, slide: Record<string, number>, measured: Record<string, number>,
+  tolerancePp: number, why?: string): SlideAnswer {
   const fmt = (o: Record<string, number>) => Object.values(o).map((v) => (v * 100).toFixed(1)).join('/');
   const holds = Object.entries(slide).every(([k, v]) => Math.abs((measured[k] ?? 0) - v) * 100 <= tolerancePp);
   return { says, expected: `${fmt(slide)} ±${tolerancePp} pp`, measured: fmt(measured), holds, ...(holds || !why ? {} : { why }) };

@@ -7,5 +7,6 @@ import { CgroupV2 } from './v2.js';
 export function cgroupDriver(host: HostInfo): CgroupDriver {
   const c = host.cgroupControllers;
   if (c.cpu?.version === 2) return new CgroupV2(c.cpu.path);
-  return new CgroupV1({ cpu: c.cpu?.path, cpuacct: c.cpuacct?.path, memory: c.memory?.path, pids: c.pids?.path, cpuset: c.cpuset?.path, freezer: c.freezer?.path });
+  return new CgroupV1({ cpu: c.cpu?.path, cpuacct: c.cpuacct?.path, memory: c.memory?.path, pids: c.pids?.path,
+    cpuset: c.cpuset?.path, freezer: c.freezer?.path });
 }

@@ -73,7 +73,8 @@ export class CgroupV1 implements CgroupDriver {
 
   /** A new v1 cpuset group has no CPUs and no memory nodes: it gets its parent's. */
   private async inheritCpuset(dir: string): Promise<void> {
-    for (const f of ['cpuset.cpus', 'cpuset.mems']) await write(path.join(dir, f), (await readFile(path.join(path.dirname(dir), f), 'utf8')).trim());
+    for (const f of ['cpuset.cpus', 'cpuset.mems'])
+      await write(path.join(dir, f), (await readFile(path.join(path.dirname(dir), f), 'utf8')).trim());
   }
 
   private async parent(ledger: Ledger, ctl: Ctl): Promise<string> {

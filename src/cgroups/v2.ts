@@ -20,7 +20,8 @@ class V2Group extends FsGroup implements Group {
   async setMemoryLimit(bytes: number) {
     const done = [await write(path.join(this.dir, 'memory.max'), String(bytes))];
     // With swap (GitHub runners have it) the limit would mean swapping instead of OOM.
-    done.push(await write(path.join(this.dir, 'memory.swap.max'), '0').catch(() => ({ file: 'memory.swap.max', value: 'n/a (no swap accounting)' })));
+    done.push(await write(path.join(this.dir, 'memory.swap.max'), '0').catch(() =>
+      ({ file: 'memory.swap.max', value: 'n/a (no swap accounting)' })));
     return done;
   }
   setPidsLimit(max: number) {
@@ -32,7 +33,8 @@ class V2Group extends FsGroup implements Group {
   async setMemoryHigh(bytes: number) {
     const done = [await write(path.join(this.dir, 'memory.high'), String(bytes))];
     // With swap, "over high" would page out instead of being held there.
-    done.push(await write(path.join(this.dir, 'memory.swap.max'), '0').catch(() => ({ file: 'memory.swap.max', value: 'n/a (no swap accounting)' })));
+    done.push(await write(path.join(this.dir, 'memory.swap.max'), '0').catch(() =>
+      ({ file: 'memory.swap.max', value: 'n/a (no swap accounting)' })));
     return done;
   }
   setFrozen(frozen: boolean) {
@@ -89,7 +91,8 @@ export class CgroupV2 implements CgroupDriver {
     const available = (await readFile(path.join(dir, 'cgroup.controllers'), 'utf8').catch(() => '')).trim().split(/\s+/);
     for (const c of controllers) {
       if (on.includes(c)) continue;
-      if (!available.includes(c)) throw new Error(`cgroup v2 controller "${c}" is not available in ${dir} (cgroup.controllers: ${available.join(' ') || 'none'})`);
+      if (!available.includes(c))
+        throw new Error(`cgroup v2 controller "${c}" is not available in ${dir} (cgroup.controllers: ${available.join(' ') || 'none'})`);
       await write(file, `+${c}`);
       if (dir === this.root) ledger.add('cgroup', `${file} +${c}`, () => write(file, `-${c}`).catch(() => undefined));
     }

@@ -4,7 +4,8 @@ import { CLAIMS, SLIDE_NUMBERS } from './catalog.js';
 
 const SUITES: Record<string, string> = {
   overlay: 'OverlayFS: union, copy-up, whiteouts, opaque dirs, several lowers, stacking, bad options',
-  compose: 'Images and compose: layers, the build cache, save/extract, lifecycle, multi-stage size, base size, the default tag, service DNS, teardown',
+  compose: 'Images and compose: layers, the build cache, save/extract, lifecycle, multi-stage size, base size, the '
+    + 'default tag, service DNS, teardown',
   cgroups: 'cgroups: moving a process, cpu weight splits, docker shares, memory, pids and cpu quota limits',
   netns: 'Network namespaces: isolation, veth, MASQUERADE, the P2P testbed, UDP hole punching, docker bridge',
   bocker: 'A container from the primitives, held against docker run',
@@ -22,7 +23,8 @@ export function claimsMarkdown(): string {
     const rows = CLAIMS.filter((c) => c.suite === suite);
     if (!rows.length) continue;
     out.push(`## ${title}`, '', '| id | the lecture says / what is checked | the slide\'s own number |', '|---|---|---|');
-    for (const c of rows) out.push(`| \`${c.id}\` | ${c.statement.replace(/\|/g, '\\|')} | ${(SLIDE_NUMBERS[c.id] ?? 'none (the verdict is the mechanism)').replace(/\|/g, '\\|')} |`);
+    for (const c of rows) out.push(`| \`${c.id}\` | ${c.statement.replace(/\|/g, '\\|')} `
+      + `| ${(SLIDE_NUMBERS[c.id] ?? 'none (the verdict is the mechanism)').replace(/\|/g, '\\|')} |`);
     out.push('');
   }
   return out.join('\n');

@@ -80,7 +80,8 @@ export class ClaimContext {
       if (cap === 'docker' || cap === 'compose' || cap.startsWith('image.')) this.usesEngine = true;
       const why = missing(this.host, cap);
       if (!why) continue;
-      if (strict() && expectedOnHost(cap)) throw new Error(`${why} (CI expects this host to provide "${cap}"; a skip here would hide a broken provision)`);
+      if (strict() && expectedOnHost(cap))
+        throw new Error(`${why} (CI expects this host to provide "${cap}"; a skip here would hide a broken provision)`);
       this.skip(why);
     }
   }
@@ -149,7 +150,8 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
   const def = claimDef(id);
   const name = opts.scenario ? `${id} › ${opts.scenario}` : id;
   test(name, { timeout: opts.timeoutMs ?? 60_000, concurrent: opts.concurrent }, async (ctx) => {
-    (ctx.task.meta as ClaimMeta).claim = { ...def, ...(opts.scenario ? { scenario: opts.scenario } : {}), ...(opts.source ? { source: opts.source } : {}) };
+    (ctx.task.meta as ClaimMeta).claim = { ...def, ...(opts.scenario ? { scenario: opts.scenario } : {}),
+      ...(opts.source ? { source: opts.source } : {}) };
     const c = new ClaimContext(ctx, await currentHost(), name);
     open.add(c);
     let failed = false;

@@ -15,7 +15,8 @@ export type Capability =
 /** What provisioning gives every supported host; skipping these under CI is a failure. */
 const PROVIDED: ReadonlySet<Capability> = new Set<Capability>([
   'root', 'overlay', 'netns', 'iptables', 'multi-cpu', 'cgroup.cpu', 'cgroup.memory', 'cgroup.pids', 'cgroup.cpuset', 'cgroup.freeze',
-  'docker', 'compose', 'image.busybox', 'image.go', 'tool.unshare', 'tool.taskset', 'tool.busybox', 'tool.getfattr', 'tool.hyperfine', 'runc', 'qemu',
+  'docker', 'compose', 'image.busybox', 'image.go', 'tool.unshare', 'tool.taskset', 'tool.busybox', 'tool.getfattr',
+    'tool.hyperfine', 'runc', 'qemu',
   'emulation',
 ]);
 
@@ -58,7 +59,9 @@ export function missing(host: HostInfo, cap: Capability): string | null {
       return c.cpu?.version === 2 || c.freezer ? null : 'no freezer: neither cgroup v2 nor the v1 freezer controller';
     case 'cgroup.memory-high':
       return c.memory?.version === 2 ? null
-        : 'cgroup v1 has no memory.high: memory.soft_limit_in_bytes only steers reclaim under global pressure (no throttling, no count) and memory.limit_in_bytes reclaims then OOM-kills (cgroups.memory-limit); memory.high needs the v2 memory controller';
+        : 'cgroup v1 has no memory.high: memory.soft_limit_in_bytes only steers reclaim under global pressure (no '
+          + 'throttling, no count) and memory.limit_in_bytes reclaims then OOM-kills (cgroups.memory-limit); '
+          + 'memory.high needs the v2 memory controller';
     case 'cgroup.v2':
       return host.cgroup === 'v2' ? null : `cgroup v2 only: this host is ${host.cgroup}`;
     case 'docker':
@@ -75,7 +78,9 @@ export function missing(host: HostInfo, cap: Capability): string | null {
     case 'qemu':
       if (host.qemu) return null;
       // A guest has no qemu of its own: a VM inside an emulated VM would take minutes a boot.
-      return setting('guest') ? `qemu is not in the ${setting('guest')} guest: VMs are booted on the host (isolab run vm)` : 'qemu-system-x86_64 not installed: ' + fix.provision;
+      return setting('guest')
+        ? `qemu is not in the ${setting('guest')} guest: VMs are booted on the host (isolab run vm)`
+        : 'qemu-system-x86_64 not installed: ' + fix.provision;
     case 'emulation':
       // qemu-user without qemu-user-binfmt: emulation only when asked for, never behind execve.
       if (host.tools['qemu-aarch64'] && host.foreignBinary) return null;

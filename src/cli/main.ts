@@ -62,11 +62,18 @@ function defineRun(program: Command, exit: Exit): void {
     .option('--repeat <n>', 'run it n times; per claim: pass count, spread of each measured value, tolerance used', (v) => Number(v))
     .option('--list', 'list the claims and exit')
     .option('--markdown', 'with --list: the catalog as markdown (docs/claims.md)')
-    .option('--guest <name>', `run inside a VM guest built from Debian's packages (${Object.keys(GUESTS).join(', ')}): cgroup v2, newer Docker, compose v2`)
-    .option('--engine <name>', 'the container engine the docker-side claims drive: docker (default) or podman (rootful, with podman-compose)')
-    .option('--beside <load>', 'run beside outside load of its own, e.g. cpu=0.3: each CPU busy 30% of the time (to try verdicts on a busy host)')
-    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay\n  sudo npx isolab run --guest trixie --engine podman compose\n  sudo npx isolab run --scenarios course/scenarios')
-    .action(async (suites: string[], o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[]; repeat?: number; engine?: string; beside?: string }) => {
+    .option('--guest <name>',
+      `run inside a VM guest built from Debian's packages (${Object.keys(GUESTS).join(', ')}): cgroup v2, newer Docker, compose v2`)
+    .option('--engine <name>',
+      'the container engine the docker-side claims drive: docker (default) or podman (rootful, with podman-compose)')
+    .option('--beside <load>',
+      'run beside outside load of its own, e.g. cpu=0.3: each CPU busy 30% of the time (to try verdicts on a busy host)')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx '
+      + 'isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay\n  sudo '
+      + 'npx isolab run --guest trixie --engine podman compose\n  sudo npx isolab run --scenarios course/scenarios')
+    .action(async (suites: string[],
+      o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[]; repeat?: number;
+      engine?: string; beside?: string }) => {
       // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
       if (o.engine) {
         try {
@@ -100,7 +107,8 @@ function defineRun(program: Command, exit: Exit): void {
         const { runInGuest } = await import('../guest/run.js');
         const { checkEngine } = await import('../core/engine.js');
         const args = [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c]), ...(o.engine ? ['--engine', o.engine] : [])];
-        exit.code = await runInGuest(o.guest, args, { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
+        exit.code = await runInGuest(o.guest, args,
+          { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
         return;
       }
       const { runSuites } = await import('./commands/run.js');
@@ -116,7 +124,9 @@ function defineBench(program: Command, exit: Exit): void {
     .option('--samples <n>', 'samples per rung (overrides the defaults)', (v) => Number(v))
     .option('--rungs <list>', 'comma-separated rungs to run, e.g. process,vm')
     .option('--json', 'print results.json to stdout')
-    .addHelpText('after', '\nExamples:\n  sudo npx isolab bench --quick\n  sudo npx isolab bench ladder --rungs process,namespaces,vm --samples 5\n  sudo npx isolab bench split-window\n  sudo npx isolab bench guests          # guest build, boot and suite times (guest build trixie first)')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab bench --quick\n  sudo npx isolab bench ladder --rungs '
+      + 'process,namespaces,vm --samples 5\n  sudo npx isolab bench split-window\n  sudo npx isolab bench '
+      + 'guests          # guest build, boot and suite times (guest build trixie first)')
     .action(async (sections: string[], o: { quick?: boolean; samples?: number; rungs?: string; json?: boolean }) => {
       exit.code = await (await import('./commands/bench.js')).benchCommand(sections, o);
     });
@@ -145,16 +155,21 @@ function defineGrade(program: Command, exit: Exit): void {
     .option('--force', 'with --init: overwrite an existing assignment.yaml or rubric.json')
     .option('--batch', 'DIR holds one folder per student: grade each, write grades.csv (resumes after a crash)')
     .option('--shard <i/n>', 'with --batch: grade only every n-th student starting at i (for a CI matrix)')
-    .option('--out <path>', 'with --batch or --merge: the folder for grades.csv (default: reports/batch-<folder>); with --format gradescope: the results file (default: /autograder/results/results.json where /autograder exists)')
+    .option('--out <path>',
+      'with --batch or --merge: the folder for grades.csv (default: reports/batch-<folder>); with --format '
+      + 'gradescope: the results file (default: /autograder/results/results.json where /autograder exists)')
     .option('--merge <csv...>', "join shards' grades-i-of-n.csv files into --out's grades.csv")
-    .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade ~/alice --assignment course.yaml --rubric course-rubric.json --format gradescope\n  sudo npx isolab grade --batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/')
+    .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade '
+      + '~/alice --assignment course.yaml --rubric course-rubric.json --format gradescope\n  sudo npx isolab grade '
+      + '--batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/')
     .action(async (dir: string | undefined, o: GradeCliOptions) => {
       exit.code = await (await import('./commands/grade-cli.js')).gradeCli(dir, o);
     });
 }
 
 function defineGuest(program: Command, exit: Exit): void {
-  const guest = program.command('guest').description("VM guests that stand in for other hosts (cgroup v2, Docker 26/28, compose v2, Node 24), built from Debian's packages");
+  const guest = program.command('guest').description("VM guests that stand in for other hosts (cgroup v2, Docker "
+    + "26/28, compose v2, Node 24), built from Debian's packages");
   guest.command('build')
     .argument('<name>', Object.keys(GUESTS).join(' | '))
     .option('--force', 'rebuild even when the cached guest matches its recipe')
@@ -163,7 +178,8 @@ function defineGuest(program: Command, exit: Exit): void {
       const { buildGuest } = await import('../guest/build.js');
       try {
         const r = await buildGuest(name, { force: o.force, accel: 'tcg' });
-        process.stdout.write(`${name}: ${r.cached ? 'cached' : `built in ${r.manifest.buildSeconds} s`} — ${Object.entries(r.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+        process.stdout.write(`${name}: ${r.cached ? 'cached' : `built in ${r.manifest.buildSeconds} s`} `
+          + `— ${Object.entries(r.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
       } catch (e) {
         process.stderr.write(`isolab guest build: ${(e as Error).message}\n`);
         exit.code = 1;
@@ -172,7 +188,10 @@ function defineGuest(program: Command, exit: Exit): void {
   guest.command('list').description('cached guests and their versions').action(async () => {
     const { listGuests } = await import('../guest/build.js');
     for (const g of await listGuests()) {
-      process.stdout.write(g.manifest ? `${g.name.padEnd(8)} ${g.sizeMb} MB, built ${g.manifest.builtAt} (${g.manifest.buildSeconds} s), ${Object.entries(g.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n` : `${g.name.padEnd(8)} not built (isolab guest build ${g.name})\n`);
+      process.stdout.write(g.manifest
+        ? `${g.name.padEnd(8)} ${g.sizeMb} MB, built ${g.manifest.builtAt} (${g.manifest.buildSeconds} `
+        + `s), ${Object.entries(g.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n`
+        : `${g.name.padEnd(8)} not built (isolab guest build ${g.name})\n`);
     }
   });
   guest.command('rm').argument('<name>').description('remove a cached guest').action(async (name: string) => {
@@ -219,7 +238,8 @@ function defineSettings(program: Command): void {
 
 function defineClean(program: Command, exit: Exit): void {
   program.command('clean')
-    .description('remove everything an earlier (crashed) run left behind: isolab-prefixed mounts, namespaces, cgroups, containers, networks, images')
+    .description('remove everything an earlier (crashed) run left behind: isolab-prefixed mounts, namespaces, '
+      + 'cgroups, containers, networks, images')
     .option('--json', 'list what was removed as JSON')
     .option('--run <id>', "only that run's resources (isolab-<id>-…)")
     .addHelpText('after', '\nExamples:\n  sudo npx isolab clean\n  sudo npx isolab clean --run k3x9q2')
@@ -253,7 +273,8 @@ export async function main(argv: string[]): Promise<number> {
     if (MAKES_THINGS.has(top)) (await import('../core/runs.js')).registerRun();
   });
 
-  for (const define of [defineRun, defineBench, defineReport, defineGrade, defineGuest, defineDoctor, defineProvision, defineSettings, defineClean, defineInternal]) define(program, exit);
+  for (const define of [defineRun, defineBench, defineReport, defineGrade, defineGuest, defineDoctor, defineProvision,
+    defineSettings, defineClean, defineInternal]) define(program, exit);
 
   try {
     await program.parseAsync(argv);

@@ -113,7 +113,8 @@ export async function runInContainer(ledger: Ledger, host: HostInfo, spec: Conta
   const res = await p.exited(spec.timeoutMs ?? 30_000);
   if (!res) {
     await p.stop(200);
-    throw new Error(`container ${spec.hostname} did not exit within ${(spec.timeoutMs ?? 30_000) / 1000} s: ${p.output().stderr.slice(-500)}`);
+    throw new Error(`container ${spec.hostname} did not exit within ${(spec.timeoutMs ?? 30_000) / 1000} `
+      + `s: ${p.output().stderr.slice(-500)}`);
   }
   return {
     exitCode: res.exitCode,

@@ -30,7 +30,9 @@ export interface Schema {
   $defs?: Record<string, Schema>;
 }
 
-const KNOWN = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'minimum', 'exclusiveMinimum', 'maximum', 'minLength', 'minItems', 'pattern', 'description', 'default', 'oneOf', '$schema', '$id', 'title', '$ref', '$defs']);
+const KNOWN = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'minimum',
+  'exclusiveMinimum', 'maximum', 'minLength', 'minItems', 'pattern', 'description', 'default', 'oneOf', '$schema',
+  '$id', 'title', '$ref', '$defs']);
 
 export class DataFileError extends Error {
   constructor(readonly file: string, readonly problems: string[]) {
@@ -46,7 +48,8 @@ export function loadSchema(name: string): Schema {
 const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
 
 /** Every way `value` departs from `schema`, as "field.path: what is wrong" with the path. */
-export function check(schema: Schema, value: unknown, at: Array<string | number> = [], root: Schema = schema): Array<{ path: Array<string | number>; message: string }> {
+export function check(schema: Schema, value: unknown, at: Array<string | number> = [],
+  root: Schema = schema): Array<{ path: Array<string | number>; message: string }> {
   for (const k of Object.keys(schema)) if (!KNOWN.has(k)) throw new Error(`schema keyword "${k}" is not understood by isolab's checker`);
   if (schema.$ref) {
     const m = /^#\/\$defs\/([\w-]+)$/.exec(schema.$ref);
@@ -69,10 +72,12 @@ export function check(schema: Schema, value: unknown, at: Array<string | number>
       return out;
     }
   }
-  if (schema.enum && !schema.enum.some((e) => e === value)) say(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(value)}`);
+  if (schema.enum && !schema.enum.some((e) => e === value))
+    say(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(value)}`);
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && value < schema.minimum) say(`must be ≥ ${schema.minimum}, got ${value}`);
-    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) say(`must be > ${schema.exclusiveMinimum}, got ${value}`);
+    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum)
+      say(`must be > ${schema.exclusiveMinimum}, got ${value}`);
     if (schema.maximum !== undefined && value > schema.maximum) say(`must be ≤ ${schema.maximum}, got ${value}`);
   }
   if (typeof value === 'string') {
@@ -107,7 +112,8 @@ export function lineOf(doc: Document, lc: LineCounter, p: Array<string | number>
   return null;
 }
 
-export const fieldPath = (p: Array<string | number>) => (p.length ? p.map((x) => (typeof x === 'number' ? `[${x}]` : x)).join('.').replace(/\.\[/g, '[') : '(top level)');
+export const fieldPath = (p: Array<string | number>) =>
+  (p.length ? p.map((x) => (typeof x === 'number' ? `[${x}]` : x)).join('.').replace(/\.\[/g, '[') : '(top level)');
 
 /** Parse YAML (JSON is YAML) and check it; throws a DataFileError naming file:line and field. */
 export function parseDataText<T>(text: string, file: string, schema: Schema): T {
@@ -115,15 +121,18 @@ export function parseDataText<T>(text: string, file: string, schema: Schema): T 
 }
 
 /** The same, with the line of any field: what a scenario's `source` (file:line) is made from. */
-export function parseDataLines<T>(text: string, file: string, schema: Schema): { value: T; line: (p: Array<string | number>) => number | null } {
+export function parseDataLines<T>(text: string, file: string,
+  schema: Schema): { value: T; line: (p: Array<string | number>) => number | null } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new DataFileError(file, doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
+    throw new DataFileError(file,
+      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
   }
   const value = doc.toJS() as unknown;
   const problems = check(schema, value);
-  if (problems.length) throw new DataFileError(file, problems.map((p) => `${file}:${lineOf(doc, lc, p.path) ?? '?'}: ${fieldPath(p.path)}: ${p.message}`));
+  if (problems.length) throw new DataFileError(file,
+    problems.map((p) => `${file}:${lineOf(doc, lc, p.path) ?? '?'}: ${fieldPath(p.path)}: ${p.message}`));
   return { value: value as T, line: (p) => lineOf(doc, lc, p) };
 }
 

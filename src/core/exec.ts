@@ -148,7 +148,8 @@ export interface Background {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function start(file: string, args: readonly string[] = [], opts: Omit<RunOptions, 'check' | 'timeoutMs'> & { maxLifeMs?: number } = {}): Background {
+export function start(file: string, args: readonly string[] = [],
+  opts: Omit<RunOptions, 'check' | 'timeoutMs'> & { maxLifeMs?: number } = {}): Background {
   const command = quote(file, args);
   const started = performance.now();
   const child: ResultPromise = spawn(file, args, opts);

@@ -72,6 +72,8 @@ export function faultSummary(faults: Array<{ claim: string; fault: Fault }>, sta
     const firstAtS = Math.max(0, Math.round((first - startedAt.getTime()) / 1000));
     const claims = [...new Set(list.map((f) => f.claim))];
     const reason = list[0]!.fault.reason;
-    return { kind, reason, firstAtS, claims, message: `${reason} at ${firstAtS} s; ${claims.length} claim${claims.length === 1 ? '' : 's'} could not run (verdict error): ${claims.join(', ')}` };
+    return { kind, reason, firstAtS, claims,
+      message: `${reason} at ${firstAtS} s; ${claims.length} claim${claims.length === 1 ? '' : 's'} could not run `
+      + `(verdict error): ${claims.join(', ')}` };
   });
 }

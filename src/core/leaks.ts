@@ -48,19 +48,23 @@ export const isLeak = (l: Leak) => !l.not;
  */
 export function firstUse(l: Leak, before: HostSnapshot): string | null {
   if (l.change !== 'added') return null;
-  if (l.kind === 'mounts' && /^\/run\/netns \(/.test(l.item)) return "first use of `ip netns` on this host (the kernel's /run/netns mount); `isolab provision` makes it once";
+  if (l.kind === 'mounts' && /^\/run\/netns \(/.test(l.item))
+    return "first use of `ip netns` on this host (the kernel's /run/netns mount); `isolab provision` makes it once";
   // Podman's first network use since boot creates netavark's table with fixed chains (recorded
   // in the trixie guest); a network's own chains (nv_…) and rules (addresses, interfaces) are not.
   if (l.kind === 'nftables' && l.item.startsWith('table inet netavark') && !before.nftables?.includes('table inet netavark')
-    && !/\d+\.\d+\.\d+\.\d+|[0-9a-f]*::?[0-9a-f]*\/\d+|"|\bnv_/.test(l.item)) return "first use of podman's networking on this host since boot: netavark's table and its fixed chains";
+    && !/\d+\.\d+\.\d+\.\d+|[0-9a-f]*::?[0-9a-f]*\/\d+|"|\bnv_/.test(l.item))
+      return "first use of podman's networking on this host since boot: netavark's table and its fixed chains";
   if (l.kind === 'addresses') {
     const m = /^\d+:\s+(\S+)\s+inet6 fe80::\S+ scope link/.exec(l.item);
-    if (m && !m[1]!.includes('isolab') && before.links.includes(m[1]!)) return `first time ${m[1]} came up: the kernel's IPv6 link-local address; \`isolab provision\` brings it up once`;
+    if (m && !m[1]!.includes('isolab') && before.links.includes(m[1]!))
+      return `first time ${m[1]} came up: the kernel's IPv6 link-local address; \`isolab provision\` brings it up once`;
   }
   // The same first carrier gives the interface its IPv6 link-local and multicast routes.
   if (l.kind === 'routes') {
     const m = /^(?:fe80::\/64|multicast ff00::\/8) dev (\S+) /.exec(l.item);
-    if (m && !m[1]!.includes('isolab') && before.links.includes(m[1]!)) return `first time ${m[1]} came up: the kernel's IPv6 link-local routes; \`isolab provision\` brings it up once`;
+    if (m && !m[1]!.includes('isolab') && before.links.includes(m[1]!))
+      return `first time ${m[1]} came up: the kernel's IPv6 link-local routes; \`isolab provision\` brings it up once`;
   }
   return null;
 }
@@ -162,7 +166,8 @@ async function runProcesses(): Promise<string[]> {
     if (!env.includes(`${SETTINGS.runId.env}=${id}\0`)) continue;
     const stat = await readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
     const comm = /\((.*)\) (\S)/.exec(stat);
-    if (!comm || comm[2] === 'Z' || comm[1] === 'node' || comm[1] === 'esbuild' || comm[1] === 'npm exec' || comm[1] === 'sh' && /vitest/.test(await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => ''))) continue;
+    if (!comm || comm[2] === 'Z' || comm[1] === 'node' || comm[1] === 'esbuild' || comm[1] === 'npm exec'
+      || comm[1] === 'sh' && /vitest/.test(await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => ''))) continue;
     out.push(`${p} ${(await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ').trim()}`);
   }
   return out;
@@ -173,8 +178,10 @@ async function runProcesses(): Promise<string[]> {
  * back), podman's is named in the network (podman1, …) and its entries say "podman".
  */
 const networkIds = async (engines: EngineName[]) => [
-  ...(engines.includes('docker') ? lines((await run('docker', ['network', 'ls', '--no-trunc', '--format', 'br-{{.ID}} {{.Name}}'], q)).stdout) : []),
-  ...(engines.includes('podman') ? lines((await run('podman', ['network', 'ls', '--format', '{{.NetworkInterface}} podman {{.Name}}'], q)).stdout) : []),
+  ...(engines.includes('docker')
+    ? lines((await run('docker', ['network', 'ls', '--no-trunc', '--format', 'br-{{.ID}} {{.Name}}'], q)).stdout) : []),
+  ...(engines.includes('podman')
+    ? lines((await run('podman', ['network', 'ls', '--format', '{{.NetworkInterface}} podman {{.Name}}'], q)).stdout) : []),
 ].map((l) => l.replace(/^br-(\w{12})\w*/, 'br-$1'));
 
 export async function snapshot(): Promise<HostSnapshot> {
@@ -190,7 +197,8 @@ export async function snapshot(): Promise<HostSnapshot> {
     run('ip', ['netns', 'list'], q).then((r) => lines(r.stdout).map((l) => l.split(' ')[0]!)),
     run('ip', ['-o', 'link', 'show'], q).then((r) => lines(r.stdout)),
     // `tentative` is a new IPv6 address's state until duplicate detection ends, a second later.
-    run('ip', ['-o', 'addr', 'show'], q).then((r) => lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').replace(/ tentative\b/, '').trim())),
+    run('ip', ['-o', 'addr', 'show'], q).then((r) =>
+      lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').replace(/ tentative\b/, '').trim())),
     run('ip', ['route', 'show', 'table', 'all'], q).then((r) => normalizeRoutes(r.stdout)),
     isolabCgroups(),
     // Whose each container is, read in the same listing: a build step's container can be gone
@@ -223,7 +231,8 @@ export async function snapshot(): Promise<HostSnapshot> {
   for (const e of engines) {
     const live = lines((await run(e, ['ps', '-aq'], q)).stdout);
     if (!live.length) continue;
-    const fmt = '{{.Name}}\t{{index .Config.Labels "isolab.run"}}\t{{index .Config.Labels "com.docker.compose.project"}}\t{{.GraphDriver.Data.MergedDir}}\t{{.NetworkSettings.SandboxKey}}\t{{.Config.Image}}';
+    const fmt = '{{.Name}}\t{{index .Config.Labels "isolab.run"}}\t{{index .Config.Labels '
+      + '"com.docker.compose.project"}}\t{{.GraphDriver.Data.MergedDir}}\t{{.NetworkSettings.SandboxKey}}\t{{.Config.Image}}';
     for (const l of lines((await run(e, ['inspect', '--format', fmt, ...live], q)).stdout)) {
       const [name = '', label = '', project = '', merged = '', sandbox = '', image = ''] = l.split('\t');
       const id = ownerOf(name, image, label, project);
@@ -293,13 +302,16 @@ const RUN_ID = /isolab-([0-9a-z]{6})(?![0-9a-z])/;
 export function anotherRun(l: Leak, before: HostSnapshot, after: HostSnapshot, runs = allRuns(), me = runId()): string | null {
   const owned = { ...before.owned, ...after.owned };
   let id = RUN_ID.exec(l.item)?.[1];
-  if (!id) for (const [iface, owner] of Object.entries(owned)) if (new RegExp(`(^|[^\\w-])${iface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w-]|$)`).test(l.item)) id = owner;
+  if (!id) for (const [iface, owner] of Object.entries(owned))
+    if (new RegExp(`(^|[^\\w-])${iface.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w-]|$)`).test(l.item)) id = owner;
   const others = runs.filter((r) => r.live && r.id !== me);
   if (!id && l.kind === 'images' && l.change === 'added' && / <none>:<none>$/.test(l.item) && others.length) {
     return `an untagged image built while run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live: its build's intermediate`;
   }
   if (id === BUILD_STEP) {
-    if (l.change === 'added' && others.length) return `a build step's container (or its mount) while run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live: the classic builder's, started from an untagged image`;
+    if (l.change === 'added' && others.length)
+      return `a build step's container (or its mount) while `
+      + `run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live: the classic builder's, started from an untagged image`;
     return null;
   }
   if (!id || id === me) return null;
@@ -318,7 +330,8 @@ export function diffHost(before: HostSnapshot, after: HostSnapshot): Leak[] {
     const a = count(after[kind] ?? []);
     for (const [item, n] of a) if (n > (b.get(item) ?? 0)) leaks.push({ kind, item, change: 'added' });
     // Only the host's own settings count when removed: a run must not have changed them.
-    if (kind === 'sysctls' || kind === 'iptables' || kind === 'nftables' || kind === 'addresses' || kind === 'routes') for (const [item, n] of b) if (n > (a.get(item) ?? 0)) leaks.push({ kind, item, change: 'removed' });
+    if (kind === 'sysctls' || kind === 'iptables' || kind === 'nftables' || kind === 'addresses' || kind === 'routes')
+      for (const [item, n] of b) if (n > (a.get(item) ?? 0)) leaks.push({ kind, item, change: 'removed' });
   }
   // A process that was already running before is not ours; pids are unique enough per run.
   const runs = allRuns();
@@ -354,6 +367,7 @@ export function engineHeld(l: Leak): boolean {
 /** With the engine gone at the end of a run: what it holds is unchecked, not a leak — said so. */
 export function engineUnchecked(leaks: Leak[], engine: string): Leak[] {
   return leaks.map((l) => (isLeak(l) && engineHeld(l)
-    ? { ...l, not: `held by the ${engine} engine, which stopped answering during the run: unchecked; once it is back (\`isolab provision\`), \`isolab clean\` removes this run's` }
+    ? { ...l, not: `held by the ${engine} engine, which stopped answering during the run: unchecked; once it is `
+      + `back (\`isolab provision\`), \`isolab clean\` removes this run's` }
     : l));
 }

@@ -36,14 +36,16 @@ export function startLoad(load: BesideLoad, o: { cpus?: number[]; maxLifeMs?: nu
   const cpus = o.cpus ?? [...Array(os.availableParallelism()).keys()];
   const busy = Math.round(load.cpu * PERIOD_MS);
   const procs: Background[] = cpus.map((c) =>
-    start('taskset', ['-c', String(c), process.execPath, '-e', DUTY, String(busy), String(PERIOD_MS)], { maxLifeMs: o.maxLifeMs ?? 4 * 3600_000 }));
+    start('taskset', ['-c', String(c), process.execPath, '-e', DUTY, String(busy), String(PERIOD_MS)],
+      { maxLifeMs: o.maxLifeMs ?? 4 * 3600_000 }));
   const kill = () => {
     for (const p of procs) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
   };
   process.once('exit', kill);
   return {
     pids: procs.map((p) => p.pid),
-    description: `outside load: ${load.cpu} CPU on each of CPUs ${cpus.join(',')} (${procs.length} processes, pids ${procs.map((p) => p.pid).join(' ')})`,
+    description: `outside load: ${load.cpu} CPU on each of CPUs ${cpus.join(',')} (${procs.length} processes, `
+      + `pids ${procs.map((p) => p.pid).join(' ')})`,
     async stop() {
       process.removeListener('exit', kill);
       await Promise.all(procs.map((p) => p.stop(200)));

@@ -12,7 +12,8 @@ import { runId } from './names.js';
 import { setting } from './settings.js';
 
 /** Read when used, not at import: a test points it elsewhere. */
-export const runsDir = () => setting('runsDir') ?? (process.getuid?.() === 0 ? '/run/isolab' : `/tmp/.isolab-runs-${process.getuid?.() ?? 'user'}`);
+export const runsDir = () =>
+  setting('runsDir') ?? (process.getuid?.() === 0 ? '/run/isolab' : `/tmp/.isolab-runs-${process.getuid?.() ?? 'user'}`);
 const entries = () => path.join(runsDir(), 'runs');
 const LOCK = () => path.join(runsDir(), 'measure.lock');
 
@@ -116,7 +117,9 @@ export async function startWork(suite: string, o: { maxWaitMs?: number; say?: (s
     const taking = since !== null && Date.now() - since < 10_000;
     if (!taking && (!owner || owner.id === runId() || !alive(owner) || ancestors().has(owner.pid))) return;
     markIdle();
-    if (!said) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(owner ? `isolab: ${suite} waits for run ${owner.id} (pid ${owner.pid}), which is measuring ${owner.what}` : `isolab: ${suite} waits for a run that is taking the measuring lock`);
+    if (!said) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(owner
+      ? `isolab: ${suite} waits for run ${owner.id} (pid ${owner.pid}), which is measuring ${owner.what}`
+      : `isolab: ${suite} waits for a run that is taking the measuring lock`);
     said = true;
     // Bounded below vitest's hook timeout: past it the work starts, and the window says so.
     if (Date.now() - t0 > (o.maxWaitMs ?? 45_000)) return markActive(suite);
@@ -170,7 +173,8 @@ async function holder(file: string): Promise<{ pid: string; dead: boolean; said:
  * another build is about to commit on fails that build: "failed to set parent … unknown parent
  * image ID"). Across suites and runs; bounded waits that say whose turn it is.
  */
-export async function withEngineCache<T>(what: string, fn: (waitedMs: number) => Promise<T>, o: { mode?: 'build' | 'remove'; maxWaitMs?: number } = {}): Promise<T> {
+export async function withEngineCache<T>(what: string, fn: (waitedMs: number) => Promise<T>,
+  o: { mode?: 'build' | 'remove'; maxWaitMs?: number } = {}): Promise<T> {
   const { mode = 'remove', maxWaitMs = 1_800_000 } = o;
   const base = path.join(runsDir(), 'engine-cache');
   const lock = path.join(base, 'removing');
@@ -179,7 +183,8 @@ export async function withEngineCache<T>(what: string, fn: (waitedMs: number) =>
   const t0 = Date.now();
   await mkdir(builds, { recursive: true });
   const tooLong = (whom: string) => {
-    if (Date.now() - t0 > maxWaitMs) throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${whom} to finish with the engine's build cache`);
+    if (Date.now() - t0 > maxWaitMs)
+      throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${whom} to finish with the engine's build cache`);
   };
   /** the remover holding the cache, or null (a dead one's turn is taken away) */
   const remover = async (): Promise<string | null> => {
@@ -316,7 +321,8 @@ const shared: { count: number; taking: Promise<string[]> | null; waited: string[
  * bounded wait that says whose run it waits for, then fails rather than measure on a contended
  * host), windows beside it in this process share it, the last one out releases it.
  */
-export async function holdMeasuringLock(what: string, o: { maxWaitMs?: number; say?: (s: string) => void } = {}): Promise<{ waitedMs: number; waitedFor: string[]; release: () => void }> {
+export async function holdMeasuringLock(what: string,
+  o: { maxWaitMs?: number; say?: (s: string) => void } = {}): Promise<{ waitedMs: number; waitedFor: string[]; release: () => void }> {
   const t0 = Date.now();
   if (shared.count === 0) {
     // Windows that start together wait on one taking of the lock.
@@ -361,9 +367,13 @@ async function takeLock(what: string, o: { maxWaitMs?: number; say?: (s: string)
       }
       if (owner && !waitedFor.has(owner.id)) {
         waitedFor.add(owner.id);
-        (o.say ?? ((s: string) => process.stderr.write(`${s}\n`)))(`isolab: ${what} waits for run ${owner.id} (pid ${owner.pid}), which is measuring ${owner.what}`);
+        (o.say ?? ((s: string) =>
+          process.stderr.write(`${s}\n`)))(`isolab: ${what} waits for run ${owner.id} (pid ${owner.pid}), which is `
+          + `measuring ${owner.what}`);
       }
-      if (Date.now() - t0 > (o.maxWaitMs ?? 300_000)) throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for run ${owner?.id ?? '?'} (pid ${owner?.pid ?? '?'}) to finish measuring ${owner?.what ?? ''}; not measuring on a contended host`);
+      if (Date.now() - t0 > (o.maxWaitMs ?? 300_000))
+        throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for run ${owner?.id ?? '?'} `
+        + `(pid ${owner?.pid ?? '?'}) to finish measuring ${owner?.what ?? ''}; not measuring on a contended host`);
       await sleep(100 + Math.random() * 100);
     }
   }

@@ -25,6 +25,7 @@ export async function runStep(step: Step, env?: NodeJS.ProcessEnv): Promise<{ ex
     return { exitCode: 0, output: '' };
   }
   if (!step.argv) return { exitCode: 0, output: '' };
-  const r = await $({ timeout: step.timeoutMs ?? 120_000, nothrow: true, quiet: true, verbose: false, ...(env ? { env } : {}) })`${step.argv}`;
+  const r = await $({ timeout: step.timeoutMs ?? 120_000, nothrow: true, quiet: true, verbose: false,
+    ...(env ? { env } : {}) })`${step.argv}`;
   return { exitCode: r.exitCode, output: (r.stderr || r.stdout).trim() };
 }

@@ -82,10 +82,12 @@ export interface Criteria {
 export function invalidBecause(c: Conditions, k: Criteria): string[] {
   const why: string[] = [];
   for (const [w, part] of Object.entries(c.runnable ?? {})) {
-    if (part < RUNNABLE_AT_LEAST) why.push(`${w}'s worker was runnable ${pc(part)} of the window (< ${pc(RUNNABLE_AT_LEAST)}): it was not competing all of it`);
+    if (part < RUNNABLE_AT_LEAST)
+      why.push(`${w}'s worker was runnable ${pc(part)} of the window (< ${pc(RUNNABLE_AT_LEAST)}): it was not competing all of it`);
   }
   if (c.other > k.otherAtMost) why.push(`other load ${c.other.toFixed(2)} CPU on the window's CPUs (> ${+k.otherAtMost.toFixed(2)})`);
-  if (k.busyAtLeast !== undefined && c.busy < k.busyAtLeast) why.push(`its CPU was idle ${pc(1 - c.busy)} of the window while the workers should have kept it busy`);
+  if (k.busyAtLeast !== undefined && c.busy < k.busyAtLeast)
+    why.push(`its CPU was idle ${pc(1 - c.busy)} of the window while the workers should have kept it busy`);
   if (c.otherRunsAtWork.length) why.push(`another isolab run was at work during it: ${c.otherRunsAtWork.join(', ')}`);
   return why;
 }
@@ -96,7 +98,8 @@ const pc = (x: number) => `${(x * 100).toFixed(0)}%`;
 export class HostTooBusy extends Error {
   override name = 'HostTooBusy';
   constructor(readonly what: string, readonly windows: Array<{ invalid: string[] }>) {
-    super(`host too busy: ${windows.length} window(s) of ${what}, none a measurement — ${[...new Set(windows.flatMap((w) => w.invalid))].join('; ')}`);
+    super(`host too busy: ${windows.length} window(s) of ${what}, none a measurement `
+      + `— ${[...new Set(windows.flatMap((w) => w.invalid))].join('; ')}`);
   }
 }
 
@@ -107,7 +110,9 @@ export const isHostTooBusy = (e: unknown): e is HostTooBusy => (e as Error | nul
  * the window is invalid ([] when valid); every attempt is kept. Between attempts a short pause
  * lets a neighbour's burst pass.
  */
-export async function validWindow<T>(what: string, measure: (attempt: number) => Promise<{ value: T; invalid: string[] }>, o: { attempts?: number; pauseMs?: number } = {}): Promise<{ value: T; windows: Array<{ invalid: string[]; value: T }> }> {
+export async function validWindow<T>(what: string,
+  measure: (attempt: number) => Promise<{ value: T; invalid: string[] }>,
+  o: { attempts?: number; pauseMs?: number } = {}): Promise<{ value: T; windows: Array<{ invalid: string[]; value: T }> }> {
   const windows: Array<{ invalid: string[]; value: T }> = [];
   for (let n = 1; n <= (o.attempts ?? ATTEMPTS); n++) {
     const w = await measure(n);

@@ -103,7 +103,8 @@ function grantable(r: Request, cpus: number[]): number[] | null {
  * Waits for the host at most `maxWaitMs`, saying whose run it waits for, then fails rather than
  * measure on a contended host; refuses to measure beside another active worker of this run.
  */
-export async function measuringWindow<T>(what: string, want: Want, fn: (seat: Seat) => Promise<T>, o: { maxWaitMs?: number; say?: (s: string) => void; cpus?: number[] } = {}): Promise<{ value: T; exclusive: Exclusive }> {
+export async function measuringWindow<T>(what: string, want: Want, fn: (seat: Seat) => Promise<T>,
+  o: { maxWaitMs?: number; say?: (s: string) => void; cpus?: number[] } = {}): Promise<{ value: T; exclusive: Exclusive }> {
   const cpus = o.cpus ?? seatCpus();
   const r: Request = { want };
   queue.push(r);
@@ -125,16 +126,20 @@ export async function measuringWindow<T>(what: string, want: Want, fn: (seat: Se
     for (let busy = otherRunsAtWork(); busy.length; busy = otherRunsAtWork()) {
       for (const b of busy) {
         const id = b.split(' ')[1]!; // "run <id> <suite> (pid N)"
-        if (!waitedFor.has(id)) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${what} waits for ${b} to finish its work`);
+        if (!waitedFor.has(id))
+          (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${what} waits for ${b} to finish its work`);
         waitedFor.add(id);
       }
-      if (Date.now() - t0 > (o.maxWaitMs ?? 300_000)) throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${busy.join(', ')} to finish; not measuring beside another run's work`);
+      if (Date.now() - t0 > (o.maxWaitMs ?? 300_000))
+        throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${busy.join(', ')} to `
+        + `finish; not measuring beside another run's work`);
       await new Promise((res) => setTimeout(res, 100 + Math.random() * 100));
     }
     const waitedMs = lock.waitedMs + (Date.now() - t0);
     // Nothing else of this run beside the windows: checked before and after.
     const before = activeAlongside();
-    if (before?.length) throw new Error(`${what}: not measured — ${before.join(', ')} of this run is running beside the window; measuring suites run alone (sequence.groupOrder in vitest.config.ts)`);
+    if (before?.length) throw new Error(`${what}: not measured — ${before.join(', ')} of this run is running beside `
+      + `the window; measuring suites run alone (sequence.groupOrder in vitest.config.ts)`);
     const seat: Seat = {
       cpus: mineCpus,
       cpu: r.cpus![0]!,
@@ -168,7 +173,8 @@ export async function measuringWindow<T>(what: string, want: Want, fn: (seat: Se
     };
     const value = await fn(seat);
     const after = activeAlongside();
-    if (after?.length) throw new Error(`${what}: measured, but ${after.join(', ')} of this run started during the window; the figures are not kept`);
+    if (after?.length) throw new Error(`${what}: measured, but ${after.join(', ')} of this run started during the `
+      + `window; the figures are not kept`);
     return {
       value,
       exclusive: {

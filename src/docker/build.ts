@@ -158,11 +158,14 @@ export async function removeImages(ids: string[], ownTag: (tag: string) => boole
     // A failed step's leftover: stopped, made from exactly this image, by the builder (no labels
     // of a run or a compose project). `ancestor=` also matches containers of images built on this
     // one — another suite's, starting right now.
-    const cs = await docker(['ps', '-a', '-q', '--no-trunc', '--filter', `ancestor=${id}`, '--filter', 'status=exited', '--filter', 'status=created'], { check: false, timeoutMs: 15_000 });
+    const cs = await docker(['ps', '-a', '-q', '--no-trunc', '--filter', `ancestor=${id}`, '--filter', 'status=exited',
+      '--filter', 'status=created'], { check: false, timeoutMs: 15_000 });
     for (const c of cs.stdout.split('\n').filter(Boolean)) {
-      const [image = '', ...labels] = (await docker(['inspect', '--format', '{{.Image}} {{json .Config.Labels}}', c], { check: false, timeoutMs: 15_000 })).stdout.trim().split(' ');
+      const [image = '', ...labels] = (await docker(['inspect', '--format', '{{.Image}} {{json .Config.Labels}}', c],
+        { check: false, timeoutMs: 15_000 })).stdout.trim().split(' ');
       // podman's .Image has no sha256: prefix, docker's has.
-      if (bare(image) === bare(id) && !/com\.docker\.compose\.project|isolab\.run/.test(labels.join(' '))) await docker(['rm', '-f', c], { check: false, timeoutMs: 30_000 });
+      if (bare(image) === bare(id) && !/com\.docker\.compose\.project|isolab\.run/.test(labels.join(' ')))
+        await docker(['rm', '-f', c], { check: false, timeoutMs: 30_000 });
     }
   }
   const why = new Map<string, string>();
@@ -215,16 +218,19 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
   // --progress is BuildKit's; the legacy builder's CLI refuses it ("unknown flag").
   // --force-rm: the legacy builder otherwise keeps a failed step's container.
   const progress = o.builder === 'buildkit' ? ['--progress=plain'] : ['--force-rm'];
-  const limits = [...(o.network ? ['--network', o.network] : []), ...(o.memoryMb && o.builder !== 'buildkit' ? ['--memory', `${o.memoryMb}m`, '--memory-swap', `${o.memoryMb}m`] : [])];
+  const limits = [...(o.network ? ['--network', o.network] : []),
+    ...(o.memoryMb && o.builder !== 'buildkit' ? ['--memory', `${o.memoryMb}m`, '--memory-swap', `${o.memoryMb}m`] : [])];
   // The author's Dockerfile with the run's cache scope, beside the context (never inside it: a
   // `COPY . .` would take it into the image).
   const authored = path.join(context, o.dockerfile ?? 'Dockerfile');
   // Read as a file of the context only: a link could name any file of the host.
-  if (!(await lstat(authored).then((st) => st.isFile(), () => false))) throw new BuildError('', `${o.dockerfile ?? 'Dockerfile'} is not a regular file in the build folder`);
+  if (!(await lstat(authored).then((st) => st.isFile(), () => false)))
+    throw new BuildError('', `${o.dockerfile ?? 'Dockerfile'} is not a regular file in the build folder`);
   const scoped = path.join(await scratchDir(ledger, 'dockerfile', { tmpfs: false }), 'Dockerfile');
   await writeFile(scoped, withCacheScope(await readFile(authored, 'utf8'), runId()));
   const r = await withEngineCache(`docker build ${tag}`, () => docker(
-    ['build', ...progress, ...limits, '-f', scoped, ...(o.target ? ['--target', o.target] : []), ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
+    ['build', ...progress, ...limits, '-f', scoped, ...(o.target ? ['--target', o.target] : []),
+      ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
     { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },
   ), { mode: 'build' });
   const output = r.stdout + r.stderr;
@@ -245,7 +251,8 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
     await journal.forget();
   }));
   created = ownNewImages([...(await imageIds())], before, mentionedIds(output));
-  if (r.exitCode !== 0) throw new BuildError(output, r.timedOut ? `timed out after ${(o.timeoutMs ?? 180_000) / 1000} s` : engineError(output));
+  if (r.exitCode !== 0) throw new BuildError(output,
+    r.timedOut ? `timed out after ${(o.timeoutMs ?? 180_000) / 1000} s` : engineError(output));
   const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 15_000 })).stdout.trim();
   return { tag, id, steps: parseSteps(output), output, durationMs: performance.now() - started };
 }

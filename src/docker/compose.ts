@@ -42,7 +42,8 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
   // Written down as they appear: an engine that dies mid-build leaves them for `isolab clean`.
   const journal = openJournal(name);
   const raw = async (args: string[], timeoutMs: number) => {
-    const r = await run(exe!, [...base, ...args], { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false', ...env } });
+    const r = await run(exe!, [...base, ...args],
+      { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false', ...env } });
     for (const id of mentionedIds(r.stdout + r.stderr)) mentioned.add(id);
     await journal.add(r.stdout + r.stderr, [...mentioned]);
     return r;
@@ -59,7 +60,8 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
   };
   const byLabel = (kind: 'ps' | 'network' | 'images') => {
     const filter = `label=com.docker.compose.project=${name}`;
-    if (kind === 'ps') return docker(['ps', '-a', '--filter', filter, '--format', '{{.ID}}\t{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}'], { timeoutMs: 15_000 });
+    if (kind === 'ps') return docker(['ps', '-a', '--filter', filter, '--format',
+      '{{.ID}}\t{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}'], { timeoutMs: 15_000 });
     if (kind === 'network') return docker(['network', 'ls', '--filter', filter, '--format', '{{.Name}}'], { timeoutMs: 15_000 });
     return docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], { timeoutMs: 15_000 });
   };
@@ -100,7 +102,8 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
     // podman-compose 1.3 has no `down --rmi` ("unrecognized arguments"): the images it built,
     // <project>_<service>, are removed by name after it, as --rmi local would.
     const r = await cmd(['down', '--volumes', '--remove-orphans', '--timeout', '2'], 60_000);
-    const built = (await byLabel('images')).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((t) => localName(t).startsWith(`${name}_`));
+    const built = (await byLabel('images')).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((t) =>
+      localName(t).startsWith(`${name}_`));
     for (const t of built) await docker(['rmi', t], { check: false, timeoutMs: 30_000 });
     return { ...r, engineWaitMs };
   };
@@ -140,7 +143,8 @@ async function scopeBuilds(ledger: Ledger, dir: string, files: string[]): Promis
       else if (b && typeof b === 'object') {
         const o = b as { context?: unknown; dockerfile?: unknown };
         const was = builds.get(svc);
-        builds.set(svc, { context: typeof o.context === 'string' ? o.context : was?.context ?? '.', dockerfile: typeof o.dockerfile === 'string' ? o.dockerfile : was?.dockerfile ?? 'Dockerfile' });
+        builds.set(svc, { context: typeof o.context === 'string' ? o.context : was?.context ?? '.',
+          dockerfile: typeof o.dockerfile === 'string' ? o.dockerfile : was?.dockerfile ?? 'Dockerfile' });
       }
     }
   }
@@ -150,7 +154,8 @@ async function scopeBuilds(ledger: Ledger, dir: string, files: string[]): Promis
     // Only a regular file inside the project's folder, links resolved (a context that is a link
     // must not make this read a host file): compose reports any other as it would.
     const authored = await realpath(path.resolve(dir, b.context, b.dockerfile)).catch(() => null);
-    if (!authored || path.relative(await realpath(dir), authored).startsWith('..') || !(await lstat(authored).then((st) => st.isFile(), () => false))) continue;
+    if (!authored || path.relative(await realpath(dir), authored).startsWith('..')
+      || !(await lstat(authored).then((st) => st.isFile(), () => false))) continue;
     out ??= await scratchDir(ledger, 'compose-dockerfiles', { tmpfs: false });
     const scoped = path.join(out, `${svc.replace(/[^A-Za-z0-9_.-]/g, '_')}.Dockerfile`);
     await writeFile(scoped, withCacheScope(await readFile(authored, 'utf8'), runId()));

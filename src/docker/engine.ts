@@ -5,8 +5,10 @@ import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import { engineName } from '../core/engine.js';
 
-export const docker = (args: string[], opts: { timeoutMs?: number; check?: boolean; input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> =>
-  run(engineName(), args, { timeoutMs: opts.timeoutMs ?? 60_000, check: opts.check ?? true, input: opts.input, cwd: opts.cwd, env: opts.env });
+export const docker = (args: string[],
+  opts: { timeoutMs?: number; check?: boolean; input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> =>
+  run(engineName(), args,
+    { timeoutMs: opts.timeoutMs ?? 60_000, check: opts.check ?? true, input: opts.input, cwd: opts.cwd, env: opts.env });
 
 /** An image name as the Dockerfile wrote it: podman lists a local build as localhost/<name>. */
 export const localName = (ref: string) => ref.replace(/^localhost\//, '');
@@ -17,11 +19,13 @@ export interface Container {
 }
 
 /** `docker run -d` (or create), named and registered; returns once the engine has it. */
-export async function runContainer(ledger: Ledger, label: string, args: string[], opts: { detach?: boolean; create?: boolean; timeoutMs?: number } = {}): Promise<Container> {
+export async function runContainer(ledger: Ledger, label: string, args: string[],
+  opts: { detach?: boolean; create?: boolean; timeoutMs?: number } = {}): Promise<Container> {
   const name = resourceName(label);
   ledger.add('container', name, () => docker(['rm', '-f', '-v', name], { check: false, timeoutMs: 30_000 }));
   const verb = opts.create ? ['create'] : ['run', ...(opts.detach === false ? [] : ['-d'])];
-  const r = await docker([...verb, '--name', name, '--label', `isolab.run=${name.split('-')[1]}`, ...args], { timeoutMs: opts.timeoutMs ?? 60_000 });
+  const r = await docker([...verb, '--name', name, '--label', `isolab.run=${name.split('-')[1]}`, ...args],
+    { timeoutMs: opts.timeoutMs ?? 60_000 });
   return { name, id: r.stdout.trim().split('\n').pop() ?? '' };
 }
 
@@ -55,7 +59,8 @@ export async function waitExit(name: string, timeoutMs: number): Promise<{ exitC
 }
 
 /** `docker run` to completion under a run-unique name (removed by the ledger, also on timeout). */
-export async function runToExit(ledger: Ledger, label: string, args: string[], timeoutMs = 60_000): Promise<{ exitCode: number | null; stdout: string; stderr: string; name: string }> {
+export async function runToExit(ledger: Ledger, label: string, args: string[],
+  timeoutMs = 60_000): Promise<{ exitCode: number | null; stdout: string; stderr: string; name: string }> {
   const name = resourceName(label);
   ledger.add('container', name, () => docker(['rm', '-f', '-v', name], { check: false, timeoutMs: 30_000 }));
   const r = await docker(['run', '--name', name, ...args], { check: false, timeoutMs });

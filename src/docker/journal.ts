@@ -23,7 +23,8 @@ const dir = () => path.join(runsDir(), 'builds');
 let n = 0;
 
 /** The legacy builder's step containers: " ---> Running in <id>". */
-export const stepContainers = (output: string) => [...new Set([...output.matchAll(/^ ---> Running in ([0-9a-f]{12,64})$/gm)].map((m) => m[1]!))];
+export const stepContainers = (output: string) =>
+  [...new Set([...output.matchAll(/^ ---> Running in ([0-9a-f]{12,64})$/gm)].map((m) => m[1]!))];
 
 export interface Journal {
   /** what one more build printed: its images and step containers */
@@ -82,7 +83,8 @@ export async function cleanBuildLeftovers(): Promise<Array<{ kind: string; name:
         continue;
       }
       const r = await run(j.engine, ['rm', '-f', c], q);
-      out.push({ kind: 'build container', name: `${c.slice(0, 12)} (step of ${j.tag})`, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
+      out.push({ kind: 'build container', name: `${c.slice(0, 12)} (step of ${j.tag})`,
+        ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
       if (r.exitCode) stuck++;
     }
     // Children before parents: each pass removes what nothing depends on any more.

@@ -24,12 +24,14 @@ export const bare = (id: string) => id.replace(/^sha256:/, '');
  * Remove the run's cached layers (every image with its label that no container uses); what
  * could not be removed is named, with the engine's reason.
  */
-export async function dropRunCache(id = runId(), engine: EngineName = engineName()): Promise<{ removed: number; left: string[]; error?: string }> {
+export async function dropRunCache(id = runId(),
+  engine: EngineName = engineName()): Promise<{ removed: number; left: string[]; error?: string }> {
   const before = await runCacheImages(id, engine);
   if (!before.size) return { removed: 0, left: [] };
   const r = await run(engine, ['image', 'prune', '-a', '-f', ...filter(id)], q);
   const left = [...(await runCacheImages(id, engine))];
-  return { removed: before.size - left.length, left, ...(r.exitCode !== 0 ? { error: (r.stderr || r.stdout).trim().split('\n').pop() } : {}) };
+  return { removed: before.size - left.length, left,
+    ...(r.exitCode !== 0 ? { error: (r.stderr || r.stdout).trim().split('\n').pop() } : {}) };
 }
 
 /** The runs whose cached layers are on the engine. */

@@ -29,7 +29,8 @@ export async function imageDir(s: { dir: string }, fileDir: string, course: bool
   if (course) {
     const root = await realpath(courseRoot ?? fileDir);
     const real = await realpath(dir);
-    if (real !== root && !real.startsWith(root + path.sep)) throw new Error(`dir "${s.dir}" leads outside the scenarios folder ${root}; a course's Dockerfiles live inside it`);
+    if (real !== root && !real.startsWith(root + path.sep))
+      throw new Error(`dir "${s.dir}" leads outside the scenarios folder ${root}; a course's Dockerfiles live inside it`);
   }
   return dir;
 }
@@ -41,11 +42,13 @@ export async function baseOf(dir: string): Promise<string> {
   return m[1]!;
 }
 
-export async function runImageScenario(ledger: Ledger, dir: string, s: ImageScenario, o: { builder: Builder; registry: boolean; course: boolean }) {
+export async function runImageScenario(ledger: Ledger, dir: string, s: ImageScenario,
+  o: { builder: Builder; registry: boolean; course: boolean }) {
   const ws = await workspace(ledger, dir, 'scenario');
   const base = await baseOf(ws);
   await ensureImage(base, o.registry);
-  const build = (label: string, noCache = false) => buildImage(ledger, ws, { label, builder: o.builder, noCache, ...(o.course ? { network: 'none' } : {}) });
+  const build = (label: string, noCache = false) =>
+    buildImage(ledger, ws, { label, builder: o.builder, noCache, ...(o.course ? { network: 'none' } : {}) });
   const first = await build('scen');
   const checks: Check[] = [];
   const evidence: Record<string, unknown> = { dir, base, first: show(first.steps) };
@@ -54,15 +57,18 @@ export async function runImageScenario(ledger: Ledger, dir: string, s: ImageScen
     const out = await runToExit(ledger, 'scen-run', ['--network', 'none', first.tag], 60_000);
     evidence.output = out.stdout;
     said.push(`prints "${out.stdout.trim()}"`);
-    checks.push({ ok: out.stdout.trim() === s.expect.output, what: `it prints ${s.expect.output}`, expected: s.expect.output, actual: out.stdout.trim() || out.stderr.trim() });
+    checks.push({ ok: out.stdout.trim() === s.expect.output, what: `it prints ${s.expect.output}`,
+      expected: s.expect.output, actual: out.stdout.trim() || out.stderr.trim() });
   }
   if (s.expect.layersOverBase !== undefined) {
     const [b, img] = await Promise.all([base, first.tag].map((r) => inspect<{ RootFS: { Layers: string[] } }>(r, 'image')));
     const added = img!.RootFS.Layers.length - b!.RootFS.Layers.length;
     evidence.layers = { base: b!.RootFS.Layers.length, image: img!.RootFS.Layers.length };
     said.push(`${added} layer(s) over ${base}`);
-    checks.push({ ok: b!.RootFS.Layers.every((l, i) => img!.RootFS.Layers[i] === l), what: `it starts with ${base}'s layers`, expected: b!.RootFS.Layers.length, actual: img!.RootFS.Layers.length });
-    checks.push({ ok: added === s.expect.layersOverBase, what: `${s.expect.layersOverBase} layer(s) over ${base}`, expected: s.expect.layersOverBase, actual: added });
+    checks.push({ ok: b!.RootFS.Layers.every((l, i) => img!.RootFS.Layers[i] === l),
+      what: `it starts with ${base}'s layers`, expected: b!.RootFS.Layers.length, actual: img!.RootFS.Layers.length });
+    checks.push({ ok: added === s.expect.layersOverBase, what: `${s.expect.layersOverBase} layer(s) over ${base}`,
+      expected: s.expect.layersOverBase, actual: added });
   }
   if (s.expect.cache?.unchanged) {
     const again = await build('scen');
@@ -72,8 +78,10 @@ export async function runImageScenario(ledger: Ledger, dir: string, s: ImageScen
     evidence.unchanged = show(again.steps);
     evidence.noCacheControl = show(control.steps);
     said.push(`rebuilt unchanged: ${again.steps.filter(notFrom).filter((x) => x.cached).length}/${again.steps.filter(notFrom).length} cached`);
-    checks.push({ ok: allCached(again.steps) && again.id === first.id, what: 'rebuilt unchanged, every step comes from the cache (same image)', expected: 'all cached', actual: show(again.steps) });
-    checks.push({ ok: !allCached(control.steps), what: 'negative control: with --no-cache the same check fails', expected: 'steps rebuilt', actual: show(control.steps) });
+    checks.push({ ok: allCached(again.steps) && again.id === first.id,
+      what: 'rebuilt unchanged, every step comes from the cache (same image)', expected: 'all cached', actual: show(again.steps) });
+    checks.push({ ok: !allCached(control.steps), what: 'negative control: with --no-cache the same check fails',
+      expected: 'steps rebuilt', actual: show(control.steps) });
   }
   if (s.expect.cache?.change) {
     const f = s.expect.cache.change;
@@ -85,8 +93,10 @@ export async function runImageScenario(ledger: Ledger, dir: string, s: ImageScen
     evidence.changed = show(changed.steps);
     said.push(`${f} edited: ${show(changed.steps).join(', ')}`);
     checks.push({ ok: at >= 0, what: `a step adds ${f}`, expected: `ADD/COPY ${f}`, actual: at >= 0 ? steps[at]!.instruction : 'none' });
-    checks.push({ ok: at >= 0 && steps.slice(0, at).every((x) => x.cached), what: `the steps before it stay cached`, expected: 'cached', actual: show(steps.slice(0, Math.max(at, 0))) });
-    checks.push({ ok: at >= 0 && steps.slice(at).every((x) => !x.cached), what: `it and every later step are rebuilt`, expected: 'rebuilt', actual: show(steps.slice(Math.max(at, 0))) });
+    checks.push({ ok: at >= 0 && steps.slice(0, at).every((x) => x.cached), what: `the steps before it stay cached`,
+      expected: 'cached', actual: show(steps.slice(0, Math.max(at, 0))) });
+    checks.push({ ok: at >= 0 && steps.slice(at).every((x) => !x.cached), what: `it and every later step are rebuilt`,
+      expected: 'rebuilt', actual: show(steps.slice(Math.max(at, 0))) });
   }
   return { summary: said.join('; '), evidence, checks };
 }

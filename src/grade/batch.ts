@@ -66,22 +66,27 @@ export const INCOMPLETE = 'incomplete';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const duration = (s: number) => (s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(1)} h`);
 
-export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ graded: number; skipped: number; errors: number; incomplete: number; csv: string; secondsEach: number[] }> {
+export async function gradeBatch(folder: string,
+  o: BatchOptions): Promise<{ graded: number; skipped: number; errors: number; incomplete: number; csv: string; secondsEach: number[] }> {
   const shard = parseShard(o.shard);
-  const all = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const all = (await readdir(folder, { withFileTypes: true })).filter((e) =>
+    e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
   const mine = shard ? all.filter((_, k) => k % shard.n === shard.i - 1) : all;
   await mkdir(o.out, { recursive: true });
   const csv = path.join(o.out, shard ? `grades-${shard.i}-of-${shard.n}.csv` : 'grades.csv');
   const head = header(o.rubric);
   const existing = await readFile(csv, 'utf8').then(parseCsv, () => [] as string[][]);
-  if (existing.length && existing[0]!.join(',') !== head.join(',')) throw new Error(`${csv} was written for another rubric (its columns differ); move it away or pass another --out`);
+  if (existing.length && existing[0]!.join(',') !== head.join(','))
+    throw new Error(`${csv} was written for another rubric (its columns differ); move it away or pass another --out`);
   if (!existing.length) await writeFile(csv, head.map(csvField).join(',') + '\n');
   // A grade the host failed under (status incomplete) is no grade: its row goes, the student is graded again.
   const status = head.indexOf('status');
   const redo = existing.slice(1).filter((r) => r[status] === INCOMPLETE);
   if (redo.length) {
-    await writeFile(csv, [existing[0]!, ...existing.slice(1).filter((r) => r[status] !== INCOMPLETE)].map((r) => r.map(csvField).join(',')).join('\n') + '\n');
-    process.stderr.write(`isolab grade --batch: grading again ${redo.length} student(s) whose grade was incomplete: ${redo.map((r) => r[0]).join(', ')}\n`);
+    await writeFile(csv, [existing[0]!, ...existing.slice(1).filter((r) => r[status] !== INCOMPLETE)].map((r) =>
+      r.map(csvField).join(',')).join('\n') + '\n');
+    process.stderr.write(`isolab grade --batch: grading again ${redo.length} student(s) whose grade was `
+      + `incomplete: ${redo.map((r) => r[0]).join(', ')}\n`);
   }
   const done = new Set(existing.slice(1).filter((r) => r[status] !== INCOMPLETE).map((r) => r[0]));
   if (done.size) process.stderr.write(`isolab grade --batch: resuming — ${done.size} student(s) already in ${csv}\n`);
@@ -94,9 +99,11 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
     const t0 = Date.now();
     process.stderr.write(`[${k + 1}/${todo.length}] ${student} … `);
     const args = [BIN, 'grade', path.join(folder, student), '--json',
-      ...(o.assignment ? ['--assignment', o.assignment] : []), ...(o.rubricFile ? ['--rubric', o.rubricFile] : []), ...(o.format ?? []).flatMap((f) => ['--format', f])];
+      ...(o.assignment ? ['--assignment', o.assignment] : []), ...(o.rubricFile ? ['--rubric', o.rubricFile] : []),
+        ...(o.format ?? []).flatMap((f) => ['--format', f])];
     // Each student a run of its own: its own id, folder and probe.
-    const env = { ...envWith({ reports: path.join(o.out, student), runId: undefined, runDir: undefined, host: undefined, submission: undefined }), NO_COLOR: '1' };
+    const env = { ...envWith({ reports: path.join(o.out, student), runId: undefined, runDir: undefined,
+      host: undefined, submission: undefined }), NO_COLOR: '1' };
     const r = await run(process.execPath, args, { check: false, timeoutMs: o.timeoutMs ?? 20 * 60_000, env });
     let g: Grade | null = null;
     try {
@@ -115,11 +122,15 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
       incomplete++;
       process.stderr.write(`incomplete — no score (${g.incomplete[0]}); graded again on the next --batch run (${secs} s${eta})\n`);
     } else if (g) {
-      row = [student, ...o.rubric.checks.map((c) => g!.items.find((i) => i.check === c.check)?.earned ?? 0), g.score, g.possible, r.exitCode === 0 ? 'graded' : 'graded, with errors', [g.refused?.length ? `refused: ${g.refused.join('; ')}` : '', g.contained?.length ? `contained: ${g.contained.join('; ')}` : ''].filter(Boolean).join(' | ')];
+      row = [student, ...o.rubric.checks.map((c) => g!.items.find((i) => i.check === c.check)?.earned ?? 0), g.score,
+        g.possible, r.exitCode === 0 ? 'graded' : 'graded, with errors',
+        [g.refused?.length ? `refused: ${g.refused.join('; ')}` : '',
+        g.contained?.length ? `contained: ${g.contained.join('; ')}` : ''].filter(Boolean).join(' | ')];
       graded++;
       process.stderr.write(`${g.score}/${g.possible} (${secs} s${eta})\n`);
     } else {
-      const why = r.timedOut ? `timed out after ${(o.timeoutMs ?? 20 * 60_000) / 1000} s` : `exit ${r.exitCode}: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`;
+      const why = r.timedOut ? `timed out after ${(o.timeoutMs ?? 20 * 60_000) / 1000} s`
+        : `exit ${r.exitCode}: ${(r.stderr.trim().split('\n').pop() ?? '').slice(0, 300)}`;
       row = [student, ...o.rubric.checks.map(() => 0), 0, o.rubric.checks.reduce((a, c) => a + c.points, 0), 'error', why];
       errors++;
       process.stderr.write(`error (${why}) (${secs} s${eta})\n`);
@@ -128,7 +139,9 @@ export async function gradeBatch(folder: string, o: BatchOptions): Promise<{ gra
   }
   if (took.length) {
     const m = median(took);
-    process.stderr.write(`isolab grade --batch: ${took.length} graded in ${duration(took.reduce((a, b) => a + b, 0))}, median ${m.toFixed(0)} s a student: a class of 300 ≈ ${duration(m * 300)} on this machine (--shard i/n splits it across machines)\n`);
+    process.stderr.write(`isolab grade --batch: ${took.length} graded `
+      + `in ${duration(took.reduce((a, b) => a + b, 0))}, median ${m.toFixed(0)} s a student: a class of 300 `
+      + `≈ ${duration(m * 300)} on this machine (--shard i/n splits it across machines)\n`);
   }
   return { graded, skipped: mine.length - todo.length, errors, incomplete, csv, secondsEach: took };
 }

@@ -26,7 +26,9 @@ const message = (i: Scored) => [i.why, i.hint && i.earned < i.points ? `hint: ${
 export function gradescope(g: Grade): Record<string, unknown> {
   return {
     score: g.score,
-    output: `${g.assignment}: ${g.score}/${g.possible}${g.refused?.length ? `\nRefused before running:\n${g.refused.join('\n')}` : ''}${g.contained?.length ? `\nChanged in your files before running (containment):\n${g.contained.join('\n')}` : ''}`,
+    output: `${g.assignment}: ${g.score}/${g.possible}${g.refused?.length ? `\nRefused before `
+      + `running:\n${g.refused.join('\n')}` : ''}${g.contained?.length ? `\nChanged in your files before running `
+      + `(containment):\n${g.contained.join('\n')}` : ''}`,
     tests: g.items.map((i) => ({
       name: i.check,
       score: i.earned,
@@ -46,7 +48,8 @@ export function classroom(g: Grade): Record<string, unknown> {
     status: i.earned >= i.points || i.verdict === 'skip' ? 'pass' : i.verdict === 'not run' ? 'error' : 'fail',
     score: i.earned,
     // A student whose compose file published a port learns it was removed, beside the compose checks.
-    message: [message(i), i.check.startsWith('compose.') && g.contained?.length ? `changed before running: ${g.contained.join('; ')}` : ''].filter(Boolean).join('\n'),
+    message: [message(i), i.check.startsWith('compose.') && g.contained?.length
+      ? `changed before running: ${g.contained.join('; ')}` : ''].filter(Boolean).join('\n'),
     test_code: `isolab ${i.check}`,
     filename: '',
     line_no: 0,

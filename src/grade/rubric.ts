@@ -53,7 +53,10 @@ export function validateRubric(r: unknown, file: string, line: (p: Array<string 
     const id = typeof c?.check === 'string' ? c.check.split(' › ')[0]! : '';
     if (id && !CLAIMS.some((x) => x.id === id)) at(['checks', i, 'check'], `unknown claim "${id}" (the ids: isolab run --list)`);
     if (typeof c?.hint === 'string') {
-      for (const u of unknownPlaceholders(c.hint)) at(['checks', i, 'hint'], `unknown placeholder ${u}: the assignment's fields are hello.*, compose.*, multistage.*, limits.* (schemas/assignment.schema.json)`);
+      for (const u of unknownPlaceholders(c.hint))
+        at(['checks', i, 'hint'],
+        `unknown placeholder ${u}: the assignment's fields are hello.*, compose.*, multistage.*, limits.* `
+        + `(schemas/assignment.schema.json)`);
     }
   });
   if (p.length) throw new DataFileError(file, p);
@@ -69,7 +72,8 @@ export async function loadRubric(file: string): Promise<Rubric> {
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length) throw new DataFileError(file, doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
+  if (doc.errors.length) throw new DataFileError(file,
+    doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
   return validateRubric(doc.toJS(), file, (path) => lineOf(doc, lc, path));
 }
 
@@ -91,21 +95,28 @@ export interface Scored {
  * one (this grading host lacks what it needs) is left out of the possible points, so a student
  * is never marked down for the host.
  */
-export function score(rubric: Rubric, claims: ClaimResult[], refused: Map<string, string> = new Map()): { items: Scored[]; earned: number; possible: number } {
+export function score(rubric: Rubric, claims: ClaimResult[],
+  refused: Map<string, string> = new Map()): { items: Scored[]; earned: number; possible: number } {
   const items = rubric.checks.map((item): Scored => {
     const [id, scenario] = item.check.split(' › ');
     const why = refused.get(id!);
     if (why) return { check: item.check, points: item.points, earned: 0, verdict: 'refused', hint: item.hint, why };
     const claim = claims.find((c) => c.id === id);
     const target: ClaimResult | CheckResult | undefined = scenario ? claim?.scenarios?.find((s) => s.name === scenario) : claim;
-    if (!target) return { check: item.check, points: item.points, earned: 0, verdict: 'not run', hint: item.hint, why: 'this check did not run' };
+    if (!target) return { check: item.check, points: item.points, earned: 0, verdict: 'not run', hint: item.hint,
+      why: 'this check did not run' };
     const checks = target.checks ?? (!scenario && claim?.scenarios ? claim.scenarios.flatMap((s) => s.checks ?? []) : []);
     // The grading host failed under the check: nothing is known of the submission — no hint.
-    if (target.verdict === 'error') return { check: item.check, points: item.points, earned: 0, verdict: 'error', why: `not graded — ${target.reason ?? 'the grading host failed'}` };
-    if (target.verdict === 'skip') return { check: item.check, points: item.points, earned: 0, verdict: 'skip', why: `not graded on this host: ${target.reason ?? 'skipped'}` };
+    if (target.verdict === 'error')
+      return { check: item.check, points: item.points, earned: 0, verdict: 'error',
+      why: `not graded — ${target.reason ?? 'the grading host failed'}` };
+    if (target.verdict === 'skip')
+      return { check: item.check, points: item.points, earned: 0, verdict: 'skip',
+      why: `not graded on this host: ${target.reason ?? 'skipped'}` };
     // `differs`: the submission does what is asked; only the host departs from the slide's number.
     let earned = target.verdict === 'pass' || target.verdict === 'differs' ? item.points : 0;
-    if (target.verdict === 'fail' && item.partial && checks.length) earned = Math.round((item.points * checks.filter((c) => c.ok).length / checks.length) * 100) / 100;
+    if (target.verdict === 'fail' && item.partial && checks.length)
+      earned = Math.round((item.points * checks.filter((c) => c.ok).length / checks.length) * 100) / 100;
     const summary = (target.evidence as { summary?: unknown } | undefined)?.summary;
     return {
       check: item.check,
@@ -118,5 +129,6 @@ export function score(rubric: Rubric, claims: ClaimResult[], refused: Map<string
     };
   });
   const counted = items.filter((i) => i.verdict !== 'skip');
-  return { items, earned: Math.round(counted.reduce((a, i) => a + i.earned, 0) * 100) / 100, possible: counted.reduce((a, i) => a + i.points, 0) };
+  return { items, earned: Math.round(counted.reduce((a, i) => a + i.earned, 0) * 100) / 100,
+    possible: counted.reduce((a, i) => a + i.points, 0) };
 }

@@ -101,7 +101,8 @@ async function walk(c: Ctx): Promise<void> {
       if (st.isSymbolicLink()) {
         const target = await readlink(abs);
         const resolved = path.resolve(path.dirname(abs), target);
-        if (!inside(c.root, resolved)) add(c, rel, null, 'symlink-outside', `symlink to ${target}, outside the submission (the grader never follows it)`);
+        if (!inside(c.root, resolved))
+          add(c, rel, null, 'symlink-outside', `symlink to ${target}, outside the submission (the grader never follows it)`);
       } else if (st.isDirectory()) await visit(abs);
       else if (!st.isFile()) add(c, rel, null, 'special-file', 'a device, FIFO or socket: only files and folders are graded');
       else if ((bytes += st.size) > MAX_BYTES) {
@@ -129,12 +130,16 @@ export function lintDockerfile(text: string): Array<{ line: number; rule: string
     const l = raw.trim();
     const syntax = /^#\s*syntax\s*=\s*(\S+)/i.exec(l);
     if (i < 5 && syntax && !/^(docker\.io\/)?docker\/dockerfile(:|$)/.test(syntax[1]!)) {
-      out.push({ line: i + 1, rule: 'dockerfile-frontend', message: `custom build frontend ${syntax[1]} (only docker/dockerfile is allowed)` });
+      out.push({ line: i + 1, rule: 'dockerfile-frontend',
+        message: `custom build frontend ${syntax[1]} (only docker/dockerfile is allowed)` });
     }
     if (l.startsWith('#')) return;
-    if (/^RUN\b/i.test(l) && /--network[= ]host\b/i.test(l)) out.push({ line: i + 1, rule: 'build-network-host', message: 'RUN --network=host uses the grader\'s network' });
-    if (/^RUN\b/i.test(l) && /--security[= ]insecure\b/i.test(l)) out.push({ line: i + 1, rule: 'build-insecure', message: 'RUN --security=insecure runs the step with full privileges' });
-    if (/^ADD\b/i.test(l) && /\s(https?|git|ssh):\/\/|\sgit@/i.test(l)) out.push({ line: i + 1, rule: 'build-remote-add', message: 'ADD from a URL fetches from the network while grading' });
+    if (/^RUN\b/i.test(l) && /--network[= ]host\b/i.test(l))
+      out.push({ line: i + 1, rule: 'build-network-host', message: 'RUN --network=host uses the grader\'s network' });
+    if (/^RUN\b/i.test(l) && /--security[= ]insecure\b/i.test(l))
+      out.push({ line: i + 1, rule: 'build-insecure', message: 'RUN --security=insecure runs the step with full privileges' });
+    if (/^ADD\b/i.test(l) && /\s(https?|git|ssh):\/\/|\sgit@/i.test(l))
+      out.push({ line: i + 1, rule: 'build-remote-add', message: 'ADD from a URL fetches from the network while grading' });
   });
   return out;
 }
@@ -157,7 +162,8 @@ function pathProblem(dir: string, root: string, p: string): string | null {
   if (SOCKET.test(p)) return `names the container engine's socket (${p})`;
   if (p.startsWith('~')) return `is in a home folder (${p})`;
   const abs = path.resolve(dir, p);
-  if (!inside(dir, abs)) return inside(root, abs) ? `${p} is outside the part's folder ${path.relative(root, dir) || '.'}` : `${p} is outside the submission`;
+  if (!inside(dir, abs)) return inside(root, abs)
+    ? `${p} is outside the part's folder ${path.relative(root, dir) || '.'}` : `${p} is outside the submission`;
   return null;
 }
 
@@ -191,18 +197,21 @@ export async function lintCompose(c0: Ctx, fileRel: string): Promise<void> {
   const root = doc.contents as Node;
   for (const k of Object.keys(js)) {
     if (TOP_OK.has(k) || TOP_STRIPPED.has(k) || k.startsWith('x-')) continue;
-    add(c, fileRel, keyLine(lc, root, k), `compose-${k}`, `top-level "${k}" is not allowed while grading (it reads files or resources outside the project)`);
+    add(c, fileRel, keyLine(lc, root, k), `compose-${k}`,
+      `top-level "${k}" is not allowed while grading (it reads files or resources outside the project)`);
   }
   for (const [name, net] of Object.entries((js.networks ?? {}) as Record<string, Record<string, unknown> | null>)) {
     for (const k of Object.keys(net ?? {})) {
       if (['internal', 'labels', 'attachable'].includes(k) || (k === 'driver' && net![k] === 'bridge')) continue;
-      add(c, fileRel, at(doc, lc, ['networks', name, k]), `network-${k}`, `networks.${name}.${k} is not allowed while grading (external networks, drivers, addresses and names reach the host)`);
+      add(c, fileRel, at(doc, lc, ['networks', name, k]), `network-${k}`,
+        `networks.${name}.${k} is not allowed while grading (external networks, drivers, addresses and names reach the host)`);
     }
   }
   for (const [name, vol] of Object.entries((js.volumes ?? {}) as Record<string, Record<string, unknown> | null>)) {
     for (const k of Object.keys(vol ?? {})) {
       if (k === 'labels') continue;
-      add(c, fileRel, at(doc, lc, ['volumes', name, k]), `volume-${k}`, `volumes.${name}.${k} is not allowed while grading (driver options can bind host paths)`);
+      add(c, fileRel, at(doc, lc, ['volumes', name, k]), `volume-${k}`,
+        `volumes.${name}.${k} is not allowed while grading (driver options can bind host paths)`);
     }
   }
   const services = (js.services ?? {}) as Record<string, Record<string, unknown> | null>;
@@ -214,14 +223,16 @@ export async function lintCompose(c0: Ctx, fileRel: string): Promise<void> {
         if (k === 'extends' && typeof v === 'string') continue; // same file
         add(c, fileRel, where(k), `service-${k}`, `services.${svc}.${k}: ${SERVICE_REFUSED[k]}`);
       } else if (k === 'network_mode') {
-        if (v !== 'none' && !/^service:/.test(String(v))) add(c, fileRel, where(k), 'service-network_mode', `services.${svc}.network_mode: ${v} joins a network outside the project`);
+        if (v !== 'none' && !/^service:/.test(String(v)))
+          add(c, fileRel, where(k), 'service-network_mode', `services.${svc}.network_mode: ${v} joins a network outside the project`);
       } else if (!SERVICE_OK.has(k) && !SERVICE_STRIPPED.has(k) && !k.startsWith('x-')) {
         add(c, fileRel, where(k), `service-${k}`, `services.${svc}.${k} is not allowed while grading`);
       }
     }
     (Array.isArray(s.volumes) ? s.volumes : []).forEach((v, i) => {
       const b = bindSource(v);
-      if (b?.target && SOCKET.test(b.target)) add(c, fileRel, where(['volumes', i]), 'engine-socket', `services.${svc}.volumes[${i}] mounts the container engine's socket`);
+      if (b?.target && SOCKET.test(b.target))
+        add(c, fileRel, where(['volumes', i]), 'engine-socket', `services.${svc}.volumes[${i}] mounts the container engine's socket`);
       if (!b?.source) return;
       const why = pathProblem(dir, c.root, b.source);
       if (why) add(c, fileRel, where(['volumes', i]), 'host-path', `services.${svc}.volumes[${i}] binds a host path: ${why}`);
@@ -234,14 +245,17 @@ export async function lintCompose(c0: Ctx, fileRel: string): Promise<void> {
       if (why) add(c, fileRel, where('build'), 'build-context', `services.${svc}.build context ${why}`);
       if (o.dockerfile !== undefined) {
         const df = path.resolve(ctx, String(o.dockerfile));
-        if (!inside(dir, df)) add(c, fileRel, where(['build', 'dockerfile']), 'build-dockerfile', `services.${svc}.build.dockerfile ${o.dockerfile} is outside the part's folder`);
+        if (!inside(dir, df)) add(c, fileRel, where(['build', 'dockerfile']), 'build-dockerfile',
+          `services.${svc}.build.dockerfile ${o.dockerfile} is outside the part's folder`);
       }
-      if (o.network === 'host') add(c, fileRel, where(['build', 'network']), 'build-network-host', `services.${svc}.build.network: host uses the grader's network`);
+      if (o.network === 'host')
+        add(c, fileRel, where(['build', 'network']), 'build-network-host', `services.${svc}.build.network: host uses the grader's network`);
       for (const k of ['privileged', 'entitlements', 'additional_contexts', 'secrets', 'ssh']) {
         if (k in o) add(c, fileRel, where(['build', k]), `build-${k}`, `services.${svc}.build.${k} is not allowed while grading`);
       }
       if (typeof o.dockerfile_inline === 'string') {
-        for (const f of lintDockerfile(o.dockerfile_inline)) add(c, fileRel, where(['build', 'dockerfile_inline']), f.rule, `services.${svc}.build.dockerfile_inline: ${f.message}`);
+        for (const f of lintDockerfile(o.dockerfile_inline))
+          add(c, fileRel, where(['build', 'dockerfile_inline']), f.rule, `services.${svc}.build.dockerfile_inline: ${f.message}`);
       }
       // The Dockerfile this build uses, when it lives in the submission.
       const df = path.resolve(ctx, String(o.dockerfile ?? 'Dockerfile'));
@@ -251,7 +265,8 @@ export async function lintCompose(c0: Ctx, fileRel: string): Promise<void> {
     envFiles.forEach((e, i) => {
       const p = typeof e === 'string' ? e : String((e as { path?: string })?.path ?? '');
       const why = pathProblem(dir, c.root, p);
-      if (why) add(c, fileRel, where(Array.isArray(s.env_file) ? ['env_file', i] : 'env_file'), 'env-file', `services.${svc}.env_file ${why}`);
+      if (why) add(c, fileRel, where(Array.isArray(s.env_file) ? ['env_file', i] : 'env_file'), 'env-file',
+        `services.${svc}.env_file ${why}`);
     });
   }
 }
@@ -296,7 +311,8 @@ export function containCompose(text: string, a: Assignment, flavour: 'v1' | 'v2'
     const s: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(svc ?? {})) {
       if (SERVICE_STRIPPED.has(k)) stripped.push(`services.${name}.${k}`);
-      else if (!['mem_limit', 'memswap_limit', 'mem_reservation', 'pids_limit', 'cpus', 'cpu_shares', 'cpu_quota', 'cpu_period', 'logging', 'deploy'].includes(k)) s[k] = v;
+      else if (!['mem_limit', 'memswap_limit', 'mem_reservation', 'pids_limit', 'cpus', 'cpu_shares', 'cpu_quota',
+        'cpu_period', 'logging', 'deploy'].includes(k)) s[k] = v;
     }
     s.mem_limit = `${a.limits.memoryMb}m`;
     s.memswap_limit = `${a.limits.memoryMb}m`;
@@ -308,8 +324,10 @@ export function containCompose(text: string, a: Assignment, flavour: 'v1' | 'v2'
   }
   out.services = services;
   const nets = (js.networks ?? {}) as Record<string, Record<string, unknown> | null>;
-  out.networks = { default: { internal: true }, ...Object.fromEntries(Object.entries(nets).map(([n, v]) => [n, { ...(v ?? {}), internal: true }])) };
+  out.networks = { default: { internal: true },
+    ...Object.fromEntries(Object.entries(nets).map(([n, v]) => [n, { ...(v ?? {}), internal: true }])) };
   if (js.volumes) out.volumes = js.volumes;
   for (const k of Object.keys(js)) if (TOP_STRIPPED.has(k)) stripped.push(k);
-  return { text: `# contained by isolab grade: limits, no-new-privileges, internal networks\n${new (doc.constructor as typeof Document)(out).toString()}`, stripped };
+  return { text: `# contained by isolab grade: limits, no-new-privileges, internal `
+    + `networks\n${new (doc.constructor as typeof Document)(out).toString()}`, stripped };
 }

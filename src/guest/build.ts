@@ -55,7 +55,8 @@ async function imageIds(): Promise<string[]> {
   const ids: string[] = [];
   for (const im of IMAGES) {
     const r = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', im.ref], { check: false, timeoutMs: 15_000 });
-    if (r.exitCode !== 0) throw new Error(`the host image ${im.ref} is missing (the guest carries it offline): run \`sudo npx isolab provision\``);
+    if (r.exitCode !== 0) throw new Error(`the host image ${im.ref} is missing (the guest carries it offline): run `
+      + `\`sudo npx isolab provision\``);
     ids.push(r.stdout.trim());
   }
   return ids;
@@ -65,7 +66,8 @@ export async function preflight(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('building and booting guests needs root (debootstrap, mkfs): run with sudo');
   const missing = [];
   for (const t of ['debootstrap', 'mkfs.ext4', 'debugfs', 'qemu-system-x86_64', 'docker']) if (!(await which(t))) missing.push(t);
-  if (missing.length) throw new Error(`${missing.join(', ')} not installed: run \`sudo npx isolab provision\` (it installs debootstrap, qemu and e2fsprogs)`);
+  if (missing.length) throw new Error(`${missing.join(', ')} not installed: run \`sudo npx isolab provision\` (it `
+    + `installs debootstrap, qemu and e2fsprogs)`);
 }
 
 const log = (s: string) => process.stderr.write(`isolab guest: ${s}\n`);
@@ -81,7 +83,8 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
   const diskMb = 6144;
   const free = await statfs(CACHE_DIR);
   if (free.bavail * free.bsize < (diskMb + 3000) * 1024 * 1024) {
-    throw new Error(`not enough space in ${CACHE_DIR}: ${Math.round((free.bavail * free.bsize) / 1e9)} GB free, a guest needs about ${Math.round((diskMb + 3000) / 1000)} GB while it is built`);
+    throw new Error(`not enough space in ${CACHE_DIR}: ${Math.round((free.bavail * free.bsize) / 1e9)} GB free, a `
+      + `guest needs about ${Math.round((diskMb + 3000) / 1000)} GB while it is built`);
   }
   const work = path.join(CACHE_DIR, `.build-${name}-${process.pid}`);
   const ledger = new Ledger(`guest build ${name}`);
@@ -105,16 +108,19 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
     const jobDir = path.join(work, 'job');
     await mkdir(jobDir, { recursive: true });
     await writeFile(path.join(jobDir, 'job.sh'), PROVISION_JOB);
-    const files: GuestFiles = { dir: work, disk: path.join(work, 'disk.img'), kernel: path.join(work, 'vmlinuz'), initrd: path.join(work, 'initrd.img') };
+    const files: GuestFiles = { dir: work, disk: path.join(work, 'disk.img'), kernel: path.join(work, 'vmlinuz'),
+      initrd: path.join(work, 'initrd.img') };
     const r = await runJob(ledger, files, jobDir, path.join(work, 'first-boot'), {
       accel: o.accel, writable: true, bootTimeoutMs: 240_000, timeoutMs: 1200_000, extraMb: 64,
       onLine: (l) => flag('guestVerbose') && process.stderr.write(`[${name}] ${l}\n`),
     });
-    if (r.exitCode !== 0) throw new Error(`the first boot failed (exit ${r.exitCode}):\n${r.console.trim().split('\n').slice(-20).join('\n')}`);
+    if (r.exitCode !== 0) throw new Error(`the first boot failed `
+      + `(exit ${r.exitCode}):\n${r.console.trim().split('\n').slice(-20).join('\n')}`);
     const read = (f: string) => readFile(path.join(r.out, f), 'utf8').catch(() => '');
     const pk = Object.fromEntries((await read('packages.txt')).trim().split('\n').map((l) => l.split(' ') as [string, string]));
     const [kernel, engine, compose, runc, node, podman, podmanCompose, crun] = (await read('versions.txt')).trim().split('\n');
-    const keep = ['docker.io', 'docker-cli', 'containerd', 'runc', 'docker-compose', 'docker-buildx', 'nodejs', 'iproute2', 'iptables', 'busybox-static', 'hyperfine', 'util-linux',
+    const keep = ['docker.io', 'docker-cli', 'containerd', 'runc', 'docker-compose', 'docker-buildx', 'nodejs',
+      'iproute2', 'iptables', 'busybox-static', 'hyperfine', 'util-linux',
       'podman', 'podman-compose', 'crun', 'netavark'];
     const manifest: Manifest = {
       name, suite: guest.suite, recipe: hash, builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - t0) / 1000),
@@ -139,7 +145,8 @@ export async function listGuests(): Promise<Array<{ name: string; manifest: Mani
   const out = [];
   for (const name of Object.keys(GUESTS)) {
     const m = await readManifest(name);
-    const size = m ? await run('du', ['-sm', guestDir(name)], { check: false, timeoutMs: 30_000 }).then((r) => Number(r.stdout.split(/\s/)[0])) : null;
+    const size = m ? await run('du', ['-sm', guestDir(name)], { check: false, timeoutMs: 30_000 }).then((r) =>
+      Number(r.stdout.split(/\s/)[0])) : null;
     out.push({ name, manifest: m, sizeMb: size });
   }
   return out;

@@ -58,7 +58,8 @@ const tail = (s: string, n = 40) => s.trimEnd().split('\n').slice(-n).join('\n')
  * killed (by pid) and the error carries the console's tail.
  */
 export async function runJob(ledger: Ledger, g: GuestFiles, jobDir: string, outDir: string, o: {
-  accel: Accel; memMb?: number; cpus?: number; writable?: boolean; bootTimeoutMs: number; timeoutMs: number; onLine?: (l: string) => void; extraMb?: number;
+  accel: Accel; memMb?: number; cpus?: number; writable?: boolean; bootTimeoutMs: number; timeoutMs: number;
+    onLine?: (l: string) => void; extraMb?: number;
 }): Promise<JobResult> {
   const scratch = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-guest-`));
   // Retried: after SIGINT the main flow may still be writing into it.
@@ -71,7 +72,8 @@ export async function runJob(ledger: Ledger, g: GuestFiles, jobDir: string, outD
   const args = qemuArgs(g, job, { accel: o.accel, memMb: o.memMb ?? 4096, cpus: o.cpus ?? 2, writable: !!o.writable });
   const t0 = performance.now();
   // Its own process group: a timeout, SIGINT or the ledger ends qemu and nothing else.
-  const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: scratch } });
+  const child = spawn('qemu-system-x86_64', args,
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: scratch } });
   const kill = () => {
     try {
       if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
@@ -113,7 +115,9 @@ export async function runJob(ledger: Ledger, g: GuestFiles, jobDir: string, outD
     kill();
     await within(5000);
     await ledger.release(entry);
-    throw new GuestError(child.exitCode !== null || child.signalCode ? `the guest stopped before it booted (qemu exit ${child.exitCode ?? child.signalCode})` : `the guest did not boot within ${o.bootTimeoutMs / 1000} s`, tail(consoleText));
+    throw new GuestError(child.exitCode !== null || child.signalCode
+      ? `the guest stopped before it booted (qemu exit ${child.exitCode ?? child.signalCode})`
+      : `the guest did not boot within ${o.bootTimeoutMs / 1000} s`, tail(consoleText));
   }
   if (!(await within(Math.max(0, o.timeoutMs - (performance.now() - t0))))) {
     kill();
@@ -126,6 +130,7 @@ export async function runJob(ledger: Ledger, g: GuestFiles, jobDir: string, outD
   await mkdir(outDir, { recursive: true });
   const dump = await run('debugfs', ['-R', `rdump /out ${outDir}`, job], { check: false, timeoutMs: 120_000 });
   const out = path.join(outDir, 'out');
-  if (!(await readdir(out).catch(() => null))) throw new GuestError(`could not read the guest's results from its job disk: ${dump.stderr.trim()}`, tail(consoleText));
+  if (!(await readdir(out).catch(() => null)))
+    throw new GuestError(`could not read the guest's results from its job disk: ${dump.stderr.trim()}`, tail(consoleText));
   return { exitCode: m ? Number(m[1]) : null, bootMs, totalMs: performance.now() - t0, console: consoleText, out };
 }

@@ -17,7 +17,8 @@ export interface GuestDef {
 const COMMON = [...GUEST_STACK, ...SUITE_TOOLS, ...PODMAN_STACK];
 
 export const GUESTS: Record<string, GuestDef> = {
-  trixie: { name: 'trixie', suite: 'trixie', standsFor: 'GitHub ubuntu-24.04-like: cgroup v2, Docker 26, compose v2, buildx, Node 20', packages: COMMON },
+  trixie: { name: 'trixie', suite: 'trixie',
+    standsFor: 'GitHub ubuntu-24.04-like: cgroup v2, Docker 26, compose v2, buildx, Node 20', packages: COMMON },
   sid: { name: 'sid', suite: 'sid', standsFor: 'newest: cgroup v2, Docker 28, compose v2.40, runc 1.3, Node 24', packages: COMMON },
 };
 
@@ -79,7 +80,8 @@ fi
 rm -rf /var/lib/isolab/images
 dpkg-query -W -f='\${Package} \${Version}\\n' >out/packages.txt
 { uname -r; docker version --format '{{.Server.Version}}'; docker compose version --short; runc --version | head -1; node --version;
-  podman version --format '{{.Server.Version}}'; podman-compose --version 2>/dev/null | tail -1; crun --version | head -1; } >out/versions.txt
+  podman version --format '{{.Server.Version}}'; podman-compose --version 2>/dev/null | tail -1; crun --version | `
+    + `head -1; } >out/versions.txt
 docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' >out/images.txt
 command -v podman >/dev/null && podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' >out/podman-images.txt
 kill "$engine"; wait "$engine"
@@ -102,7 +104,8 @@ export interface PlanInput {
 }
 
 export function recipeHash(i: Pick<PlanInput, 'guest' | 'images' | 'imageIds'>): string {
-  return createHash('sha256').update(JSON.stringify([i.guest, INIT, PROVISION_JOB, CONTAINERS_CONF, i.images, i.imageIds])).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify([i.guest, INIT, PROVISION_JOB, CONTAINERS_CONF, i.images,
+    i.imageIds])).digest('hex').slice(0, 16);
 }
 
 /** The steps that build a guest's disk, kernel and initrd into `work` (then moved into the cache). */
@@ -110,15 +113,22 @@ export function plan(i: PlanInput): Step[] {
   const root = path.join(i.work, 'rootfs');
   const imgDir = path.join(root, 'var/lib/isolab/images');
   return [
-    { title: `debootstrap ${i.guest.suite} (${i.guest.packages.length} packages)`, argv: ['debootstrap', '--variant=minbase', `--include=${i.guest.packages.join(',')}`, i.guest.suite, root, i.mirror], timeoutMs: 1200_000 },
+    { title: `debootstrap ${i.guest.suite} (${i.guest.packages.length} packages)`,
+      argv: ['debootstrap', '--variant=minbase', `--include=${i.guest.packages.join(',')}`, i.guest.suite, root,
+      i.mirror], timeoutMs: 1200_000 },
     { title: 'write the guest init', write: { path: path.join(root, 'sbin/isolab-init'), text: INIT, mode: 0o755 } },
     { title: 'podman without systemd', write: { path: path.join(root, 'etc/containers/containers.conf'), text: CONTAINERS_CONF } },
     { title: 'drop the package cache', argv: ['find', path.join(root, 'var/cache/apt/archives'), '-name', '*.deb', '-delete'] },
     { title: 'make the image folder', argv: ['mkdir', '-p', imgDir] },
-    ...i.images.map((im, k) => ({ title: `save ${im.ref} from the host's engine`, argv: ['docker', 'save', '-o', path.join(imgDir, `${k}.tar`), im.ref], timeoutMs: 600_000 })),
-    { title: 'tags to add inside', write: { path: path.join(imgDir, 'tags'), text: i.images.flatMap((im) => im.tags.map((t) => `${im.ref} ${t}\n`)).join('') } },
-    { title: 'copy the kernel and initrd out', argv: ['sh', '-c', `cp ${root}/boot/vmlinuz-* ${i.work}/vmlinuz && cp ${root}/boot/initrd.img-* ${i.work}/initrd.img`] },
-    { title: `make the ${i.diskMb} MB ext4 disk from the tree`, argv: ['mkfs.ext4', '-q', '-F', '-L', 'isolab-root', '-d', root, path.join(i.work, 'disk.img'), `${i.diskMb}M`], timeoutMs: 600_000 },
+    ...i.images.map((im, k) =>
+      ({ title: `save ${im.ref} from the host's engine`,
+      argv: ['docker', 'save', '-o', path.join(imgDir, `${k}.tar`), im.ref], timeoutMs: 600_000 })),
+    { title: 'tags to add inside',
+      write: { path: path.join(imgDir, 'tags'), text: i.images.flatMap((im) => im.tags.map((t) => `${im.ref} ${t}\n`)).join('') } },
+    { title: 'copy the kernel and initrd out',
+      argv: ['sh', '-c', `cp ${root}/boot/vmlinuz-* ${i.work}/vmlinuz && cp ${root}/boot/initrd.img-* ${i.work}/initrd.img`] },
+    { title: `make the ${i.diskMb} MB ext4 disk from the tree`,
+      argv: ['mkfs.ext4', '-q', '-F', '-L', 'isolab-root', '-d', root, path.join(i.work, 'disk.img'), `${i.diskMb}M`], timeoutMs: 600_000 },
     { title: 'remove the tree', argv: ['rm', '-rf', root], timeoutMs: 300_000 },
   ];
 }

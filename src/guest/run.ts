@@ -55,14 +55,16 @@ mkdir -p out
 ${settle}cd project
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
 # Under emulation everything is 6-10x slower: files one after another (ISOLAB_MAX_WORKERS).
-{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `${vcpusSerial() ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
+{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} `
+  + `ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `${vcpusSerial() ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
 if [ -n "$engine" ]; then cp /var/log/dockerd.log /job/out/dockerd.log; kill "$engine"; wait "$engine"; fi
 exit $rc
 `;
 }
 
-export async function runInGuest(name: string, args: string[], o: { accel?: Accel; timeoutMs?: number; scenarios?: string[]; engine?: EngineName } = {}): Promise<number> {
+export async function runInGuest(name: string, args: string[],
+  o: { accel?: Accel; timeoutMs?: number; scenarios?: string[]; engine?: EngineName } = {}): Promise<number> {
   guestDef(name);
   await preflight();
   const accel: Accel = o.accel ?? (setting('guestAccel') === 'kvm' ? 'kvm' : 'tcg');
@@ -70,7 +72,9 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
   const t0 = Date.now();
   const built = await buildGuest(name, { accel });
   const v = built.manifest.versions;
-  const engine = o.engine === 'podman' ? `podman ${v.podman ?? '?'}, podman-compose ${(v.podmanCompose ?? '?').replace(/^podman-compose version /, '')}` : `docker ${v.engine}, compose ${v.compose}`;
+  const engine = o.engine === 'podman'
+    ? `podman ${v.podman ?? '?'}, podman-compose ${(v.podmanCompose ?? '?').replace(/^podman-compose version /, '')}`
+    : `docker ${v.engine}, compose ${v.compose}`;
   say(built.cached ? `cached disk (${v.kernel}, ${engine}, node ${v.node})` : `built in ${built.manifest.buildSeconds} s`);
   const before = await snapshot();
   const ledger = new Ledger(`guest ${name}`);
@@ -84,7 +88,8 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
     // A course's scenario folders travel with the job (checked on this side first).
     const extra: string[] = [];
     for (const [i, d] of (o.scenarios ?? []).entries()) {
-      await cp(d, path.join(job, 'project', '.course-scenarios', String(i)), { recursive: true, filter: (src) => !src.includes('/.') || src === d });
+      await cp(d, path.join(job, 'project', '.course-scenarios', String(i)),
+        { recursive: true, filter: (src) => !src.includes('/.') || src === d });
       extra.push('--scenarios', `.course-scenarios/${i}`);
     }
     await writeFile(path.join(job, 'job.sh'), runJobScript([...args, ...extra], name, accel, o.engine));
@@ -100,14 +105,19 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
     const dirs = (await readdir(reports).catch(() => [])).filter((d) => d !== 'latest').sort();
     if (!dirs.length) throw new GuestError('the guest wrote no results', r.console.trim().split('\n').slice(-30).join('\n'));
     const results = JSON.parse(await readFile(path.join(reports, dirs[dirs.length - 1]!, 'results.json'), 'utf8')) as Results;
-    results.host = { ...results.host, guest: { name, accel, suite: built.manifest.suite, recipe: built.manifest.recipe, bootSeconds: r.bootMs === null ? null : Math.round(r.bootMs / 100) / 10, runSeconds: Math.round(r.totalMs / 1000), packages: built.manifest.packages } };
+    results.host = { ...results.host,
+      guest: { name, accel, suite: built.manifest.suite, recipe: built.manifest.recipe,
+      bootSeconds: r.bootMs === null ? null : Math.round(r.bootMs / 100) / 10,
+      runSeconds: Math.round(r.totalMs / 1000), packages: built.manifest.packages } };
     const dest = runFolder(runId(), o.engine === 'podman' ? `${name}-podman` : name);
     await writeRun(dest, results);
     await cp(path.join(r.out, 'dockerd.log'), path.join(dest, 'guest-dockerd.log')).catch(() => undefined);
     await writeFile(path.join(dest, 'guest-console.log'), r.console);
     const s = results.summary;
     process.stdout.write(`isolab: ${name} results in ${path.relative(process.cwd(), dest)}/results.json\n`);
-    process.stdout.write(`guest ${name}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${results.leaks?.length ? `; the guest's leak check found ${results.leaks.length}` : ''} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
+    process.stdout.write(`guest ${name}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} `
+      + `skipped${results.leaks?.length ? `; the guest's leak check found ${results.leaks.length}` : ''} `
+      + `(${Math.round((Date.now() - t0) / 1000)} s)\n`);
     code = r.exitCode === 0 ? 0 : 1;
   } catch (e) {
     process.stderr.write(`isolab guest ${name}: ${(e as Error).message}\n`);
@@ -117,7 +127,8 @@ export async function runInGuest(name: string, args: string[], o: { accel?: Acce
     for (const f of failures) process.stderr.write(`isolab guest ${name}: cleanup of ${f.kind} ${f.name} failed: ${f.error}\n`);
     const leaks = diffSnapshots(before, await snapshot());
     if (leaks.length) {
-      process.stderr.write(`isolab guest ${name}: the host's leak check found ${leaks.length}:\n${leaks.map((l) => `  ${l.change} ${l.kind}: ${l.item}`).join('\n')}\n`);
+      process.stderr.write(`isolab guest ${name}: the host's leak check `
+        + `found ${leaks.length}:\n${leaks.map((l) => `  ${l.change} ${l.kind}: ${l.item}`).join('\n')}\n`);
       code = 1;
     } else process.stderr.write(`isolab guest ${name}: host leak check: nothing left behind (no qemu, scratch disk or mount)\n`);
   }

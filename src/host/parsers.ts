@@ -19,7 +19,8 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
     const [fstype, , superOpts = ''] = post.split(' ');
     if (fstype === 'cgroup2') out.push({ path: mountPoint!, version: 2, controllers: [] });
     else if (fstype === 'cgroup') {
-      const known = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'devices', 'freezer', 'net_cls', 'net_prio', 'perf_event', 'hugetlb', 'rdma', 'misc'];
+      const known = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'blkio', 'devices', 'freezer', 'net_cls',
+        'net_prio', 'perf_event', 'hugetlb', 'rdma', 'misc'];
       out.push({ path: mountPoint!, version: 1, controllers: superOpts.split(',').filter((o) => known.includes(o)) });
     }
   }
@@ -55,7 +56,8 @@ export type ComposeFlavour = 'v2-plugin' | 'standalone-v1' | 'standalone-v2' | '
  * Version text of `docker compose version --short`, `docker-compose version --short`
  * ("1.29.2", "2.27.0", "v2.27.0") → flavour and version.
  */
-export function parseComposeVersion(text: string, via: 'plugin' | 'standalone' | 'podman'): { flavour: ComposeFlavour; version: string } | null {
+export function parseComposeVersion(text: string,
+  via: 'plugin' | 'standalone' | 'podman'): { flavour: ComposeFlavour; version: string } | null {
   // podman-compose prints podman's version first: "podman version 5.4.2\npodman-compose version 1.3.0".
   const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(via === 'podman' ? (/podman-compose version (\S+)/.exec(text)?.[1] ?? text) : text);
   if (!m) return null;

@@ -3,7 +3,8 @@
 import { readFile, access, constants } from 'node:fs/promises';
 import os from 'node:os';
 import { run, which } from '../core/exec.js';
-import { cgroupMode, parseCgroupMounts, parseComposeVersion, parseIproute2Version, parseIptablesVersion, builderKind, type CgroupMode, type ComposeFlavour } from './parsers.js';
+import { cgroupMode, parseCgroupMounts, parseComposeVersion, parseIproute2Version, parseIptablesVersion, builderKind,
+  type CgroupMode, type ComposeFlavour } from './parsers.js';
 import { probeOverlay, type OverlayProbe } from '../overlay/probe.js';
 import { dockerImages } from '../docker/base-images.js';
 import { engineName, type EngineName } from '../core/engine.js';
@@ -29,7 +30,8 @@ export interface HostInfo {
   iproute2: string | null;
   iptables: { version: string; backend: string } | null;
   /** the container engine the run drives (docker, or podman under --engine podman) */
-  docker: { name: EngineName; client: string | null; engine: string; api: string; storageDriver: string; cgroupDriver: string; cgroupVersion: string; runtime?: string } | null;
+  docker: { name: EngineName; client: string | null; engine: string; api: string; storageDriver: string;
+    cgroupDriver: string; cgroupVersion: string; runtime?: string } | null;
   dockerReason?: string;
   compose: ComposeInfo | null;
   builder: 'legacy' | 'buildkit' | 'buildah' | null;
@@ -67,7 +69,8 @@ async function probeCgroups(): Promise<Pick<HostInfo, 'cgroup' | 'cgroupControll
 async function probePodmanEngine(): Promise<Pick<HostInfo, 'docker' | 'dockerReason' | 'builder'>> {
   if (!(await which('podman'))) return { docker: null, dockerReason: 'podman not installed (--engine podman)', builder: null };
   const info = await run('podman', ['info', '--format', 'json'], { ...quiet, timeoutMs: 30_000 });
-  let d: { host?: { cgroupManager?: string; cgroupVersion?: string; ociRuntime?: { name?: string; version?: string } }; store?: { graphDriverName?: string }; version?: { Version?: string; APIVersion?: string } };
+  let d: { host?: { cgroupManager?: string; cgroupVersion?: string; ociRuntime?: { name?: string; version?: string } };
+    store?: { graphDriverName?: string }; version?: { Version?: string; APIVersion?: string } };
   try {
     d = JSON.parse(info.stdout);
   } catch {
@@ -146,9 +149,11 @@ async function podmanCompose(): Promise<ComposeInfo | null> {
 
 async function probePodman(mode: CgroupMode): Promise<HostInfo['podman']> {
   if (!(await which('podman'))) return { usable: false, reason: 'podman not installed' };
-  if (mode === 'hybrid') return { usable: false, reason: 'crun/podman do not support hybrid cgroups (this host mounts v1 controllers beside cgroup2)' };
+  if (mode === 'hybrid') return { usable: false,
+    reason: 'crun/podman do not support hybrid cgroups (this host mounts v1 controllers beside cgroup2)' };
   const r = await run('podman', ['info', '--format', 'json'], { check: false, timeoutMs: 15_000 });
-  return r.exitCode === 0 ? { usable: true, reason: 'podman info answered' } : { usable: false, reason: `podman info failed: ${r.stderr.trim().split('\n').pop()}` };
+  return r.exitCode === 0 ? { usable: true, reason: 'podman info answered' }
+    : { usable: false, reason: `podman info failed: ${r.stderr.trim().split('\n').pop()}` };
 }
 
 /** No traffic is sent: a registry counts as reachable only if its name resolves. */
@@ -171,9 +176,12 @@ const exists = (p: string, mode = constants.F_OK) => access(p, mode).then(() => 
 
 /** The KVM field without booting a guest; the VM module refines it with a real boot probe. */
 async function probeKvmDevice(): Promise<HostInfo['kvm']> {
-  if (!(await exists('/dev/kvm'))) return { device: false, usable: false, reason: '/dev/kvm does not exist (no hardware virtualization exposed)' };
-  if (!(await exists('/dev/kvm', constants.R_OK | constants.W_OK))) return { device: true, usable: false, reason: '/dev/kvm is not readable and writable by this user' };
-  return { device: true, usable: null, reason: '/dev/kvm opens; only booting a guest tells if it works (isolab doctor --kvm, or isolab bench)' };
+  if (!(await exists('/dev/kvm')))
+    return { device: false, usable: false, reason: '/dev/kvm does not exist (no hardware virtualization exposed)' };
+  if (!(await exists('/dev/kvm', constants.R_OK | constants.W_OK)))
+    return { device: true, usable: false, reason: '/dev/kvm is not readable and writable by this user' };
+  return { device: true, usable: null,
+    reason: '/dev/kvm opens; only booting a guest tells if it works (isolab doctor --kvm, or isolab bench)' };
 }
 
 /**
@@ -182,10 +190,13 @@ async function probeKvmDevice(): Promise<HostInfo['kvm']> {
  */
 async function probeUserns(root: boolean): Promise<Pick<HostInfo, 'userns' | 'usernsReason'>> {
   const argv = ['unshare', '--user', '--map-root-user', '--mount', 'true'];
-  const r = root ? await run('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', ...argv], quiet) : await run(argv[0]!, argv.slice(1), quiet);
+  const r = root ? await run('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', ...argv],
+    quiet) : await run(argv[0]!, argv.slice(1), quiet);
   if (r.exitCode === 0) return { userns: true };
   const restrict = (await readFile('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', 'utf8').catch(() => '')).trim();
-  return { userns: false, usernsReason: `${r.stderr.trim().split('\n')[0] || `exit ${r.exitCode}`}${restrict === '1' ? ' (kernel.apparmor_restrict_unprivileged_userns=1)' : ''}` };
+  return { userns: false,
+    usernsReason: `${r.stderr.trim().split('\n')[0] || `exit ${r.exitCode}`}${restrict === '1' ? ' '
+    + '(kernel.apparmor_restrict_unprivileged_userns=1)' : ''}` };
 }
 
 export async function probeHost(): Promise<HostInfo> {
@@ -208,7 +219,8 @@ export async function probeHost(): Promise<HostInfo> {
     probeUserns(root),
   ]);
   const tools: Record<string, boolean> = {};
-  for (const t of ['unshare', 'nsenter', 'taskset', 'hyperfine', 'busybox', 'debootstrap', 'dockerd', 'tar', 'getfattr', 'qemu-aarch64']) tools[t] = !!(await which(t));
+  for (const t of ['unshare', 'nsenter', 'taskset', 'hyperfine', 'busybox', 'debootstrap', 'dockerd', 'tar',
+    'getfattr', 'qemu-aarch64']) tools[t] = !!(await which(t));
   return {
     kernel: os.release(),
     arch: os.arch() === 'x64' ? 'x86_64' : os.arch(),

@@ -22,13 +22,15 @@ const modes = {
       const chunks = [];
       sock.on('data', (d) => chunks.push(d));
       sock.on('end', () => {
-        say({ event: 'received', from: sock.remoteAddress.replace(/^::ffff:/, ''), fromPort: sock.remotePort, data: Buffer.concat(chunks).toString() });
+        say({ event: 'received', from: sock.remoteAddress.replace(/^::ffff:/, ''), fromPort: sock.remotePort,
+          data: Buffer.concat(chunks).toString() });
         sock.end(() => process.exit(0));
       });
     });
     // '::' takes IPv4 and IPv6 alike; a namespace with IPv6 disabled falls back to IPv4 only.
     const listen = (host) => srv.listen(Number(port), host, () => say({ event: 'listening', port: Number(port) }));
-    srv.once('error', (e) => (e.code === 'EAFNOSUPPORT' || e.code === 'EADDRNOTAVAIL' ? listen('0.0.0.0') : say({ event: 'error', code: e.code })));
+    srv.once('error', (e) =>
+      (e.code === 'EAFNOSUPPORT' || e.code === 'EADDRNOTAVAIL' ? listen('0.0.0.0') : say({ event: 'error', code: e.code })));
     listen('::');
   },
   // tcp-send HOST PORT DATA MS [LOCALADDR]: connect (from LOCALADDR), send, close.

@@ -96,10 +96,12 @@ function buildContext(t: Topology): Build {
   /** One `ip -batch` per host and phase instead of an exec per command; errors name the line. */
   const batch = async (h: string | null, lines: string[]) => {
     if (!lines.length) return;
-    const r = await run('ip', [...(h ? ['-n', ns(h)] : []), '-batch', '-'], { input: lines.join('\n') + '\n', check: false, timeoutMs: 15_000 });
+    const r = await run('ip', [...(h ? ['-n', ns(h)] : []), '-batch', '-'],
+      { input: lines.join('\n') + '\n', check: false, timeoutMs: 15_000 });
     if (r.exitCode !== 0) {
       const n = Number(/Command failed -:(\d+)/.exec(r.stderr)?.[1] ?? 0);
-      throw new Error(`topology ${t.name}${h ? `, host ${h}` : ''}: \`ip ${n ? lines[n - 1] : lines.join('; ')}\` failed: ${r.stderr.replace(/Command failed -:\d+/, '').trim()}`);
+      throw new Error(`topology ${t.name}${h ? `, host ${h}` : ''}: \`ip ${n ? lines[n - 1] : lines.join('; ')}\` `
+        + `failed: ${r.stderr.replace(/Command failed -:\d+/, '').trim()}`);
     }
   };
   return { t, ns, nsexec, batch };
@@ -122,7 +124,8 @@ async function createHosts({ t, ns, batch }: Build, ledger: Ledger): Promise<Ent
   for (const h of t.hosts) {
     entries.push(ledger.add('netns', ns(h), async () => {
       // End what still runs in it (servers this run started), then delete.
-      const pids = (await run('ip', ['netns', 'pids', ns(h)], { check: false, timeoutMs: 10_000 })).stdout.split('\n').filter(Boolean).map(Number);
+      const pids = (await run('ip', ['netns', 'pids', ns(h)],
+        { check: false, timeoutMs: 10_000 })).stdout.split('\n').filter(Boolean).map(Number);
       for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
       const r = await run('ip', ['netns', 'delete', ns(h)], { check: false, timeoutMs: 10_000 });
       if (r.exitCode !== 0 && !/No such file/.test(r.stderr)) throw new Error(`ip netns delete ${ns(h)}: ${r.stderr.trim()}`);
@@ -171,7 +174,8 @@ async function configureLinks({ t, batch }: Build): Promise<void> {
       end(l.host, l.dev, l.addr);
     }
   }
-  for (const r of t.routes ?? []) configure.get(r.host)!.push(`route add ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
+  for (const r of t.routes ?? [])
+    configure.get(r.host)!.push(`route add ${r.to}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}`);
   for (const h of t.hosts) await batch(h, configure.get(h)!);
 }
 
@@ -184,17 +188,21 @@ async function declareState({ t, nsexec }: Build): Promise<Record<string, NsSett
   const settings: Record<string, NsSettings> = {};
   for (const h of t.hosts) {
     const cmds = [...declaredState((t.forwarding ?? []).includes(h))];
-    for (const n of (t.nat ?? []).filter((x) => x.host === h)) cmds.push(`iptables -t nat -A POSTROUTING -s ${n.source} -o ${n.out} -j MASQUERADE${n.randomFully ? ' --random-fully' : ''}`);
+    for (const n of (t.nat ?? []).filter((x) => x.host === h))
+      cmds.push(`iptables -t nat -A POSTROUTING -s ${n.source} -o ${n.out} -j MASQUERADE${n.randomFully ? ' --random-fully' : ''}`);
     // Dropped before conntrack confirms them, early inbound packets leave no stale entry.
-    for (const fw of (t.firewall ?? []).filter((x) => x.host === h)) cmds.push(`iptables -A INPUT -i ${fw.wanDev} -m conntrack --ctstate NEW -j DROP`);
-    for (const d of (t.dnat ?? []).filter((x) => x.host === h)) cmds.push(`iptables -t nat -A PREROUTING -i ${d.in} -p tcp --dport ${d.port} -j DNAT --to-destination ${d.to}`);
+    for (const fw of (t.firewall ?? []).filter((x) => x.host === h))
+      cmds.push(`iptables -A INPUT -i ${fw.wanDev} -m conntrack --ctstate NEW -j DROP`);
+    for (const d of (t.dnat ?? []).filter((x) => x.host === h))
+      cmds.push(`iptables -t nat -A PREROUTING -i ${d.in} -p tcp --dport ${d.port} -j DNAT --to-destination ${d.to}`);
     const r = await nsexec(h, ['sh', '-c', ['set -e', ...cmds, READ_STATE].join('\n')]);
     settings[h] = parseState(r.stdout);
   }
   return settings;
 }
 
-function netOf({ t, ns, nsexec }: Build, ledger: Ledger, entries: Entry[], substitutions: string[], settings: Record<string, NsSettings>): Net {
+function netOf({ t, ns, nsexec }: Build, ledger: Ledger, entries: Entry[], substitutions: string[],
+  settings: Record<string, NsSettings>): Net {
   const spawn = (h: string, argv: string[], maxLifeMs = 60_000) => {
     const b = start('ip', ['netns', 'exec', ns(h), ...argv], { maxLifeMs });
     ledger.add('process', `${b.pid} in ${h}: ${argv.join(' ')}`, () => b.stop(300));

@@ -24,12 +24,14 @@ export interface TcpOutcome {
 }
 
 /** A server in `server.host` on `port`; a client in `client` sends `data` to `target`. */
-export async function tcpExchange(net: Net, server: { host: string; port: number }, client: { host: string; target: string; from?: string; port?: number }, data: string, timeoutMs = 3000): Promise<TcpOutcome> {
+export async function tcpExchange(net: Net, server: { host: string; port: number },
+  client: { host: string; target: string; from?: string; port?: number }, data: string, timeoutMs = 3000): Promise<TcpOutcome> {
   // The server's window covers the client's start (seconds on an emulated host: it closed first
   // there, ECONNREFUSED); it ends at its one connection, or when the client is done (below).
   const srv = net.spawnAgent(server.host, 'tcp-serve', [server.port, timeoutMs + AGENT_START_MS], timeoutMs + AGENT_START_MS + 10_000);
   if (!(await waitFor(srv, 'listening', READY_MS))) throw new Error(`server in ${server.host} did not listen: ${srv.output().stderr}`);
-  const c = await net.agent(client.host, 'tcp-send', [client.target, client.port ?? server.port, data, timeoutMs, ...(client.from ? [client.from] : [])], timeoutMs);
+  const c = await net.agent(client.host, 'tcp-send',
+    [client.target, client.port ?? server.port, data, timeoutMs, ...(client.from ? [client.from] : [])], timeoutMs);
   const err = c.find((e) => e.event === 'error' || e.event === 'timeout');
   await srv.exited(err ? 0 : 2000);
   const got = parseAgentOutput(srv.output().stdout).find((e) => e.event === 'received');
@@ -42,7 +44,8 @@ export async function tcpExchange(net: Net, server: { host: string; port: number
 }
 
 export async function ping(net: Net, from: string, to: string, timeoutS = 1): Promise<{ ok: boolean; output: string }> {
-  const r = await net.exec(from, ['busybox', 'ping', '-c', '1', '-W', String(timeoutS), to], { check: false, timeoutMs: timeoutS * 1000 + 3000 });
+  const r = await net.exec(from, ['busybox', 'ping', '-c', '1', '-W', String(timeoutS), to],
+    { check: false, timeoutMs: timeoutS * 1000 + 3000 });
   return { ok: r.exitCode === 0, output: (r.stdout + r.stderr).trim().split('\n').slice(-2).join(' ') };
 }
 
@@ -68,13 +71,15 @@ const READY_MS = AGENT_START_MS;
  * bounds registration: a caller that expects no introduction (a control) shortens it and reads
  * `registered` to show the peers did run and send.
  */
-export async function udpHolePunch(net: Net, rv: { host: string; address: string; port: number }, peers: Record<string, number>, timeoutMs = 6000, readyMs = READY_MS): Promise<PunchOutcome> {
+export async function udpHolePunch(net: Net, rv: { host: string; address: string; port: number },
+  peers: Record<string, number>, timeoutMs = 6000, readyMs = READY_MS): Promise<PunchOutcome> {
   // The rendezvous waits for both registrations (it exits once it has introduced them); each
   // peer's punch window (timeoutMs) starts when it is introduced.
   const server = net.spawnAgent(rv.host, 'udp-rendezvous', [rv.port, readyMs + timeoutMs, rv.address], readyMs + timeoutMs + 5000);
   if (!(await waitFor(server, 'listening', READY_MS))) throw new Error(`rendezvous did not listen: ${server.output().stderr}`);
   const names = Object.keys(peers);
-  const runs = names.map((n) => net.agent(n, 'udp-peer', [n, peers[n]!, `${rv.address}:${rv.port}`, timeoutMs, readyMs], readyMs + timeoutMs + 5000));
+  const runs = names.map((n) =>
+    net.agent(n, 'udp-peer', [n, peers[n]!, `${rv.address}:${rv.port}`, timeoutMs, readyMs], readyMs + timeoutMs + 5000));
   const outs = await Promise.all(runs);
   const rvEvents = parseAgentOutput(server.output().stdout);
   const gone = (await server.exited(0)) !== null;
@@ -100,7 +105,8 @@ export async function udpHolePunch(net: Net, rv: { host: string; address: string
  * until the sender has sent all it sends and `ms` more; `sent` and `listening` say both held, so
  * "nothing arrived" is not a blast that came after the listener had gone.
  */
-export async function unsolicited(net: Net, listener: { host: string; port: number }, sender: { host: string; port: number; target: string }, ms = 1500, count = 10) {
+export async function unsolicited(net: Net, listener: { host: string; port: number },
+  sender: { host: string; port: number; target: string }, ms = 1500, count = 10) {
   const window = AGENT_START_MS + ms + 5000;
   const l = net.spawnAgent(listener.host, 'udp-listen', [listener.port, window], window + 5000);
   if (!(await waitFor(l, 'listening', READY_MS))) throw new Error(`listener did not start: ${l.output().stderr}`);

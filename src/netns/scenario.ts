@@ -86,7 +86,8 @@ export async function runProbes(net: Net, exp: { reach: Probe[]; unreachable?: P
     const server = p.server ?? holderOf(t, p.to);
     if (!server) throw new Error(`probe ${label(p)}: no host of the topology holds ${p.to}; name the one that listens with "server"`);
     const payload = `isolab ${label(p)}\n`;
-    const outcome = await tcpExchange(net, { host: server, port: p.serverPort ?? p.port }, { host: p.from, target: p.to, port: p.port }, payload, want ? deliverMs : KEPT_OUT_MS);
+    const outcome = await tcpExchange(net, { host: server, port: p.serverPort ?? p.port },
+      { host: p.from, target: p.to, port: p.port }, payload, want ? deliverMs : KEPT_OUT_MS);
     const through = outcome.delivered && outcome.data === payload && (!p.seenFrom || outcome.from === p.seenFrom);
     return { label: label(p), probe: p, outcome, ok: want ? through : !outcome.delivered };
   };
@@ -98,7 +99,9 @@ export async function runProbes(net: Net, exp: { reach: Probe[]; unreachable?: P
       expected: `delivered intact${r.probe.seenFrom ? ` from ${r.probe.seenFrom}` : ''}`,
       actual: r.outcome.delivered ? `delivered from ${r.outcome.from}` : r.outcome.clientError ?? 'not delivered',
     })),
-    ...unreachable.map((r) => ({ ok: r.ok, what: `${r.label} does not get through`, expected: 'not delivered', actual: r.outcome.delivered ? `delivered from ${r.outcome.from}` : r.outcome.clientError ?? 'not delivered' })),
+    ...unreachable.map((r) =>
+      ({ ok: r.ok, what: `${r.label} does not get through`, expected: 'not delivered',
+      actual: r.outcome.delivered ? `delivered from ${r.outcome.from}` : r.outcome.clientError ?? 'not delivered' })),
   ];
   // The host is read, never sent to: it must neither hold these addresses nor route them.
   const onHost: Record<string, string> = {};
@@ -109,7 +112,8 @@ export async function runProbes(net: Net, exp: { reach: Probe[]; unreachable?: P
       .split('\n').filter((l) => l.trim() && !/^(default|unreachable default)\b/.test(l) && !/^local |^multicast |^ff00::\/8/.test(l));
     const held = addrs.split('\n').some((l) => l.includes(` ${a}/`));
     onHost[a] = held ? 'held by the host' : routes.length ? `routed: ${routes.join('; ')}` : 'neither held nor routed';
-    checks.push({ ok: !held && routes.length === 0, what: `the host neither holds nor routes ${a}`, expected: 'neither held nor routed', actual: onHost[a] });
+    checks.push({ ok: !held && routes.length === 0, what: `the host neither holds nor routes ${a}`,
+      expected: 'neither held nor routed', actual: onHost[a] });
   }
   return { reach, unreachable, checks, ...(exp.notOnHost ? { onHost } : {}) };
 }

@@ -28,7 +28,8 @@ export function validateTopology(t: Topology): string[] {
   if (!Array.isArray(t.hosts) || !t.hosts.length) p.push(`${at('hosts')}: at least one host is required`);
   const hosts = new Set(t.hosts ?? []);
   if (hosts.size !== (t.hosts ?? []).length) p.push(`${at('hosts')}: a host is named twice`);
-  for (const h of t.hosts ?? []) if (!/^[a-z][a-z0-9-]{0,15}$/.test(h)) p.push(`${at('hosts')}: "${h}" must be lowercase letters, digits and dashes (≤ 16)`);
+  for (const h of t.hosts ?? [])
+    if (!/^[a-z][a-z0-9-]{0,15}$/.test(h)) p.push(`${at('hosts')}: "${h}" must be lowercase letters, digits and dashes (≤ 16)`);
   const knownHost = (h: string | undefined, f: string) => {
     if (!h) p.push(`${at(f)}: required`);
     else if (!hosts.has(h)) p.push(`${at(f)}: unknown host "${h}"`);
@@ -66,7 +67,9 @@ export function validateTopology(t: Topology): string[] {
     } else p.push(`${at(f)}.type: unknown link type "${(l as { type?: string }).type}" (veth, dummy, bridge)`);
   });
   (t.links ?? []).forEach((l, i) => {
-    if (l.type === 'bridge') for (const port of l.ports ?? []) if (!devs.has(`${l.host}/${port}`)) p.push(`${at(`links[${i}].ports`)}: ${l.host} has no device "${port}"`);
+    if (l.type === 'bridge')
+      for (const port of l.ports ?? [])
+      if (!devs.has(`${l.host}/${port}`)) p.push(`${at(`links[${i}].ports`)}: ${l.host} has no device "${port}"`);
   });
   (t.routes ?? []).forEach((r, i) => {
     knownHost(r.host, `routes[${i}].host`);

@@ -37,7 +37,8 @@ export async function applyLayer(layer: string, rootfs: string): Promise<void> {
     const base = path.posix.basename(rel);
     if (!base.startsWith('.wh.')) continue;
     const dir = path.join(rootfs, path.posix.dirname(rel));
-    if (dir !== rootfs && !dir.startsWith(`${rootfs}/`)) throw new Error(`layer ${path.basename(layer)}: whiteout ${e} points outside the rootfs`);
+    if (dir !== rootfs && !dir.startsWith(`${rootfs}/`))
+      throw new Error(`layer ${path.basename(layer)}: whiteout ${e} points outside the rootfs`);
     if (base === '.wh..wh..opq') {
       for (const child of await readdir(dir).catch(() => [])) await rm(path.join(dir, child), { recursive: true, force: true });
     } else await rm(path.join(dir, base.slice(4)), { recursive: true, force: true });

@@ -40,23 +40,29 @@ const isInside = (child: string, parent: string) => {
 export async function validateOverlay(s: OverlaySpec): Promise<void> {
   if (s.lower.length === 0) throw new OverlayInputError('lowerdir', 'at least one lower directory is required');
   for (const l of s.lower) {
-    if (l.includes(':') || l.includes(',')) throw new OverlayInputError('lowerdir', `"${l}" contains ':' or ',' which the option syntax cannot carry`);
+    if (l.includes(':') || l.includes(','))
+      throw new OverlayInputError('lowerdir', `"${l}" contains ':' or ',' which the option syntax cannot carry`);
     const st = await stat(l).catch(() => null);
     if (!st) throw new OverlayInputError('lowerdir', `"${l}" does not exist`);
     if (!st.isDirectory()) throw new OverlayInputError('lowerdir', `"${l}" is not a directory`);
   }
-  if (!s.upper && s.lower.length < 2) throw new OverlayInputError('lowerdir', 'a read-only overlay without upperdir needs at least two lower directories');
-  if (s.upper && !s.work) throw new OverlayInputError('workdir', 'upperdir was given without workdir; both are required for a writable overlay');
+  if (!s.upper && s.lower.length < 2)
+    throw new OverlayInputError('lowerdir', 'a read-only overlay without upperdir needs at least two lower directories');
+  if (s.upper && !s.work)
+    throw new OverlayInputError('workdir', 'upperdir was given without workdir; both are required for a writable overlay');
   if (s.work && !s.upper) throw new OverlayInputError('upperdir', 'workdir was given without upperdir');
   if (s.upper && s.work) {
     const [u, w] = await Promise.all([stat(s.upper).catch(() => null), stat(s.work).catch(() => null)]);
     if (!u?.isDirectory()) throw new OverlayInputError('upperdir', `"${s.upper}" does not exist or is not a directory`);
     if (!w?.isDirectory()) throw new OverlayInputError('workdir', `"${s.work}" does not exist or is not a directory`);
-    if (u.dev !== w.dev) throw new OverlayInputError('workdir', `"${s.work}" is on another filesystem than upperdir "${s.upper}"; both must be on the same one`);
+    if (u.dev !== w.dev) throw new OverlayInputError('workdir',
+      `"${s.work}" is on another filesystem than upperdir "${s.upper}"; both must be on the same one`);
     for (const l of s.lower) {
-      if (isInside(s.upper, l) || isInside(l, s.upper)) throw new OverlayInputError('upperdir', `"${s.upper}" overlaps lowerdir "${l}"; layers must not contain each other`);
+      if (isInside(s.upper, l) || isInside(l, s.upper))
+        throw new OverlayInputError('upperdir', `"${s.upper}" overlaps lowerdir "${l}"; layers must not contain each other`);
     }
-    if (isInside(s.work, s.upper) || isInside(s.upper, s.work)) throw new OverlayInputError('workdir', `"${s.work}" overlaps upperdir "${s.upper}"`);
+    if (isInside(s.work, s.upper) || isInside(s.upper, s.work))
+      throw new OverlayInputError('workdir', `"${s.work}" overlaps upperdir "${s.upper}"`);
   }
   const t = await stat(s.target).catch(() => null);
   if (!t?.isDirectory()) throw new OverlayInputError('target', `mount point "${s.target}" does not exist or is not a directory`);

@@ -22,7 +22,8 @@ const SCRIPT = [
 ].join('\n');
 
 export async function probeOverlay(): Promise<OverlayProbe> {
-  const r = await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', SCRIPT], { check: false, timeoutMs: 10_000 }).catch((e: Error) => e);
+  const r = await run('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', SCRIPT],
+    { check: false, timeoutMs: 10_000 }).catch((e: Error) => e);
   if (r instanceof Error) return { supported: false, whiteout: null, reason: r.message };
   if (r.exitCode !== 0) return { supported: false, whiteout: null, reason: r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}` };
   if (/type=character special file rdev=0:0/.test(r.stdout)) return { supported: true, whiteout: 'chardev' };

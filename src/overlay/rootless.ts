@@ -61,14 +61,16 @@ export async function mountRootless(ledger: Ledger, root: string, spec: OverlayS
   ledger.add('process', `${p.pid} rootless overlay`, () => p.stop(200));
   for (let i = 0; i < 200 && !p.output().stdout.includes('mounted'); i++) {
     const ended = await p.exited(0);
-    if (ended) throw new Error(`the unprivileged overlay mount failed (exit ${ended.exitCode ?? ended.signal}): ${ended.stderr.trim() || 'no message'}`);
+    if (ended) throw new Error(`the unprivileged overlay mount failed `
+      + `(exit ${ended.exitCode ?? ended.signal}): ${ended.stderr.trim() || 'no message'}`);
     await new Promise((r) => setTimeout(r, 25));
   }
   if (!p.output().stdout.includes('mounted')) throw new Error('the unprivileged overlay mount did not answer within 5 s');
   // `sh` exec'd `sleep`, so p.pid is the namespace's process; nsenter joins its namespaces.
   const apply = async (o: Op) => {
     const [body, ...args] = shellOp(o);
-    const r = await run('nsenter', ['-t', String(p.pid), '-U', '-m', '--', 'sh', '-c', `cd "$0" && ${body}`, spec.target, ...args], { check: false, timeoutMs: 10_000 });
+    const r = await run('nsenter',
+      ['-t', String(p.pid), '-U', '-m', '--', 'sh', '-c', `cd "$0" && ${body}`, spec.target, ...args], { check: false, timeoutMs: 10_000 });
     if (r.exitCode === 0) return 'ok';
     return ERRNO.find(([re]) => re.test(r.stderr))?.[1] ?? `failed: ${r.stderr.trim()}`;
   };

@@ -2,7 +2,8 @@
 // the merged view, and the state expected afterwards in merged, upper and each lower.
 // The runner builds it, runs it, and returns checks (goss-style), not assertions, so the
 // same scenario can be run against a stand-in that is not an overlay (the negative control).
-import { appendFile, mkdir, rm, writeFile, cp, rename, link, symlink, chmod, chown, truncate, lstat, readlink, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile, cp, rename, link, symlink, chmod, chown, truncate, lstat, readlink,
+  readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../core/exec.js';
 import { umount } from '../core/fs.js';
@@ -27,7 +28,8 @@ export type Op =
   | { op: 'truncate'; path: string; size: number }
   | { op: 'setxattr'; path: string; name: string; value: string };
 
-export const OPS = ['write', 'append', 'rm', 'rmdir', 'mkdir', 'rename', 'link', 'symlink', 'chmod', 'chown', 'truncate', 'setxattr'] as const;
+export const OPS = ['write', 'append', 'rm', 'rmdir', 'mkdir', 'rename', 'link', 'symlink', 'chmod', 'chown',
+  'truncate', 'setxattr'] as const;
 
 export interface TreeExpect {
   files?: Record<string, string>;
@@ -74,7 +76,8 @@ export interface OverlayScenario {
 export type MountMode = 'overlay' | 'bind' | 'copy';
 
 const isStack = (l: Layer): l is { overlay: { lowers: Tree[]; upper?: Tree } } =>
-  typeof (l as { overlay?: unknown }).overlay === 'object' && !Array.isArray((l as { overlay?: unknown }).overlay) && 'lowers' in (l as { overlay: object }).overlay;
+  typeof (l as { overlay?: unknown }).overlay === 'object' && !Array.isArray((l as { overlay?: unknown }).overlay)
+    && 'lowers' in (l as { overlay: object }).overlay;
 
 const inside = (p: unknown) => typeof p === 'string' && p !== '' && !path.isAbsolute(p) && !p.split('/').includes('..');
 
@@ -88,18 +91,24 @@ export function validateScenario(s: OverlayScenario): string[] {
   for (const [i, o] of (s.ops ?? []).entries()) {
     if (!(OPS as readonly string[]).includes(o.op)) errs.push(`${s.name}: ops[${i}].op: unknown "${o.op}"`);
     if (!inside(o.path)) errs.push(`${s.name}: ops[${i}].path: must be relative, inside the merged dir`);
-    if ((o.op === 'rename' || o.op === 'link') && !inside(o.to)) errs.push(`${s.name}: ops[${i}].to: must be relative, inside the merged dir`);
+    if ((o.op === 'rename' || o.op === 'link') && !inside(o.to))
+      errs.push(`${s.name}: ops[${i}].to: must be relative, inside the merged dir`);
     if (o.op === 'chmod' && !/^0?[0-7]{3,4}$/.test(o.mode)) errs.push(`${s.name}: ops[${i}].mode: octal, like "0600"`);
   }
   if (s.expect.ops && s.expect.ops.length !== (s.ops ?? []).length) errs.push(`${s.name}: expect.ops: one outcome per op`);
   // A link that leads out of the scenario would let its checks read the host's files into the
   // evidence: symlinks point inside, relative, never through "..".
-  for (const [i, o] of (s.ops ?? []).entries()) if (o.op === 'symlink' && !inside(o.target)) errs.push(`${s.name}: ops[${i}].target: a symlink points inside the merged dir, relative, without ".."`);
-  const trees: Array<[string, Tree | undefined]> = [['upper', s.upper], ...(s.lowers ?? []).flatMap((l, i): Array<[string, Tree | undefined]> =>
-    isStack(l) ? [...l.overlay.lowers.map((t, j): [string, Tree] => [`lowers[${i}].overlay.lowers[${j}]`, t]), [`lowers[${i}].overlay.upper`, l.overlay.upper]] : [[`lowers[${i}]`, l]])];
+  for (const [i, o] of (s.ops ?? []).entries())
+    if (o.op === 'symlink' && !inside(o.target))
+    errs.push(`${s.name}: ops[${i}].target: a symlink points inside the merged dir, relative, without ".."`);
+  const trees: Array<[string, Tree | undefined]> = [['upper', s.upper],
+    ...(s.lowers ?? []).flatMap((l, i): Array<[string, Tree | undefined]> =>
+    isStack(l) ? [...l.overlay.lowers.map((t, j): [string, Tree] => [`lowers[${i}].overlay.lowers[${j}]`, t]),
+      [`lowers[${i}].overlay.upper`, l.overlay.upper]] : [[`lowers[${i}]`, l]])];
   const walk = (t: Tree | undefined, at: string): void => {
     for (const [k, v] of Object.entries(t ?? {})) {
-      if (isSymlink(v)) { if (!inside(v.$symlink)) errs.push(`${s.name}: ${at}.${k}.$symlink: points inside its layer, relative, without ".."`); }
+      if (isSymlink(v)) { if (!inside(v.$symlink))
+        errs.push(`${s.name}: ${at}.${k}.$symlink: points inside its layer, relative, without ".."`); }
       else if (typeof v === 'object' && !isHardlink(v)) walk(v, `${at}.${k}`);
     }
   };
@@ -168,7 +177,8 @@ async function applyOp(merged: string, o: Op): Promise<string> {
       case 'setxattr': {
         // No xattr call in node: setfattr (package attr), its errno read from its message.
         const r = await run('setfattr', ['-n', o.name, '-v', o.value, '--', p], { check: false, timeoutMs: 5000 });
-        if (r.exitCode !== 0) return /not supported/i.test(r.stderr) ? 'EOPNOTSUPP' : /Permission/i.test(r.stderr) ? 'EACCES' : `failed: ${r.stderr.trim()}`;
+        if (r.exitCode !== 0) return /not supported/i.test(r.stderr) ? 'EOPNOTSUPP'
+          : /Permission/i.test(r.stderr) ? 'EACCES' : `failed: ${r.stderr.trim()}`;
         break;
       }
     }
@@ -204,7 +214,8 @@ async function treeChecks(label: string, dir: string, exp: TreeExpect | undefine
   for (const [f, mode] of Object.entries(exp?.modes ?? {})) {
     const m = await st(f);
     const actual = m ? `0${(m.mode & 0o7777).toString(8).padStart(3, '0')}` : 'absent';
-    checks.push({ ok: m !== null && (m.mode & 0o7777) === parseInt(mode, 8), what: `${label}/${f} has mode ${mode}`, expected: mode, actual });
+    checks.push({ ok: m !== null && (m.mode & 0o7777) === parseInt(mode, 8), what: `${label}/${f} has mode ${mode}`,
+      expected: mode, actual });
   }
   for (const [f, n] of Object.entries(exp?.nlink ?? {})) {
     const m = await st(f);
@@ -216,14 +227,17 @@ async function treeChecks(label: string, dir: string, exp: TreeExpect | undefine
       const v = await getXattr(path.join(dir, f), full);
       const ok = want === true ? v !== null : want === false ? v === null : v === want;
       const expected = want === true ? 'present' : want === false ? 'absent' : want;
-      checks.push({ ok, what: `${label}/${f} ${want === false ? 'has no' : 'has'} ${full}${typeof want === 'string' ? `="${want}"` : ''}`, expected, actual: v === null ? 'absent' : v });
+      checks.push({ ok, what: `${label}/${f} ${want === false ? 'has '
+        + 'no' : 'has'} ${full}${typeof want === 'string' ? `="${want}"` : ''}`, expected, actual: v === null ? 'absent' : v });
     }
   }
   for (const [list, want] of [[exp?.dataless, false], [exp?.withData, true]] as const) {
     for (const f of list ?? []) {
       const m = await st(f);
       const has = !!m && m.blocks > 0;
-      checks.push({ ok: !!m && m.size > 0 && has === want, what: `${label}/${f} ${want ? 'holds its data' : 'holds no data of its own (metadata only)'}`, expected: want ? 'blocks > 0' : '0 blocks', actual: m ? `${m.blocks} blocks, ${m.size} bytes` : 'absent' });
+      checks.push({ ok: !!m && m.size > 0 && has === want,
+        what: `${label}/${f} ${want ? 'holds its data' : 'holds no data of its own (metadata only)'}`,
+        expected: want ? 'blocks > 0' : '0 blocks', actual: m ? `${m.blocks} blocks, ${m.size} bytes` : 'absent' });
     }
   }
   return checks;
@@ -278,7 +292,8 @@ export async function runScenario(ledger: Ledger, root: string, s: OverlayScenar
   const checks: Check[] = [];
   const wantOps = s.expect.ops ?? (s.ops ?? []).map(() => 'ok');
   (s.ops ?? []).forEach((o, i) =>
-    checks.push({ ok: outcomes[i] === wantOps[i], what: `${o.op} ${o.path}${'to' in o ? ` → ${o.to}` : ''} through merged`, expected: wantOps[i], actual: outcomes[i] }));
+    checks.push({ ok: outcomes[i] === wantOps[i],
+      what: `${o.op} ${o.path}${'to' in o ? ` → ${o.to}` : ''} through merged`, expected: wantOps[i], actual: outcomes[i] }));
   checks.push(...(await treeChecks('merged', merged, s.expect.merged, ns)));
   const whiteouts: Record<string, string | null> = {};
   if (s.expect.upper) {
@@ -287,11 +302,13 @@ export async function runScenario(ledger: Ledger, root: string, s: OverlayScenar
     for (const w of s.expect.upper.whiteouts ?? []) {
       const kind = await whiteoutKind(path.join(upper, w), ns);
       whiteouts[w] = kind;
-      checks.push({ ok: kind !== null, what: `upper/${w} is a whiteout`, expected: `whiteout (0/0 char device or ${ns}.overlay.whiteout)`, actual: kind ?? 'no whiteout' });
+      checks.push({ ok: kind !== null, what: `upper/${w} is a whiteout`,
+        expected: `whiteout (0/0 char device or ${ns}.overlay.whiteout)`, actual: kind ?? 'no whiteout' });
     }
     for (const d of s.expect.upper.opaque ?? []) {
       const v = await isOpaque(path.join(upper, d), ns);
-      checks.push({ ok: v !== null, what: `upper/${d} is opaque`, expected: `${ns}.overlay.opaque=y`, actual: v ? `${ns}.overlay.opaque=${v}` : 'not opaque' });
+      checks.push({ ok: v !== null, what: `upper/${d} is opaque`, expected: `${ns}.overlay.opaque=y`,
+        actual: v ? `${ns}.overlay.opaque=${v}` : 'not opaque' });
     }
   }
   if (s.expect.lowersUntouched) {
@@ -308,7 +325,8 @@ export async function runScenario(ledger: Ledger, root: string, s: OverlayScenar
 
   const evidence: Record<string, unknown> = {
     mode: rootless ? 'overlay, rootless (user namespace, userxattr)' : mode,
-    options: overlayOptions({ ...spec, lower: lowers.map((l) => path.relative(root, l)), upper: spec.upper && 'upper', work: spec.work && 'work', target }) + (rootless ? ',userxattr' : ''),
+    options: overlayOptions({ ...spec, lower: lowers.map((l) => path.relative(root, l)), upper: spec.upper && 'upper',
+      work: spec.work && 'work', target }) + (rootless ? ',userxattr' : ''),
     kernelDefaults: await overlayDefaults(),
     ops: (s.ops ?? []).map((o, i) => ({ ...o, outcome: outcomes[i] })),
     merged: await listTree(merged),

@@ -44,7 +44,8 @@ export async function listTree(root: string): Promise<Node[]> {
     for (const n of names.sort()) {
       const r = rel ? `${rel}/${n}` : n;
       const st = await lstat(path.join(root, r));
-      const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isCharacterDevice() ? 'chardev' : st.isSymbolicLink() ? 'symlink' : 'other';
+      const type = st.isFile() ? 'file'
+        : st.isDirectory() ? 'dir' : st.isCharacterDevice() ? 'chardev' : st.isSymbolicLink() ? 'symlink' : 'other';
       out.push({ path: r, type, size: st.size, ...(type === 'chardev' ? { rdev: st.rdev } : {}) });
       if (type === 'dir') await walk(r);
     }

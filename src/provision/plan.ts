@@ -51,7 +51,8 @@ export function packagesPlan(f: HostFacts, o: ProvisionOptions): Step[] {
   if (!missing.length) return [];
   return [
     { title: `apt-get update (to install ${missing.join(' ')})`, argv: ['apt-get', 'update', '-qq'], timeoutMs: 300_000 },
-    { title: `apt-get install ${missing.join(' ')}`, argv: ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing], timeoutMs: 900_000 },
+    { title: `apt-get install ${missing.join(' ')}`,
+      argv: ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', ...missing], timeoutMs: 900_000 },
   ];
 }
 
@@ -79,7 +80,8 @@ export function imagesPlan(f: HostFacts, o: ProvisionOptions, goHash: string | n
       { title: 'busybox rootfs', argv: sh(`set -e; r=${q(root)}; mkdir -p "$r/bin" "$r/tmp" "$r/etc" "$r/proc" "$r/sys" "$r/dev" "$r/root"
 cp ${q(f.busybox.path)} "$r/bin/busybox"; chroot "$r" /bin/busybox --install -s /bin
 echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc/group"`), timeoutMs: 60_000 },
-      { title: `import ${bb} (busybox-static rootfs)`, argv: sh(`tar -C ${q(root)} -c . | docker import -c 'CMD ["/bin/sh"]' - ${bb} >/dev/null`), timeoutMs: 120_000 },
+      { title: `import ${bb} (busybox-static rootfs)`,
+        argv: sh(`tar -C ${q(root)} -c . | docker import -c 'CMD ["/bin/sh"]' - ${bb} >/dev/null`), timeoutMs: 120_000 },
     );
   }
   steps.push({ title: `tag ${bb} as isolab/busybox:latest${f.registry ? '' : ' and alpine:latest (no registry reachable)'}`,
@@ -92,12 +94,17 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc
     if (!f.images.includes(gt)) {
       const root = path.join(o.tmp, 'golang');
       steps.push(
-        { title: `debootstrap bookworm with golang-go from ${f.mirror} (about a minute)`, argv: ['debootstrap', '--variant=minbase', '--include=golang-go', 'bookworm', root, f.mirror], timeoutMs: 900_000 },
+        { title: `debootstrap bookworm with golang-go from ${f.mirror} (about a minute)`,
+          argv: ['debootstrap', '--variant=minbase', '--include=golang-go', 'bookworm', root, f.mirror], timeoutMs: 900_000 },
         { title: 'drop its package cache', argv: ['find', path.join(root, 'var/cache/apt/archives'), '-name', '*.deb', '-delete'] },
-        { title: `import ${gt}`, argv: sh(`tar -C ${q(root)} -c . | docker import -c 'ENV PATH=/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'ENV CGO_ENABLED=0' - ${gt} >/dev/null`), timeoutMs: 600_000 },
+        { title: `import ${gt}`,
+          argv: sh(`tar -C ${q(root)} -c . | docker import -c 'ENV `
+          + `PATH=/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'ENV `
+          + `CGO_ENABLED=0' - ${gt} >/dev/null`), timeoutMs: 600_000 },
       );
     }
-    steps.push({ title: `tag ${gt} as isolab/golang:latest and golang:alpine (no registry reachable)`, argv: sh(`docker tag ${gt} isolab/golang:latest && docker tag ${gt} golang:alpine`), timeoutMs: 30_000 });
+    steps.push({ title: `tag ${gt} as isolab/golang:latest and golang:alpine (no registry reachable)`,
+      argv: sh(`docker tag ${gt} isolab/golang:latest && docker tag ${gt} golang:alpine`), timeoutMs: 30_000 });
   }
   return steps;
 }
@@ -110,15 +117,23 @@ export function vmPlan(f: HostFacts, o: ProvisionOptions): Step[] {
   if (!o.vm) return [];
   const foreign = f.vm.foreign ? [] : foreignPlan(o);
   if (f.vm.ready) return foreign;
-  if (!f.vm.kernelPackage) throw new Error('no kernel image package in apt (linux-image-cloud-amd64 or linux-image-virtual): run apt-get update');
+  if (!f.vm.kernelPackage)
+    throw new Error('no kernel image package in apt (linux-image-cloud-amd64 or linux-image-virtual): run apt-get update');
   if (!f.busybox) throw new Error('busybox-static is not installed: the VM initramfs is made from it');
   const d = path.join(o.tmp, 'vm');
-  const init = ['#!/bin/sh', '/bin/busybox mount -t proc proc /proc', 'echo ISOLAB-VM-UP', '/bin/busybox free -k | /bin/busybox grep Mem', '/bin/busybox poweroff -f', ''].join('\n');
+  const init = ['#!/bin/sh', '/bin/busybox mount -t proc proc /proc', 'echo ISOLAB-VM-UP',
+    '/bin/busybox free -k | /bin/busybox grep Mem', '/bin/busybox poweroff -f', ''].join('\n');
   return [
-    { title: `download ${f.vm.kernelPackage}`, argv: sh(`mkdir -p ${q(d)} && cd ${q(d)} && apt-get -o APT::Sandbox::User=root download -qq ${q(f.vm.kernelPackage)}`), timeoutMs: 300_000 },
-    { title: 'unpack its kernel', argv: sh(`mkdir -p ${VM_DIR} && dpkg-deb -x ${q(d)}/*.deb ${q(d)}/x && for k in ${q(d)}/x/boot/vmlinuz-*; do cp "$k" ${VM_DIR}/vmlinuz; break; done`), timeoutMs: 120_000 },
+    { title: `download ${f.vm.kernelPackage}`,
+      argv: sh(`mkdir -p ${q(d)} && cd ${q(d)} && apt-get -o APT::Sandbox::User=root download `
+      + `-qq ${q(f.vm.kernelPackage)}`), timeoutMs: 300_000 },
+    { title: 'unpack its kernel',
+      argv: sh(`mkdir -p ${VM_DIR} && dpkg-deb -x ${q(d)}/*.deb ${q(d)}/x && for k in ${q(d)}/x/boot/vmlinuz-*; do `
+      + `cp "$k" ${VM_DIR}/vmlinuz; break; done`), timeoutMs: 120_000 },
     { title: 'the initramfs /init', write: { path: path.join(d, 'initrd/init'), text: init, mode: 0o755 } },
-    { title: 'a busybox initramfs', argv: sh(`set -e; r=${q(d)}/initrd; mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev"; cp ${q(f.busybox.path)} "$r/bin/busybox"; ln -sf busybox "$r/bin/sh"
+    { title: 'a busybox initramfs',
+      argv: sh(`set -e; r=${q(d)}/initrd; mkdir -p "$r/bin" "$r/proc" "$r/sys" "$r/dev"; cp ${q(f.busybox.path)} `
+      + `"$r/bin/busybox"; ln -sf busybox "$r/bin/sh"
 (cd "$r" && find . | cpio -o -H newc --quiet | gzip -9) >${VM_DIR}/initrd.gz`), timeoutMs: 120_000 },
     { title: 'record the kernel package', write: { path: path.join(VM_DIR, 'kernel-package'), text: `${f.vm.kernelPackage}\n` } },
     ...foreign,
@@ -139,7 +154,8 @@ export function foreignPlan(o: Pick<ProvisionOptions, 'tmp'>): Step[] {
       argv: sh(`set -e; mkdir -p ${q(d)}/lists/partial ${q(d)}/cache/archives/partial ${q(d)}/dl; : >${q(d)}/status
 apt-get ${apt} update -qq; cd ${q(d)}/dl && apt-get ${apt} download -qq ${FOREIGN.package}`) },
     { title: `unpack its busybox as ${VM_DIR}/busybox-${FOREIGN.arch}`, timeoutMs: 60_000,
-      argv: sh(`set -e; mkdir -p ${VM_DIR}; dpkg-deb -x ${q(d)}/dl/*.deb ${q(d)}/x; install -m 0755 ${q(d)}/x/bin/busybox ${VM_DIR}/busybox-${FOREIGN.arch}`) },
+      argv: sh(`set -e; mkdir -p ${VM_DIR}; dpkg-deb -x ${q(d)}/dl/*.deb ${q(d)}/x; install -m `
+        + `0755 ${q(d)}/x/bin/busybox ${VM_DIR}/busybox-${FOREIGN.arch}`) },
   ];
 }
 
@@ -153,7 +169,10 @@ export function settlePlan(id: string): Step[] {
   // saw its unnamed container come and go, and counted it a leak of its own.
   const name = `isolab-${id}-settle`;
   return [
-    { title: 'first use of ip netns (/run/netns becomes a mount)', argv: sh(`ip netns add ${name} && ip netns delete ${name}`), timeoutMs: 20_000 },
-    { title: 'first container on the default bridge (docker0 up)', argv: ['docker', 'run', '--rm', '--name', name, '--label', `isolab.run=${id}`, '--network', 'bridge', 'isolab/busybox:latest', 'true'], timeoutMs: 60_000, optional: true },
+    { title: 'first use of ip netns (/run/netns becomes a mount)',
+      argv: sh(`ip netns add ${name} && ip netns delete ${name}`), timeoutMs: 20_000 },
+    { title: 'first container on the default bridge (docker0 up)',
+      argv: ['docker', 'run', '--rm', '--name', name, '--label', `isolab.run=${id}`, '--network', 'bridge',
+      'isolab/busybox:latest', 'true'], timeoutMs: 60_000, optional: true },
   ];
 }

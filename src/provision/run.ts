@@ -26,12 +26,14 @@ export async function readFacts(): Promise<HostFacts> {
   const dpkg = await run('dpkg-query', ['-W', '-f', '${Package} ${Status}\\n', ...all], q);
   const installed = lines(dpkg.stdout).filter((l) => l.endsWith('install ok installed')).map((l) => l.split(' ')[0]!);
   const up = !!(await engineUp());
-  const composeUp = up && ((await run('docker', ['compose', 'version'], q)).exitCode === 0 || (!!(await which('docker-compose')) && (await run('docker-compose', ['version'], q)).exitCode === 0));
+  const composeUp = up && ((await run('docker', ['compose', 'version'], q)).exitCode === 0
+    || (!!(await which('docker-compose')) && (await run('docker-compose', ['version'], q)).exitCode === 0));
   const bbPath = await which('busybox');
   const busybox = bbPath ? { path: bbPath, hash: createHash('sha256').update(await readFile(bbPath)).digest('hex').slice(0, 12) } : null;
   const images = up ? lines((await run('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout) : [];
   const goVersion = /Candidate:\s*(\S+)/.exec((await run('apt-cache', ['policy', 'golang-go'], q)).stdout)?.[1] ?? null;
-  const vmReady = (await Promise.all(['vmlinuz', 'initrd.gz'].map((f) => stat(path.join(VM_DIR, f)).then((s) => s.size > 0, () => false)))).every(Boolean);
+  const vmReady = (await Promise.all(['vmlinuz', 'initrd.gz'].map((f) =>
+    stat(path.join(VM_DIR, f)).then((s) => s.size > 0, () => false)))).every(Boolean);
   let kernelPackage: string | null = null;
   if (!vmReady) {
     for (const meta of ['linux-image-cloud-amd64', 'linux-image-virtual', 'linux-image-generic']) {
@@ -44,7 +46,9 @@ export async function readFacts(): Promise<HostFacts> {
     // A registry counts as reachable only if its name resolves: nothing is sent.
     registry: (await run('getent', ['hosts', 'registry-1.docker.io'], { check: false, timeoutMs: 10_000 })).exitCode === 0,
     busybox, images, goVersion, mirror: await debianMirror().catch(() => null),
-    vm: { ready: vmReady, foreign: await stat(path.join(VM_DIR, 'busybox-arm64')).then((s) => s.size > 0, () => false), kernelPackage: vmReady ? (await readFile(path.join(VM_DIR, 'kernel-package'), 'utf8').catch(() => '')).trim() || null : kernelPackage },
+    vm: { ready: vmReady, foreign: await stat(path.join(VM_DIR, 'busybox-arm64')).then((s) => s.size > 0, () => false),
+      kernelPackage: vmReady ? (await readFile(path.join(VM_DIR, 'kernel-package'), 'utf8').catch(() => '')).trim()
+      || null : kernelPackage },
   };
 }
 
@@ -68,11 +72,13 @@ async function execute(step: Step): Promise<void> {
       await new Promise((r) => setTimeout(r, 500));
     }
     const tail = (await readFile(step.background.log, 'utf8').catch(() => '')).trim().split('\n').slice(-8).join('\n');
-    throw new Error(`${step.argv![0]} did not answer within ${step.background.readyWithinMs / 1000} s; the end of ${step.background.log}:\n${tail}`);
+    throw new Error(`${step.argv![0]} did not answer within ${step.background.readyWithinMs / 1000} s; the end `
+      + `of ${step.background.log}:\n${tail}`);
   }
   const r = await runStep(step, { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
   if (r.exitCode !== 0) {
-    const why = `${step.title} failed (${r.exitCode === null ? `no exit within ${(step.timeoutMs ?? 120_000) / 1000} s` : `exit ${r.exitCode}`}): ${r.output.split('\n').slice(-6).join('\n')}`;
+    const why = `${step.title} failed (${r.exitCode === null ? `no exit `
+      + `within ${(step.timeoutMs ?? 120_000) / 1000} s` : `exit ${r.exitCode}`}): ${r.output.split('\n').slice(-6).join('\n')}`;
     if (!step.optional) throw new Error(why);
     say(`note: ${why}`);
   }
@@ -98,7 +104,8 @@ export async function runProvision(o: { go: boolean; vm: boolean }): Promise<num
     for (const s of pk) await execute(s);
     if (pk.length) f = await readFacts();
     const en = enginePlan(f);
-    if (!en.length) say(`docker engine: already running (${(await run('docker', ['version', '-f', '{{.Server.Version}}'], q)).stdout.trim()})`);
+    if (!en.length) say(`docker engine: already running `
+      + `(${(await run('docker', ['version', '-f', '{{.Server.Version}}'], q)).stdout.trim()})`);
     for (const s of en) await execute(s);
     if (en.length) f = await readFacts();
     for (const s of imagesPlan(f, opts, f.goVersion ? goHash(f.goVersion) : null)) await execute(s);

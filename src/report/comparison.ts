@@ -8,7 +8,8 @@ export type ComparisonRow = { property: string; claim: string } & Record<(typeof
 export function comparisonRows(r: Results): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   for (const c of r.claims) {
-    const evs = [c.evidence, ...(c.scenarios ?? []).map((s) => s.evidence ?? {})] as Array<{ comparison?: Record<string, Record<string, string>> }>;
+    const evs = [c.evidence,
+      ...(c.scenarios ?? []).map((s) => s.evidence ?? {})] as Array<{ comparison?: Record<string, Record<string, string>> }>;
     for (const ev of evs) {
       for (const [property, cells] of Object.entries(ev?.comparison ?? {})) {
         if (rows.some((x) => x.property === property)) continue;

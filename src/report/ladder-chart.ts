@@ -20,16 +20,21 @@ export function ladderSvg(rows: LadderRow[], title = 'Startup to exit of a no-op
   const ticks: string[] = [];
   for (let t = lo; t <= hi; t *= 10) {
     const tick = t >= 1000 ? `${t / 1000} s` : `${t} ms`;
-    ticks.push(`<line x1="${x(t)}" y1="${top - 8}" x2="${x(t)}" y2="${H - 36}" stroke="#ddd"/><text x="${x(t)}" y="${H - 20}" text-anchor="middle" font-size="12" fill="#555">${tick}</text>`);
+    ticks.push(`<line x1="${x(t)}" y1="${top - 8}" x2="${x(t)}" y2="${H - 36}" stroke="#ddd"/><text x="${x(t)}" `
+      + `y="${H - 20}" text-anchor="middle" font-size="12" fill="#555">${tick}</text>`);
   }
   const bars = data.map((d, i) => {
     const y = top + i * (barH + gap);
     const w = Math.max(2, x(d.meanMs!) - left);
-    const whisker = d.p99Ms ? `<line x1="${x(d.meanMs!)}" y1="${y + barH / 2}" x2="${x(d.p99Ms)}" y2="${y + barH / 2}" stroke="#333"/><line x1="${x(d.p99Ms)}" y1="${y + 6}" x2="${x(d.p99Ms)}" y2="${y + barH - 6}" stroke="#333"/>` : '';
+    const whisker = d.p99Ms
+      ? `<line x1="${x(d.meanMs!)}" y1="${y + barH / 2}" x2="${x(d.p99Ms)}" y2="${y + barH / 2}" `
+      + `stroke="#333"/><line x1="${x(d.p99Ms)}" y1="${y + 6}" x2="${x(d.p99Ms)}" y2="${y + barH - 6}" stroke="#333"/>` : '';
     const label = `${fmt(d.meanMs!)}${d.ratioToFloor && d.ratioToFloor > 1.5 ? `  (${d.ratioToFloor.toFixed(0)}×)` : ''}`;
-    return `<text x="${left - 10}" y="${y + barH / 2 + 5}" text-anchor="end" font-size="13" fill="#222">${esc(d.rung)}${d.accelerator ? ` [${d.accelerator}]` : ''}</text>` +
+    return `<text x="${left - 10}" y="${y + barH / 2 + 5}" text-anchor="end" font-size="13" `
+      + `fill="#222">${esc(d.rung)}${d.accelerator ? ` [${d.accelerator}]` : ''}</text>` +
       `<rect x="${left}" y="${y}" width="${w}" height="${barH}" fill="${colours[i % colours.length]}" rx="3"/>${whisker}` +
-      `<text x="${Math.max(x(d.p99Ms ?? d.meanMs!), left + w) + 8}" y="${y + barH / 2 + 5}" font-size="12" fill="#222">${esc(label)}</text>`;
+      `<text x="${Math.max(x(d.p99Ms ?? d.meanMs!), left + w) + 8}" y="${y + barH / 2 + 5}" font-size="12" `
+        + `fill="#222">${esc(label)}</text>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>

@@ -53,13 +53,18 @@ export async function finishInterrupted(runDir: string, waitMs = 20_000): Promis
     run: { ...partial.run, finishedAt: new Date().toISOString() },
     summary: summarize(partial.claims),
     leaks,
-    errors: [...(partial.errors ?? []), `run interrupted; ${stragglers.length} worker(s) still running after ${waitMs / 1000} s were killed; the sweep removed ${removed.length} leftover(s)`],
+    errors: [...(partial.errors ?? []),
+      `run interrupted; ${stragglers.length} worker(s) still running after ${waitMs / 1000} s were killed; the `
+      + `sweep removed ${removed.length} leftover(s)`],
   };
   await writeRun(runDir, results);
   await rm(path.join(runDir, PARTIAL_FILE), { force: true });
   await rm(path.join(runDir, BEFORE_FILE), { force: true });
   const s = results.summary;
-  process.stdout.write(leaks.length ? `isolab: leak check FAILED after the interrupt:\n${leaks.map((l) => `  ${l.change} ${l.kind}: ${l.item}`).join('\n')}\n` : 'isolab: leak check after the interrupt: nothing left behind\n');
+  process.stdout.write(leaks.length
+    ? `isolab: leak check FAILED after the `
+    + `interrupt:\n${leaks.map((l) => `  ${l.change} ${l.kind}: ${l.item}`).join('\n')}\n`
+    : 'isolab: leak check after the interrupt: nothing left behind\n');
   process.stdout.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped (interrupted)\n`);
   return leaks.length ? 1 : 0;
 }

@@ -19,12 +19,20 @@ export function toJunit(r: Results): string {
         // JUnit's own word for a test that could not run to a verdict
         : c.verdict === 'error' ? `<error message="${esc(c.reason ?? 'error')}" type="infrastructure"/>`
         : '';
-      return `    <testcase classname="${esc(s)}" name="${esc(c.id)}" time="${(c.durationMs / 1000).toFixed(3)}">${props}${inner}<system-out>${esc(c.statement)}</system-out></testcase>`;
+      return `    <testcase classname="${esc(s)}" name="${esc(c.id)}" `
+        + `time="${(c.durationMs / 1000).toFixed(3)}">${props}${inner}<system-out>${esc(c.statement)}</system-out></testcase>`;
     });
-    return `  <testsuite name="${esc(s)}" tests="${cs.length}" failures="${cs.filter((c) => c.verdict === 'fail').length}" errors="${cs.filter((c) => c.verdict === 'error').length}" skipped="${cs.filter((c) => c.verdict === 'skip').length}" time="${t.toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${esc(s)}" tests="${cs.length}" `
+      + `failures="${cs.filter((c) => c.verdict === 'fail').length}" `
+      + `errors="${cs.filter((c) => c.verdict === 'error').length}" `
+      + `skipped="${cs.filter((c) => c.verdict === 'skip').length}" time="${t.toFixed(3)}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   const leaks = r.leaks?.length
-    ? `\n  <testsuite name="leak-check" tests="1" failures="1"><testcase classname="leak-check" name="nothing left behind"><failure message="${r.leaks.length} leaks">${esc(r.leaks.map((l) => `${l.change} ${l.kind}: ${l.item}`).join('\n'))}</failure></testcase></testsuite>`
+    ? `\n  <testsuite name="leak-check" tests="1" failures="1"><testcase classname="leak-check" name="nothing left `
+      + `behind"><failure message="${r.leaks.length} `
+      + `leaks">${esc(r.leaks.map((l) => `${l.change} ${l.kind}: ${l.item}`).join('\n'))}</failure></testcase></testsuite>`
     : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="isolab" tests="${r.claims.length}" failures="${r.summary.failed}" errors="${r.summary.errored ?? 0}" skipped="${r.summary.skipped}">\n${body.join('\n')}${leaks}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="isolab" tests="${r.claims.length}" `
+    + `failures="${r.summary.failed}" errors="${r.summary.errored ?? 0}" `
+    + `skipped="${r.summary.skipped}">\n${body.join('\n')}${leaks}\n</testsuites>\n`;
 }

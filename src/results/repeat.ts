@@ -58,7 +58,9 @@ export function foldRepeats(runs: Results[]): RepeatRow[] {
         : [{ scenario: null, verdict: c.verdict, checks: c.checks }];
       for (const p of parts) {
         const key = `${c.id}\u0000${p.scenario ?? ''}`;
-        const row = rows.get(key) ?? { claim: c.id, scenario: p.scenario, runs: 0, passed: 0, verdicts: {} as Record<string, number>, measured: [], perCheck: new Map() };
+        const row = rows.get(key)
+          ?? { claim: c.id, scenario: p.scenario, runs: 0, passed: 0, verdicts: {} as Record<string, number>,
+          measured: [], perCheck: new Map() };
         row.runs++;
         if (p.verdict === 'pass' || p.verdict === 'differs') row.passed++;
         row.verdicts[p.verdict] = (row.verdicts[p.verdict] ?? 0) + 1;
@@ -82,16 +84,19 @@ export function foldRepeats(runs: Results[]): RepeatRow[] {
     ...row,
     measured: [...perCheck.entries()].filter(([, m]) => m.used.length || new Set(m.values).size > 1).map(([what, m]) => {
       const s = [...m.values].sort((a, b) => a - b);
-      return { what, values: m.values, median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, worstUsed: m.used.length ? Math.max(...m.used) : null, tolerance: m.tolerance };
+      return { what, values: m.values, median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!,
+        worstUsed: m.used.length ? Math.max(...m.used) : null, tolerance: m.tolerance };
     }),
   }));
 }
 
 export function repeatMarkdown(rows: RepeatRow[], n: number): string {
-  const out = [`# isolab run --repeat ${n}`, '', '| claim | passed | measured (median, min–max) | tolerance used by the worst run |', '|---|---|---|---|'];
+  const out = [`# isolab run --repeat ${n}`, '',
+    '| claim | passed | measured (median, min–max) | tolerance used by the worst run |', '|---|---|---|---|'];
   for (const r of rows) {
     const name = r.scenario ? `\`${r.claim}\` › ${r.scenario}` : `\`${r.claim}\``;
-    const skipped = [r.verdicts.skip ? `${r.verdicts.skip} skipped` : '', r.verdicts.error ? `${r.verdicts.error} could not run` : ''].filter(Boolean).join(', ');
+    const skipped = [r.verdicts.skip ? `${r.verdicts.skip} skipped` : '',
+      r.verdicts.error ? `${r.verdicts.error} could not run` : ''].filter(Boolean).join(', ');
     const m = r.measured.filter((x) => x.worstUsed !== null);
     const cells = m.length ? m.map((x) => `${x.what}: ${x.median} (${x.min}–${x.max})`).join('<br>') : '—';
     const used = m.length ? m.map((x) => `${Math.round(x.worstUsed! * 100)}% of ${x.tolerance}`).join('<br>') : '—';

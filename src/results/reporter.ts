@@ -15,7 +15,8 @@ import type { ClaimMeta } from '../claims/claim.js';
 import { brief } from '../core/brief.js';
 import { faultSummary, engineAnswers } from '../core/faults.js';
 import { engineName } from '../core/engine.js';
-import { combine, summarize, SCHEMA, EXIT, type Incomplete, type ClaimResult, type CheckResult, type Results, type Verdict } from '../types/results.js';
+import { combine, summarize, SCHEMA, EXIT, type Incomplete, type ClaimResult, type CheckResult, type Results,
+  type Verdict } from '../types/results.js';
 import { writeRun, runFolder } from './write.js';
 import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
@@ -67,8 +68,11 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
         const verdict: Verdict = verdictOf(t) === 'pass' && departs.length ? 'differs' : verdictOf(t)!;
         const reason = verdict === 'skip' ? (meta.skipReason ?? (r.state === 'skipped' ? r.note : undefined) ?? 'skipped')
           : verdict === 'fail' ? (r.errors ?? []).map((e) => e.message).join('\n')
-            : verdict === 'error' ? `could not be judged: ${meta.fault!.reason} (it saw: ${brief((r.errors ?? []).map((e) => e.message).join('\n'), 160)})`
-            : verdict === 'differs' ? departs.map((s) => `the slide: ${s.says}; here: ${fmtMeasured(s.measured)}${s.why ? ` — ${s.why}` : ''}`).join('\n') : undefined;
+            : verdict === 'error' ? `could not be judged: ${meta.fault!.reason} (it `
+              + `saw: ${brief((r.errors ?? []).map((e) => e.message).join('\n'), 160)})`
+            : verdict === 'differs'
+              ? departs.map((s) => `the slide: ${s.says}; here: ${fmtMeasured(s.measured)}${s.why ? ` `
+              + `— ${s.why}` : ''}`).join('\n') : undefined;
         return {
           name: meta.claim!.scenario ?? id,
           ...(meta.claim!.source ? { source: meta.claim!.source } : {}),
@@ -94,7 +98,8 @@ export function claimResults(tests: TestCase[]): ClaimResult[] {
         evidence: single ? single.evidence! : Object.fromEntries(scenarios.map((s) => [s.name, s.evidence])),
         durationMs: scenarios.reduce((a, s) => a + s.durationMs, 0),
         ...(SLIDE_NUMBERS[id] ? {} : { slideNumber: 'none: the lecture gives no number here; the verdict is the mechanism' }),
-        ...(single ? { ...(single.checks ? { checks: single.checks } : {}), ...(single.captured ? { captured: single.captured } : {}), ...(single.slide ? { slide: single.slide } : {}) } : { scenarios }),
+        ...(single ? { ...(single.checks ? { checks: single.checks } : {}),
+          ...(single.captured ? { captured: single.captured } : {}), ...(single.slide ? { slide: single.slide } : {}) } : { scenarios }),
       };
     });
 }
@@ -146,7 +151,8 @@ export default class IsolabReporter implements Reporter {
     spawnSync(process.execPath, [BIN, '_finish-interrupted', this.dir], { stdio: 'inherit', timeout: 60_000 });
   }
 
-  async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, reason: TestRunEndReason): Promise<void> {
+  async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason): Promise<void> {
     const tests = modules.flatMap((m) => [...m.children.allTests()]);
     const claims = claimResults(tests);
     const incomplete = incompleteOf(tests, this.startedAt);
@@ -162,7 +168,8 @@ export default class IsolabReporter implements Reporter {
       // An engine mount (a container's rootfs or network namespace) of a container the engine is
       // still removing — this run's or another's — is gone a moment later; a leaked one stays. So
       // is a container listed as it was being removed that no listing names for a run.
-      if (all.some((l) => isLeak(l) && (l.kind === 'containers' || l.kind === 'mounts' && /^\/(var\/lib\/docker|run\/docker)\//.test(l.item)))) {
+      if (all.some((l) => isLeak(l)
+        && (l.kind === 'containers' || l.kind === 'mounts' && /^\/(var\/lib\/docker|run\/docker)\//.test(l.item)))) {
         await new Promise((r) => setTimeout(r, 2000));
         all = diffHost(this.before, await snapshot());
       }
@@ -179,12 +186,16 @@ export default class IsolabReporter implements Reporter {
     }
     const results: Results = {
       schema: SCHEMA,
-      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites, version: VERSION, ...(setting('beside') ? { beside: setting('beside') } : {}) },
+      run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(),
+        argv: process.argv.slice(1), suites, version: VERSION, ...(setting('beside') ? { beside: setting('beside') } : {}) },
       host: hostFingerprint(this.host ?? (await currentHost())),
       claims,
       summary: summarize(claims),
       ...(incomplete.length ? { incomplete } : {}),
-      ...(this.before ? { leaks, ...(notOurs.length ? { notLeaks: notOurs } : {}), ...(process.getuid?.() === 0 ? {} : { leakScope: 'not root: containers, networks, images, temp dirs, mounts and links this user can see; iptables, cgroups and other users\' processes unchecked' }) } : {}),
+      ...(this.before ? { leaks, ...(notOurs.length ? { notLeaks: notOurs } : {}),
+        ...(process.getuid?.() === 0 ? {}
+        : { leakScope: 'not root: containers, networks, images, temp dirs, mounts and links this user can see; '
+        + 'iptables, cgroups and other users\' processes unchecked' }) } : {}),
       ...(unhandled.length || reason === 'interrupted'
         ? { errors: [...unhandled.map((e) => e.message ?? String(e)), ...(reason === 'interrupted' ? ['run interrupted'] : [])] }
         : {}),
@@ -198,17 +209,25 @@ export default class IsolabReporter implements Reporter {
     if (leaks.length) {
       const still = new Set(remaining.map((l) => `${l.kind} ${l.item}`));
       out.write(`\nisolab: leak check FAILED — the run left ${leaks.length} thing(s) behind:\n`);
-      for (const l of leaks) out.write(`  ${l.change} ${l.kind}: ${l.item}${still.has(`${l.kind} ${l.item}`) ? '  (still there: not named for this run; see `isolab clean`)' : '  (removed)'}\n`);
+      for (const l of leaks) out.write(`  ${l.change} ${l.kind}: ${l.item}${still.has(`${l.kind} ${l.item}`) ? '  '
+        + '(still there: not named for this run; see `isolab clean`)' : '  (removed)'}\n`);
       process.exitCode = 1;
-    } else if (this.before) out.write(`\nisolab: leak check: nothing left behind${engineGone ? ' that could be checked (the engine is gone: below)' : ''}\n`);
+    } else if (this.before)
+      out.write(`\nisolab: leak check: nothing left behind${engineGone ? ' that could be checked (the engine is gone: below)' : ''}\n`);
     const unchecked = notOurs.filter((l) => engineGone && engineHeld(l));
-    for (const l of notOurs.filter((x) => !unchecked.includes(x))) out.write(`isolab: host change that is not a leak of this run: ${l.change} ${l.kind}: ${l.item} — ${l.not}\n`);
-    if (unchecked.length) out.write(`isolab: the engine stopped answering during the run and is still gone: ${unchecked.length} item(s) of host state it holds (${[...new Set(unchecked.map((l) => l.kind))].join(', ')}) and its containers, networks and images were not checked — once it is back (\`isolab provision\`), run \`isolab clean\`\n`);
+    for (const l of notOurs.filter((x) => !unchecked.includes(x)))
+      out.write(`isolab: host change that is not a leak of this run: ${l.change} ${l.kind}: ${l.item} — ${l.not}\n`);
+    if (unchecked.length) out.write(`isolab: the engine stopped answering during the run and is still `
+      + `gone: ${unchecked.length} item(s) of host state it holds `
+      + `(${[...new Set(unchecked.map((l) => l.kind))].join(', ')}) and its containers, networks and images were `
+      + `not checked — once it is back (\`isolab provision\`), run \`isolab clean\`\n`);
     if (claims.length) {
       out.write(`isolab: results in ${path.relative(process.cwd(), dir)}/results.json\n`);
-      if (s.differs) out.write(`isolab: ${s.differs} claim(s) hold in mechanism but depart from the slide's number on this host (verdict differs; see the report)\n`);
+      if (s.differs) out.write(`isolab: ${s.differs} claim(s) hold in mechanism but depart from the slide's number `
+        + `on this host (verdict differs; see the report)\n`);
       for (const f of incomplete) out.write(`isolab: the run did not complete — ${f.message}\n`);
-      out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${s.errored ? `, ${s.errored} could not run (error)` : ''}\n`);
+      out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${s.errored ? `, ${s.errored} `
+        + `could not run (error)` : ''}\n`);
     }
     // A failed claim or a leak: 1. Only claims the infrastructure stopped: 3, "did not complete".
     if (s.failed || leaks.length) process.exitCode = EXIT.failed;

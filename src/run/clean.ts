@@ -62,7 +62,8 @@ export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
       out.push({ kind: 'network', name: n, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
     }
     // podman names a local build localhost/<name>: matched without that prefix.
-    const imgs = lines((await run(e, ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout).filter((i) => ours(i.replace(/^localhost\//, '')));
+    const imgs = lines((await run(e, ['images', '--format', '{{.Repository}}:{{.Tag}}'], q)).stdout).filter((i) =>
+      ours(i.replace(/^localhost\//, '')));
     for (const i of imgs) {
       const r = await run(e, ['rmi', '-f', i], q);
       out.push({ kind: 'image', name: i, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
@@ -70,7 +71,8 @@ export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
     // A dead run's cached build layers (untagged, labelled with its id: src/docker/run-cache.ts).
     for (const id of (await runsWithCache(e)).filter((r) => ours(`${PREFIX}-${r}`))) {
       const r = await dropRunCache(id, e);
-      out.push({ kind: 'build cache', name: `run ${id}: ${r.removed} layer(s)`, ...(r.left.length ? { error: `${r.left.length} still in use${r.error ? `: ${r.error}` : ''}` } : {}) });
+      out.push({ kind: 'build cache', name: `run ${id}: ${r.removed} layer(s)`,
+        ...(r.left.length ? { error: `${r.left.length} still in use${r.error ? `: ${r.error}` : ''}` } : {}) });
     }
   }
   // What a dead run's builds left on an engine that died under them: step containers, untagged images.
@@ -82,14 +84,16 @@ export async function clean(prefix = `${PREFIX}-`): Promise<Removed[]> {
     const r = await run('ip', ['netns', 'delete', ns], q);
     out.push({ kind: 'netns', name: ns, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
   }
-  for (const l of lines((await run('ip', ['-o', 'link', 'show'], q)).stdout).map((x) => x.split(':')[1]!.trim().split('@')[0]!).filter((n) => n.startsWith(PREFIX))) {
+  for (const l of lines((await run('ip', ['-o', 'link', 'show'], q)).stdout).map((x) =>
+    x.split(':')[1]!.trim().split('@')[0]!).filter((n) => n.startsWith(PREFIX))) {
     if (!ours(l) || (!l.startsWith(prefix.slice(0, 15)) && prefix !== `${PREFIX}-`)) continue;
     const r = await run('ip', ['link', 'delete', l], q);
     out.push({ kind: 'link', name: l, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });
   }
   for (const dir of await cgroupDirs(prefix)) await removeCgroupTree(dir, out);
   // Mounts under isolab temp dirs, deepest first, then the dirs themselves.
-  const mine = (await mounts()).filter((m) => m.mountPoint.includes(`/${prefix}`) && ours(m.mountPoint.slice(m.mountPoint.indexOf(`/${prefix}`) + 1))).map((m) => m.mountPoint);
+  const mine = (await mounts()).filter((m) =>
+    m.mountPoint.includes(`/${prefix}`) && ours(m.mountPoint.slice(m.mountPoint.indexOf(`/${prefix}`) + 1))).map((m) => m.mountPoint);
   for (const mp of [...new Set(mine)].sort((a, b) => b.length - a.length)) {
     const r = await run('umount', ['-l', mp], q);
     out.push({ kind: 'mount', name: mp, ...(r.exitCode ? { error: r.stderr.trim() } : {}) });

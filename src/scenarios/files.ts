@@ -61,23 +61,31 @@ const shown = (file: string) => {
 };
 
 /** One file's scenarios; throws a DataFileError naming file:line and the field. */
-export function parseScenarioFile(text: string, file: string, course: boolean): { kind: Kind; scenarios: Array<Declared<Record<string, unknown>>> } {
+export function parseScenarioFile(text: string, file: string,
+  course: boolean): { kind: Kind; scenarios: Array<Declared<Record<string, unknown>>> } {
   const name = shown(file);
   const { kind } = parseDataLines<{ kind: Kind }>(text, name, head).value;
-  const { value, line } = parseDataLines<{ scenarios: Array<Record<string, unknown> & { claim: string; name: string }> }>(text, name, schemaOf(kind));
+  const { value, line } = parseDataLines<{ scenarios: Array<Record<string, unknown> & { claim: string;
+    name: string }> }>(text, name, schemaOf(kind));
   const problems: string[] = [];
   const scenarios = value.scenarios.map((s, i) => {
     const def = CLAIMS.find((c) => c.id === s.claim);
-    if (!def) problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: unknown claim id "${s.claim}" (the ids are in docs/claims.md)`);
-    else if (def.suite !== SUITE_OF[kind]) problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: "${s.claim}" is not a${kind === 'image' ? 'n' : ''} ${kind} claim`);
-    for (const e of def ? SEMANTIC[kind](s) : []) problems.push(`${name}:${line(['scenarios', i]) ?? '?'}: scenarios[${i}] (${s.name}): ${e}`);
+    if (!def) problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: unknown claim id `
+      + `"${s.claim}" (the ids are in docs/claims.md)`);
+    else if (def.suite !== SUITE_OF[kind])
+      problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: "${s.claim}" is not `
+      + `a${kind === 'image' ? 'n' : ''} ${kind} claim`);
+    for (const e of def ? SEMANTIC[kind](s) : [])
+      problems.push(`${name}:${line(['scenarios', i]) ?? '?'}: scenarios[${i}] (${s.name}): ${e}`);
     const { claim, name: title, ...spec } = s;
-    return { claim, name: title, source: `${name}:${line(['scenarios', i]) ?? '?'}`, course, dir: path.dirname(file), spec: { name: title, ...spec } };
+    return { claim, name: title, source: `${name}:${line(['scenarios', i]) ?? '?'}`, course, dir: path.dirname(file),
+      spec: { name: title, ...spec } };
   });
   const seen = new Set<string>();
   value.scenarios.forEach((s, i) => {
     const key = `${s.claim} › ${s.name}`;
-    if (seen.has(key)) problems.push(`${name}:${line(['scenarios', i, 'name'])}: scenarios[${i}].name: "${s.name}" is already a scenario of ${s.claim}; names must differ`);
+    if (seen.has(key)) problems.push(`${name}:${line(['scenarios', i, 'name'])}: scenarios[${i}].name: "${s.name}" `
+      + `is already a scenario of ${s.claim}; names must differ`);
     seen.add(key);
   });
   if (problems.length) throw new DataFileError(name, problems);
@@ -91,7 +99,8 @@ async function yamlFiles(dir: string): Promise<string[]> {
 }
 
 /** Every scenario file in the folders, each checked; all problems of all files in one error. */
-export async function loadScenarioDirs(dirs: string[], course: boolean): Promise<Array<Declared<Record<string, unknown>> & { kind: Kind }>> {
+export async function loadScenarioDirs(dirs: string[],
+  course: boolean): Promise<Array<Declared<Record<string, unknown>> & { kind: Kind }>> {
   const out: Array<Declared<Record<string, unknown>> & { kind: Kind }> = [];
   const problems: string[] = [];
   for (const dir of dirs) {

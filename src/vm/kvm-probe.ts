@@ -6,7 +6,8 @@ import { guest, boot } from './guest.js';
 export async function probeKvmBoot(dev: HostInfo['kvm'], timeoutMs = 15_000): Promise<HostInfo['kvm']> {
   if (!dev.device || dev.usable === false) return dev;
   const g = await guest();
-  if (!g) return { ...dev, usable: null, reason: '/dev/kvm opens, but no guest kernel to test it with yet: run `sudo npx isolab provision`' };
+  if (!g) return { ...dev, usable: null,
+    reason: '/dev/kvm opens, but no guest kernel to test it with yet: run `sudo npx isolab provision`' };
   const r = await boot(g, 'kvm', timeoutMs);
   if (r.up) return { device: true, usable: true, reason: `a KVM guest booted in ${Math.round(r.ms)} ms` };
   return {

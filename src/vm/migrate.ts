@@ -86,7 +86,8 @@ async function until(what: string, ms: number, ok: () => boolean): Promise<void>
  * Boot the ticker, let it count, then move it to a second QEMU (`restart: false`) or stop it and
  * boot the same guest anew (`restart: true`, the control); read a few ticks from the target.
  */
-export async function migrateTicker(ledger: Ledger, g: Guest, o: { accel: Accel; memMb?: number; restart?: boolean; boundMs?: number }): Promise<Migration> {
+export async function migrateTicker(ledger: Ledger, g: Guest,
+  o: { accel: Accel; memMb?: number; restart?: boolean; boundMs?: number }): Promise<Migration> {
   const memMb = o.memMb ?? 128;
   const bound = o.boundMs ?? 60_000;
   const dir = await scratchDir(ledger, 'vm-migrate', { tmpfs: false });
@@ -96,7 +97,8 @@ export async function migrateTicker(ledger: Ledger, g: Guest, o: { accel: Accel;
   let asked = 0;
   const since = () => (asked ? performance.now() - asked : -1);
   const source = start(ledger, [...base, '-qmp', `unix:${path.join(dir, 'source.qmp')},server=on,wait=off`], since);
-  const m: Migration = { accel: o.accel, memMb, source: source.ticks, target: [], status: 'not started', how: o.restart ? 'restarted' : 'migrated' };
+  const m: Migration = { accel: o.accel, memMb, source: source.ticks, target: [], status: 'not started',
+    how: o.restart ? 'restarted' : 'migrated' };
   try {
     await until(`the guest did not count to 5 (boot under ${o.accel})`, bound, () => source.ticks.length >= 5);
     const src = await qmp(path.join(dir, 'source.qmp'));

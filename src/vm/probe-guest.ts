@@ -46,7 +46,8 @@ export async function bootProbe(ledger: Ledger, g: Guest, initrd: string, o: {
 }): Promise<ProbeBoot> {
   const memMb = o.memMb ?? 128;
   const args = ['-M', 'pc', '-accel', o.accel, '-m', String(memMb), '-nographic', '-nodefaults', '-net', 'none', '-serial', 'stdio',
-    '-no-reboot', '-kernel', g.kernel, '-initrd', initrd, '-append', `console=ttyS0 quiet panic=-1 ${o.append ?? ''}`.trim(), ...(o.extra ?? [])];
+    '-no-reboot', '-kernel', g.kernel, '-initrd', initrd, '-append',
+      `console=ttyS0 quiet panic=-1 ${o.append ?? ''}`.trim(), ...(o.extra ?? [])];
   const t0 = performance.now();
   const p = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = p.pid!;
@@ -65,7 +66,8 @@ export async function bootProbe(ledger: Ledger, g: Guest, initrd: string, o: {
       const m = /^(ISOLAB-[A-Z-]+)\r?$/.exec(line);
       if (m && seen[m[1]!] === undefined) seen[m[1]!] = Math.round(performance.now() - t0);
     }
-    if (o.waitFor && o.during && !during && output.includes(o.waitFor)) during = o.during(pid).then((r) => (result = r), (e) => (result = { error: (e as Error).message }));
+    if (o.waitFor && o.during && !during && output.includes(o.waitFor))
+      during = o.during(pid).then((r) => (result = r), (e) => (result = { error: (e as Error).message }));
   });
   p.stderr.on('data', (d: Buffer) => (output += d.toString('latin1')));
   const timeoutMs = o.timeoutMs ?? 60_000;
@@ -78,5 +80,6 @@ export async function bootProbe(ledger: Ledger, g: Guest, initrd: string, o: {
   ended = true;
   clearTimeout(timer);
   if (during) await during;
-  return { accel: o.accel, memMb, output: output.slice(-8000), seen, ms: Math.round(performance.now() - t0), exitCode, timedOut, pid, ...(during ? { during: result } : {}) };
+  return { accel: o.accel, memMb, output: output.slice(-8000), seen, ms: Math.round(performance.now() - t0), exitCode,
+    timedOut, pid, ...(during ? { during: result } : {}) };
 }

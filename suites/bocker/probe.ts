@@ -10,7 +10,8 @@ echo "ifaces=$(awk -F: 'NR>2 {gsub(/ /,"",$1); print $1}' /proc/net/dev | sort |
 if echo probe-wrote > /written-by-probe 2>/dev/null; then echo "write=ok"; else echo "write=failed"; fi
 if ping -c 1 -W 2 "$PEER" >/dev/null 2>&1; then echo "peer=reached"; else echo "peer=unreachable"; fi
 dd if=/dev/zero of=/dev/null bs=\${OVER_MB}M count=1 2>/dev/null; echo "alloc_exit=$?"
-( for i in $(seq \${FORKS}); do sleep 2 >/dev/null 2>&1 & done; echo all-forked ) 2>/dev/null | grep -q all-forked && echo "forks=all" || echo "forks=refused"
+( for i in $(seq \${FORKS}); do sleep 2 >/dev/null 2>&1 & done; echo all-forked ) 2>/dev/null | grep -q all-forked `
+  + `&& echo "forks=all" || echo "forks=refused"
 `;
 
 export const limits = { memoryBytes: 32 * 1024 * 1024, overMb: 64, pids: 16, forks: 40, cpuWeight: 50 };
@@ -21,7 +22,8 @@ const ENGINE_FILES = /(^| )\/run\/\.containerenv(?= |$)/g;
 export type Observations = Record<string, string>;
 
 export function parseProbe(out: string): Observations {
-  return Object.fromEntries(out.split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]));
+  return Object.fromEntries(out.split('\n').filter((l) => /^\w+=/.test(l)).map((l) =>
+    [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]));
 }
 
 export interface Expectation {
@@ -39,7 +41,8 @@ export const expectations: Expectation[] = [
   { key: 'ifaces', what: 'only its own interfaces (lo, eth0)', holds: (o) => o.ifaces === 'eth0 lo' },
   // The host's own filesystems (state, temp, homes, work trees) are not mounted inside. Podman's
   // /run/.containerenv is the engine's file for this container (as docker's /etc/hosts), not /run.
-  { key: 'mounts', what: 'only its own mounts (none of the host\'s /run, /var, /tmp, /home, /work)', holds: (o) => !!o.mounts && !/(^| )\/(run|var|tmp|home|work)(\/| |$)/.test(o.mounts.replace(ENGINE_FILES, ' ')) },
+  { key: 'mounts', what: 'only its own mounts (none of the host\'s /run, /var, /tmp, /home, /work)',
+    holds: (o) => !!o.mounts && !/(^| )\/(run|var|tmp|home|work)(\/| |$)/.test(o.mounts.replace(ENGINE_FILES, ' ')) },
   { key: 'alloc_exit', what: 'a memory limit: the allocation past it is killed', holds: (o) => o.alloc_exit === '137' },
   { key: 'forks', what: 'a pids limit: forking past it is refused', holds: (o) => o.forks === 'refused' },
   { key: 'peer', what: 'the network reaches the bridge peer by address', holds: (o) => o.peer === 'reached' },

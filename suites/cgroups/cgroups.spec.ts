@@ -59,10 +59,14 @@ for (const { claim: id, spec: s, source } of await scenariosOf<CgroupScenario>('
 }
 
 for (const pair of dockerShares) {
-  claim('cgroups.docker-cpu-shares', { scenario: pair.name, needs: ['root', 'docker', 'image.busybox'], timeoutMs: 120_000, concurrent: true }, async (c) => {
+  claim('cgroups.docker-cpu-shares',
+    { scenario: pair.name, needs: ['root', 'docker', 'image.busybox'], timeoutMs: 120_000, concurrent: true }, async (c) => {
     const r = await containerShares(c.ledger, c.host, pair, BASE_TAGS.busybox);
     c.evidence({
-      summary: `--cpuset-cpus=${r.cpusetCpus} --cpu-shares ${pair.low}/${pair.high} → engine wrote ${r.written.low}/${r.written.high}; measured low ${pct(r.shares.low!)} / high ${pct(r.shares.high!)} (predicted ${pct(r.predicted.low!)} / ${pct(r.predicted.high!)}; the requested shares alone would give ${pct(pair.low / (pair.low + pair.high))} / ${pct(pair.high / (pair.low + pair.high))})`,
+      summary: `--cpuset-cpus=${r.cpusetCpus} --cpu-shares ${pair.low}/${pair.high} → engine `
+        + `wrote ${r.written.low}/${r.written.high}; measured low ${pct(r.shares.low!)} / `
+        + `high ${pct(r.shares.high!)} (predicted ${pct(r.predicted.low!)} / ${pct(r.predicted.high!)}; the `
+        + `requested shares alone would give ${pct(pair.low / (pair.low + pair.high))} / ${pct(pair.high / (pair.low + pair.high))})`,
       ...r,
     });
     // The mechanism: the split follows the weights the engine wrote. The slide: 20/80 as typed.
@@ -70,7 +74,9 @@ for (const pair of dockerShares) {
     if (pair.slide) {
       const asked = { low: pair.low / (pair.low + pair.high), high: pair.high / (pair.low + pair.high) };
       const runtime = c.host.docker?.runtime ?? (c.host.runc ? `runc ${c.host.runc}` : 'the runtime');
-      c.slide(slideSplit(pair.slide, asked, r.shares, 2, `${runtime} wrote ${r.writtenTo} ${r.written.low}/${r.written.high} for --cpu-shares ${pair.low}/${pair.high}${r.formula ? ` (${r.formula})` : ''}`));
+      c.slide(slideSplit(pair.slide, asked, r.shares, 2,
+        `${runtime} wrote ${r.writtenTo} ${r.written.low}/${r.written.high} for `
+        + `--cpu-shares ${pair.low}/${pair.high}${r.formula ? ` (${r.formula})` : ''}`));
     }
   });
 }

@@ -32,17 +32,22 @@ claim('image.cache-invalidation', { needs: ['docker', 'image.busybox'], timeoutM
     first: show(first.steps), touchedOnly: show(touched.steps), contentChanged: show(changed.steps),
   });
   c.verify([
-    { ok: touched.steps.filter(notFrom).every((s) => s.cached) && touched.id === first.id, what: 'touching only the mtime invalidates nothing', expected: 'all cached, same image', actual: show(touched.steps) },
-    { ok: addAt > 0 && cs.slice(0, addAt).every((s) => s.cached), what: 'steps before the ADD stay cached', expected: 'cached', actual: show(cs.slice(0, Math.max(addAt, 0))) },
-    { ok: addAt >= 0 && cs.slice(addAt).every((s) => !s.cached), what: 'the ADD and every step after it are rebuilt', expected: 'rebuilt', actual: show(cs.slice(Math.max(addAt, 0))) },
-    { ok: changed.id !== first.id, what: 'a new image', expected: 'different id', actual: changed.id === first.id ? 'same id' : 'different id' },
+    { ok: touched.steps.filter(notFrom).every((s) => s.cached) && touched.id === first.id,
+      what: 'touching only the mtime invalidates nothing', expected: 'all cached, same image', actual: show(touched.steps) },
+    { ok: addAt > 0 && cs.slice(0, addAt).every((s) => s.cached), what: 'steps before the ADD stay cached',
+      expected: 'cached', actual: show(cs.slice(0, Math.max(addAt, 0))) },
+    { ok: addAt >= 0 && cs.slice(addAt).every((s) => !s.cached), what: 'the ADD and every step after it are rebuilt',
+      expected: 'rebuilt', actual: show(cs.slice(Math.max(addAt, 0))) },
+    { ok: changed.id !== first.id, what: 'a new image', expected: 'different id',
+      actual: changed.id === first.id ? 'same id' : 'different id' },
   ]);
 });
 
 // Image scenario files (scenarios/*.yaml here, and a course's own): a Dockerfile folder and what
 // its image must be. The CLI builds (not testcontainers): the checks read the build's cache lines.
 // (Grading a submission runs the assignment's checks only: the project's own files are skipped.)
-for (const { claim: id, spec: s, source, course, dir: fileDir } of (await scenariosOf<ImageScenario>('image')).filter((x) => !graded || x.course)) {
+for (const { claim: id, spec: s, source, course,
+  dir: fileDir } of (await scenariosOf<ImageScenario>('image')).filter((x) => !graded || x.course)) {
   claim(id, { scenario: s.name, source, needs: ['docker', 'image.busybox'], timeoutMs: 180_000 }, async (c) => {
     const dir = await imageDir(s, fileDir, course);
     const r = await runImageScenario(c.ledger, dir, s, { builder: builder(c), registry: c.host.registry, course });

@@ -13,14 +13,18 @@ for (const variant of ['lecture', 'ready'] as const) {
     const clientLog = capped(await p.logs(client));
     const got = serverLog.trim().split('\n').filter((l) => l.includes(message));
     c.evidence({
-      summary: `${c.host.compose!.flavour} ${c.host.compose!.version}: ${client} exited ${up.exitCode}; ${server} logged ${JSON.stringify(got)}`,
-      flavour: c.host.compose!.flavour, upExit: up.exitCode, containers: await p.containers(), serverLog: serverLog.trim(), clientLog: clientLog.trim(),
+      summary: `${c.host.compose!.flavour} ${c.host.compose!.version}: ${client} exited ${up.exitCode}; ${server} `
+        + `logged ${JSON.stringify(got)}`,
+      flavour: c.host.compose!.flavour, upExit: up.exitCode, containers: await p.containers(),
+        serverLog: serverLog.trim(), clientLog: clientLog.trim(),
       ...(up.exitCode !== 0 ? { composeOutput: capped((up.stdout + up.stderr).trim().split('\n').slice(-20).join('\n')) } : {}),
     });
     c.verify([
-      { ok: up.exitCode === 0, what: `the ${client} exits 0`, expected: 0, actual: up.timedOut ? `no exit within ${UP_TIMEOUT_MS / 1000} s (stopped)` : up.exitCode },
+      { ok: up.exitCode === 0, what: `the ${client} exits 0`, expected: 0,
+        actual: up.timedOut ? `no exit within ${UP_TIMEOUT_MS / 1000} s (stopped)` : up.exitCode },
       // The server prints what it gets; any line with the message counts.
-      { ok: got.length > 0, what: `${server} receives "${message}" on ${port} by service name (its log shows it)`, expected: `a log line with ${message}`, actual: serverLog.trim().split('\n').pop() ?? '' },
+      { ok: got.length > 0, what: `${server} receives "${message}" on ${port} by service name (its log shows it)`,
+        expected: `a log line with ${message}`, actual: serverLog.trim().split('\n').pop() ?? '' },
     ]);
   });
 }

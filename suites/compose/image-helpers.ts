@@ -12,7 +12,8 @@ export const builder = (c: ClaimContext) => c.host.builder ?? 'legacy';
 export async function buildSubmission(c: ClaimContext, ws: string, label: string, target?: string) {
   const b = await buildImage(c.ledger, ws, { label, builder: builder(c), ...buildLimits(), ...(target ? { target } : {}) });
   const size = graded ? await imageSize(b.tag) : 0;
-  if (size > assignment.limits.imageMb * 1e6) throw new Error(`the ${label} image is ${mb(size)}, over the assignment's ${assignment.limits.imageMb} MB limit`);
+  if (size > assignment.limits.imageMb * 1e6)
+    throw new Error(`the ${label} image is ${mb(size)}, over the assignment's ${assignment.limits.imageMb} MB limit`);
   return b;
 }
 export const { output: helloOutput, script } = assignment.hello;

@@ -26,13 +26,18 @@ claim('image.save-extract-run', { needs: ['docker', 'image.go'], timeoutMs: 120_
   await chmod(path.join(out, 'hello'), 0o755).catch(() => undefined);
   const onHost = layer ? await run(path.join(out, 'hello'), [], { check: false, timeoutMs: 10_000 }) : null;
   c.evidence({
-    summary: `${engineName()} save → ${saved.layout} layout with ${saved.layers.length} layer(s); ./hello from ${layer ? path.relative(path.join(dir, 'unpacked'), layer).replace(/([0-9a-f]{12})[0-9a-f]{52}/, '$1…') : 'no layer'} on the host printed "${onHost?.stdout.trim()}", in a container "${inContainer.stdout.trim()}"`,
-    layout: saved.layout, layers: saved.layers.map((l) => path.relative(dir, l)), layer: layer && path.relative(dir, layer), hostOutput: onHost?.stdout, containerOutput: inContainer.stdout,
+    summary: `${engineName()} save → ${saved.layout} layout with ${saved.layers.length} layer(s); ./hello `
+      + `from ${layer ? path.relative(path.join(dir, 'unpacked'), layer).replace(/([0-9a-f]{12})[0-9a-f]{52}/, '$1…') : 'no layer'} on the host printed "${onHost?.stdout.trim()}", in a container "${inContainer.stdout.trim()}"`,
+    layout: saved.layout, layers: saved.layers.map((l) => path.relative(dir, l)),
+      layer: layer && path.relative(dir, layer), hostOutput: onHost?.stdout, containerOutput: inContainer.stdout,
   });
   c.verify([
-    { ok: !!layer, what: 'a layer of the saved image holds the binary', expected: 'hello in a layer tar', actual: layer ? path.relative(dir, layer) : 'not found' },
-    { ok: onHost?.exitCode === 0, what: 'the extracted binary runs on the host, outside any container', expected: 'exit 0', actual: onHost ? `exit ${onHost.exitCode} ${onHost.stderr}` : 'not run' },
-    { ok: !!onHost && onHost.stdout === inContainer.stdout, what: 'with the same output as in the container', expected: inContainer.stdout.trim(), actual: onHost?.stdout.trim() },
+    { ok: !!layer, what: 'a layer of the saved image holds the binary', expected: 'hello in a layer tar',
+      actual: layer ? path.relative(dir, layer) : 'not found' },
+    { ok: onHost?.exitCode === 0, what: 'the extracted binary runs on the host, outside any container',
+      expected: 'exit 0', actual: onHost ? `exit ${onHost.exitCode} ${onHost.stderr}` : 'not run' },
+    { ok: !!onHost && onHost.stdout === inContainer.stdout, what: 'with the same output as in the container',
+      expected: inContainer.stdout.trim(), actual: onHost?.stdout.trim() },
   ]);
 });
 
@@ -41,23 +46,29 @@ claim('image.multistage-size', { needs: ['docker', 'image.busybox', 'image.go'],
   const ws = await workspace(c.ledger, sources.multistage.dir, 'multistage');
   const final = await buildSubmission(c, ws, 'server');
   const target = builderTarget(await readFile(path.join(ws, 'Dockerfile'), 'utf8'));
-  if (!target) throw new Error(`${path.join(assignment.multistage.dir, 'Dockerfile')} has a single stage: a multi-stage build needs a build stage and a final stage that copies from it (COPY --from=…)`);
+  if (!target) throw new Error(`${path.join(assignment.multistage.dir, 'Dockerfile')} has a single stage: a `
+    + `multi-stage build needs a build stage and a final stage that copies from it (COPY --from=…)`);
   const stage = await buildSubmission(c, ws, 'server-builder', target);
   const [finalSize, builderSize] = [await imageSize(final.tag), await imageSize(stage.tag)];
   const ratio = finalSize / builderSize;
-  const compiler = await runToExit(c.ledger, 'no-go', ['--network', 'none', ...containment(), '--entrypoint', 'sh', final.tag, '-c', 'command -v go || ls /usr/lib/go /usr/local/go 2>/dev/null || echo no-compiler'], runBound);
+  const compiler = await runToExit(c.ledger, 'no-go',
+    ['--network', 'none', ...containment(), '--entrypoint', 'sh', final.tag, '-c',
+    'command -v go || ls /usr/lib/go /usr/local/go 2>/dev/null || echo no-compiler'], runBound);
   const net = await createNetwork(c.ledger, 'ms', graded ? ['--internal'] : []);
   const srv = await runContainer(c.ledger, 'ms-server', ['--network', net, '--network-alias', 'server', ...containment(), final.tag]);
   c.captureOnFailure('the server container and its network', async () => ({
     state: (await docker(['inspect', '--format', '{{json .State}}', srv.name], { check: false, timeoutMs: 15_000 })).stdout.trim(),
     logs: capped((await docker(['logs', srv.name], { check: false, timeoutMs: 15_000 })).stdout),
-    network: (await docker(['network', 'inspect', '--format', '{{json .Containers}}', net], { check: false, timeoutMs: 15_000 })).stdout.trim(),
+    network: (await docker(['network', 'inspect', '--format', '{{json .Containers}}', net],
+      { check: false, timeoutMs: 15_000 })).stdout.trim(),
   }));
   const { port, maxRatio } = assignment.multistage;
   const message = assignment.compose.message;
   // Delivered = the exchange ended (0) or the server kept the line open (143 from timeout);
   // refused = retry. A server that never answers costs 3 s, not a hang.
-  const askScript = `for i in $(seq 40); do r=$(echo ${message} | timeout 3 nc server ${port}); rc=$?; if [ $rc -eq 0 ] || [ $rc -eq 143 ]; then echo "rc=$rc reply=$r"; exit 0; fi; sleep 0.2; done; echo "server:${port} refused connections for 8 s" >&2; exit 1`;
+  const askScript = `for i in $(seq 40); do r=$(echo ${message} | timeout 3 nc server ${port}); rc=$?; if [ $rc -eq `
+    + `0 ] || [ $rc -eq 143 ]; then echo "rc=$rc reply=$r"; exit 0; fi; sleep 0.2; done; echo "server:${port} `
+    + `refused connections for 8 s" >&2; exit 1`;
   const ask = await runToExit(c.ledger, 'ms-client', ['--network', net, 'alpine', 'sh', '-c', askScript], 30_000)
     .catch((e: Error) => ({ exitCode: null, stdout: '', stderr: e.message, name: '' }));
   const reply = /reply=(.*)$/m.exec(ask.stdout)?.[1]?.trim() ?? '';
@@ -69,14 +80,22 @@ claim('image.multistage-size', { needs: ['docker', 'image.busybox', 'image.go'],
   const typo = await buildImage(c.ledger, lecture, { label: 'server-typo', builder: builder(c) });
   const typoRun = await runToExit(c.ledger, 'typo-run', ['--network', 'none', typo.tag], 30_000);
   c.evidence({
-    summary: `final ${mb(finalSize)} vs builder ${mb(builderSize)} (${(ratio * 100).toFixed(1)}%); no compiler inside; the server took "${message}" on ${port}${reply ? ` and answered "${reply}"` : ''}; the slide's CMD [".server"] fails: ${typoRun.stderr.split('\n').find((l) => /exec|not found|no such/i.test(l))?.trim() ?? `exit ${typoRun.exitCode}`}`,
-    finalBytes: finalSize, builderBytes: builderSize, builderStage: target, ratio, maxRatio, compilerProbe: compiler.stdout.trim(), serverExchange: capped(ask.stdout.trim() || ask.stderr.trim()), typo: { exitCode: typoRun.exitCode, stderr: typoRun.stderr.trim() },
+    summary: `final ${mb(finalSize)} vs builder ${mb(builderSize)} (${(ratio * 100).toFixed(1)}%); no compiler `
+      + `inside; the server took "${message}" on ${port}${reply ? ` and answered "${reply}"` : ''}; the slide's CMD `
+      + `[".server"] fails: ${typoRun.stderr.split('\n').find((l) => /exec|not found|no such/i.test(l))?.trim() ?? `exit ${typoRun.exitCode}`}`,
+    finalBytes: finalSize, builderBytes: builderSize, builderStage: target, ratio, maxRatio,
+      compilerProbe: compiler.stdout.trim(), serverExchange: capped(ask.stdout.trim() || ask.stderr.trim()),
+      typo: { exitCode: typoRun.exitCode, stderr: typoRun.stderr.trim() },
   });
   c.verify([
-    { ok: ratio <= maxRatio, what: `the final image is at most ${(maxRatio * 100).toFixed(0)}% of the builder`, expected: `≤ ${(maxRatio * 100).toFixed(0)}%`, actual: `${(ratio * 100).toFixed(1)}%` },
+    { ok: ratio <= maxRatio, what: `the final image is at most ${(maxRatio * 100).toFixed(0)}% of the builder`,
+      expected: `≤ ${(maxRatio * 100).toFixed(0)}%`, actual: `${(ratio * 100).toFixed(1)}%` },
     { ok: compiler.stdout.trim() === 'no-compiler', what: 'it holds no compiler', expected: 'no-compiler', actual: compiler.stdout.trim() },
-    { ok: ask.exitCode === 0, what: `the server takes a message on ${port}`, expected: 'delivered', actual: ask.exitCode === 0 ? `delivered${reply ? `, reply "${reply}"` : ''}` : ask.stderr.trim().split('\n').pop() },
-    { ok: typoRun.exitCode !== 0 && /\.server/.test(typoRun.stderr) && /not found|no such file/i.test(typoRun.stderr), what: 'CMD [".server"] fails to start with a clear error', expected: 'executable ".server" not found', actual: typoRun.stderr.trim() || `exit ${typoRun.exitCode}` },
+    { ok: ask.exitCode === 0, what: `the server takes a message on ${port}`, expected: 'delivered',
+      actual: ask.exitCode === 0 ? `delivered${reply ? `, reply "${reply}"` : ''}` : ask.stderr.trim().split('\n').pop() },
+    { ok: typoRun.exitCode !== 0 && /\.server/.test(typoRun.stderr) && /not found|no such file/i.test(typoRun.stderr),
+      what: 'CMD [".server"] fails to start with a clear error', expected: 'executable ".server" not found',
+      actual: typoRun.stderr.trim() || `exit ${typoRun.exitCode}` },
   ]);
 });
 

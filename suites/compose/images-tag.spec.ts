@@ -19,16 +19,19 @@ claim('image.default-tag', { needs: ['docker', 'image.busybox', 'image.go'] }, a
   const runIt = async (ref: string) => {
     const r = await docker(['run', '--rm', '--pull', 'never', '--network', 'none', ref, ...WHICH], { check: false, timeoutMs: 60_000 });
     // The engine's words, without the CLI's "Run 'docker run --help'" line.
-    return { exit: r.exitCode, out: r.stdout.trim(), err: r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/--help/.test(l)).join(' | ') };
+    return { exit: r.exitCode, out: r.stdout.trim(),
+      err: r.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/--help/.test(l)).join(' | ') };
   };
   const bare = await runIt(name);
   const tagged = await runIt(`${name}:v1`);
-  const id = async (ref: string) => (await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { check: false, timeoutMs: 15_000 })).stdout.trim();
+  const id = async (ref: string) =>
+    (await docker(['image', 'inspect', '--format', '{{.Id}}', ref], { check: false, timeoutMs: 15_000 })).stdout.trim();
   const [bareId, latestId] = [await id(name), await id(`${name}:latest`)];
   await docker(['rmi', `${name}:latest`], { timeoutMs: 30_000 });
   const gone = await runIt(name);
   c.evidence({
-    summary: `\`run ${name.split('-').pop()}\` ran ${bare.out || '—'}; with :latest removed (v1 still there): exit ${gone.exit}, "${gone.err}"`,
+    summary: `\`run ${name.split('-').pop()}\` ran ${bare.out || '—'}; with :latest removed (v1 still there): `
+      + `exit ${gone.exit}, "${gone.err}"`,
     name, noTag: bare, v1: tagged, withoutLatest: gone, ids: { name: bareId, latest: latestId },
   });
   c.verify(defaultTagChecks({ bare, tagged, bareId, latestId, gone }));

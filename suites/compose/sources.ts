@@ -47,5 +47,6 @@ export function capped(text: string): string {
 /** The client command of the readiness variant: wait until the server accepts, deliver, done. */
 export function readyClientCommand(): string {
   const { server, port, message } = a.compose;
-  return `for i in $$(seq 40); do echo ${message} | timeout 3 nc ${server} ${port}; rc=$$?; if [ $$rc -eq 0 ] || [ $$rc -eq 143 ]; then exit 0; fi; sleep 0.2; done; exit 1`;
+  return `for i in $$(seq 40); do echo ${message} | timeout 3 nc ${server} ${port}; rc=$$?; if [ $$rc -eq 0 ] || [ `
+    + `$$rc -eq 143 ]; then exit 0; fi; sleep 0.2; done; exit 1`;
 }

@@ -17,12 +17,16 @@ for (const { claim: id, spec: s, source } of await scenariosOf<NetnsScenario>('n
     ]);
     const broke = ctl.filter((p) => !p.ok).map((p) => p.label);
     c.evidence({
-      summary: `${r.reach.filter((p) => p.ok).length}/${r.reach.length} connections got through, ${r.unreachable.filter((p) => p.ok).length}/${r.unreachable.length} were kept out; control (${Object.keys(s.control).join(', ')} changed): ${broke.length ? `${broke.join(', ')} failed` : 'everything still got through'}`,
+      summary: `${r.reach.filter((p) => p.ok).length}/${r.reach.length} connections got `
+        + `through, ${r.unreachable.filter((p) => p.ok).length}/${r.unreachable.length} were kept out; control `
+        + `(${Object.keys(s.control).join(', ')} changed): ${broke.length ? `${broke.join(', ')} failed` : 'everything still got through'}`,
       source, probes: r, control: { changed: s.control, probes: ctl },
     });
     c.verify([
       ...r.checks,
-      { ok: broke.length > 0, what: `negative control: with ${Object.keys(s.control).join(', ')} changed, a connection fails`, expected: 'at least one fails', actual: broke.length ? broke.join(', ') : 'all got through' },
+      { ok: broke.length > 0,
+        what: `negative control: with ${Object.keys(s.control).join(', ')} changed, a connection fails`,
+        expected: 'at least one fails', actual: broke.length ? broke.join(', ') : 'all got through' },
     ]);
   });
 }

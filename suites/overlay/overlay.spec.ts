@@ -11,23 +11,28 @@ import { badInputs, type BadInput } from './scenarios.js';
 import { run } from '../../src/core/exec.js';
 
 for (const { claim: id, spec: scenario, source } of await scenariosOf<OverlayScenario>('overlay')) {
-  const needs = scenario.rootless ? (['root', 'overlay', 'tool.getfattr', 'userns'] as const) : (['root', 'overlay', 'tool.getfattr'] as const);
+  const needs = scenario.rootless ? (['root', 'overlay', 'tool.getfattr', 'userns'] as const)
+    : (['root', 'overlay', 'tool.getfattr'] as const);
   claim(id, { scenario: scenario.name, source, needs: [...needs] }, async (c) => {
     // Rootless: on disk, not tmpfs — tmpfs keeps user.* xattrs only since Linux 6.6.
     const root = await scratchDir(c.ledger, id.replace('overlay.', ''), { tmpfs: !scenario.rootless });
     c.captureOnFailure('mountinfo', async () => (await run('findmnt', ['-R', root], { check: false })).stdout);
     const { checks, evidence } = await runScenario(c.ledger, root, scenario);
     await c.hold();
-    const kinds = Object.entries((evidence.whiteoutKind ?? {}) as Record<string, string | null>).map(([f, k]) => `upper/${f} is a ${k === 'chardev' ? '0/0 character-device' : k ?? 'missing'} whiteout`);
-    const outcomes = ((evidence.ops ?? []) as Array<{ op: string; outcome: string }>).filter((o) => o.outcome !== 'ok').map((o) => `${o.op} gave ${o.outcome}`);
+    const kinds = Object.entries((evidence.whiteoutKind ?? {}) as Record<string, string | null>).map(([f, k]) =>
+      `upper/${f} is a ${k === 'chardev' ? '0/0 character-device' : k ?? 'missing'} whiteout`);
+    const outcomes = ((evidence.ops ?? []) as Array<{ op: string; outcome: string }>).filter((o) =>
+      o.outcome !== 'ok').map((o) => `${o.op} gave ${o.outcome}`);
     // The report names the scenario; the summary says what happened in it.
     const said = [...outcomes, ...kinds];
-    c.evidence({ summary: `${said.length ? said.join('; ') : 'as declared'} (${checks.filter((k) => k.ok).length}/${checks.length} checks)`, scenario: scenario.name, source, ...evidence });
+    c.evidence({ summary: `${said.length ? said.join('; ') : 'as declared'} `
+      + `(${checks.filter((k) => k.ok).length}/${checks.length} checks)`, scenario: scenario.name, source, ...evidence });
     c.verify(checks);
   });
 }
 
-async function layout(c: { ledger: import('../../src/core/ledger.js').Ledger }, root: string, kind: BadInput['layout']): Promise<OverlaySpec> {
+async function layout(c: { ledger: import('../../src/core/ledger.js').Ledger }, root: string,
+  kind: BadInput['layout']): Promise<OverlaySpec> {
   const d = (n: string) => path.join(root, n);
   await Promise.all(['lower', 'upper', 'work', 'merged'].map((n) => mkdir(d(n))));
   switch (kind) {
@@ -57,11 +62,13 @@ for (const bad of badInputs) {
     const left = await isMountPoint(spec.target);
     c.evidence({
       input: bad.name, kernel: raw, harness: named, mountLeft: !!left,
-      summary: `harness: "${named.split(root).join('…')}"; kernel ${raw === 'mounted' ? 'accepted it (undefined behaviour)' : 'refused it'}`,
+      summary: `harness: "${named.split(root).join('…')}"; kernel ${raw === 'mounted' ? 'accepted it (undefined '
+        + 'behaviour)' : 'refused it'}`,
     });
     c.verify([
       ...(bad.kernelRefuses ? [{ ok: raw !== 'mounted', what: 'the kernel refuses the mount', expected: 'mount fails', actual: raw }] : []),
-      { ok: named.includes(`overlay ${bad.option}`), what: 'the error names the option', expected: `mentions "${bad.option}"`, actual: named },
+      { ok: named.includes(`overlay ${bad.option}`), what: 'the error names the option',
+        expected: `mentions "${bad.option}"`, actual: named },
       { ok: !left, what: 'no mount is left behind', expected: 'no mount at target', actual: left ? `${left.fstype} mounted` : 'none' },
     ]);
   });

@@ -27,13 +27,15 @@ export function emulationChecks(f: Foreign): Check[] {
   const nativeWork = f.slowdown.native[0]?.output.split('\n')[0];
   const handled = f.binfmt.length > 0;
   return [
-    { ok: f.binaryArch !== f.hostArch && !f.binaryArch.startsWith('not'), what: `the binary is built for another architecture than this host's (${f.hostArch})`,
+    { ok: f.binaryArch !== f.hostArch && !f.binaryArch.startsWith('not'),
+      what: `the binary is built for another architecture than this host's (${f.hostArch})`,
       expected: `not ${f.hostArch}`, actual: f.binaryArch },
     handled
       // A host with a binfmt_misc handler (qemu-user-binfmt) runs it emulated behind execve's back.
       ? { ok: ran(f.native) && !f.native.output.includes(f.hostArch), what: 'the kernel runs it only through its binfmt_misc emulator',
         expected: `ran, as ${f.binaryArch}`, actual: `${says(f.native)}; handlers: ${f.binfmt.join(', ')}` }
-      : { ok: refused(f.native), what: 'the kernel will not run it: execve fails with ENOEXEC', expected: 'Exec format error', actual: says(f.native) },
+      : { ok: refused(f.native), what: 'the kernel will not run it: execve fails with ENOEXEC',
+        expected: 'Exec format error', actual: says(f.native) },
     ...(f.container
       ? [{ ok: handled ? ran(f.container) : refused(f.container), what: "nor will a container: it runs on the host's kernel and CPU",
         expected: handled ? 'ran, emulated' : 'exec format error', actual: says(f.container) }]

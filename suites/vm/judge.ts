@@ -27,34 +27,60 @@ export function sharedKernelChecks(p: Places): Check[] {
   const seen = p.containerView.found[0];
   const differs = seen ? OWN.filter((n) => seen.ns[n] !== p.containerView.hostNs[n]) : [];
   return [
-    { ok: !!p.container.boot_id && p.container.boot_id === p.host.boot_id, what: "the container runs on the host's kernel: the same boot_id", expected: p.host.boot_id, actual: p.container.boot_id ?? '—' },
-    { ok: p.container.release === p.host.release && p.container.version === p.host.version, what: 'the same kernel release and version string', expected: p.host.release, actual: p.container.release ?? '—' },
-    { ok: p.containerView.found.length === 1 && seen!.nspid.length === 2 && seen!.nspid[0] !== seen!.nspid[1], what: "its process is a host process: found in the host's /proc, with a host PID and its own (NSpid)", expected: 'NSpid: <host pid> <container pid>', actual: seen ? `pid ${seen.pid}, NSpid ${seen.nspid.join(' ')}` : 'not found on the host' },
-    { ok: differs.length === OWN.length, what: `it has its own ${OWN.join(', ')} namespaces`, expected: OWN.join(', '), actual: differs.join(', ') || 'none' },
-    { ok: !!seen && seen.ns.user === p.containerView.hostNs.user && seen.uid === 0 && p.container.uid === '0', what: "but the host's user namespace: uid 0 inside is uid 0 on the host", expected: 'same user ns, uid 0 = 0', actual: seen ? `${seen.ns.user === p.containerView.hostNs.user ? 'same' : 'own'} user ns, uid ${p.container.uid} inside = ${seen.uid} on the host` : '—' },
-    { ok: !!p.vm.boot_id && p.vm.boot_id !== p.host.boot_id, what: 'the VM runs its own kernel: another boot_id', expected: `not ${p.host.boot_id}`, actual: p.vm.boot_id ?? 'the VM printed nothing' },
-    { ok: !!p.vm.boot_id && p.vmView.found.length === 0 && p.qemuChildren.length === 0, what: "the VM's processes are not host processes: one qemu process, none of its guest's in the host's /proc", expected: '0 found, qemu has no children', actual: `${p.vmView.found.length} found, qemu children: ${p.qemuChildren.length}` },
+    { ok: !!p.container.boot_id && p.container.boot_id === p.host.boot_id,
+      what: "the container runs on the host's kernel: the same boot_id", expected: p.host.boot_id, actual: p.container.boot_id ?? '—' },
+    { ok: p.container.release === p.host.release && p.container.version === p.host.version,
+      what: 'the same kernel release and version string', expected: p.host.release, actual: p.container.release ?? '—' },
+    { ok: p.containerView.found.length === 1 && seen!.nspid.length === 2 && seen!.nspid[0] !== seen!.nspid[1],
+      what: "its process is a host process: found in the host's /proc, with a host PID and its own (NSpid)",
+      expected: 'NSpid: <host pid> <container pid>',
+      actual: seen ? `pid ${seen.pid}, NSpid ${seen.nspid.join(' ')}` : 'not found on the host' },
+    { ok: differs.length === OWN.length, what: `it has its own ${OWN.join(', ')} namespaces`, expected: OWN.join(', '),
+      actual: differs.join(', ') || 'none' },
+    { ok: !!seen && seen.ns.user === p.containerView.hostNs.user && seen.uid === 0 && p.container.uid === '0',
+      what: "but the host's user namespace: uid 0 inside is uid 0 on the host", expected: 'same user ns, uid 0 = 0',
+      actual: seen ? `${seen.ns.user === p.containerView.hostNs.user ? 'same' : 'own'} user ns, `
+      + `uid ${p.container.uid} inside = ${seen.uid} on the host` : '—' },
+    { ok: !!p.vm.boot_id && p.vm.boot_id !== p.host.boot_id, what: 'the VM runs its own kernel: another boot_id',
+      expected: `not ${p.host.boot_id}`, actual: p.vm.boot_id ?? 'the VM printed nothing' },
+    { ok: !!p.vm.boot_id && p.vmView.found.length === 0 && p.qemuChildren.length === 0,
+      what: "the VM's processes are not host processes: one qemu process, none of its guest's in the host's /proc",
+      expected: '0 found, qemu has no children', actual: `${p.vmView.found.length} found, qemu children: ${p.qemuChildren.length}` },
   ];
 }
 
 /** "App can access all OS resources" (VM) — root in a default container may not. */
 export function isolationChecks(p: Places, hostSysctl: { before: string; after: string }, sysctl: string): Check[] {
   return [
-    { ok: /^ok /.test(p.vm.sysctl_write ?? ''), what: `root in the VM changes its kernel's ${sysctl}`, expected: 'ok', actual: p.vm.sysctl_write ?? '—' },
+    { ok: /^ok /.test(p.vm.sysctl_write ?? ''), what: `root in the VM changes its kernel's ${sysctl}`, expected: 'ok',
+      actual: p.vm.sysctl_write ?? '—' },
     { ok: /^ok/.test(p.vm.mount ?? ''), what: 'root in the VM mounts a filesystem', expected: 'ok', actual: p.vm.mount ?? '—' },
-    { ok: /^refused/.test(p.container.sysctl_write ?? ''), what: `root in a default container may not change ${sysctl} (read-only /proc/sys)`, expected: 'refused', actual: p.container.sysctl_write ?? '—' },
-    { ok: /^refused/.test(p.container.mount ?? ''), what: 'nor mount a filesystem (no CAP_SYS_ADMIN)', expected: 'refused', actual: p.container.mount ?? '—' },
-    { ok: hostSysctl.before === hostSysctl.after, what: `the host's ${sysctl} is unchanged (read before and after, never written)`, expected: hostSysctl.before, actual: hostSysctl.after },
+    { ok: /^refused/.test(p.container.sysctl_write ?? ''),
+      what: `root in a default container may not change ${sysctl} (read-only /proc/sys)`, expected: 'refused',
+      actual: p.container.sysctl_write ?? '—' },
+    { ok: /^refused/.test(p.container.mount ?? ''), what: 'nor mount a filesystem (no CAP_SYS_ADMIN)',
+      expected: 'refused', actual: p.container.mount ?? '—' },
+    { ok: hostSysctl.before === hostSysctl.after,
+      what: `the host's ${sysctl} is unchanged (read before and after, never written)`, expected: hostSysctl.before,
+      actual: hostSysctl.after },
   ];
 }
 
 /** "Available memory is shared" (container) vs "Pre allocates memory" (VM). */
-export function memoryChecks(p: Places, m: { vmMemMb: number; containerUsedMb: number | null; rssMb: number | null; rssPreallocMb: number | null }): Check[] {
+export function memoryChecks(p: Places,
+  m: { vmMemMb: number; containerUsedMb: number | null; rssMb: number | null; rssPreallocMb: number | null }): Check[] {
   const vmTotal = Number(p.vm.memtotal_kb ?? 0) / 1024;
   return [
-    { ok: !!p.container.memtotal_kb && p.container.memtotal_kb === p.host.memtotal_kb, what: "the container sees the host's memory (MemTotal)", expected: `${p.host.memtotal_kb} kB`, actual: `${p.container.memtotal_kb ?? '—'} kB` },
-    { ok: m.containerUsedMb !== null && m.containerUsedMb < m.vmMemMb / 4, what: `an idle container takes little of it (< ${m.vmMemMb / 4} MiB, a quarter of the VM's)`, expected: `< ${m.vmMemMb / 4} MiB`, actual: m.containerUsedMb === null ? '—' : `${m.containerUsedMb.toFixed(1)} MiB` },
-    { ok: vmTotal > 0 && vmTotal <= m.vmMemMb && vmTotal > m.vmMemMb / 2, what: `the VM sees only what it was given (-m ${m.vmMemMb})`, expected: `≤ ${m.vmMemMb} MiB`, actual: `${vmTotal.toFixed(0)} MiB` },
-    { ok: m.rssPreallocMb !== null && m.rssPreallocMb >= m.vmMemMb * 0.95, what: `with -mem-prealloc QEMU takes all of it from the host at start`, expected: `≥ ${Math.round(m.vmMemMb * 0.95)} MiB`, actual: m.rssPreallocMb === null ? '—' : `${m.rssPreallocMb.toFixed(0)} MiB` },
+    { ok: !!p.container.memtotal_kb && p.container.memtotal_kb === p.host.memtotal_kb,
+      what: "the container sees the host's memory (MemTotal)", expected: `${p.host.memtotal_kb} kB`,
+      actual: `${p.container.memtotal_kb ?? '—'} kB` },
+    { ok: m.containerUsedMb !== null && m.containerUsedMb < m.vmMemMb / 4,
+      what: `an idle container takes little of it (< ${m.vmMemMb / 4} MiB, a quarter of the VM's)`,
+      expected: `< ${m.vmMemMb / 4} MiB`, actual: m.containerUsedMb === null ? '—' : `${m.containerUsedMb.toFixed(1)} MiB` },
+    { ok: vmTotal > 0 && vmTotal <= m.vmMemMb && vmTotal > m.vmMemMb / 2,
+      what: `the VM sees only what it was given (-m ${m.vmMemMb})`, expected: `≤ ${m.vmMemMb} MiB`, actual: `${vmTotal.toFixed(0)} MiB` },
+    { ok: m.rssPreallocMb !== null && m.rssPreallocMb >= m.vmMemMb * 0.95,
+      what: `with -mem-prealloc QEMU takes all of it from the host at start`,
+      expected: `≥ ${Math.round(m.vmMemMb * 0.95)} MiB`, actual: m.rssPreallocMb === null ? '—' : `${m.rssPreallocMb.toFixed(0)} MiB` },
   ];
 }

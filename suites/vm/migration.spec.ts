@@ -13,11 +13,13 @@ claim('vm.live-migration', { needs: ['root', 'qemu'], timeoutMs: 150_000 }, asyn
   const [last, first] = [m.source.at(-1), m.target[0]];
   c.evidence({
     summary: m.status === 'completed'
-      ? `${accel}: moved to a second QEMU in ${m.totalMs} ms (downtime ${m.downtimeMs} ms, ${m.transferredMb} MiB sent); tick ${last?.n} there, ${first?.n} here, boot_id ${first?.bootId === last?.bootId ? 'the same' : 'another'}`
+      ? `${accel}: moved to a second QEMU in ${m.totalMs} ms (downtime ${m.downtimeMs} ms, ${m.transferredMb} MiB `
+        + `sent); tick ${last?.n} there, ${first?.n} here, boot_id ${first?.bootId === last?.bootId ? 'the same' : 'another'}`
       : `${accel}: migration ${m.status}${m.error ? `: ${m.error}` : ''}`,
     accel, memMb: m.memMb, status: m.status, downtimeMs: m.downtimeMs, totalMs: m.totalMs, transferredMb: m.transferredMb,
     lastTicksThere: m.source.slice(-3), firstTicksHere: m.target.slice(0, 3), ...(m.error ? { error: m.error } : {}),
-    comparison: { 'live migration': { process: '—', container: '— (not checked)', vm: m.status === 'completed' ? `to another QEMU in ${m.totalMs} ms, paused ${m.downtimeMs} ms` : m.status } },
+    comparison: { 'live migration': { process: '—', container: '— (not checked)',
+      vm: m.status === 'completed' ? `to another QEMU in ${m.totalMs} ms, paused ${m.downtimeMs} ms` : m.status } },
   });
   c.verify(migrationChecks(m));
 });

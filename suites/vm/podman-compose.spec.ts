@@ -14,13 +14,15 @@ const byProject = async (name: string) => (await run('podman', ['ps', '-a', '--f
 
 claim('podman.docker-compose', { needs: ['root', 'image.busybox', 'image.go'], timeoutMs: 300_000 }, async (c) => {
   // Docker's own firewall rules (FORWARD policy DROP) stop podman's bridge: podman alone, as a podman host is.
-  if (c.host.docker?.name !== 'podman') c.skip('needs podman as the engine (isolab run --guest trixie --engine podman --claim podman.docker-compose)');
+  if (c.host.docker?.name !== 'podman')
+    c.skip('needs podman as the engine (isolab run --guest trixie --engine podman --claim podman.docker-compose)');
   const v = await run('docker-compose', ['version', '--short'], { check: false, timeoutMs: 15_000 });
   if (!(await which('docker-compose')) || v.exitCode !== 0) c.skip('the docker-compose binary is not installed here (the guests have it)');
   if (!(await which('docker'))) c.skip('the Docker CLI is not installed here (docker-compose asks it nothing, the check does)');
   const svc = await startPodmanService(c.ledger, await scratchDir(c.ledger, 'podman-api', { tmpfs: false }));
   const version = v.stdout.trim().replace(/^v/, '');
-  const compose: ComposeInfo = { flavour: version.startsWith('1.') ? 'standalone-v1' : 'standalone-v2', version, command: ['docker-compose'] };
+  const compose: ComposeInfo = { flavour: version.startsWith('1.') ? 'standalone-v1' : 'standalone-v2', version,
+    command: ['docker-compose'] };
   // The classic build API: Podman serves /build, not BuildKit's session.
   const env = { DOCKER_HOST: svc.host, DOCKER_BUILDKIT: '0', COMPOSE_DOCKER_CLI_BUILD: '0' };
   const p = await project(c, 'lecture', 'on-podman', compose, env);
@@ -35,7 +37,8 @@ claim('podman.docker-compose', { needs: ['root', 'image.busybox', 'image.go'], t
   };
   c.evidence({
     summary: `docker-compose ${version} → ${svc.server} (socket up in ${svc.readyMs} ms): client exited ${up.exitCode}, `
-      + `server1 logged ${JSON.stringify(result.received)}; podman listed ${podmanListed.length}, ${result.leftAfterDown.length} left after down`,
+      + `server1 logged ${JSON.stringify(result.received)}; podman `
+        + `listed ${podmanListed.length}, ${result.leftAfterDown.length} left after down`,
     slide: '"Podman supports docker-compose"', composeVersion: version, socket: svc.host, servicePid: svc.pid, ...result,
     ...(up.exitCode !== 0 ? { composeOutput: capped((up.stdout + up.stderr).trim().split('\n').slice(-20).join('\n')) } : {}),
   });

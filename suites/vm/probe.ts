@@ -68,7 +68,8 @@ export const NAMESPACES = ['pid', 'net', 'mnt', 'uts', 'ipc', 'cgroup', 'user'] 
 /** Processes on this host named `mark` (a comm, ≤ 15 characters): host PID, NSpid, uid, namespaces. */
 export async function hostView(mark: string): Promise<HostView & { found: Array<{ uid: number }> }> {
   const { readdir, readFile, readlink } = await import('node:fs/promises');
-  const nsOf = async (pid: number | 'self') => Object.fromEntries(await Promise.all(NAMESPACES.map(async (n) => [n, await readlink(`/proc/${pid}/ns/${n}`).catch(() => '?')])));
+  const nsOf = async (pid: number | 'self') =>
+    Object.fromEntries(await Promise.all(NAMESPACES.map(async (n) => [n, await readlink(`/proc/${pid}/ns/${n}`).catch(() => '?')])));
   const found: Array<{ pid: number; nspid: number[]; ns: Record<string, string>; uid: number }> = [];
   for (const e of await readdir('/proc')) {
     if (!/^\d+$/.test(e)) continue;

@@ -7,7 +7,8 @@ import { guest, VM_DIR, type Guest } from '../../src/vm/guest.js';
 /** The VM guest, or a skip that says why (a failure under CI, where provisioning makes it). */
 export async function vmGuest(c: ClaimContext): Promise<Guest> {
   // A VM inside an emulated guest is emulation inside emulation: minutes per boot.
-  if (setting('guest') && !c.host.kvm.usable) c.skip(`inside the ${setting('guest')} guest (TCG): a VM in an emulated VM does not boot within the check's bound`);
+  if (setting('guest') && !c.host.kvm.usable)
+    c.skip(`inside the ${setting('guest')} guest (TCG): a VM in an emulated VM does not boot within the check's bound`);
   const g = await guest();
   if (g) return g;
   const why = `no VM guest kernel in ${VM_DIR}: run \`sudo npx isolab provision\``;

@@ -25,7 +25,8 @@ const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 /** The bytes each place starts from: the program, the image (its layers), the kernel and initramfs. */
 async function sizes(g: Guest): Promise<Record<'process' | 'container' | 'vm', string>> {
   const bin = await which('busybox');
-  const image = Number((await docker(['image', 'inspect', '--format', '{{.Size}}', BASE_TAGS.busybox], { check: false, timeoutMs: 15_000 })).stdout.trim());
+  const image = Number((await docker(['image', 'inspect', '--format', '{{.Size}}', BASE_TAGS.busybox],
+    { check: false, timeoutMs: 15_000 })).stdout.trim());
   const vm = await guestSizes(g);
   return {
     process: bin ? `${mib((await stat(bin)).size)} (${bin})` : '—',
@@ -34,7 +35,8 @@ async function sizes(g: Guest): Promise<Record<'process' | 'container' | 'vm', s
   };
 }
 
-const rssMb = async (pid: number) => Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? NaN) / 1024;
+const rssMb = async (pid: number) =>
+  Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1] ?? NaN) / 1024;
 
 interface Seen {
   places: Places;
@@ -63,7 +65,8 @@ async function probeOnce(c: ClaimContext, g: Guest): Promise<Seen> {
   // The container: a default `docker run`, root inside; the host looks for its marked process.
   const mark = `busybox${Math.random().toString(36).slice(2, 10).padEnd(8, '0')}`;
   const t0 = performance.now();
-  const ctr = await runContainer(c.ledger, 'vm-probe', ['-e', 'WRITE=1', '-e', `MARK=${mark}`, '-e', 'HOLD=6', BASE_TAGS.busybox, 'sh', '-c', PROBE]);
+  const ctr = await runContainer(c.ledger, 'vm-probe',
+    ['-e', 'WRITE=1', '-e', `MARK=${mark}`, '-e', 'HOLD=6', BASE_TAGS.busybox, 'sh', '-c', PROBE]);
   let logs = '';
   for (let i = 0; i < 200 && !logs.includes('ISOLAB-PROBE-MARKED'); i++) {
     await sleep(50);
@@ -72,9 +75,11 @@ async function probeOnce(c: ClaimContext, g: Guest): Promise<Seen> {
   // Start to the probe's mark, read by polling the log (±50 ms): not the bench's measurement.
   const containerToProbeMs = Math.round(performance.now() - t0);
   const containerView = await hostView(mark);
-  const stats = (await docker(['stats', '--no-stream', '--format', '{{.MemUsage}}', ctr.name], { check: false, timeoutMs: 20_000 })).stdout.trim();
+  const stats = (await docker(['stats', '--no-stream', '--format', '{{.MemUsage}}', ctr.name],
+    { check: false, timeoutMs: 20_000 })).stdout.trim();
   const used = /^([\d.]+)\s*([KMG]i?B)/.exec(stats);
-  const containerUsedMb = used ? Number(used[1]) * ({ KiB: 1 / 1024, KB: 1 / 1000, MiB: 1, MB: 1, GiB: 1024, GB: 1000 } as Record<string, number>)[used[2]!]! : null;
+  const containerUsedMb = used
+    ? Number(used[1]) * ({ KiB: 1 / 1024, KB: 1 / 1000, MiB: 1, MB: 1, GiB: 1024, GB: 1000 } as Record<string, number>)[used[2]!]! : null;
   const container = parseProbe((await waitExit(ctr.name, 30_000)).logs);
 
   // The VM: its own kernel; while its probe holds, the host looks for the mark and at qemu.
@@ -87,7 +92,8 @@ async function probeOnce(c: ClaimContext, g: Guest): Promise<Seen> {
   const during = boot.during as { view: Places['vmView']; children: number[]; rssMb: number } | undefined;
   // The same guest with -mem-prealloc: what QEMU takes from the host when it pre-allocates.
   const prealloc = await bootProbe(c.ledger, g, initrd, {
-    accel, memMb: VM_MB, timeoutMs: 90_000, extra: ['-mem-prealloc'], waitFor: 'ISOLAB-PROBE-MARKED', during: async (pid) => ({ rssMb: await rssMb(pid) }),
+    accel, memMb: VM_MB, timeoutMs: 90_000, extra: ['-mem-prealloc'], waitFor: 'ISOLAB-PROBE-MARKED',
+      during: async (pid) => ({ rssMb: await rssMb(pid) }),
   });
   const vm: Facts = parseProbe(boot.output);
   return {
@@ -98,7 +104,8 @@ async function probeOnce(c: ClaimContext, g: Guest): Promise<Seen> {
   };
 }
 
-const bootSummary = (b: ProbeBoot) => `${b.accel.toUpperCase()} boot to probe ${b.seen['ISOLAB-PROBE-MARKED'] ?? '—'} ms${b.timedOut ? ' (timed out)' : ''}`;
+const bootSummary = (b: ProbeBoot) =>
+  `${b.accel.toUpperCase()} boot to probe ${b.seen['ISOLAB-PROBE-MARKED'] ?? '—'} ms${b.timedOut ? ' (timed out)' : ''}`;
 
 claim('vm.shared-kernel', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) => {
   const g = await vmGuest(c);
@@ -106,16 +113,29 @@ claim('vm.shared-kernel', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) =
   const { host, container, vm } = s.places;
   const seenCtr = s.places.containerView.found[0];
   c.evidence({
-    summary: `container: boot_id ${container.boot_id === host.boot_id ? 'the host\'s' : 'its own'}, its process host pid ${seenCtr?.pid ?? '—'} (NSpid ${seenCtr?.nspid.join(' ') ?? '—'}); VM (${s.accel}): boot_id ${vm.boot_id === host.boot_id ? 'the host\'s' : 'its own'}, ${s.places.vmView.found.length} of its processes on the host, qemu children ${s.places.qemuChildren.length}`,
+    summary: `container: boot_id ${container.boot_id === host.boot_id ? 'the host\'s' : 'its own'}, its process `
+      + `host pid ${seenCtr?.pid ?? '—'} (NSpid ${seenCtr?.nspid.join(' ') ?? '—'}); VM (${s.accel}): `
+      + `boot_id ${vm.boot_id === host.boot_id ? 'the host\'s' : 'its own'}, ${s.places.vmView.found.length} of its `
+      + `processes on the host, qemu children ${s.places.qemuChildren.length}`,
     slide: { container: '"Process-based isolation (share same kernel)"', vm: '"Full isolation"' },
     places: { host: pick(host), container: pick(container), vm: pick(vm) },
-    containerNamespaces: { own: ownNamespaces(s.places.containerView), cgroup: ownNamespaces(s.places.containerView).includes('cgroup') ? 'its own' : `the host's (the engine's default on cgroup ${c.host.cgroup})` },
-    containerOnHost: s.places.containerView, vmOnHost: { found: s.places.vmView.found, qemuChildren: s.places.qemuChildren, qemuPid: s.boot.pid },
+    containerNamespaces: { own: ownNamespaces(s.places.containerView),
+      cgroup: ownNamespaces(s.places.containerView).includes('cgroup') ? 'its own'
+      : `the host's (the engine's default on cgroup ${c.host.cgroup})` },
+    containerOnHost: s.places.containerView,
+      vmOnHost: { found: s.places.vmView.found, qemuChildren: s.places.qemuChildren, qemuPid: s.boot.pid },
     comparison: {
-      kernel: { process: `the host's (${host.release})`, container: container.boot_id === host.boot_id ? "the host's (same boot_id)" : 'another', vm: vm.boot_id && vm.boot_id !== host.boot_id ? `its own (${vm.release}, another boot_id)` : '—' },
-      'processes seen by the host': { process: 'yes', container: seenCtr ? `yes: host pid ${seenCtr.pid}, NSpid ${seenCtr.nspid.join(' ')}` : 'no', vm: `no: one qemu process (${s.places.qemuChildren.length} children)` },
-      'start to the probe (one sample)': { process: `${s.startMs.process} ms`, container: `${s.startMs.container} ms (docker run)`, vm: s.startMs.vm === null ? '—' : `${s.startMs.vm} ms (${s.accel.toUpperCase()} boot)` },
-      'uid 0 inside': { process: '—', container: seenCtr ? `uid ${seenCtr.uid} on the host (the host's user namespace)` : '—', vm: 'root of its own kernel' },
+      kernel: { process: `the host's (${host.release})`,
+        container: container.boot_id === host.boot_id ? "the host's (same boot_id)" : 'another',
+        vm: vm.boot_id && vm.boot_id !== host.boot_id ? `its own (${vm.release}, another boot_id)` : '—' },
+      'processes seen by the host': { process: 'yes',
+        container: seenCtr ? `yes: host pid ${seenCtr.pid}, NSpid ${seenCtr.nspid.join(' ')}` : 'no',
+        vm: `no: one qemu process (${s.places.qemuChildren.length} children)` },
+      'start to the probe (one sample)': { process: `${s.startMs.process} ms`,
+        container: `${s.startMs.container} ms (docker run)`,
+        vm: s.startMs.vm === null ? '—' : `${s.startMs.vm} ms (${s.accel.toUpperCase()} boot)` },
+      'uid 0 inside': { process: '—',
+        container: seenCtr ? `uid ${seenCtr.uid} on the host (the host's user namespace)` : '—', vm: 'root of its own kernel' },
       'what it starts from': await sizes(g),
     },
     boot: bootSummary(s.boot),
@@ -127,10 +147,13 @@ claim('vm.full-isolation', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) 
   const s = await probeAll(c, await vmGuest(c));
   const { container, vm } = s.places;
   c.evidence({
-    summary: `${SYSCTL}: VM ${vm.sysctl_write ?? '—'}; container ${container.sysctl_write ?? '—'}; mount: VM ${vm.mount ?? '—'}, container ${container.mount ?? '—'}; the host's stayed ${s.hostSysctl.after}`,
+    summary: `${SYSCTL}: VM ${vm.sysctl_write ?? '—'}; container ${container.sysctl_write ?? '—'}; mount: `
+      + `VM ${vm.mount ?? '—'}, container ${container.mount ?? '—'}; the host's stayed ${s.hostSysctl.after}`,
     slide: { vm: '"App can access all OS resources"' },
-    host: { [SYSCTL]: s.hostSysctl }, container: { sysctl: container.sysctl_write, mount: container.mount }, vm: { sysctl: vm.sysctl_write, mount: vm.mount },
-    comparison: { 'root changes its kernel': { process: '— (the host\'s: only read)', container: `refused (${SYSCTL}, mount)`, vm: `yes (${SYSCTL}, mount)` } },
+    host: { [SYSCTL]: s.hostSysctl }, container: { sysctl: container.sysctl_write, mount: container.mount },
+      vm: { sysctl: vm.sysctl_write, mount: vm.mount },
+    comparison: { 'root changes its kernel': { process: '— (the host\'s: only read)',
+      container: `refused (${SYSCTL}, mount)`, vm: `yes (${SYSCTL}, mount)` } },
   });
   c.verify(isolationChecks(s.places, s.hostSysctl, SYSCTL));
 });
@@ -142,11 +165,15 @@ claim('vm.memory', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) => {
   const mb = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : `${v.toFixed(0)} MiB`);
   const kb = (v?: string) => (v ? `${(Number(v) / 1024).toFixed(0)} MiB` : '—');
   c.evidence({
-    summary: `MemTotal: host ${kb(host.memtotal_kb)}, container ${kb(container.memtotal_kb)}, VM ${kb(vm.memtotal_kb)} (-m ${VM_MB}); taken from the host: idle container ${mb(s.containerUsedMb)}, QEMU at boot ${mb(s.rssMb)}, with -mem-prealloc ${mb(s.rssPreallocMb)}`,
+    summary: `MemTotal: host ${kb(host.memtotal_kb)}, container ${kb(container.memtotal_kb)}, `
+      + `VM ${kb(vm.memtotal_kb)} (-m ${VM_MB}); taken from the host: idle container ${mb(s.containerUsedMb)}, QEMU `
+      + `at boot ${mb(s.rssMb)}, with -mem-prealloc ${mb(s.rssPreallocMb)}`,
     ...m, memTotalKb: { host: host.memtotal_kb, container: container.memtotal_kb, vm: vm.memtotal_kb },
     comparison: {
-      'memory seen': { process: kb(host.memtotal_kb), container: `${kb(container.memtotal_kb)} (the host's)`, vm: `${kb(vm.memtotal_kb)} (its -m ${VM_MB})` },
-      'memory taken at start': { process: '—', container: `${mb(s.containerUsedMb)} (idle)`, vm: `${mb(s.rssMb)} QEMU RSS; ${mb(s.rssPreallocMb)} with -mem-prealloc` },
+      'memory seen': { process: kb(host.memtotal_kb), container: `${kb(container.memtotal_kb)} (the host's)`,
+        vm: `${kb(vm.memtotal_kb)} (its -m ${VM_MB})` },
+      'memory taken at start': { process: '—', container: `${mb(s.containerUsedMb)} (idle)`,
+        vm: `${mb(s.rssMb)} QEMU RSS; ${mb(s.rssPreallocMb)} with -mem-prealloc` },
     },
   });
   // The slide: a VM "Pre allocates memory". QEMU's RSS holds its own memory too (TCG's code
@@ -155,7 +182,8 @@ claim('vm.memory', { needs: [...NEEDS], timeoutMs: 240_000 }, async (c) => {
   const notTaken = s.rssMb !== null && s.rssPreallocMb !== null ? s.rssPreallocMb - s.rssMb : null;
   const preallocates = notTaken !== null && notTaken <= VM_MB * 0.05;
   c.slide({ says: '"Pre allocates memory" (VM)', expected: `QEMU takes the guest's ${VM_MB} MiB at start`,
-    measured: `QEMU RSS ${mb(s.rssMb)} at the probe; ${mb(s.rssPreallocMb)} with -mem-prealloc: ${mb(notTaken)} of the guest's ${VM_MB} MiB not taken`, holds: preallocates,
+    measured: `QEMU RSS ${mb(s.rssMb)} at the probe; ${mb(s.rssPreallocMb)} with -mem-prealloc: ${mb(notTaken)} of `
+      + `the guest's ${VM_MB} MiB not taken`, holds: preallocates,
     ...(preallocates ? {} : { why: 'QEMU gives the guest memory as it touches it, unless started with -mem-prealloc' }) });
   c.verify(memoryChecks(s.places, m));
 });
@@ -168,16 +196,25 @@ claim('vm.hw-virt', { scenario: 'under TCG: no VT-x/AMD-V needed', needs: ['qemu
   const b = await bootProbe(c.ledger, g, initrd, { accel: 'tcg', memMb: 128, timeoutMs: 120_000 });
   const vm = parseProbe(b.output);
   c.evidence({
-    summary: `CPU flag ${flags ?? 'none (vmx/svm not exposed)'}; /dev/kvm: ${c.host.kvm.reason}; Debian's ${pkg} kernel booted under TCG to its probe in ${b.seen['ISOLAB-PROBE-DONE'] ?? '—'} ms`,
+    summary: `CPU flag ${flags ?? 'none (vmx/svm not exposed)'}; /dev/kvm: ${c.host.kvm.reason}; Debian's ${pkg} `
+      + `kernel booted under TCG to its probe in ${b.seen['ISOLAB-PROBE-DONE'] ?? '—'} ms`,
     cpuFlag: flags, kvm: c.host.kvm, kernelPackage: pkg, release: vm.release, bootMs: b.seen, accel: 'tcg', console: b.output.slice(-1500),
-    comparison: { 'needs VT-x/AMD-V': { process: 'no', container: 'no', vm: c.host.kvm.usable ? 'for KVM: yes (used here)' : `no: TCG here (${b.seen['ISOLAB-PROBE-DONE'] ?? '—'} ms to boot)` } },
+    comparison: { 'needs VT-x/AMD-V': { process: 'no', container: 'no',
+      vm: c.host.kvm.usable ? 'for KVM: yes (used here)' : `no: TCG here (${b.seen['ISOLAB-PROBE-DONE'] ?? '—'} ms to boot)` } },
   });
-  c.slide({ says: '"Run unmodified OS with Intel VT-x and AMD-V, or paravirtualized if not present"', expected: 'without VT-x/AMD-V, a paravirtualized guest',
+  c.slide({ says: '"Run unmodified OS with Intel VT-x and AMD-V, or paravirtualized if not present"',
+    expected: 'without VT-x/AMD-V, a paravirtualized guest',
     measured: `the unmodified ${pkg} kernel under TCG`, holds: !!c.host.kvm.usable,
-    ...(c.host.kvm.usable ? {} : { why: 'QEMU without KVM translates the unmodified kernel (TCG, full emulation): no paravirtualized kernel is needed, at the cost of speed' }) });
+    ...(c.host.kvm.usable ? {}
+      : { why: 'QEMU without KVM translates the unmodified kernel (TCG, full emulation): no paravirtualized kernel '
+      + 'is needed, at the cost of speed' }) });
   c.verify([
-    { ok: !!vm.boot_id && !b.timedOut, what: 'an unmodified distribution kernel boots without hardware virtualization (TCG)', expected: 'the probe ran', actual: vm.boot_id ? `booted, ${vm.release}` : `no probe output${b.timedOut ? ' (timed out)' : ''}` },
-    { ok: vm.release !== undefined && vm.boot_id !== undefined, what: 'it is a whole kernel of its own (release, boot_id)', expected: 'release and boot_id', actual: `${vm.release ?? '—'} ${vm.boot_id ?? '—'}` },
+    { ok: !!vm.boot_id && !b.timedOut,
+      what: 'an unmodified distribution kernel boots without hardware virtualization (TCG)', expected: 'the probe ran',
+      actual: vm.boot_id ? `booted, ${vm.release}` : `no probe output${b.timedOut ? ' (timed out)' : ''}` },
+    { ok: vm.release !== undefined && vm.boot_id !== undefined,
+      what: 'it is a whole kernel of its own (release, boot_id)', expected: 'release and boot_id',
+      actual: `${vm.release ?? '—'} ${vm.boot_id ?? '—'}` },
   ]);
 });
 
@@ -191,14 +228,18 @@ claim('vm.hw-virt', { scenario: 'under KVM, against TCG', needs: ['qemu'], timeo
   const tcg = await bootProbe(c.ledger, g, initrd, { accel: 'tcg', memMb: 128, timeoutMs: 120_000 });
   const k = kvm.seen['ISOLAB-PROBE-DONE'];
   const t = tcg.seen['ISOLAB-PROBE-DONE'];
-  c.evidence({ summary: `the same guest to its probe: KVM ${k ?? '—'} ms, TCG ${t ?? '—'} ms (${k && t ? (t / k).toFixed(1) : '—'}×)`, kvm: kvm.seen, tcg: tcg.seen });
+  c.evidence({ summary: `the same guest to its probe: KVM ${k ?? '—'} ms, TCG ${t ?? '—'} ms `
+    + `(${k && t ? (t / k).toFixed(1) : '—'}×)`, kvm: kvm.seen, tcg: tcg.seen });
   c.verify([
-    { ok: k !== undefined, what: 'the guest boots under KVM (VT-x/AMD-V)', expected: 'booted', actual: k === undefined ? 'no probe output' : `${k} ms` },
-    { ok: k !== undefined && t !== undefined && t > k, what: 'and faster than under TCG', expected: 'KVM < TCG', actual: `${k ?? '—'} vs ${t ?? '—'} ms` },
+    { ok: k !== undefined, what: 'the guest boots under KVM (VT-x/AMD-V)', expected: 'booted',
+      actual: k === undefined ? 'no probe output' : `${k} ms` },
+    { ok: k !== undefined && t !== undefined && t > k, what: 'and faster than under TCG', expected: 'KVM < TCG',
+      actual: `${k ?? '—'} vs ${t ?? '—'} ms` },
   ]);
 });
 
-const pick = (f: Facts) => ({ boot_id: f.boot_id, release: f.release, version: f.version, memtotal_kb: f.memtotal_kb, uid: f.uid, procs: f.procs });
+const pick = (f: Facts) =>
+  ({ boot_id: f.boot_id, release: f.release, version: f.version, memtotal_kb: f.memtotal_kb, uid: f.uid, procs: f.procs });
 
 /** The parent's comm of a container's main process, by the engine's own inspect. */
 async function parentOf(engine: 'docker' | 'podman', name: string): Promise<string> {
@@ -218,7 +259,8 @@ async function daemons(): Promise<{ docker: string[]; podman: string[] }> {
 }
 
 claim('podman.daemonless', { needs: ['root', 'docker', 'image.busybox'], timeoutMs: 120_000 }, async (c) => {
-  if (!(await which('podman'))) c.skip('podman is not installed here (the trixie and sid guests have it: isolab run --guest trixie --claim podman.daemonless)');
+  if (!(await which('podman')))
+    c.skip('podman is not installed here (the trixie and sid guests have it: isolab run --guest trixie --claim podman.daemonless)');
   if (c.host.docker?.name !== 'docker') c.skip('needs the Docker engine beside podman (the run uses --engine podman)');
   const before = await daemons();
   const name = resourceName('daemonless');
@@ -228,13 +270,17 @@ claim('podman.daemonless', { needs: ['root', 'docker', 'image.busybox'], timeout
   const podmanParent = await parentOf('podman', name);
   const dockerParent = await parentOf('docker', ctr.name);
   const after = await daemons();
-  const gone = await run('docker', ['ps'], { check: false, timeoutMs: 15_000, env: { DOCKER_HOST: 'unix:///nonexistent/isolab-no-daemon.sock' } });
-  const docker = { parent: dockerParent, daemons: { before: before.docker, after: after.docker }, unreachable: { exit: gone.exitCode, said: gone.stderr.trim().split('\n')[0] ?? '' } };
+  const gone = await run('docker', ['ps'],
+    { check: false, timeoutMs: 15_000, env: { DOCKER_HOST: 'unix:///nonexistent/isolab-no-daemon.sock' } });
+  const docker = { parent: dockerParent, daemons: { before: before.docker, after: after.docker },
+    unreachable: { exit: gone.exitCode, said: gone.stderr.trim().split('\n')[0] ?? '' } };
   const podman = { parent: podmanParent, daemons: { before: before.podman, after: after.podman } };
   c.evidence({
-    summary: `docker: the container's parent ${dockerParent}, dockerd running; podman: its parent ${podmanParent}, ${podman.daemons.after.length ? 'a service running' : 'no daemon'}`,
+    summary: `docker: the container's parent ${dockerParent}, dockerd running; podman: its `
+      + `parent ${podmanParent}, ${podman.daemons.after.length ? 'a service running' : 'no daemon'}`,
     slide: '"docker runs a daemon and you connect via CLI, podman does not"', docker, podman,
-    comparison: { 'a daemon in between': { process: 'no', container: `docker: dockerd (parent ${dockerParent}); podman: none (parent ${podmanParent})`, vm: 'qemu is the VM' } },
+    comparison: { 'a daemon in between': { process: 'no',
+      container: `docker: dockerd (parent ${dockerParent}); podman: none (parent ${podmanParent})`, vm: 'qemu is the VM' } },
   });
   c.verify(daemonChecks(docker, podman));
 });

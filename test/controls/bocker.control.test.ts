@@ -9,7 +9,8 @@ import { requireRoot } from './gate.js';
 describe.skipIf(!requireRoot())('bocker negative control', () => {
   it('the probe on the host fails the isolation checks', async () => {
     // No limits and no peer here: only the isolation checks are meant to fail.
-    const r = await run('busybox', ['sh', '-c', PROBE], { env: { OVER_MB: '1', FORKS: '2', PEER: '127.0.0.1' }, check: false, timeoutMs: 30_000 });
+    const r = await run('busybox', ['sh', '-c', PROBE],
+      { env: { OVER_MB: '1', FORKS: '2', PEER: '127.0.0.1' }, check: false, timeoutMs: 30_000 });
     const o = parseProbe(r.stdout);
     const failed = expectations.filter((e) => !e.holds(o, { hostname: 'isolab-not-this-host' })).map((e) => e.key);
     for (const key of ['pid', 'hostname', 'procs', 'ifaces', 'mounts', 'alloc_exit', 'forks']) expect(failed).toContain(key);

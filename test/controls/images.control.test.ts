@@ -40,7 +40,8 @@ describe.skipIf(!requireRoot() || !ready)('image and compose negative controls',
 
   it('a client pointed at a wrong service name fails', { timeout: 120_000 }, async () => {
     const ws = await workspace(ledger, path.join(repo, 'fixtures/lecture/compose'), 'ctl-compose');
-    await writeFile(path.join(ws, 'wrong.yml'), "version: '3'\nservices:\n  client:\n    command: sh -c \"echo hallo | nc -w 2 server2 8081\"\n");
+    await writeFile(path.join(ws, 'wrong.yml'),
+      "version: '3'\nservices:\n  client:\n    command: sh -c \"echo hallo | nc -w 2 server2 8081\"\n");
     const p = await composeProject(ledger, host.compose!, ws, ['docker-compose.yml', 'wrong.yml'], 'ctl-wrong');
     const up = await p.cmd(['up', '--build', '--abort-on-container-exit', '--exit-code-from', 'client'], 120_000);
     expect(up.exitCode).not.toBe(0);
@@ -58,7 +59,8 @@ describe.skipIf(!requireRoot() || !ready)('image and compose negative controls',
   it('a compose file with a syntax error or an unknown service fails with compose\'s words', async () => {
     const ws = await workspace(ledger, path.join(repo, 'fixtures/lecture/compose'), 'ctl-yaml');
     await copyFile(path.join(ws, 'docker-compose.yml'), path.join(ws, 'ok.yml'));
-    await writeFile(path.join(ws, 'docker-compose.yml'), (await readFile(path.join(ws, 'ok.yml'), 'utf8')).replace('services:', 'services:\n  - broken: [\n'));
+    await writeFile(path.join(ws, 'docker-compose.yml'),
+      (await readFile(path.join(ws, 'ok.yml'), 'utf8')).replace('services:', 'services:\n  - broken: [\n'));
     const p = await composeProject(ledger, host.compose!, ws, ['docker-compose.yml'], 'ctl-yaml');
     const r = await p.cmd(['config'], 30_000);
     expect(r.exitCode).not.toBe(0);
@@ -70,7 +72,8 @@ describe.skipIf(!requireRoot() || !ready)('image and compose negative controls',
   });
 
   it('a missing fixture file is named', async () => {
-    await expect(requireFiles(path.join(repo, 'fixtures/lecture/hello'), ['Dockerfile', 'nope.sh'], 'the hello image')).rejects.toThrow(/the hello image: missing "nope.sh"/);
+    await expect(requireFiles(path.join(repo, 'fixtures/lecture/hello'), ['Dockerfile', 'nope.sh'],
+      'the hello image')).rejects.toThrow(/the hello image: missing "nope.sh"/);
   });
 });
 
@@ -85,7 +88,8 @@ describe('image.default-tag negative control', () => {
     expect(ok.filter((c) => !c.ok)).toEqual([]);
     const wrong = defaultTagChecks({ bare: v1, tagged: latest, bareId: 'sha256:b', latestId: 'sha256:a', gone: v1 });
     expect(wrong.filter((c) => !c.ok).map((c) => c.what)).toEqual([
-      'no tag runs :latest', 'the engine resolves the bare name to name:latest', 'name:v1 runs the other image', 'with no :latest the bare name is not found (never another tag)',
+      'no tag runs :latest', 'the engine resolves the bare name to name:latest', 'name:v1 runs the other image',
+        'with no :latest the bare name is not found (never another tag)',
     ]);
   });
 });

@@ -28,7 +28,8 @@ const g = await guest();
 const busybox = await which('busybox');
 
 describe.skipIf(!requireRoot() || !g || !busybox)('vm negative controls', () => {
-  it('a host process as the container, the host as the VM, a VM as the container: every swapped check fails', { timeout: 120_000 }, async () => {
+  it('a host process as the container, the host as the VM, a VM as the container: every swapped check fails',
+    { timeout: 120_000 }, async () => {
     const ledger = new Ledger('vm control');
     const dir = await mkdtemp(path.join(tmpdir(), 'vm-control-'));
     const mark = 'busyboxctl' + Math.random().toString(36).slice(2, 7).padEnd(5, '0');
@@ -47,7 +48,8 @@ describe.skipIf(!requireRoot() || !g || !busybox)('vm negative controls', () => 
       expect(asContainer.found).toHaveLength(1);
 
       // A host process as the container: found, but one PID and every namespace the host's.
-      const hostAsContainer: Places = { host, container: host, vm, containerView: asContainer, vmView: { found: [], hostNs: {} }, qemuChildren: [] };
+      const hostAsContainer: Places = { host, container: host, vm, containerView: asContainer,
+        vmView: { found: [], hostNs: {} }, qemuChildren: [] };
       expect(failed(sharedKernelChecks(hostAsContainer))).toEqual([
         "its process is a host process: found in the host's /proc, with a host PID and its own (NSpid)",
         'it has its own pid, net, mnt, uts, ipc namespaces',
@@ -68,9 +70,12 @@ describe.skipIf(!requireRoot() || !g || !busybox)('vm negative controls', () => 
         'nor mount a filesystem (no CAP_SYS_ADMIN)',
       ]);
       // The host as the VM: it sees the host's memory, not its -m.
-      expect(failed(memoryChecks({ ...hostAsContainer, vm: host }, { vmMemMb: 256, containerUsedMb: 1, rssMb: 40, rssPreallocMb: 260 }))).toEqual(['the VM sees only what it was given (-m 256)']);
+      expect(failed(memoryChecks({ ...hostAsContainer, vm: host },
+        { vmMemMb: 256, containerUsedMb: 1, rssMb: 40, rssPreallocMb: 260 }))).toEqual(['the VM sees only what it was given (-m 256)']);
       // QEMU that did not pre-allocate under -mem-prealloc.
-      expect(failed(memoryChecks({ ...hostAsContainer, vm }, { vmMemMb: 256, containerUsedMb: 1, rssMb: 40, rssPreallocMb: 40 }))).toEqual(['with -mem-prealloc QEMU takes all of it from the host at start']);
+      expect(failed(memoryChecks({ ...hostAsContainer, vm },
+        { vmMemMb: 256, containerUsedMb: 1, rssMb: 40,
+        rssPreallocMb: 40 }))).toEqual(['with -mem-prealloc QEMU takes all of it from the host at start']);
     } finally {
       marked.kill('SIGKILL');
       await ledger.close();
@@ -81,7 +86,9 @@ describe.skipIf(!requireRoot() || !g || !busybox)('vm negative controls', () => 
 
 describe('podman.daemonless negative control', () => {
   // What the trixie guest showed (Docker 26, podman 5.4.2), and the two engines swapped.
-  const docker = { parent: 'containerd-shim', daemons: { before: ['245 dockerd'], after: ['245 dockerd'] }, unreachable: { exit: 1, said: 'Cannot connect to the Docker daemon at unix:///nonexistent/isolab-no-daemon.sock. Is the docker daemon running?' } };
+  const docker = { parent: 'containerd-shim', daemons: { before: ['245 dockerd'], after: ['245 dockerd'] },
+    unreachable: { exit: 1,
+    said: 'Cannot connect to the Docker daemon at unix:///nonexistent/isolab-no-daemon.sock. Is the docker daemon running?' } };
   const podman = { parent: 'conmon', daemons: { before: [], after: [] } };
   it('holds on what each engine did; every check fails with the engines swapped', () => {
     expect(daemonChecks(docker, podman).filter((c) => !c.ok)).toEqual([]);
@@ -91,7 +98,8 @@ describe('podman.daemonless negative control', () => {
 });
 
 describe.skipIf(!requireRoot() || !g)('vm.live-migration negative control', () => {
-  it('the same guest restarted instead of migrated: another boot_id, a counter from 0 — the checks fail', { timeout: 120_000 }, async () => {
+  it('the same guest restarted instead of migrated: another boot_id, a counter from 0 — the checks fail',
+    { timeout: 120_000 }, async () => {
     const ledger = new Ledger('vm-migration-control');
     try {
       const restarted = await migrateTicker(ledger, g!, { accel: 'tcg', restart: true });
@@ -108,7 +116,8 @@ describe.skipIf(!requireRoot() || !g)('vm.live-migration negative control', () =
 });
 
 describe.skipIf(!requireRoot() || !busybox || !existsSync(FOREIGN_BUSYBOX))('vm.emulation negative control', () => {
-  it("the host's own busybox as the foreign binary: it runs natively and in a container, not under qemu-aarch64", { timeout: 60_000 }, async () => {
+  it("the host's own busybox as the foreign binary: it runs natively and in a container, not under qemu-aarch64",
+    { timeout: 60_000 }, async () => {
     const ledger = new Ledger('vm-emulation-control');
     try {
       const asForeign: Foreign = {
@@ -125,7 +134,8 @@ describe.skipIf(!requireRoot() || !busybox || !existsSync(FOREIGN_BUSYBOX))('vm.
       ]);
       // The real one passes the same checks (what the claim runs).
       const real = { ...asForeign, binaryArch: await elfMachine(FOREIGN_BUSYBOX), native: await execNatively(FOREIGN_BUSYBOX),
-        container: await execInContainer(ledger, FOREIGN_BUSYBOX, BASE_TAGS.busybox), slowdown: await slowdown(busybox!, FOREIGN_BUSYBOX, 1) };
+        container: await execInContainer(ledger, FOREIGN_BUSYBOX, BASE_TAGS.busybox),
+          slowdown: await slowdown(busybox!, FOREIGN_BUSYBOX, 1) };
       expect(failed(emulationChecks(real))).toEqual([]);
     } finally {
       await ledger.close();

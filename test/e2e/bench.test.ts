@@ -47,7 +47,8 @@ describe('bench', () => {
     const timer = new ExecTimer();
     const rows = await runLadder({ ledger: new Ledger(), host, timer, quick: true, progress: () => undefined }, [
       { rung: 'vm', command: 'qemu', needs: ['qemu'], samples: { full: 1, quick: 1 }, setup: async () => ({ op: async () => undefined }) },
-      { rung: 'oci-runtime', command: 'runc run', needs: ['runc'], samples: { full: 1, quick: 1 }, setup: async () => ({ op: async () => undefined }) },
+      { rung: 'oci-runtime', command: 'runc run', needs: ['runc'], samples: { full: 1, quick: 1 },
+        setup: async () => ({ op: async () => undefined }) },
     ]);
     timer.close();
     expect(rows.map((r) => [r.rung, r.skipped])).toEqual([
@@ -65,10 +66,12 @@ describe('bench', () => {
       expect(res.schema).toBe('isolab/results@3');
       expect(res.leaks).toEqual([]);
       const rungs = res.bench.ladder.map((x: { rung: string }) => x.rung);
-      expect(rungs).toEqual(['process', 'namespaces', 'oci-runtime', 'isolab container', 'container (--network none)', 'container (engine API: testcontainers)', 'container (bridge)', 'container (warm start)', 'vm']);
+      expect(rungs).toEqual(['process', 'namespaces', 'oci-runtime', 'isolab container', 'container (--network none)',
+        'container (engine API: testcontainers)', 'container (bridge)', 'container (warm start)', 'vm']);
       for (const row of res.bench.ladder) {
         if (row.skipped) continue;
-        expect(row, row.rung).toMatchObject({ meanMs: expect.any(Number), p50Ms: expect.any(Number), p99Ms: expect.any(Number), rme: expect.any(Number), samples: expect.any(Number) });
+        expect(row, row.rung).toMatchObject({ meanMs: expect.any(Number), p50Ms: expect.any(Number),
+          p99Ms: expect.any(Number), rme: expect.any(Number), samples: expect.any(Number) });
       }
       expect(res.bench.ladder.find((x: { rung: string }) => x.rung === 'vm').accelerator).toMatch(/^(kvm|tcg)$/);
       expect(res.claims.map((c: { id: string }) => c.id)).toEqual(['bench.startup-ladder', 'bench.sizes', 'bench.primitive-costs']);

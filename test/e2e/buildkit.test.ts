@@ -21,7 +21,8 @@ async function buildkitClient(): Promise<string | null> {
     if (!(await access(bin, constants.X_OK).then(() => true, () => false))) continue;
     if ((await run(bin, ['buildx', 'version'], { check: false, timeoutMs: 10_000 })).exitCode === 0) return bin;
     const tag = `${resourceName('bkprobe')}:latest`;
-    const r = await run(bin, ['build', '-q', '-t', tag, '-'], { input: 'FROM scratch\nLABEL isolab.probe=buildkit\n', env: { DOCKER_BUILDKIT: '1' }, check: false, timeoutMs: 30_000 });
+    const r = await run(bin, ['build', '-q', '-t', tag, '-'],
+      { input: 'FROM scratch\nLABEL isolab.probe=buildkit\n', env: { DOCKER_BUILDKIT: '1' }, check: false, timeoutMs: 30_000 });
     await run(bin, ['rmi', '-f', tag], { check: false, timeoutMs: 15_000 });
     if (r.exitCode === 0) return bin;
   }
@@ -33,11 +34,13 @@ const client = process.getuid?.() === 0 ? await buildkitClient() : null;
 describe.skipIf(!requireRoot() || !client)('the image claims under BuildKit', () => {
   it('layers, cache hit and invalidation, multi-stage hold with BuildKit too', { timeout: 180_000 }, async () => {
     const reports = await mkdtemp(path.join(tmpdir(), 'isolab-bk-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(client!)}:${process.env.PATH}`, DOCKER_BUILDKIT: '1', ISOLAB_REPORTS: reports, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(client!)}:${process.env.PATH}`,
+      DOCKER_BUILDKIT: '1', ISOLAB_REPORTS: reports, NO_COLOR: '1' };
     for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID']) delete env[k];
     const claims = ['image.layers', 'image.cache-hit', 'image.cache-invalidation', 'image.multistage-size'];
     const out = await new Promise<{ code: number | null; text: string }>((resolve) => {
-      const p = spawn(process.execPath, [path.join(repo, 'bin/isolab.js'), 'run', ...claims.flatMap((c) => ['--claim', c])], { env, cwd: repo });
+      const p = spawn(process.execPath,
+        [path.join(repo, 'bin/isolab.js'), 'run', ...claims.flatMap((c) => ['--claim', c])], { env, cwd: repo });
       let text = '';
       p.stdout.on('data', (d) => (text += d));
       p.stderr.on('data', (d) => (text += d));

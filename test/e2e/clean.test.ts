@@ -28,7 +28,8 @@ describe.skipIf(!requireRoot())('isolab clean', () => {
     const cpu = host.cgroupControllers.cpu!.path;
     const group = path.join(cpu, p, 'red');
     await mkdir(group, { recursive: true });
-    const sleeper = await run('sh', ['-c', `echo $$ > ${path.join(group, 'cgroup.procs')} 2>/dev/null; exec setsid sleep 60 >/dev/null 2>&1 < /dev/null & echo $!`]);
+    const sleeper = await run('sh',
+      ['-c', `echo $$ > ${path.join(group, 'cgroup.procs')} 2>/dev/null; exec setsid sleep 60 >/dev/null 2>&1 < /dev/null & echo $!`]);
     await run('sh', ['-c', `echo ${sleeper.stdout.trim()} > ${path.join(group, 'cgroup.procs')}`], { check: false });
     if (host.docker) await run('docker', ['create', '--name', `${p}-left`, 'isolab/busybox:latest', 'true'], { timeoutMs: 30_000 });
 

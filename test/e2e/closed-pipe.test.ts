@@ -15,7 +15,9 @@ describe.skipIf(!requireRoot())('output into a pipe that closes early', () => {
   it('isolab provision | head -1 exits 0 and leaves nothing in its TMPDIR', { timeout: 180_000 }, async () => {
     const tmp = await mkdtemp(path.join(tmpdir(), 'isolab-test-pipe-'));
     try {
-      const r = await run('bash', ['-c', `"${process.execPath}" "${BIN}" provision --no-go --no-vm | head -1; echo "rc=\${PIPESTATUS[0]}"`], { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, timeoutMs: 170_000, check: false });
+      const r = await run('bash',
+        ['-c', `"${process.execPath}" "${BIN}" provision --no-go --no-vm | head -1; echo "rc=\${PIPESTATUS[0]}"`],
+        { env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' }, timeoutMs: 170_000, check: false });
       expect(r.stdout.trim().split('\n')[0]).toMatch(/^provision: /);
       expect({ rc: /rc=(\d+)/.exec(r.stdout)?.[1], stderr: r.stderr.trim().slice(-300) }).toEqual({ rc: '0', stderr: '' });
       // tsx keeps its compile cache there (tsx-0); isolab's own scratch is isolab-*.

@@ -15,7 +15,8 @@ import { requireRoot } from '../controls/gate.js';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const host = await currentHost();
 
-interface Started { id: string; reports: string; done: Promise<{ code: number | null; signal: string | null; out: string }>; kill: () => void }
+interface Started { id: string; reports: string;
+  done: Promise<{ code: number | null; signal: string | null; out: string }>; kill: () => void }
 
 function start(args: string[], env: NodeJS.ProcessEnv = {}): Started {
   const id = newRunId();
@@ -26,7 +27,8 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): Started {
   let out = '';
   p.stdout.on('data', (d) => (out += d));
   p.stderr.on('data', (d) => (out += d));
-  const done = new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => p.on('exit', (code, signal) => resolve({ code, signal, out })));
+  const done = new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) =>
+    p.on('exit', (code, signal) => resolve({ code, signal, out })));
   return { id, reports, done, kill: () => process.kill(-p.pid!, 'SIGKILL') };
 }
 const results = async (s: Started) => JSON.parse(await readFile(path.join(s.reports, 'latest', 'results.json'), 'utf8'));
@@ -38,7 +40,8 @@ describe.skipIf(!requireRoot())('two runs on one host', () => {
     // so it is mid-check, with namespaces the first never saw at its start, when the first ends.
     // Claims that make every kind of resource of the two suites (namespaces, veth pairs and their
     // addresses and routes, iptables rules, a bridge, overlay mounts), not all of them (61 s).
-    const kinds = ['netns.veth', 'netns.masquerade', 'netns.bridge', 'netns.p2p-testbed', 'overlay.union', 'overlay.stacked'].flatMap((c) => ['--claim', c]);
+    const kinds = ['netns.veth', 'netns.masquerade', 'netns.bridge', 'netns.p2p-testbed', 'overlay.union',
+      'overlay.stacked'].flatMap((c) => ['--claim', c]);
     // Holds stretch both, so the order does not depend on how fast the checks are: the first's
     // overlay checks 2 × 8 s end it at ~20 s, while the second, started at 6 s, holds its first
     // overlay check's mounts from ~10 s to ~30 s.
@@ -60,14 +63,17 @@ describe.skipIf(!requireRoot())('two runs on one host', () => {
     }
   });
 
-  it.skipIf(!host.docker || !host.compose)('measuring runs together: windows exclusive, the waiting one says so', { timeout: 240_000 }, async () => {
+  it.skipIf(!host.docker || !host.compose)('measuring runs together: windows exclusive, the waiting one says so',
+    { timeout: 240_000 }, async () => {
     const a = start(['--claim', 'cgroups.cpu-weight-split', '--claim', 'compose.teardown']);
     const b = start(['--claim', 'cgroups.cpu-weight-split', '--claim', 'cgroups.docker-cpu-shares']);
     try {
       const [ra, rb] = await Promise.all([a.done, b.done]);
       expect(ra.code, ra.out).toBe(0);
       expect(rb.code, rb.out).toBe(0);
-      const windows = [await results(a), await results(b)].flatMap((x) => x.claims.flatMap((c: { scenarios?: Array<{ evidence: { host?: { waitedMs: number; sharedWith: string[] } } }> }) => (c.scenarios ?? []).map((s) => s.evidence.host).filter(Boolean)));
+      const windows = [await results(a), await results(b)].flatMap((x) =>
+        x.claims.flatMap((c: { scenarios?: Array<{ evidence: { host?: { waitedMs: number;
+        sharedWith: string[] } } }> }) => (c.scenarios ?? []).map((s) => s.evidence.host).filter(Boolean)));
       expect(windows.length).toBeGreaterThanOrEqual(5);
       expect(windows.some((h) => h!.waitedMs > 200)).toBe(true);
       expect(windows.some((h) => h!.sharedWith.length > 0)).toBe(true);

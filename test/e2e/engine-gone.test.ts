@@ -31,7 +31,8 @@ function isolab(args: string[], env: NodeJS.ProcessEnv) {
   return new Promise<{ code: number | null; out: string }>((resolve) => p.on('exit', (code) => resolve({ code, out })));
 }
 
-const journals = async (id: string) => (await readdir(path.join(runsDir(), 'builds')).catch(() => [] as string[])).filter((f) => f.startsWith(`${id}-`));
+const journals = async (id: string) =>
+  (await readdir(path.join(runsDir(), 'builds')).catch(() => [] as string[])).filter((f) => f.startsWith(`${id}-`));
 
 // The socket sees the legacy builder's steps; BuildKit's travel in a session it cannot read.
 describe.skipIf(!requireRoot() || host.docker?.name !== 'docker' || host.builder !== 'legacy')('the engine stops answering mid-run', () => {
@@ -45,9 +46,13 @@ describe.skipIf(!requireRoot() || host.docker?.name !== 'docker' || host.builder
       const course = path.join(reports, 'course');
       await mkdir(path.join(course, 'slow'), { recursive: true });
       await writeFile(path.join(course, 'slow', 'hello.sh'), 'echo Hallo\n');
-      await writeFile(path.join(course, 'slow', 'Dockerfile'), `FROM alpine\nRUN echo ${id} > /nonce\nRUN sleep 20\nADD hello.sh .\nCMD ["sh", "hello.sh"]\n`);
-      await writeFile(path.join(course, 'slow.yaml'), 'kind: image\nscenarios:\n  - { claim: image.layers, name: a slow build, dir: slow, expect: { output: Hallo, layersOverBase: 3 } }\n');
-      const done = isolab(['run', '--scenarios', course, '--claim', 'image.layers'], { ISOLAB_RUN_ID: id, ISOLAB_REPORTS: reports, DOCKER_HOST: socket.host });
+      await writeFile(path.join(course, 'slow', 'Dockerfile'),
+        `FROM alpine\nRUN echo ${id} > /nonce\nRUN sleep 20\nADD hello.sh .\nCMD ["sh", "hello.sh"]\n`);
+      await writeFile(path.join(course, 'slow.yaml'),
+        'kind: image\nscenarios:\n  - { claim: image.layers, name: a slow build, dir: slow, expect: { output: '
+        + 'Hallo, layersOverBase: 3 } }\n');
+      const done = isolab(['run', '--scenarios', course, '--claim', 'image.layers'],
+        { ISOLAB_RUN_ID: id, ISOLAB_REPORTS: reports, DOCKER_HOST: socket.host });
       const started = await Promise.race([socket.stepRunning.then(() => true), done.then(() => false)]);
       expect(started, 'no build step ran through the socket').toBe(true);
       await socket.kill();
@@ -60,9 +65,11 @@ describe.skipIf(!requireRoot() || host.docker?.name !== 'docker' || host.builder
       expect(res.incomplete).toHaveLength(1);
       expect(res.incomplete[0]).toMatchObject({ kind: 'engine', reason: 'the Docker engine stopped answering' });
       expect(r.out.match(/the run did not complete — the Docker engine stopped answering at \d+ s/g)).toHaveLength(1);
-      expect(await readFile(path.join(reports, 'latest', 'junit.xml'), 'utf8')).toMatch(/<error message="[^"]*could not be judged: the Docker engine stopped answering/);
+      expect(await readFile(path.join(reports, 'latest', 'junit.xml'),
+        'utf8')).toMatch(/<error message="[^"]*could not be judged: the Docker engine stopped answering/);
       // What the builds made, as the run wrote it down (the engine could not be asked at the end).
-      const listed = await Promise.all((await journals(id)).map(async (f) => JSON.parse(await readFile(path.join(runsDir(), 'builds', f), 'utf8'))));
+      const listed = await Promise.all((await journals(id)).map(async (f) =>
+        JSON.parse(await readFile(path.join(runsDir(), 'builds', f), 'utf8'))));
       expect(listed.length, 'no build journal left for isolab clean').toBeGreaterThan(0);
       const cleaned = await isolab(['clean'], {});
       expect(cleaned.code, cleaned.out).toBe(0);
@@ -73,7 +80,8 @@ describe.skipIf(!requireRoot() || host.docker?.name !== 'docker' || host.builder
       const ps = await run('docker', ['ps', '-a', '--format', '{{.Names}} {{.ID}}'], { timeoutMs: 15_000 });
       expect(ps.stdout).not.toMatch(new RegExp(`isolab-${id}-`));
       for (const j of listed) for (const c of j.containers) expect(ps.stdout, `step container ${c}`).not.toContain(c.slice(0, 12));
-      const imgs = await run('docker', ['images', '-a', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], { timeoutMs: 15_000 });
+      const imgs = await run('docker', ['images', '-a', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'],
+        { timeoutMs: 15_000 });
       expect(imgs.stdout).not.toMatch(new RegExp(`isolab-${id}-`));
       // Every image the builds named is gone or still tagged (a base image such as alpine).
       for (const j of listed) for (const i of j.images) {
@@ -96,7 +104,8 @@ describe.skipIf(!requireRoot() || host.docker?.name !== 'docker')('a grade the e
     try {
       await mkdir(path.join(out, 'class'));
       await run('cp', ['-r', path.join(repo, 'fixtures/grading/sample'), path.join(out, 'class', 'alice')], { timeoutMs: 10_000 });
-      const batch = (env: NodeJS.ProcessEnv) => isolab(['grade', '--batch', path.join(out, 'class'), '--out', path.join(out, 'grades'), '--format', 'gradescope'], env);
+      const batch = (env: NodeJS.ProcessEnv) =>
+        isolab(['grade', '--batch', path.join(out, 'class'), '--out', path.join(out, 'grades'), '--format', 'gradescope'], env);
       // The engine goes as the first container is created (the images are built by then).
       const first = batch({ DOCKER_HOST: socket.host });
       const created = await Promise.race([socket.creating.then(() => true), first.then(() => false)]);
@@ -108,7 +117,8 @@ describe.skipIf(!requireRoot() || host.docker?.name !== 'docker')('a grade the e
       const csv = () => readFile(path.join(out, 'grades', 'grades.csv'), 'utf8');
       expect(await csv(), await csv()).toMatch(/^alice,[^\n]*,incomplete,"?the Docker engine stopped answering/m);
       const dirs = await readdir(path.join(out, 'grades', 'alice'));
-      const graded = JSON.parse(await readFile(path.join(out, 'grades', 'alice', dirs.find((d) => d.endsWith('-grade'))!, 'results.json'), 'utf8'));
+      const graded = JSON.parse(await readFile(path.join(out, 'grades', 'alice',
+        dirs.find((d) => d.endsWith('-grade'))!, 'results.json'), 'utf8'));
       expect(graded.grade.incomplete[0]).toMatch(/the Docker engine stopped answering/);
       expect(graded.grade.items.filter((i: { verdict: string }) => i.verdict === 'error').length).toBeGreaterThan(0);
       expect(graded.grade.items.every((i: { verdict: string; hint?: string }) => i.verdict !== 'error' || !i.hint)).toBe(true);

@@ -13,7 +13,8 @@ import { requireRoot } from '../controls/gate.js';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const host = await currentHost();
 
-function isolab(args: string[], onOut?: (text: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; out: string }> {
+function isolab(args: string[],
+  onOut?: (text: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; out: string }> {
   const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION', 'ISOLAB_ASSIGNMENT']) delete e[k];
   return new Promise((resolve) => {
@@ -41,7 +42,8 @@ describe.skipIf(!requireRoot() || (!host.docker && process.env.CI !== 'true'))('
       for (const s of ['ada', 'bob', 'cy', 'dee']) await cp(sample, path.join(cls, s), { recursive: true });
       await writeFile(path.join(cls, 'bob/hello/hello.sh'), '#!/bin/sh\necho Hello\n');
       await cp(path.join(repo, 'fixtures/grading/hostile/escape'), path.join(cls, 'eve'), { recursive: true });
-      await writeFile(path.join(cls, 'eve/hello/Dockerfile'), 'FROM alpine\nRUN --network=host true\nADD hello.sh .\nCMD ["sh", "hello.sh"]\n');
+      await writeFile(path.join(cls, 'eve/hello/Dockerfile'),
+        'FROM alpine\nRUN --network=host true\nADD hello.sh .\nCMD ["sh", "hello.sh"]\n');
       const rubric = path.join(root, 'rubric.json');
       await writeFile(rubric, JSON.stringify({ name: 'hello only', checks: [{ check: 'image.layers', points: 2, hint: 'print Hallo' }] }));
       const args = ['grade', cls, '--batch', '--rubric', rubric, '--out', out];

@@ -53,7 +53,8 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('gradin
       // As a Gradescope autograder runs it (a fake /autograder tree), and a script reads --json.
       const autograder = path.join(reports, 'autograder');
       await mkdir(autograder);
-      const r = await isolabStdout(['grade', fx('hostile/escape'), '--format', 'gradescope', '--json'], { ISOLAB_REPORTS: reports, ISOLAB_AUTOGRADER_ROOT: autograder });
+      const r = await isolabStdout(['grade', fx('hostile/escape'), '--format', 'gradescope', '--json'],
+        { ISOLAB_REPORTS: reports, ISOLAB_AUTOGRADER_ROOT: autograder });
       expect(r.code, r.stderr).toBe(0);
       const grade = JSON.parse(r.stdout); // stdout is the grade's JSON and nothing else
       expect(grade.refused.join('\n')).toMatch(/compose\/docker-compose\.yml:7: services\.client\.privileged/);
@@ -78,7 +79,8 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('gradin
     const sub = fx('hostile/contained');
     try {
       const t0 = Date.now();
-      const r = await isolab(['grade', sub, '--assignment', path.join(sub, 'assignment.yaml'), '--rubric', path.join(sub, 'rubric.json')], { ISOLAB_REPORTS: reports });
+      const r = await isolab(['grade', sub, '--assignment', path.join(sub, 'assignment.yaml'), '--rubric',
+        path.join(sub, 'rubric.json')], { ISOLAB_REPORTS: reports });
       expect(r.code, r.out).toBe(0);
       expect(lastScore(r.out)).toEqual([0, 6]);
       const res = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8'));
@@ -100,7 +102,8 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('gradin
   it('grades another assignment declared as data: full marks', { timeout: 120_000 }, async () => {
     const reports = await mkdtemp(path.join(tmpdir(), 'grade-other-'));
     try {
-      const r = await isolab(['grade', fx('other/submission'), '--assignment', fx('other/assignment.yaml'), '--rubric', fx('other/rubric.json'), '--format', 'classroom'], { ISOLAB_REPORTS: reports });
+      const r = await isolab(['grade', fx('other/submission'), '--assignment', fx('other/assignment.yaml'), '--rubric',
+        fx('other/rubric.json'), '--format', 'classroom'], { ISOLAB_REPORTS: reports });
       expect(r.code, r.out).toBe(0);
       expect(lastScore(r.out)).toEqual([8, 8]);
       const cls = JSON.parse(Buffer.from(await readFile(path.join(reports, 'latest', 'classroom.b64'), 'utf8'), 'base64').toString('utf8'));
@@ -110,27 +113,33 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('gradin
     }
   });
 
-  it("another assignment with the lecture's rubric: hints in that assignment's words, and what containment changed", { timeout: 150_000 }, async () => {
+  it("another assignment with the lecture's rubric: hints in that assignment's words, and what containment changed",
+    { timeout: 150_000 }, async () => {
     const reports = await mkdtemp(path.join(tmpdir(), 'grade-other-hints-'));
     try {
       // The probe sends to the wrong port (loses the compose points); backend publishes 9000 on the host.
       const sub = path.join(reports, 'submission');
       await run('cp', ['-r', fx('other/submission'), sub], { timeoutMs: 10_000 });
-      await writeFile(path.join(sub, 'app', 'compose.yaml'), 'services:\n  backend:\n    build: .\n    init: true\n    ports: ["0.0.0.0:9000:9000"]\n  probe:\n    image: alpine\n    depends_on: [backend]\n    command: sh -c "sleep 2 && echo ping-from-probe | nc backend 9001"\n');
+      await writeFile(path.join(sub, 'app', 'compose.yaml'),
+        'services:\n  backend:\n    build: .\n    init: true\n    ports: ["0.0.0.0:9000:9000"]\n  probe:\n    '
+        + 'image: alpine\n    depends_on: [backend]\n    command: sh -c "sleep 2 && echo ping-from-probe | nc backend 9001"\n');
       const r = await isolabStdout(['grade', sub, '--assignment', fx('other/assignment.yaml'), '--json'], { ISOLAB_REPORTS: reports });
       const grade = JSON.parse(r.stdout);
       expect(grade.score, r.stderr).toBeLessThan(grade.possible);
       const lost = grade.items.find((i: { check: string }) => i.check === 'compose.service-dns › as written (sleep 3)');
       expect(lost.earned).toBe(0);
-      expect(lost.hint).toBe('app/compose.yaml needs a service named backend and a service probe that sends ping-from-probe to backend:9000; the server prints what it receives.');
+      expect(lost.hint).toBe('app/compose.yaml needs a service named backend and a service probe that sends '
+        + 'ping-from-probe to backend:9000; the server prints what it receives.');
       for (const i of grade.items) expect(i.hint ?? '', i.check).not.toMatch(/server1|8081|hello\/|Hallo|\{/);
-      expect(grade.contained).toEqual(["services.backend.ports removed: a graded project publishes nothing on the host's ports (its services reach each other by name)"]);
+      expect(grade.contained).toEqual(["services.backend.ports removed: a graded project publishes nothing on the "
+        + "host's ports (its services reach each other by name)"]);
     } finally {
       await rm(reports, { recursive: true, force: true });
     }
   });
 
-  it("examples/gradescope/run_autograder in a fake /autograder tree: Gradescope's results.json, full marks", { timeout: 150_000 }, async () => {
+  it("examples/gradescope/run_autograder in a fake /autograder tree: Gradescope's results.json, full marks",
+    { timeout: 150_000 }, async () => {
     const root = await mkdtemp(path.join(tmpdir(), 'autograder-'));
     try {
       // The zip's contents as setup.sh would leave them (isolab installed: its bin on npx's path).
@@ -141,7 +150,9 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('gradin
       await copyFile(fx('rubric.json'), path.join(source, 'rubric.json'));
       await run('cp', ['-r', fx('sample'), path.join(root, 'submission')], { timeoutMs: 10_000 });
       const r = await run(path.join(repo, 'examples/gradescope/run_autograder'), [], {
-        check: false, timeoutMs: 140_000, env: { ISOLAB_AUTOGRADER_ROOT: root, ISOLAB_REPORTS: path.join(root, 'reports'), NO_COLOR: '1', ISOLAB_HOST: undefined, ISOLAB_RUN_DIR: undefined, ISOLAB_RUN_ID: undefined },
+        check: false, timeoutMs: 140_000,
+          env: { ISOLAB_AUTOGRADER_ROOT: root, ISOLAB_REPORTS: path.join(root, 'reports'), NO_COLOR: '1',
+          ISOLAB_HOST: undefined, ISOLAB_RUN_DIR: undefined, ISOLAB_RUN_ID: undefined },
       });
       expect(r.exitCode, r.stdout + r.stderr).toBe(0);
       const gs = JSON.parse(await readFile(path.join(root, 'results', 'results.json'), 'utf8'));

@@ -56,7 +56,8 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
   it("runs its Grade step as GitHub does: score and Classroom result in GITHUB_OUTPUT", { timeout: 150_000 }, async () => {
     const { parse } = await import('yaml');
     const { chmod, mkdir } = await import('node:fs/promises');
-    const action = parse(await readFile(path.join(repo, 'action.yml'), 'utf8')) as { runs: { steps: Array<{ id?: string; run?: string; env?: Record<string, string> }> } };
+    const action = parse(await readFile(path.join(repo, 'action.yml'),
+      'utf8')) as { runs: { steps: Array<{ id?: string; run?: string; env?: Record<string, string> }> } };
     const step = action.runs.steps.find((s) => s.id === 'grade')!;
     const work = await mkdtemp(path.join(tmpdir(), 'isolab-action-'));
     try {
@@ -72,7 +73,9 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
       await cp(path.join(repo, 'fixtures/grading/sample'), sub, { recursive: true });
       await writeFile(path.join(sub, 'hello/hello.sh'), '#!/bin/sh\necho "Hello"\n');
       await rm(path.join(sub, 'compose/server.go'));
-      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(work, 'bin')}:${process.env.PATH}`, GITHUB_ACTION_PATH: repo, GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: path.join(work, 'summary.md'), SUBMISSION: 'submission', RUBRIC: '', ASSIGNMENT: '', NO_COLOR: '1' };
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(work, 'bin')}:${process.env.PATH}`,
+        GITHUB_ACTION_PATH: repo, GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: path.join(work, 'summary.md'),
+        SUBMISSION: 'submission', RUBRIC: '', ASSIGNMENT: '', NO_COLOR: '1' };
       for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION', 'ISOLAB_REPORTS']) delete env[k];
       const r = await new Promise<{ code: number | null; text: string }>((resolve) => {
         const p = spawn('bash', ['-e', '-c', step.run!], { cwd: work, env });
@@ -82,7 +85,8 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
         p.on('exit', (code) => resolve({ code, text }));
       });
       expect(r.code, r.text.slice(-2000)).toBe(0);
-      const outputs = Object.fromEntries((await readFile(out, 'utf8')).trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const outputs = Object.fromEntries((await readFile(out, 'utf8')).trim().split('\n').map((l) =>
+        [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
       const result = JSON.parse(Buffer.from(outputs.result!, 'base64').toString('utf8'));
       const sum = result.tests.reduce((a: number, t: { score: number }) => a + t.score, 0);
       expect(result).toMatchObject({ version: 1, status: 'fail', max_score: 11 });

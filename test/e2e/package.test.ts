@@ -15,8 +15,11 @@ const host = await currentHost();
 const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as { version: string };
 let dir: string;
 let tarball: string;
-const env = (): Record<string, string | undefined> => ({ NO_COLOR: '1', ISOLAB_HOST: undefined, ISOLAB_RUN_DIR: undefined, ISOLAB_RUN_ID: undefined, ISOLAB_REPORTS: undefined, ISOLAB_SUBMISSION: undefined });
-const npx = (args: string[], timeoutMs = 120_000) => run('npx', ['--no-install', 'isolab', ...args], { cwd: dir, check: false, timeoutMs, env: env() });
+const env = (): Record<string, string | undefined> =>
+  ({ NO_COLOR: '1', ISOLAB_HOST: undefined, ISOLAB_RUN_DIR: undefined, ISOLAB_RUN_ID: undefined,
+  ISOLAB_REPORTS: undefined, ISOLAB_SUBMISSION: undefined });
+const npx = (args: string[], timeoutMs = 120_000) =>
+  run('npx', ['--no-install', 'isolab', ...args], { cwd: dir, check: false, timeoutMs, env: env() });
 
 describe.skipIf(!requireRoot())('the npm package', () => {
   beforeAll(async () => {
@@ -26,14 +29,19 @@ describe.skipIf(!requireRoot())('the npm package', () => {
     tarball = path.join(dir, info.filename);
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'a-course', private: true, type: 'module' }));
     // The dependencies come from the npm cache that `npm ci` filled (the same versions the lockfile pins).
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '-D', tarball], { cwd: dir, timeoutMs: 300_000, env: env() });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '-D', tarball],
+      { cwd: dir, timeoutMs: 300_000, env: env() });
     process.stdout.write(`isolab package: ${info.filename}, ${(info.size / 1024).toFixed(0)} kB packed, ${info.files.length} files\n`);
   }, 400_000);
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
   it('packs what the CLI needs and none of the repository\'s tests or reports', async () => {
     const files = (await run('tar', ['tzf', tarball])).stdout.split('\n');
-    for (const need of ['package/bin/isolab.js', 'package/dist/src/cli/main.js', 'package/src/netns/agent.mjs', 'package/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/src/provision/plan.ts', 'package/fixtures/grading/lecture.assignment.yaml', 'package/suites/overlay/overlay.spec.ts', 'package/suites/overlay/scenarios/lecture.yaml', 'package/schemas/scenarios.netns.schema.json', 'package/examples/course-scenarios/image.yaml', 'package/vitest.config.ts']) expect(files).toContain(need);
+    for (const need of ['package/bin/isolab.js', 'package/dist/src/cli/main.js', 'package/src/netns/agent.mjs',
+      'package/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/src/provision/plan.ts',
+      'package/fixtures/grading/lecture.assignment.yaml', 'package/suites/overlay/overlay.spec.ts',
+      'package/suites/overlay/scenarios/lecture.yaml', 'package/schemas/scenarios.netns.schema.json',
+      'package/examples/course-scenarios/image.yaml', 'package/vitest.config.ts']) expect(files).toContain(need);
     expect(files.filter((f) => /^package\/(test|reports|\.ci|\.github)\//.test(f))).toEqual([]);
   });
 
@@ -76,7 +84,8 @@ describe.skipIf(!requireRoot())('the npm package', () => {
   });
 
   it('npm publish --dry-run is clean', async () => {
-    const p = await run('npm', ['publish', '--dry-run', '--json'], { cwd: repo, check: false, timeoutMs: 120_000, env: { NPM_CONFIG_DRY_RUN: 'true' } });
+    const p = await run('npm', ['publish', '--dry-run', '--json'],
+      { cwd: repo, check: false, timeoutMs: 120_000, env: { NPM_CONFIG_DRY_RUN: 'true' } });
     expect(p.exitCode, p.stderr).toBe(0);
   });
 });

@@ -20,8 +20,10 @@ async function isolab(args: string[]) {
   const id = newRunId();
   const reports = await mkdtemp(path.join(tmpdir(), `scen-e2e-${id}-`));
   made.push(reports);
-  const env = { ...process.env, NO_COLOR: '1', ISOLAB_RUN_ID: id, ISOLAB_REPORTS: reports, ISOLAB_HOST: undefined, ISOLAB_RUN_DIR: undefined, ISOLAB_SCENARIOS: undefined };
-  const r = await run(process.execPath, [path.join(repo, 'bin/isolab.js'), 'run', ...args], { env, cwd: repo, check: false, timeoutMs: 600_000 });
+  const env = { ...process.env, NO_COLOR: '1', ISOLAB_RUN_ID: id, ISOLAB_REPORTS: reports, ISOLAB_HOST: undefined,
+    ISOLAB_RUN_DIR: undefined, ISOLAB_SCENARIOS: undefined };
+  const r = await run(process.execPath, [path.join(repo, 'bin/isolab.js'), 'run', ...args],
+    { env, cwd: repo, check: false, timeoutMs: 600_000 });
   return { ...r, reports };
 }
 
@@ -34,19 +36,25 @@ describe.skipIf(!requireRoot())('a course\'s scenario files', () => {
     const r = await isolab(['--scenarios', course, ...claims.flatMap((c) => ['--claim', c])]);
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const results = JSON.parse(await readFile(path.join(r.reports, 'latest', 'results.json'), 'utf8'));
-    const scen = results.claims.flatMap((c: { id: string; scenarios?: Array<{ name: string; source?: string; verdict: string }> }) => (c.scenarios ?? []).map((s) => ({ id: c.id, ...s })));
+    const scen = results.claims.flatMap((c: { id: string;
+      scenarios?: Array<{ name: string; source?: string; verdict: string }> }) => (c.scenarios ?? []).map((s) => ({ id: c.id, ...s })));
     const mine = scen.filter((s: { source?: string }) => s.source?.startsWith(course));
     expect(mine.map((s: { id: string }) => s.id).sort()).toEqual([...claims].sort());
     for (const s of mine) expect(s.verdict, `${s.id} › ${s.name}`).toBe('pass');
     // Beside the suite's own: the lecture's copy-up came from its file too.
-    expect(scen.some((s: { id: string; source?: string }) => s.id === 'overlay.copy-up' && /suites\/overlay\/scenarios\/lecture\.yaml:\d+$/.test(s.source ?? ''))).toBe(true);
+    expect(scen.some((s: { id: string; source?: string }) =>
+      s.id === 'overlay.copy-up' && /suites\/overlay\/scenarios\/lecture\.yaml:\d+$/.test(s.source ?? ''))).toBe(true);
   });
 
   it('a malformed folder: every problem with file:line, exit 2, nothing created', async () => {
     const course = await mkdtemp(path.join(tmpdir(), 'isolab-badcourse-'));
     made.push(course);
-    await writeFile(path.join(course, 'a.yaml'), 'kind: overlay\nscenarios:\n  - claim: overlay.union\n    name: x\n    lowers: [{}]\n    upper: {}\n    expect: { merged: { colour: red } }\n');
-    await writeFile(path.join(course, 'b.yaml'), 'kind: netns\nscenarios:\n  - claim: netns.teleport\n    name: y\n    topology: { hosts: [a], links: [] }\n    expect: { reach: [{ from: a, to: 10.0.0.1, port: 1 }] }\n    control: {}\n');
+    await writeFile(path.join(course, 'a.yaml'),
+      'kind: overlay\nscenarios:\n  - claim: overlay.union\n    name: x\n    lowers: [{}]\n    upper: {}\n    '
+      + 'expect: { merged: { colour: red } }\n');
+    await writeFile(path.join(course, 'b.yaml'),
+      'kind: netns\nscenarios:\n  - claim: netns.teleport\n    name: y\n    topology: { hosts: [a], links: [] '
+      + '}\n    expect: { reach: [{ from: a, to: 10.0.0.1, port: 1 }] }\n    control: {}\n');
     const before = (await run('ip', ['netns', 'list'])).stdout;
     const r = await isolab(['--scenarios', course]);
     expect(r.exitCode).toBe(2);

@@ -19,7 +19,8 @@ describe.skipIf(!requireRoot())('SIGINT in the middle of the overlay suite', () 
     const env: NodeJS.ProcessEnv = { ...process.env, ISOLAB_RUN_ID: id, ISOLAB_REPORTS: reports, ISOLAB_HOLD_MS: '20000', CI: 'false' };
     delete env.ISOLAB_HOST;
     delete env.ISOLAB_RUN_DIR;
-    const child = spawn(process.execPath, [BIN, 'run', '--claim', 'overlay.whiteout'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', '--claim', 'overlay.whiteout'],
+      { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

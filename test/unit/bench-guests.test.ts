@@ -9,7 +9,8 @@ import path from 'node:path';
 // the temp dir is made only when the test runs (a skipped file runs no afterAll: the sid guest's
 // leak check found it left).
 const { which } = await import('../../src/core/exec.js');
-const runs = process.getuid?.() === 0 && (await Promise.all(['debootstrap', 'mkfs.ext4', 'debugfs', 'qemu-system-x86_64', 'docker'].map(which))).every(Boolean);
+const runs = process.getuid?.() === 0
+  && (await Promise.all(['debootstrap', 'mkfs.ext4', 'debugfs', 'qemu-system-x86_64', 'docker'].map(which))).every(Boolean);
 const tmp = runs ? mkdtempSync(path.join(tmpdir(), 'isolab-bench-guests-')) : '';
 if (runs) {
   process.env.ISOLAB_GUEST_CACHE = path.join(tmp, 'guests'); // before src/guest/recipe.ts reads it

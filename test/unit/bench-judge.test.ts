@@ -13,9 +13,11 @@ describe('bench section verdicts', () => {
     expect(judgeSection('sizes', sizes()).every((c) => c.ok)).toBe(true);
   });
   it('sizes fail when a container image is not smaller, or the VM image is missing', () => {
-    expect(judgeSection('sizes', sizes({ vmImageBytes: { total: 1e6 } })).find((c) => !c.ok)?.what).toMatch(/smaller than a minimal VM image/);
+    expect(judgeSection('sizes', sizes({ vmImageBytes: { total: 1e6 } })).find((c) =>
+      !c.ok)?.what).toMatch(/smaller than a minimal VM image/);
     expect(judgeSection('sizes', sizes({ vmImageBytes: null }))[0]!.ok).toBe(false);
-    expect(judgeSection('sizes', sizes({ imagesBytes: { base: 2e6, multistageFinal: 700e6, multistageBuilder: 631e6 } }))[1]!.ok).toBe(false);
+    expect(judgeSection('sizes',
+      sizes({ imagesBytes: { base: 2e6, multistageFinal: 700e6, multistageBuilder: 631e6 } }))[1]!.ok).toBe(false);
   });
   it('primitive costs fail when one was not measured', () => {
     const m = { meanMs: 1, samples: 10 };

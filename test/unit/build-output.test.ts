@@ -90,14 +90,17 @@ b82995a199594d15feec5e92c1e597f4861660b7bfe5b428c7107c761766c6f1
 describe('build output', () => {
   it('buildah: STEP n/m: and "--> Using cache", stages prefixed [k/n]', () => {
     expect(parseSteps(BUILDAH).map((s) => [s.n, s.instruction, s.cached])).toEqual([
-      [1, 'FROM isolab/busybox:latest', false], [2, 'ADD hello.sh .', true], [3, 'RUN echo built', false], [4, 'CMD ["sh","hello.sh"]', true],
+      [1, 'FROM isolab/busybox:latest', false], [2, 'ADD hello.sh .', true], [3, 'RUN echo built', false],
+        [4, 'CMD ["sh","hello.sh"]', true],
     ]);
     expect(parseSteps(BUILDAH_MULTI).map((s) => s.instruction)).toEqual([
-      'FROM isolab/golang:latest AS builder', 'RUN echo compile > /out', 'FROM isolab/busybox:latest', 'COPY --from=builder /out /out', 'CMD ["cat","/out"]',
+      'FROM isolab/golang:latest AS builder', 'RUN echo compile > /out', 'FROM isolab/busybox:latest',
+        'COPY --from=builder /out /out', 'CMD ["cat","/out"]',
     ]);
   });
   it("buildah: the ids it names are the build's own, the builder stage's included", () => {
-    expect(mentionedIds(BUILDAH_MULTI)).toEqual(['bf22c72ef025', '7222c3db017c', 'b82995a19959', 'b82995a199594d15feec5e92c1e597f4861660b7bfe5b428c7107c761766c6f1']);
+    expect(mentionedIds(BUILDAH_MULTI)).toEqual(['bf22c72ef025', '7222c3db017c', 'b82995a19959',
+      'b82995a199594d15feec5e92c1e597f4861660b7bfe5b428c7107c761766c6f1']);
     expect(mentionedIds(BUILDAH)).toContain('7b6aae40d0fae10e20d04c5b43bcafd68c7dcd5d6ea876dc3442aa64d67333e6');
   });
 
@@ -114,7 +117,8 @@ describe('build output', () => {
   });
   it('BuildKit: [n/m] and CACHED', () => {
     expect(parseSteps(BUILDKIT)).toEqual([
-      { n: 1, instruction: 'FROM docker.io/library/alpine:latest@sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d', cached: false },
+      { n: 1, instruction: 'FROM '
+        + 'docker.io/library/alpine:latest@sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d', cached: false },
       { n: 2, instruction: 'ADD hello.sh .', cached: true },
     ]);
   });
@@ -124,8 +128,10 @@ describe('build output', () => {
     ]);
   });
   it("keeps the engine's error words", () => {
-    expect(engineError("Step 2/2 : RUN exit 7\n ---> Running in abc\nThe command '/bin/sh -c exit 7' returned a non-zero code: 7\n")).toMatch(/returned a non-zero code: 7/);
+    expect(engineError("Step 2/2 : RUN exit 7\n ---> Running in abc\nThe command '/bin/sh -c exit 7' returned a "
+      + "non-zero code: 7\n")).toMatch(/returned a non-zero code: 7/);
     expect(engineError('#6 ERROR: process "/bin/sh -c exit 7" did not complete successfully: exit code: 7\n')).toMatch(/exit code: 7/);
-    expect(engineError('STEP 2/2: RUN exit 3\nError: building at STEP "RUN exit 3": while running runtime: exit status 3\n')).toMatch(/exit status 3/);
+    expect(engineError('STEP 2/2: RUN exit 3\nError: building at STEP "RUN exit 3": while running runtime: exit '
+      + 'status 3\n')).toMatch(/exit status 3/);
   });
 });

@@ -31,7 +31,8 @@ describe('ClaimContext', () => {
   it('verify records all checks and fails naming each one that did not hold', async () => {
     const { ctx, meta } = fakeCtx();
     const c = new ClaimContext(ctx, await currentHost(), 't');
-    expect(() => c.verify([{ ok: true, what: 'fine' }, { ok: false, what: 'red gets 80%', expected: '80%', actual: '50%' }])).toThrow(ClaimFailure);
+    expect(() => c.verify([{ ok: true, what: 'fine' },
+      { ok: false, what: 'red gets 80%', expected: '80%', actual: '50%' }])).toThrow(ClaimFailure);
     expect(meta.checks).toHaveLength(2);
     try {
       c.verify([{ ok: false, what: 'x', expected: 1, actual: 2 }]);

@@ -14,7 +14,8 @@ describe('Dockerfile stages', () => {
   });
   it('a single stage has no builder', () => {
     expect(builderTarget('FROM golang\nRUN go build server.go\nCMD ["./server"]\n')).toBeNull();
-    expect(stages('# c\nFROM --platform=linux/amd64 alpine AS base\n')).toEqual([{ index: 0, from: 'alpine', name: 'base', copiesFrom: [] }]);
+    expect(stages('# c\nFROM --platform=linux/amd64 alpine AS base\n')).toEqual([{ index: 0, from: 'alpine',
+      name: 'base', copiesFrom: [] }]);
   });
 });
 
@@ -24,7 +25,8 @@ describe('a run-scoped build cache', () => {
     const scoped = withCacheScope(text, 'ab12cd');
     const label = (h: string) => `LABEL isolab.cache=ab12cd isolab.stage=${h}`;
     const [h1, h2] = [...scoped.matchAll(/isolab\.stage=([0-9a-f]{12})/g)].map((m) => m[1]!);
-    expect(scoped).toBe(`ARG V=1\nFROM golang:alpine \\\n  AS build\n${label(h1!)}\nRUN go build\nfrom alpine\n${label(h2!)}\nCOPY --from=build /x /x\n`);
+    expect(scoped).toBe(`ARG V=1\nFROM golang:alpine \\\n  AS build\n${label(h1!)}\nRUN go build\nfrom `
+      + `alpine\n${label(h2!)}\nCOPY --from=build /x /x\n`);
   });
   it('tells stages of different text apart, and the same text alike (its cache is shared in the run)', () => {
     const stage = (t: string) => /isolab\.stage=(\w+)/.exec(withCacheScope(t, 'r1'))![1];
@@ -32,7 +34,8 @@ describe('a run-scoped build cache', () => {
     expect(stage('FROM alpine\nADD hello.sh .\n')).toBe(stage('FROM alpine\nADD hello.sh .\n'));
   });
   it("the LABEL is not one of the author's steps", () => {
-    const out = 'Step 1/4 : FROM alpine\n ---> 0e5074db4f44\nStep 2/4 : LABEL isolab.cache=ab12cd\n ---> Running in 1\nStep 3/4 : ADD hello.sh .\n ---> 2\nStep 4/4 : CMD ["sh"]\n';
+    const out = 'Step 1/4 : FROM alpine\n ---> 0e5074db4f44\nStep 2/4 : LABEL isolab.cache=ab12cd\n ---> Running in '
+      + '1\nStep 3/4 : ADD hello.sh .\n ---> 2\nStep 4/4 : CMD ["sh"]\n';
     expect(parseSteps(out).map((s) => `${s.n} ${s.instruction}`)).toEqual(['1 FROM alpine', '2 ADD hello.sh .', '3 CMD ["sh"]']);
   });
 });

@@ -15,8 +15,10 @@ describe('which engine a run drives', () => {
   };
   it('is docker when ISOLAB_ENGINE is unset or empty', () => expect([withEnv(undefined)(), withEnv('')()]).toEqual(['docker', 'docker']));
   it('is podman when asked', () => expect(withEnv('podman')()).toBe('podman'));
-  it('names a misspelt ISOLAB_ENGINE instead of falling back to docker', () => expect(withEnv('podmn')).toThrow(/ISOLAB_ENGINE="podmn" names no engine/));
-  it('refuses an unknown --engine with what would work', () => expect(() => checkEngine('lxc')).toThrow(/--engine docker or --engine podman/));
+  it('names a misspelt ISOLAB_ENGINE instead of falling back to docker',
+    () => expect(withEnv('podmn')).toThrow(/ISOLAB_ENGINE="podmn" names no engine/));
+  it('refuses an unknown --engine with what would work',
+    () => expect(() => checkEngine('lxc')).toThrow(/--engine docker or --engine podman/));
   it('grading refuses podman with why (its contained compose project failed there), and a misspelt engine', async () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {

@@ -7,7 +7,8 @@ import { ExecTimer, type TimerMethod } from '../../src/bench/exec-timer.js';
 
 // The perl helper needs Time::HiRes: Debian's perl has it, perl-base alone (the sid guest) does not.
 const perl = spawnSync('perl', ['-MTime::HiRes', '-e', '1'], { timeout: 10_000 }).status === 0;
-const methods: TimerMethod[] = [...(existsSync('/usr/bin/python3') ? ['python posix_spawn' as const] : []), ...(perl ? ['perl fork' as const] : [])];
+const methods: TimerMethod[] = [...(existsSync('/usr/bin/python3') ? ['python posix_spawn' as const] : []),
+  ...(perl ? ['perl fork' as const] : [])];
 
 describe.each(methods)('exec timer (%s)', (method) => {
   it('times a batch back to back, and names a command that fails', async () => {

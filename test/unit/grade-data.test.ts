@@ -23,7 +23,8 @@ describe('assignment files', () => {
     const t = await tmpFile('a.yaml', 'name: other\ncompose:\n  dir: app\n  server: backend\n  client: probe\n  port: 9000\n');
     try {
       const a = loadAssignment(t.f);
-      expect(a.compose).toMatchObject({ dir: 'app', server: 'backend', client: 'probe', port: 9000, message: 'hallo', file: 'docker-compose.yml' });
+      expect(a.compose).toMatchObject({ dir: 'app', server: 'backend', client: 'probe', port: 9000, message: 'hallo',
+        file: 'docker-compose.yml' });
       expect(a.hello.output).toBe('Hallo');
     } finally {
       await t.done();
@@ -56,11 +57,13 @@ const rubric: Rubric = { name: 'r', checks: [
   { check: 'compose.service-dns', points: 3, hint: 'h2' },
   { check: 'cgroups.move', points: 1, hint: 'h3' },
 ] };
-const claim = (id: string, verdict: ClaimResult['verdict'], extra: Partial<ClaimResult> = {}): ClaimResult => ({ id, suite: 's', statement: '', verdict, evidence: {}, durationMs: 1500, ...extra });
+const claim = (id: string, verdict: ClaimResult['verdict'], extra: Partial<ClaimResult> = {}): ClaimResult =>
+  ({ id, suite: 's', statement: '', verdict, evidence: {}, durationMs: 1500, ...extra });
 
 describe('scoring', () => {
   it('a refused part earns nothing with its reason; a check the host cannot run leaves the possible points', () => {
-    const s = score(rubric, [claim('image.layers', 'pass'), claim('cgroups.move', 'skip', { reason: 'needs root' })], new Map([['compose.service-dns', 'refused: compose/docker-compose.yml:7: privileged']]));
+    const s = score(rubric, [claim('image.layers', 'pass'), claim('cgroups.move', 'skip', { reason: 'needs root' })],
+      new Map([['compose.service-dns', 'refused: compose/docker-compose.yml:7: privileged']]));
     expect(s).toMatchObject({ earned: 2, possible: 5 });
     expect(s.items.map((i) => i.verdict)).toEqual(['pass', 'refused', 'skip']);
     expect(s.items[1]!.why).toMatch(/privileged/);
@@ -127,9 +130,11 @@ describe("GitHub Classroom's grading reporter reads the action's result", () => 
   // <ID>_RESULTS env var, base64 of JSON; it sums tests[].score against max_score for Classroom,
   // prints tests[].message for every test whose status is not 'pass', and fails the workflow on
   // results.status 'fail' or 'error'. These are its field names.
-  const g: Grade = { rubric: 'r', assignment: 'a', submission: 's', score: 9, possible: 11, contained: ['services.server1.ports removed: …'], items: [
+  const g: Grade = { rubric: 'r', assignment: 'a', submission: 's', score: 9, possible: 11,
+    contained: ['services.server1.ports removed: …'], items: [
     { check: 'image.layers', points: 2, earned: 2, verdict: 'pass' },
-    { check: 'compose.service-dns › as written (sleep 3)', points: 2, earned: 0, verdict: 'fail', hint: 'app/compose.yaml needs a service named backend', why: 'no reply' },
+    { check: 'compose.service-dns › as written (sleep 3)', points: 2, earned: 0, verdict: 'fail',
+      hint: 'app/compose.yaml needs a service named backend', why: 'no reply' },
     { check: 'image.multistage-size', points: 7, earned: 7, verdict: 'pass' },
   ] };
   const decoded = JSON.parse(Buffer.from(classroomBase64(g), 'base64').toString('utf-8')) as {
@@ -142,7 +147,8 @@ describe("GitHub Classroom's grading reporter reads the action's result", () => 
   it("a failing check's message carries its hint (and what grading changed, beside a compose check)", () => {
     const failing = decoded.tests.filter((t) => t.status !== 'pass');
     expect(failing.map((t) => t.name)).toEqual(['compose.service-dns › as written (sleep 3)']);
-    expect(failing[0]!.message).toBe('no reply\nhint: app/compose.yaml needs a service named backend\nchanged before running: services.server1.ports removed: …');
+    expect(failing[0]!.message).toBe('no reply\nhint: app/compose.yaml needs a service named backend\nchanged '
+      + 'before running: services.server1.ports removed: …');
     expect(decoded.status).toBe('fail');
   });
 });

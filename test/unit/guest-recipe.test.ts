@@ -5,14 +5,17 @@ import { plan, recipeHash, GUESTS, INIT } from '../../src/guest/recipe.js';
 import { runJobScript } from '../../src/guest/run.js';
 import { qemuArgs } from '../../src/guest/machine.js';
 
-const input = { guest: GUESTS.trixie!, mirror: 'http://mirror.invalid/debian', images: [{ ref: 'isolab/busybox:latest', tags: ['alpine:latest'] }], imageIds: ['sha256:a'], work: '/w', diskMb: 6144 };
+const input = { guest: GUESTS.trixie!, mirror: 'http://mirror.invalid/debian',
+  images: [{ ref: 'isolab/busybox:latest', tags: ['alpine:latest'] }], imageIds: ['sha256:a'], work: '/w', diskMb: 6144 };
 
 describe('guest recipe', () => {
   it('plans debootstrap of the suite with the stack, the init, the images, the disk — in that order', () => {
     const steps = plan(input);
-    expect(steps[0]!.argv).toEqual(['debootstrap', '--variant=minbase', expect.stringMatching(/^--include=linux-image-cloud-amd64,docker\.io,docker-cli,.*docker-compose,docker-buildx,nodejs/), 'trixie', '/w/rootfs', 'http://mirror.invalid/debian']);
+    expect(steps[0]!.argv).toEqual(['debootstrap', '--variant=minbase',
+      expect.stringMatching(/^--include=linux-image-cloud-amd64,docker\.io,docker-cli,.*docker-compose,docker-buildx,nodejs/), 'trixie', '/w/rootfs', 'http://mirror.invalid/debian']);
     expect(steps.map((s) => s.title)).toEqual([
-      'debootstrap trixie (27 packages)', 'write the guest init', 'podman without systemd', 'drop the package cache', 'make the image folder',
+      'debootstrap trixie (27 packages)', 'write the guest init', 'podman without systemd', 'drop the package cache',
+        'make the image folder',
       "save isolab/busybox:latest from the host's engine", 'tags to add inside', 'copy the kernel and initrd out',
       'make the 6144 MB ext4 disk from the tree', 'remove the tree',
     ]);
@@ -33,14 +36,16 @@ describe('guest recipe', () => {
 
   it('the guest mounts cgroup2 alone (a pure v2 host) and has no network device', () => {
     expect(INIT).toMatch(/mount -t cgroup2 cgroup2 \/sys\/fs\/cgroup/);
-    const args = qemuArgs({ dir: '/g', disk: '/g/disk.img', kernel: '/g/vmlinuz', initrd: '/g/initrd.img' }, '/j/job.img', { accel: 'tcg', memMb: 4096, cpus: 2, writable: false });
+    const args = qemuArgs({ dir: '/g', disk: '/g/disk.img', kernel: '/g/vmlinuz', initrd: '/g/initrd.img' },
+      '/j/job.img', { accel: 'tcg', memMb: 4096, cpus: 2, writable: false });
     expect(args).toContain('-nodefaults');
     expect(args.join(' ')).not.toMatch(/-netdev|-nic|-net /);
     expect(args).toContain('file=/g/disk.img,if=virtio,format=raw,snapshot=on');
   });
 
   it('quotes the run arguments for the guest shell', () => {
-    expect(runJobScript(['cgroups', '--claim', "compose.service-dns › as written (sleep 3)"], 'trixie')).toContain("node bin/isolab.js run cgroups --claim 'compose.service-dns › as written (sleep 3)'");
+    expect(runJobScript(['cgroups', '--claim', "compose.service-dns › as written (sleep 3)"],
+      'trixie')).toContain("node bin/isolab.js run cgroups --claim 'compose.service-dns › as written (sleep 3)'");
   });
 
   it("under TCG the guest's vCPUs take turns (one seat for CPU windows), unless ISOLAB_GUEST_VCPUS_SERIAL=0", () => {
@@ -55,7 +60,8 @@ describe('guest recipe', () => {
   });
 
   it('under --engine podman the job settles podman first (its network is made on first use)', () => {
-    expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg', 'podman')).toMatch(/podman run --rm isolab\/busybox:latest true[^]*run compose --engine podman/);
+    expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg',
+      'podman')).toMatch(/podman run --rm isolab\/busybox:latest true[^]*run compose --engine podman/);
     expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg', 'podman')).not.toMatch(/^dockerd/m);
     expect(runJobScript(['compose'], 'trixie')).not.toMatch(/podman run/);
   });

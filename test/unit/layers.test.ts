@@ -56,13 +56,15 @@ function cycle(g: Map<string, string[]>): string[] | null {
 describe('layers', async () => {
   const g = await graph(['src']);
   const edges = [...g].flatMap(([f, ts]) => ts.map((t) => [f, t] as const));
-  const between = (from: (f: string) => boolean, to: (t: string) => boolean) => edges.filter(([f, t]) => from(f) && to(t)).map(([f, t]) => `${f} → ${t}`);
+  const between = (from: (f: string) => boolean, to: (t: string) => boolean) =>
+    edges.filter(([f, t]) => from(f) && to(t)).map(([f, t]) => `${f} → ${t}`);
 
   it('no module imports itself back', () => expect(cycle(g)).toBeNull());
 
   it('no folder imports itself back', () => {
     const folders = new Map<string, string[]>();
-    for (const [f, t] of edges) if (folder(f) !== folder(t)) folders.set(folder(f), [...new Set([...(folders.get(folder(f)) ?? []), folder(t)])]);
+    for (const [f, t] of edges)
+      if (folder(f) !== folder(t)) folders.set(folder(f), [...new Set([...(folders.get(folder(f)) ?? []), folder(t)])]);
     expect(cycle(folders)).toBeNull();
   });
 
@@ -70,7 +72,8 @@ describe('layers', async () => {
 
   it('reports import no driver; drivers import no result, report or command', () => {
     expect(between((f) => f.startsWith('src/report/'), (t) => DRIVERS.includes(folder(t)))).toEqual([]);
-    expect(between((f) => DRIVERS.includes(folder(f)), (t) => ['src/results', 'src/report', 'src/cli', 'src/grade'].includes(folder(t)))).toEqual([]);
+    expect(between((f) => DRIVERS.includes(folder(f)),
+      (t) => ['src/results', 'src/report', 'src/cli', 'src/grade'].includes(folder(t)))).toEqual([]);
   });
 
   it('src/ and bench/ import nothing from suites/ or test/', async () => {

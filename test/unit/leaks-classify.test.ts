@@ -4,22 +4,28 @@
 import { describe, it, expect } from 'vitest';
 import { diffHost, isLeak, normalizeRoutes, type HostSnapshot } from '../../src/core/leaks.js';
 
-const empty = (): HostSnapshot => ({ mounts: [], netns: [], links: ['lo', 'eth0', 'docker0'], addresses: [], routes: [], cgroups: [], containers: [], networks: [], images: [], iptables: [], nftables: [], sysctls: [], tempdirs: [], processes: [], owned: {} });
+const empty = (): HostSnapshot =>
+  ({ mounts: [], netns: [], links: ['lo', 'eth0', 'docker0'], addresses: [], routes: [], cgroups: [], containers: [],
+  networks: [], images: [], iptables: [], nftables: [], sysctls: [], tempdirs: [], processes: [], owned: {} });
 
 describe('leak classification', () => {
   it("a fresh host's first use is not a leak; the same kinds of change elsewhere are", () => {
     const before = empty();
     const after = { ...empty(),
       mounts: ['/run/netns (tmpfs)', '/tmp/isolab-zzzzzz-x (tmpfs)'],
-      addresses: ['5: docker0    inet6 fe80::42:64ff:fedb:4eae/64 scope link', '9: isolab-zzzz-v    inet6 fe80::1/64 scope link', '5: docker0    inet 10.9.9.9/24 scope global'],
+      addresses: ['5: docker0    inet6 fe80::42:64ff:fedb:4eae/64 scope link',
+        '9: isolab-zzzz-v    inet6 fe80::1/64 scope link', '5: docker0    inet 10.9.9.9/24 scope global'],
     };
     const d = diffHost(before, after);
-    expect(d.filter((l) => !isLeak(l)).map((l) => l.item)).toEqual(['/run/netns (tmpfs)', '5: docker0    inet6 fe80::42:64ff:fedb:4eae/64 scope link']);
-    expect(d.filter(isLeak).map((l) => l.item)).toEqual(['/tmp/isolab-zzzzzz-x (tmpfs)', '9: isolab-zzzz-v    inet6 fe80::1/64 scope link', '5: docker0    inet 10.9.9.9/24 scope global']);
+    expect(d.filter((l) => !isLeak(l)).map((l) => l.item)).toEqual(['/run/netns (tmpfs)',
+      '5: docker0    inet6 fe80::42:64ff:fedb:4eae/64 scope link']);
+    expect(d.filter(isLeak).map((l) => l.item)).toEqual(['/tmp/isolab-zzzzzz-x (tmpfs)',
+      '9: isolab-zzzz-v    inet6 fe80::1/64 scope link', '5: docker0    inet 10.9.9.9/24 scope global']);
   });
 
   it("an interface that did not exist before is not a first use: its address is a leak", () => {
-    const after = { ...empty(), links: [...empty().links, 'br-0123456789ab'], addresses: ['7: br-0123456789ab    inet6 fe80::1/64 scope link'] };
+    const after = { ...empty(), links: [...empty().links, 'br-0123456789ab'],
+      addresses: ['7: br-0123456789ab    inet6 fe80::1/64 scope link'] };
     expect(diffHost(empty(), after).filter(isLeak).map((l) => l.kind)).toEqual(['links', 'addresses']);
   });
 });
@@ -28,12 +34,14 @@ describe("another live run's container mounts", () => {
   it('are attributed through the container that mounts them; the same mount of no run is a leak', async () => {
     const { anotherRun } = await import('../../src/core/leaks.js');
     const merged = '/var/lib/docker/overlay2/7b37a6172caf/merged';
-    const after = { ...empty(), mounts: [`${merged} (overlay)`, '/run/docker/netns/78c597b0f2d3 (nsfs)'], owned: { [merged]: 'zzzzz9', '/run/docker/netns/78c597b0f2d3': 'zzzzz9' } };
+    const after = { ...empty(), mounts: [`${merged} (overlay)`, '/run/docker/netns/78c597b0f2d3 (nsfs)'],
+      owned: { [merged]: 'zzzzz9', '/run/docker/netns/78c597b0f2d3': 'zzzzz9' } };
     const runs = [{ id: 'zzzzz9', pid: 4242, start: '1', startedAt: '', argv: [], live: true }];
     const [m, n] = diffHost(empty(), after).map((l) => ({ ...l, not: anotherRun(l, empty(), after, runs, 'mememe') }));
     expect(m!.not).toBe("another run's (zzzzz9, pid 4242), still running");
     expect(n!.not).toBe("another run's (zzzzz9, pid 4242), still running");
-    expect(anotherRun({ kind: 'mounts', item: '/var/lib/docker/overlay2/ffff/merged (overlay)', change: 'added' }, empty(), after, runs, 'mememe')).toBeNull();
+    expect(anotherRun({ kind: 'mounts', item: '/var/lib/docker/overlay2/ffff/merged (overlay)', change: 'added' },
+      empty(), after, runs, 'mememe')).toBeNull();
   });
 
   // CI: run B's last snapshot caught run A's compose build mid-step (docker 20.10's classic builder):
@@ -41,26 +49,36 @@ describe("another live run's container mounts", () => {
   it("a classic build step's container is another live run's build; with no other run live, a leak", async () => {
     const { anotherRun } = await import('../../src/core/leaks.js');
     const merged = '/var/lib/docker/overlay2/a31549a217ae/merged';
-    const after = { ...empty(), containers: ['amazing_bell'], mounts: [`${merged} (overlay)`], owned: { amazing_bell: 'build-step', [merged]: 'build-step' } };
+    const after = { ...empty(), containers: ['amazing_bell'], mounts: [`${merged} (overlay)`],
+      owned: { amazing_bell: 'build-step', [merged]: 'build-step' } };
     const live = [{ id: 'pvl3s5', pid: 18636, start: '1', startedAt: '', argv: [], live: true }];
     const diffs = diffHost(empty(), after);
-    expect(diffs.map((l) => anotherRun(l, empty(), after, live, 'mememe'))).toEqual([expect.stringMatching(/build step's container .* run pvl3s5 \(pid 18636\) was live/), expect.stringMatching(/build step's/)]);
+    expect(diffs.map((l) =>
+      anotherRun(l, empty(), after, live,
+      'mememe'))).toEqual([expect.stringMatching(/build step's container .* run pvl3s5 \(pid 18636\) was live/),
+      expect.stringMatching(/build step's/)]);
     expect(diffs.map((l) => anotherRun(l, empty(), after, [], 'mememe'))).toEqual([null, null]);
   });
 
   // CI: `hopeful_robinson` was listed, then gone before a second command asked what it was.
   it("whose a container is comes from the listing that names it (lines as docker 20.10's `ps` prints them)", async () => {
     const { containerOwner } = await import('../../src/core/leaks.js');
-    expect(containerOwner('distracted_jennings\tc67fa2a0c09c\t\t')).toEqual({ name: 'distracted_jennings', entry: 'distracted_jennings', owner: 'build-step' });
-    expect(containerOwner('eager_hugle\tisolab/busybox:latest\tzzzzz9\t')).toEqual({ name: 'eager_hugle', entry: 'eager_hugle (isolab-zzzzz9)', owner: 'zzzzz9' });
+    expect(containerOwner('distracted_jennings\tc67fa2a0c09c\t\t')).toEqual({ name: 'distracted_jennings',
+      entry: 'distracted_jennings', owner: 'build-step' });
+    expect(containerOwner('eager_hugle\tisolab/busybox:latest\tzzzzz9\t')).toEqual({ name: 'eager_hugle',
+      entry: 'eager_hugle (isolab-zzzzz9)', owner: 'zzzzz9' });
     expect(containerOwner('web-1\tnginx\t\tisolab-zzzzz8-web')).toMatchObject({ entry: 'web-1', owner: 'zzzzz8' });
-    expect(containerOwner('podman quirky_lamarr\tisolab/busybox:latest\t\t')).toEqual({ name: 'quirky_lamarr', entry: 'podman quirky_lamarr' });
+    expect(containerOwner('podman quirky_lamarr\tisolab/busybox:latest\t\t')).toEqual({ name: 'quirky_lamarr',
+      entry: 'podman quirky_lamarr' });
   });
 });
 
 describe('routes', () => {
   // Recorded here: docker0 with no container attached, then with one.
-  const down = 'default via 10.0.2.2 dev eth0\n172.17.0.0/16 dev docker0 proto kernel scope link src 172.17.0.1 linkdown \nlocal 172.17.0.1 dev docker0 table local proto kernel scope host src 172.17.0.1 \nfe80::/64 dev docker0 proto kernel metric 256 linkdown pref medium\nmulticast ff00::/8 dev docker0 table local proto kernel metric 256 linkdown pref medium\n';
+  const down = 'default via 10.0.2.2 dev eth0\n172.17.0.0/16 dev docker0 proto kernel scope link src 172.17.0.1 '
+    + 'linkdown \nlocal 172.17.0.1 dev docker0 table local proto kernel scope host src 172.17.0.1 \nfe80::/64 dev '
+    + 'docker0 proto kernel metric 256 linkdown pref medium\nmulticast ff00::/8 dev docker0 table local proto '
+    + 'kernel metric 256 linkdown pref medium\n';
   const up = down.replace(/ linkdown/g, '');
   it("a bridge's carrier going up or down is no change; a route of its own is", () => {
     const snap = (routes: string[]) => ({ ...empty(), routes });

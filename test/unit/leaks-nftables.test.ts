@@ -6,9 +6,12 @@ import { describe, it, expect } from 'vitest';
 import { diffHost, isLeak, normalizeNftRuleset, type HostSnapshot } from '../../src/core/leaks.js';
 
 const recorded = (f: string) => readFile(new URL(`./recorded/${f}`, import.meta.url), 'utf8');
-const snap = (nftables: string[]): HostSnapshot => ({ mounts: [], netns: [], links: [], addresses: [], routes: [], cgroups: [], containers: [], networks: [], images: [], iptables: [], nftables, sysctls: [], tempdirs: [], processes: [], owned: {} });
+const snap = (nftables: string[]): HostSnapshot =>
+  ({ mounts: [], netns: [], links: [], addresses: [], routes: [], cgroups: [], containers: [], networks: [],
+  images: [], iptables: [], nftables, sysctls: [], tempdirs: [], processes: [], owned: {} });
 // What iptables-nft keeps (compared through iptables-save, so left out here).
-const IPTABLES_NFT = 'table ip filter {\n\tchain FORWARD {\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tcounter packets 12 bytes 800 jump DOCKER-USER\n\t}\n}\n';
+const IPTABLES_NFT = 'table ip filter {\n\tchain FORWARD {\n\t\ttype filter hook forward priority filter; policy '
+  + 'drop;\n\t\tcounter packets 12 bytes 800 jump DOCKER-USER\n\t}\n}\n';
 
 describe('nftables in the leak check', () => {
   it("keeps netavark's rules with their place, drops iptables' tables, counters and handles", async () => {
@@ -17,7 +20,8 @@ describe('nftables in the leak check', () => {
     expect(rules).toContain('table inet netavark');
     expect(rules).toContain('table inet netavark › chain FORWARD: ip saddr 10.88.0.0/16 accept');
     expect(rules).toContain('table inet netavark › chain nv_2f259bab_10_88_0_0_nm16: ip daddr != 224.0.0.0/4 masquerade');
-    expect(normalizeNftRuleset('table inet t {\n\tchain c {\n\t\tcounter packets 3 bytes 120 accept # handle 7\n\t}\n}\n')).toEqual(['table inet t', 'table inet t › chain c', 'table inet t › chain c: counter accept']);
+    expect(normalizeNftRuleset('table inet t {\n\tchain c {\n\t\tcounter packets 3 bytes 120 accept # handle '
+      + '7\n\t}\n}\n')).toEqual(['table inet t', 'table inet t › chain c', 'table inet t › chain c: counter accept']);
   });
 
   it("a network's rules left behind are leaks; netavark's own table appearing is podman's first use", async () => {

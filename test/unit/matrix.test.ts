@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { buildMatrix, matrixMarkdown } from '../../src/report/matrix.js';
 import type { Results } from '../../src/types/results.js';
 
-const res = (id: string, host: Record<string, unknown>, claims: Array<[string, 'pass' | 'differs' | 'fail' | 'skip']>, ladder?: Array<[string, number]>): Results => ({
+const res = (id: string, host: Record<string, unknown>, claims: Array<[string, 'pass' | 'differs' | 'fail' | 'skip']>,
+  ladder?: Array<[string, number]>): Results => ({
   schema: 'isolab/results@1',
   run: { id, startedAt: '', finishedAt: '', argv: [] },
   host,
@@ -36,7 +37,9 @@ describe('departures from the slide', () => {
     expect(combine(['pass', 'differs', 'skip'])).toBe('differs');
     expect(combine(['differs', 'fail'])).toBe('fail');
     const v2 = res('g', { ...ubuntu, guest: { name: 'trixie' } }, [['cgroups.docker-cpu-shares', 'differs']]);
-    v2.claims[0]!.scenarios = [{ name: 'the lecture: 20 vs 80', verdict: 'differs', durationMs: 1, slide: [{ says: '--cpu-shares=20/80', expected: '20.0/80.0 ±2 pp', measured: '24.4/75.6', holds: false, why: 'runc 1.1.15 wrote cpu.weight 1/3' }] }];
+    v2.claims[0]!.scenarios = [{ name: 'the lecture: 20 vs 80', verdict: 'differs', durationMs: 1,
+      slide: [{ says: '--cpu-shares=20/80', expected: '20.0/80.0 ±2 pp', measured: '24.4/75.6', holds: false,
+      why: 'runc 1.1.15 wrote cpu.weight 1/3' }] }];
     const m = buildMatrix([res('a', debian, [['cgroups.docker-cpu-shares', 'pass']]), v2]);
     expect(m.hosts.map((h) => h.label)).toEqual(['6.1.0 · hybrid', 'trixie guest · 6.8.0 · v2']);
     const md = matrixMarkdown(m);
@@ -49,9 +52,11 @@ describe('the engine a column ran', () => {
     const trixie = { kernel: '6.12', arch: 'x86_64', cgroup: 'v2', runc: '1.1.15+ds1', guest: { name: 'trixie' } };
     const m = buildMatrix([
       res('d', { ...trixie, docker: '26.1.5', engine: 'docker 26.1.5', compose: 'v2 2.26.1' }, [['overlay.union', 'pass']]),
-      res('p', { ...trixie, docker: null, engine: 'podman 5.4.2', compose: 'podman-compose 1.3.0', details: { docker: { name: 'podman', runtime: 'crun 1.21' } } }, [['overlay.union', 'pass']]),
+      res('p', { ...trixie, docker: null, engine: 'podman 5.4.2', compose: 'podman-compose 1.3.0',
+        details: { docker: { name: 'podman', runtime: 'crun 1.21' } } }, [['overlay.union', 'pass']]),
     ]);
-    expect(m.hosts.map((h) => [h.label, h.runtime])).toEqual([['trixie guest · 6.12 · v2', 'runc 1.1.15+ds1'], ['trixie guest · 6.12 · v2 · podman', 'crun 1.21']]);
+    expect(m.hosts.map((h) => [h.label, h.runtime])).toEqual([['trixie guest · 6.12 · v2', 'runc 1.1.15+ds1'],
+      ['trixie guest · 6.12 · v2 · podman', 'crun 1.21']]);
     expect(matrixMarkdown(m)).toMatch(/\| podman 5\.4\.2 \| podman-compose 1\.3\.0 \| crun 1\.21 \|/);
   });
 });

@@ -4,9 +4,12 @@
 import { describe, it, expect } from 'vitest';
 import { judgeMemoryHigh, type Allocation, type CgroupScenario } from '../../src/cgroups/scenario.js';
 
-const s: CgroupScenario = { name: 'allocating 96 MiB with memory.high 32 MiB', groups: [{ name: 'high', memoryHigh: '32M' }], allocate: '96M', expect: {} };
+const s: CgroupScenario = { name: 'allocating 96 MiB with memory.high 32 MiB',
+  groups: [{ name: 'high', memoryHigh: '32M' }], allocate: '96M', expect: {} };
 const o = { high: 32 * 2 ** 20, size: 96 * 2 ** 20, windowMs: 6335 };
-const run = (x: Partial<Allocation>): Allocation => ({ name: 'high', written: [], finished: true, exit: 0, signal: null, ms: 1000, stalledMs: 0, cpuMs: 900, events: { high: 0, oom_kill: 0 }, peak: 96 * 2 ** 20, ...x });
+const run = (x: Partial<Allocation>): Allocation =>
+  ({ name: 'high', written: [], finished: true, exit: 0, signal: null, ms: 1000, stalledMs: 0, cpuMs: 900,
+  events: { high: 0, oom_kill: 0 }, peak: 96 * 2 ** 20, ...x });
 const free = run({ name: 'high-free', ms: 1267, cpuMs: 772 });
 const failed = (out: ReturnType<typeof judgeMemoryHigh>) => out.checks.filter((c) => !c.ok).map((c) => c.what);
 
@@ -20,7 +23,8 @@ describe('memory.high verdict', () => {
 
   it('fails an allocation that was not held (no stall), and a control that stalled', () => {
     const notHeld = run({ ms: 1400, stalledMs: 30, events: { high: 3, oom_kill: 0 } });
-    expect(failed(judgeMemoryHigh(s, o, free, notHeld))).toEqual([expect.stringMatching(/^throttled: the kernel counts it stalled on memory/)]);
+    expect(failed(judgeMemoryHigh(s, o, free,
+      notHeld))).toEqual([expect.stringMatching(/^throttled: the kernel counts it stalled on memory/)]);
     const stalledControl = run({ name: 'high-free', ms: 1267, stalledMs: 400 });
     expect(failed(judgeMemoryHigh(s, o, stalledControl, run({ ms: 4110, stalledMs: 3256, events: { high: 34, oom_kill: 0 } }))))
       .toEqual([expect.stringMatching(/^negative control/)]);

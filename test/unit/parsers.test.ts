@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { parseCgroupMounts, cgroupMode, parseIptablesVersion, parseIproute2Version, parseComposeVersion, builderKind, versionAtLeast } from '../../src/host/parsers.js';
+import { parseCgroupMounts, cgroupMode, parseIptablesVersion, parseIproute2Version, parseComposeVersion, builderKind,
+  versionAtLeast } from '../../src/host/parsers.js';
 
 // Recorded on this machine (hybrid: v1 controllers + cgroup2 at unified).
 const HYBRID = `
@@ -41,7 +42,8 @@ describe('tool versions', () => {
     expect(parseComposeVersion('v2.27.0', 'standalone')).toEqual({ flavour: 'standalone-v2', version: '2.27.0' });
     expect(parseComposeVersion('2.29.7', 'plugin')).toEqual({ flavour: 'v2-plugin', version: '2.29.7' });
     expect(parseComposeVersion('podman-compose version 1.0.6', 'podman')).toEqual({ flavour: 'podman-compose', version: '1.0.6' });
-    expect(parseComposeVersion('podman version 5.4.2\npodman-compose version 1.3.0\n', 'podman')).toEqual({ flavour: 'podman-compose', version: '1.3.0' });
+    expect(parseComposeVersion('podman version 5.4.2\npodman-compose version 1.3.0\n',
+      'podman')).toEqual({ flavour: 'podman-compose', version: '1.3.0' });
     expect(parseComposeVersion('', 'plugin')).toBeNull();
   });
   it('builder: legacy engine 20.10, BuildKit on 23+ with buildx or when forced', () => {

@@ -14,7 +14,8 @@ const fresh: HostFacts = {
 };
 const ready: HostFacts = {
   ...fresh, installed: wantedPackages(fresh, opts), dockerd: true, engineUp: true, composeUp: true,
-  images: ['isolab/busybox:3d9f2889d678', 'isolab/golang:f31e3f08ab83'], vm: { ready: true, kernelPackage: 'linux-image-6.1.0-56-cloud-amd64', foreign: true },
+  images: ['isolab/busybox:3d9f2889d678', 'isolab/golang:f31e3f08ab83'],
+    vm: { ready: true, kernelPackage: 'linux-image-6.1.0-56-cloud-amd64', foreign: true },
 };
 const titles = (s: Array<{ title: string }>) => s.map((x) => x.title);
 
@@ -22,18 +23,24 @@ describe('provision plan', () => {
   it('a fresh host: packages with an engine, dockerd started, both base images built, the VM kernel', () => {
     const apt = packagesPlan(fresh, opts);
     expect(apt.map((s) => s.argv![1])).toEqual(['update', 'install']);
-    expect(apt[1]!.argv).toEqual(expect.arrayContaining(['docker.io', 'docker-compose', 'debootstrap', 'qemu-system-x86', 'qemu-user', ...SUITE_TOOLS]));
-    expect(enginePlan(fresh)).toEqual([expect.objectContaining({ argv: ['dockerd'], background: expect.objectContaining({ readyWithinMs: 30_000 }) })]);
+    expect(apt[1]!.argv).toEqual(expect.arrayContaining(['docker.io', 'docker-compose', 'debootstrap',
+      'qemu-system-x86', 'qemu-user', ...SUITE_TOOLS]));
+    expect(enginePlan(fresh)).toEqual([expect.objectContaining({ argv: ['dockerd'],
+      background: expect.objectContaining({ readyWithinMs: 30_000 }) })]);
     expect(titles(imagesPlan(fresh, opts, 'f31e3f08ab83'))).toEqual([
-      'busybox rootfs', 'import isolab/busybox:3d9f2889d678 (busybox-static rootfs)', 'tag isolab/busybox:3d9f2889d678 as isolab/busybox:latest and alpine:latest (no registry reachable)',
-      'debootstrap bookworm with golang-go from http://deb.debian.org/debian (about a minute)', 'drop its package cache', 'import isolab/golang:f31e3f08ab83',
+      'busybox rootfs', 'import isolab/busybox:3d9f2889d678 (busybox-static rootfs)',
+        'tag isolab/busybox:3d9f2889d678 as isolab/busybox:latest and alpine:latest (no registry reachable)',
+      'debootstrap bookworm with golang-go from http://deb.debian.org/debian (about a minute)',
+        'drop its package cache', 'import isolab/golang:f31e3f08ab83',
       'tag isolab/golang:f31e3f08ab83 as isolab/golang:latest and golang:alpine (no registry reachable)',
     ]);
     expect(titles(vmPlan(fresh, opts))[0]).toBe('download linux-image-6.1.0-56-cloud-amd64');
     // the emulation claim's arm64 busybox: through apt with a state of its own, never the host's dpkg
-    expect(titles(vmPlan(fresh, opts)).slice(-2)).toEqual(['download busybox-static for arm64', 'unpack its busybox as /var/cache/isolab/vm/busybox-arm64']);
+    expect(titles(vmPlan(fresh, opts)).slice(-2)).toEqual(['download busybox-static for arm64',
+      'unpack its busybox as /var/cache/isolab/vm/busybox-arm64']);
     expect(vmPlan(fresh, opts).at(-2)!.argv!.join(' ')).toMatch(/Dir::State::status=.*APT::Architecture=arm64/);
-    expect(titles(vmPlan({ ...ready, vm: { ...ready.vm, foreign: false } }, opts))).toEqual(['download busybox-static for arm64', 'unpack its busybox as /var/cache/isolab/vm/busybox-arm64']);
+    expect(titles(vmPlan({ ...ready, vm: { ...ready.vm, foreign: false } },
+      opts))).toEqual(['download busybox-static for arm64', 'unpack its busybox as /var/cache/isolab/vm/busybox-arm64']);
     // every command is bounded
     const all = [...apt, ...imagesPlan(fresh, opts, 'f31e3f08ab83'), ...vmPlan(fresh, opts), ...settlePlan('zzzzz0')];
     expect(all.filter((s) => s.argv).every((s) => (s.timeoutMs ?? 120_000) > 0)).toBe(true);
@@ -44,7 +51,8 @@ describe('provision plan', () => {
     expect(enginePlan(ready)).toEqual([]);
     expect(imagesPlan(ready, opts, 'f31e3f08ab83').every((s) => s.title.startsWith('tag '))).toBe(true);
     expect(vmPlan(ready, opts)).toEqual([]);
-    expect(titles(settlePlan('zzzzz0'))).toEqual(['first use of ip netns (/run/netns becomes a mount)', 'first container on the default bridge (docker0 up)']);
+    expect(titles(settlePlan('zzzzz0'))).toEqual(['first use of ip netns (/run/netns becomes a mount)',
+      'first container on the default bridge (docker0 up)']);
   });
 
   it("a runner's own engine and compose are kept; with a registry, no offline Go image and no alpine tag", () => {

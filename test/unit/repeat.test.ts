@@ -23,7 +23,8 @@ describe('--repeat folding', () => {
   it('counts passes per scenario and keeps the worst margin', () => {
     const rows = foldRepeats([run('a', 80.4), run('b', 81.5), run('c', 79.0, 'fail')]);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ claim: 'cgroups.cpu-weight-split', scenario: 'red 80 / blue 20', runs: 3, passed: 2, verdicts: { pass: 2, fail: 1 } });
+    expect(rows[0]).toMatchObject({ claim: 'cgroups.cpu-weight-split', scenario: 'red 80 / blue 20', runs: 3,
+      passed: 2, verdicts: { pass: 2, fail: 1 } });
     const m = rows[0]!.measured[0]!;
     expect(m).toMatchObject({ what: 'red gets 80.0% ±2 pp', min: 79, max: 81.5, median: 80.4, tolerance: '±2 pp' });
     expect(m.worstUsed).toBeCloseTo(0.75, 5);

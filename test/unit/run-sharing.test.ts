@@ -12,7 +12,8 @@ process.env.ISOLAB_RUNS_DIR = dir; // before src/core/runs.ts reads it
 const runs = { ...(await import('../../src/core/runs.js')), ...(await import('../../src/core/windows.js')) };
 const { mentionedIds, ownNewImages } = await import('../../src/docker/build.js');
 const { runId } = await import('../../src/core/names.js');
-const start = (pid: number) => { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' ')[19]!; };
+const start = (pid: number) =>
+  { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' ')[19]!; };
 const sleeper = () => spawn('sleep', ['30'], { stdio: 'ignore' });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -32,7 +33,8 @@ describe('a CPU window and the other workers of its run', () => {
     mkdirSync(path.dirname(marker()), { recursive: true });
     writeFileSync(marker(), start(other.pid!));
     expect(runs.activeAlongside()).toEqual([`netns (pid ${other.pid})`]);
-    await expect(runs.exclusive('a test window', async () => 1, { say: () => undefined })).rejects.toThrow(/not measured — netns \(pid \d+\) of this run/);
+    await expect(runs.exclusive('a test window', async () => 1,
+      { say: () => undefined })).rejects.toThrow(/not measured — netns \(pid \d+\) of this run/);
   });
 
   it('a marker whose worker is gone does not count', async () => {
@@ -102,7 +104,8 @@ describe("the engine cache's turn", () => {
     try {
       mkdirSync(lock);
       writeFileSync(path.join(lock, 'owner'), `${live.pid} ${start(live.pid!)} a live build`);
-      await expect(runs.withEngineCache('beside a live one', async () => 0, { maxWaitMs: 300 })).rejects.toThrow(/waited \d+ s for pid \d+ \(a live build\)/);
+      await expect(runs.withEngineCache('beside a live one', async () => 0,
+        { maxWaitMs: 300 })).rejects.toThrow(/waited \d+ s for pid \d+ \(a live build\)/);
     } finally {
       live.kill();
       rmSync(lock, { recursive: true, force: true });
@@ -126,12 +129,14 @@ describe("a build's own images", () => {
 });
 
 describe('a process started inside a run with its id', () => {
-  it('joins the run: the entry stays the run\'s, and it does not end the run\'s things (its control: a dead owner\'s id is taken over)', async () => {
+  it('joins the run: the entry stays the run\'s, and it does not end the run\'s things (its control: a dead '
+    + 'owner\'s id is taken over)', async () => {
     const owner = sleeper();
     try {
       const id = 'joinx1';
       mkdirSync(path.join(dir, 'runs'), { recursive: true });
-      writeFileSync(path.join(dir, 'runs', `${id}.json`), JSON.stringify({ id, pid: owner.pid, start: start(owner.pid!), startedAt: '', argv: [] }));
+      writeFileSync(path.join(dir, 'runs', `${id}.json`),
+        JSON.stringify({ id, pid: owner.pid, start: start(owner.pid!), startedAt: '', argv: [] }));
       expect(runs.registerRun(id).pid).toBe(owner.pid);
       expect(JSON.parse(readFileSync(path.join(dir, 'runs', `${id}.json`), 'utf8')).pid).toBe(owner.pid);
       expect(runs.ownsRun(id)).toBe(false);

@@ -25,7 +25,8 @@ describe('settings', () => {
   });
 
   it('nothing but src/core/settings.ts reads an ISOLAB_* variable from the environment', async () => {
-    const files = [...(await sources('src')), ...(await sources('suites')), ...(await sources('bench')), 'vitest.config.ts', 'bin/isolab.js'];
+    const files = [...(await sources('src')), ...(await sources('suites')), ...(await sources('bench')),
+      'vitest.config.ts', 'bin/isolab.js'];
     const readers: string[] = [];
     for (const f of files.filter((x) => x !== 'src/core/settings.ts')) {
       const text = await readFile(path.join(ROOT, f), 'utf8');

@@ -64,13 +64,15 @@ describe('inspectSubmission', () => {
   }
 
   it('refuses a build context or dockerfile outside, and build.network: host', async () => {
-    const sub = await withCompose('services:\n  server1:\n    build:\n      context: ../hello\n      network: host\n  client:\n    image: alpine\n');
+    const sub = await withCompose('services:\n  server1:\n    build:\n      context: ../hello\n      network: '
+      + 'host\n  client:\n    image: alpine\n');
     const rules = (await inspectSubmission(sub, a)).map((x) => x.rule);
     expect(rules).toEqual(expect.arrayContaining(['build-context', 'build-network-host']));
   });
 
   it('refuses external networks and driver options that bind host paths', async () => {
-    const sub = await withCompose(`${svc('')}networks:\n  outside:\n    external: true\nvolumes:\n  data:\n    driver_opts: {type: none, device: /, o: bind}\n`);
+    const sub = await withCompose(`${svc('')}networks:\n  outside:\n    external: true\nvolumes:\n  data:\n    `
+      + `driver_opts: {type: none, device: /, o: bind}\n`);
     const rules = (await inspectSubmission(sub, a)).map((x) => x.rule);
     expect(rules).toEqual(expect.arrayContaining(['network-external', 'volume-driver_opts']));
   });
@@ -87,7 +89,8 @@ describe('inspectSubmission', () => {
 
   it('refuses RUN --network=host and --security=insecure in a Dockerfile, with its line', async () => {
     const sub = await withCompose(svc(''));
-    await writeFile(path.join(sub, 'compose/Dockerfile'), 'FROM golang:alpine AS b\nRUN --network=host wget x\nRUN --security=insecure true\nFROM alpine\n');
+    await writeFile(path.join(sub, 'compose/Dockerfile'),
+      'FROM golang:alpine AS b\nRUN --network=host wget x\nRUN --security=insecure true\nFROM alpine\n');
     const f = (await inspectSubmission(sub, a)).filter((x) => x.file === 'compose/Dockerfile');
     expect(f.map((x) => [x.rule, x.line])).toEqual([['build-network-host', 2], ['build-insecure', 3]]);
     expect(f[0]!.parts.sort()).toEqual(['compose', 'multistage']);
@@ -105,7 +108,8 @@ describe('inspectSubmission', () => {
 describe('lintDockerfile', () => {
   it('allows the lecture\'s files and docker/dockerfile syntax, refuses remote ADD and other frontends', () => {
     expect(lintDockerfile('# syntax=docker/dockerfile:1\nFROM alpine\nADD hello.sh .\n')).toEqual([]);
-    expect(lintDockerfile('# syntax=evil/frontend\nFROM alpine\nADD https://example.invalid/x /x\n').map((f) => f.rule)).toEqual(['dockerfile-frontend', 'build-remote-add']);
+    expect(lintDockerfile('# syntax=evil/frontend\nFROM alpine\nADD https://example.invalid/x /x\n').map((f) =>
+      f.rule)).toEqual(['dockerfile-frontend', 'build-remote-add']);
   });
 });
 
@@ -114,7 +118,8 @@ describe('containCompose', () => {
     const { text, stripped } = containCompose(svc('    ports: ["8081:8081"]\n    container_name: fixed\n    mem_limit: 8g\n'), a, 'v1');
     const y = parse(text);
     expect(y.version).toBe('2.4');
-    expect(y.services.client).toMatchObject({ mem_limit: '256m', memswap_limit: '256m', pids_limit: 128, cpus: 1, security_opt: ['no-new-privileges:true'] });
+    expect(y.services.client).toMatchObject({ mem_limit: '256m', memswap_limit: '256m', pids_limit: 128, cpus: 1,
+      security_opt: ['no-new-privileges:true'] });
     expect(y.services.client.ports).toBeUndefined();
     expect(y.networks.default.internal).toBe(true);
     expect(stripped).toEqual(['services.client.ports', 'services.client.container_name']);

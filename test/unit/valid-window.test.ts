@@ -28,7 +28,8 @@ describe('a window is a measurement', () => {
 
   it('not when another run was at work, nor past the other-load budget', () => {
     const why = invalidBecause({ ...quiet, other: 0.62, otherRunsAtWork: ['run abc compose (pid 7)'] }, k);
-    expect(why).toEqual(['other load 0.62 CPU on the window\'s CPUs (> 0.5)', 'another isolab run was at work during it: run abc compose (pid 7)']);
+    expect(why).toEqual(['other load 0.62 CPU on the window\'s CPUs (> 0.5)',
+      'another isolab run was at work during it: run abc compose (pid 7)']);
   });
 
   it('a quota held back by neighbours: 17.6% beside another run, throttled in 12 of 20 periods', () => {
@@ -67,7 +68,8 @@ describe('measured again, bounded', () => {
 });
 
 describe('unpinned: judged against the CPU free to the hogs', () => {
-  const s = { name: 'u', groups: [{ name: 'red', weight: 80 }, { name: 'blue', weight: 20 }], expect: { minCpuEach: 0.85 } } as CgroupScenario;
+  const s = { name: 'u', groups: [{ name: 'red', weight: 80 }, { name: 'blue', weight: 20 }],
+    expect: { minCpuEach: 0.85 } } as CgroupScenario;
   it('the run that failed for 0.26 CPU of outside load: 1.74 of the 1.74 free', () => {
     const checks = ownCpuChecks(s, { red: 0.901, blue: 0.839 }, { red: 0.518, blue: 0.482 }, 2, 0.26);
     expect(checks.filter((c) => !c.ok)).toEqual([]);

@@ -113,14 +113,16 @@ describe('seats', () => {
   });
 
   it('a window that throws gives its seat back (the next one still gets CPU 0)', async () => {
-    await expect(measuringWindow('broken', { cpu: 0 }, async () => { throw new Error('boom'); }, { ...quiet, cpus: [0, 1] })).rejects.toThrow('boom');
+    await expect(measuringWindow('broken', { cpu: 0 }, async () => { throw new Error('boom'); },
+      { ...quiet, cpus: [0, 1] })).rejects.toThrow('boom');
     const r = await measuringWindow('next', { cpu: 0 }, async (seat) => seat.cpu, { ...quiet, cpus: [0, 1] });
     expect(r.value).toBe(0);
   });
 });
 
 describe("another run's work and this run's windows", () => {
-  const started = (pid: number) => { const st = readFileSync(`/proc/${pid}/stat`, 'utf8'); return st.slice(st.lastIndexOf(')') + 2).split(' ')[19]!; };
+  const started = (pid: number) =>
+    { const st = readFileSync(`/proc/${pid}/stat`, 'utf8'); return st.slice(st.lastIndexOf(')') + 2).split(' ')[19]!; };
   /** A stand-in for another run: a live process registered as a run. */
   const otherRun = (id: string) => {
     const p = spawn('sleep', ['30'], { stdio: 'ignore' });

@@ -73,30 +73,38 @@ function checkOptions(sections: string[], o: BenchOptions): string[] | undefined
 function printSection(name: string, out: unknown): void {
   if (name === 'grading') {
     const g = out as Awaited<ReturnType<typeof grading>>;
-    process.stdout.write(`\ngrading the sample: cold ${(g.coldMs / 1000).toFixed(1)} s (goal ≤ ${g.coldGoalMs / 1000} s: ${g.coldWithinGoal ? 'met' : 'missed'}), warm ${(g.warmMs / 1000).toFixed(1)} s (goal ≤ ${g.warmGoalMs / 1000} s: ${g.warmWithinGoal ? 'met' : 'missed'}), score ${g.score}\n`);
+    process.stdout.write(`\ngrading the sample: cold ${(g.coldMs / 1000).toFixed(1)} s (goal `
+      + `≤ ${g.coldGoalMs / 1000} s: ${g.coldWithinGoal ? 'met' : 'missed'}), warm ${(g.warmMs / 1000).toFixed(1)} `
+      + `s (goal ≤ ${g.warmGoalMs / 1000} s: ${g.warmWithinGoal ? 'met' : 'missed'}), score ${g.score}\n`);
     process.stdout.write(`${phaseLines(g.phases).join('\n')}\n`);
   }
   if (name === 'guests') {
     const g = out as Awaited<ReturnType<typeof guests>>;
     process.stdout.write(`\n${table(g.rows.map((r) => 'skipped' in r ? [r.guest, dim(r.skipped!), '', '', '', ''] : [
-      `${r.guest} [${r.accel}]`, `${r.buildColdS} s`, `${r.cachedCheckMs} ms`, `${r.bootToShellS ?? '—'} s`, `${r.engineReadyUptimeS ?? '—'} s`,
+      `${r.guest} [${r.accel}]`, `${r.buildColdS} s`, `${r.cachedCheckMs} ms`, `${r.bootToShellS ?? '—'} `
+        + `s`, `${r.engineReadyUptimeS ?? '—'} s`,
       r.guestOverHost ? Object.entries(r.guestOverHost).map(([k, v]) => `${k} ${v}×`).join(', ') : dim('no guest run on record'),
     ]), ['guest', 'build cold', 'cached check', 'boot to shell', 'engine ready', 'suite time guest/host'])}\n`);
   }
   if (name === 'split-window') {
-    const rows = (out as { rows: Array<{ windowMs: number; runs: number; meanErrorPp: number; maxAbsErrorPp: number; withinTolerance: number }> }).rows;
-    process.stdout.write(`\n${table(rows.map((r) => [`${r.windowMs / 1000} s`, String(r.runs), r.meanErrorPp.toFixed(2), r.maxAbsErrorPp.toFixed(2), `${r.withinTolerance}/${r.runs}`]), ['window', 'runs', 'mean error pp', 'max |error| pp', 'within ±2 pp'])}\n`);
+    const rows = (out as { rows: Array<{ windowMs: number; runs: number; meanErrorPp: number; maxAbsErrorPp: number;
+      withinTolerance: number }> }).rows;
+    process.stdout.write(`\n${table(rows.map((r) => [`${r.windowMs / 1000} `
+      + `s`, String(r.runs), r.meanErrorPp.toFixed(2), r.maxAbsErrorPp.toFixed(2), `${r.withinTolerance}/${r.runs}`]), ['window', 'runs', 'mean error pp', 'max |error| pp', 'within ±2 pp'])}\n`);
   }
 }
 
 /** The leak check, results.json and the chart, and the summary on the terminal: the exit code. */
-async function finish(r: { dir: string; startedAt: Date; host: Awaited<ReturnType<typeof probeHost>>; claims: ClaimResult[]; bench: Record<string, unknown>; before: Awaited<ReturnType<typeof snapshot>> | null; json: boolean }): Promise<number> {
+async function finish(r: { dir: string; startedAt: Date; host: Awaited<ReturnType<typeof probeHost>>;
+  claims: ClaimResult[]; bench: Record<string, unknown>; before: Awaited<ReturnType<typeof snapshot>> | null;
+  json: boolean }): Promise<number> {
   const { dir, startedAt, host, claims, bench, before } = r;
   const o = { json: r.json };
   const leaks = before ? diffSnapshots(before, await snapshot()) : undefined;
   const results: Results = {
     schema: SCHEMA,
-    run: { id: runId(), startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1), suites: ['bench'] },
+    run: { id: runId(), startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
+      argv: process.argv.slice(1), suites: ['bench'] },
     host: hostFingerprint(host),
     claims,
     summary: summarize(claims),
@@ -106,9 +114,11 @@ async function finish(r: { dir: string; startedAt: Date; host: Awaited<ReturnTyp
   await writeRun(dir, results);
   if (bench.ladder && bench.chart) await writeFile(path.join(dir, 'ladder.svg'), ladderSvg(bench.ladder as LadderRow[]));
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-  for (const c of claims) process.stdout.write(`${c.verdict === 'pass' ? ok('✓') : c.verdict === 'fail' ? bad('✗') : dim('–')} ${c.id}: ${(c.evidence as { summary?: string }).summary ?? c.reason ?? ''}\n`);
+  for (const c of claims)
+    process.stdout.write(`${c.verdict === 'pass' ? ok('✓') : c.verdict === 'fail' ? bad('✗') : dim('–')} ${c.id}: ${(c.evidence as { summary?: string }).summary ?? c.reason ?? ''}\n`);
   if (leaks?.length) process.stdout.write(bad(`leak check FAILED: ${leaks.map((l) => `${l.kind} ${l.item}`).join(', ')}\n`));
-  process.stdout.write(`isolab: bench results in ${path.relative(process.cwd(), dir)}/ (results.json, report.html${bench.chart ? ', ladder.svg' : ''})\n`);
+  process.stdout.write(`isolab: bench results in ${path.relative(process.cwd(), dir)}/ (results.json, `
+    + `report.html${bench.chart ? ', ladder.svg' : ''})\n`);
   const s = results.summary;
   process.stdout.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped\n`);
   return s.failed || leaks?.length ? 1 : 0;
@@ -142,7 +152,8 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
       if (rows.some((r) => r.meanMs !== undefined)) bench.chart = 'ladder.svg';
       if (!o.json) process.stdout.write(`\n${ladderTable(rows)}\n`);
     }
-    for (const [name, fn, id] of [['sizes', sizes, 'bench.sizes'], ['primitives', primitives, 'bench.primitive-costs'], ['split-window', splitWindow, null], ['grading', grading, null], ['guests', guests, null]] as const) {
+    for (const [name, fn, id] of [['sizes', sizes, 'bench.sizes'], ['primitives', primitives, 'bench.primitive-costs'],
+      ['split-window', splitWindow, null], ['grading', grading, null], ['guests', guests, null]] as const) {
       if (!run.includes(name)) continue;
       const t = performance.now();
       try {
@@ -161,7 +172,9 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
       } catch (e) {
         const reason = (e as Error).message;
         say(`${name}: failed — ${reason}`);
-        if (id) claims.push({ ...claimDef(id), verdict: /needs root|not installed|no Docker/.test(reason) ? 'skip' : 'fail', reason, evidence: {}, durationMs: Math.round(performance.now() - t) });
+        if (id) claims.push({ ...claimDef(id),
+          verdict: /needs root|not installed|no Docker/.test(reason) ? 'skip' : 'fail', reason, evidence: {},
+          durationMs: Math.round(performance.now() - t) });
       }
       await ledger.undoAll();
     }
@@ -178,10 +191,14 @@ function summarizeSection(name: string, out: Record<string, unknown>): string {
     const i = out.imagesBytes as Record<string, number>;
     const vm = out.vmImageBytes as { total: number } | null;
     const mem = out.memory as { containerAddedKb: number; vm: { givenKb: number; guestUsedKb?: number } | null };
-    return `base image ${mb(i.base)} vs VM image ${mb(vm?.total)}; hello ${mb(i.hello)}; multi-stage ${mb(i.multistageFinal)} vs builder ${mb(i.multistageBuilder)}; an idle container adds ${(mem.containerAddedKb / 1024).toFixed(1)} MiB RSS, a VM is given ${(mem.vm?.givenKb ?? 0) / 1024} MiB and its guest uses ${((mem.vm?.guestUsedKb ?? 0) / 1024).toFixed(1)} MiB`;
+    return `base image ${mb(i.base)} vs VM image ${mb(vm?.total)}; hello ${mb(i.hello)}; `
+      + `multi-stage ${mb(i.multistageFinal)} vs builder ${mb(i.multistageBuilder)}; an idle container `
+      + `adds ${(mem.containerAddedKb / 1024).toFixed(1)} MiB RSS, a VM is given ${(mem.vm?.givenKb ?? 0) / 1024} `
+      + `MiB and its guest uses ${((mem.vm?.guestUsedKb ?? 0) / 1024).toFixed(1)} MiB`;
   }
   if (name === 'primitives') {
-    return Object.entries(out as Record<string, { meanMs: number }>).map(([k, v]) => `${k} ${v.meanMs.toFixed(2)} ms`).join(', ') + ' per create+destroy';
+    return Object.entries(out as Record<string, { meanMs: number }>).map(([k, v]) =>
+      `${k} ${v.meanMs.toFixed(2)} ms`).join(', ') + ' per create+destroy';
   }
   return '';
 }

@@ -11,6 +11,7 @@ export async function cleanCommand(opts: { json?: boolean; run?: string }): Prom
   const removed = await clean(opts.run ? `${runPrefix(opts.run)}-` : undefined);
   if (opts.json) process.stdout.write(JSON.stringify(removed, null, 2) + '\n');
   else if (!removed.length) process.stdout.write('isolab clean: nothing to remove\n');
-  else for (const r of removed) process.stdout.write(`${r.error ? bad('✗') : ok('removed')} ${r.kind} ${r.name}${r.error ? `: ${r.error}` : ''}\n`);
+  else for (const r of removed)
+    process.stdout.write(`${r.error ? bad('✗') : ok('removed')} ${r.kind} ${r.name}${r.error ? `: ${r.error}` : ''}\n`);
   return removed.some((r) => r.error) ? 1 : 0;
 }

@@ -25,7 +25,8 @@ const fail = (s: string) => (process.stderr.write(`isolab grade: ${s}\n`), 2);
 
 export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Promise<number> {
   const badFormat = (o.format ?? []).filter((f) => !FORMATS.includes(f));
-  if (badFormat.length) return fail(`unknown --format ${badFormat.join(', ')}; formats: ${FORMATS.join(', ')} (junit.xml is always written)`);
+  if (badFormat.length) return fail(`unknown --format ${badFormat.join(', ')}; formats: ${FORMATS.join(', ')} `
+    + `(junit.xml is always written)`);
   if (o.init !== undefined) return gradeInit(typeof o.init === 'string' ? o.init : dir ?? '.', { force: o.force });
   if (o.merge) {
     if (!o.out) return fail('--merge needs --out <dir> for the merged grades.csv');
@@ -46,10 +47,13 @@ export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Pro
   } catch (e) {
     return fail((e as Error).message);
   }
-  if (engine === 'podman') return fail('grading runs under docker only: under podman-compose the contained project did not work and left containers behind (tried in the trixie guest) — unset ISOLAB_ENGINE');
+  if (engine === 'podman')
+    return fail('grading runs under docker only: under podman-compose the contained project did not work and left '
+    + 'containers behind (tried in the trixie guest) — unset ISOLAB_ENGINE');
   if (!dir) return fail('which submission? pass a folder (or --batch <folder of submissions>, --init, --merge)');
   if (o.shard && !o.batch) return fail('--shard goes with --batch');
-  if (o.out && !o.batch && !o.format?.includes('gradescope')) return fail('--out goes with --batch, --merge, or --format gradescope (the results file)');
+  if (o.out && !o.batch && !o.format?.includes('gradescope'))
+    return fail('--out goes with --batch, --merge, or --format gradescope (the results file)');
   if (!o.batch) return gradeCommand(dir, o);
   try {
     if (o.assignment) loadAssignment(path.resolve(o.assignment)); // a bad file fails once, not per student
@@ -59,7 +63,8 @@ export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Pro
       rubric, out, shard: o.shard, format: o.format,
       ...(o.assignment ? { assignment: path.resolve(o.assignment) } : {}), ...(o.rubric ? { rubricFile: path.resolve(o.rubric) } : {}),
     });
-    process.stdout.write(`graded ${r.graded}, already graded ${r.skipped}, errors ${r.errors}${r.incomplete ? `, incomplete ${r.incomplete} (run --batch again to grade them)` : ''}: ${r.csv}\n`);
+    process.stdout.write(`graded ${r.graded}, already graded ${r.skipped}, errors ${r.errors}${r.incomplete ? `, `
+      + `incomplete ${r.incomplete} (run --batch again to grade them)` : ''}: ${r.csv}\n`);
     return r.errors ? 1 : r.incomplete ? EXIT.incomplete : 0;
   } catch (e) {
     return fail((e as Error).message);

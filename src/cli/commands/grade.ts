@@ -87,9 +87,12 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
     err((e as Error).message);
     return 2;
   }
-  const parts = await Promise.all(['hello', 'compose', 'multistage'].map((p) => stat(path.join(sub, assignment[p as 'hello'].dir)).then((s) => s.isDirectory(), () => false)));
+  const parts = await Promise.all(['hello', 'compose', 'multistage'].map((p) =>
+    stat(path.join(sub, assignment[p as 'hello'].dir)).then((s) => s.isDirectory(), () => false)));
   if (!parts.some(Boolean)) {
-    err(`${dir} has none of the assignment's folders (${[assignment.hello.dir, assignment.compose.dir, assignment.multistage.dir].join(', ')}); a submission looks like fixtures/grading/sample`);
+    err(`${dir} has none of the assignment's folders `
+      + `(${[assignment.hello.dir, assignment.compose.dir, assignment.multistage.dir].join(', ')}); a submission `
+      + `looks like fixtures/grading/sample`);
     return 2;
   }
   // Untrusted input: read it (never following links) before anything of it runs.
@@ -103,7 +106,8 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   // Only what the rubric scores and nothing refused: a whole claim, or one scenario of it.
   const toRun = [...new Set(rubric.checks.map((c) => c.check))].filter((c) => !refused.has(c.split(' › ')[0]!));
   // --json: stdout is the grade's JSON alone; the run's progress and report lines go to stderr.
-  const code = toRun.length ? await (o.json ? toStderr(() => runSuites([], { claim: toRun, quiet: true })) : runSuites([], { claim: toRun, quiet: true })) : 0;
+  const code = toRun.length
+    ? await (o.json ? toStderr(() => runSuites([], { claim: toRun, quiet: true })) : runSuites([], { claim: toRun, quiet: true })) : 0;
   let results: Results;
   try {
     results = JSON.parse(await readFile(path.join(runDir, 'results.json'), 'utf8')) as Results;
@@ -112,26 +116,31 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
       err(`the checks wrote no results (exit ${code}); see the output above`);
       return 1;
     }
-    results = { schema: SCHEMA, run: { id: runId(), startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), argv: process.argv.slice(1) }, host: {}, claims: [], summary: { passed: 0, failed: 0, skipped: 0 } };
+    results = { schema: SCHEMA,
+      run: { id: runId(), startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
+      argv: process.argv.slice(1) }, host: {}, claims: [], summary: { passed: 0, failed: 0, skipped: 0 } };
   }
   // Refused checks did not run: they enter the results as failures that say why.
   for (const [id, why] of refused) {
     if (!rubric.checks.some((c) => c.check.split(' › ')[0] === id) || results.claims.some((c) => c.id === id)) continue;
     const def = CLAIMS.find((c) => c.id === id)!;
-    results.claims.push({ ...def, verdict: 'fail', reason: why, evidence: { summary: 'refused before running', refused: findings.map(describe) }, durationMs: 0 });
+    results.claims.push({ ...def, verdict: 'fail', reason: why,
+      evidence: { summary: 'refused before running', refused: findings.map(describe) }, durationMs: 0 });
   }
   results.summary = summarize(results.claims);
   // The hints in the assignment's words: its folders, services, port (a course's own rubric too).
   const s = score({ ...rubric, checks: rubric.checks.map((c) => ({ ...c, hint: fillHint(c.hint, assignment) })) }, results.claims, refused);
   for (const c of results.claims) {
     const items = s.items.filter((i) => i.check.split(' › ')[0] === c.id);
-    if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0), possible: items.reduce((a, i) => a + (i.verdict === 'skip' ? 0 : i.points), 0) };
+    if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0),
+      possible: items.reduce((a, i) => a + (i.verdict === 'skip' ? 0 : i.points), 0) };
   }
   // Checks the grading host failed under say nothing of the submission: no score is recorded.
   const unjudged = s.items.filter((i) => i.verdict === 'error');
   const incomplete = unjudged.length ? (results.incomplete?.map((f) => f.message) ?? unjudged.map((i) => `${i.check}: ${i.why}`)) : [];
   // Every check skipped (no engine when it started, say): 0/0 is not a grade either.
-  if (!incomplete.length && s.items.length && s.items.every((i) => i.verdict === 'skip')) incomplete.push(`no check could run on this grading host: ${s.items[0]!.why}`);
+  if (!incomplete.length && s.items.length && s.items.every((i) => i.verdict === 'skip'))
+    incomplete.push(`no check could run on this grading host: ${s.items[0]!.why}`);
   const contained = containedChanges(results);
   const grade: Grade = {
     rubric: rubric.name, assignment: assignment.name, submission: dir, score: s.earned, possible: s.possible, items: s.items,
@@ -146,7 +155,9 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   else if (!o.quiet) printGrade({ name: rubric.name, dir, runDir, findings, contained, items: s.items, formats });
   if (results.leaks?.length) process.stderr.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
   if (incomplete.length) {
-    process.stderr.write(`isolab grade: the grade is incomplete — ${incomplete.join('; ')}. No score was recorded${o.format?.length ? ` (no ${o.format.join(', ')} file written)` : ''}; grade this submission again once the host is whole.\n`);
+    process.stderr.write(`isolab grade: the grade is incomplete — ${incomplete.join('; ')}. No score was `
+      + `recorded${o.format?.length ? ` (no ${o.format.join(', ')} file written)` : ''}; grade this submission `
+      + `again once the host is whole.\n`);
     if (!o.json) process.stdout.write('score: incomplete\n');
     return EXIT.incomplete;
   }
@@ -172,7 +183,8 @@ async function writeFormats(grade: Parameters<typeof gradescope>[0], runDir: str
 }
 
 /** The grade on the terminal: what was refused and changed, each item with its hint. */
-function printGrade(g: { name: string; dir: string; runDir: string; findings: Parameters<typeof describe>[0][]; contained: string[]; items: ReturnType<typeof score>['items']; formats: Set<string> }): void {
+function printGrade(g: { name: string; dir: string; runDir: string; findings: Parameters<typeof describe>[0][];
+  contained: string[]; items: ReturnType<typeof score>['items']; formats: Set<string> }): void {
   const { dir, runDir, findings, contained, formats } = g;
   process.stdout.write(`\n${g.name} — ${dir}\n`);
   if (findings.length) {
@@ -193,7 +205,8 @@ function printGrade(g: { name: string; dir: string; runDir: string; findings: Pa
     if (i.verdict === 'skip') process.stdout.write(dim(`         ${i.why}\n`));
     else if (i.hint) process.stdout.write(`         hint: ${i.hint}\n${i.why ? dim(`         why: ${i.why.split('\n')[0]}\n`) : ''}`);
   }
-  process.stdout.write(`isolab: graded results in ${path.relative(process.cwd(), runDir)}/ (results.json, junit.xml, report.html${formats.size ? `, ${[...formats].map((f) => (f === 'gradescope' ? 'gradescope.json' : 'classroom.b64')).join(', ')}` : ''})\n`);
+  process.stdout.write(`isolab: graded results in ${path.relative(process.cwd(), runDir)}/ (results.json, `
+    + `junit.xml, report.html${formats.size ? `, ${[...formats].map((f) => (f === 'gradescope' ? 'gradescope.json' : 'classroom.b64')).join(', ')}` : ''})\n`);
 }
 
 /** Gradescope's results file when this runs inside its autograder (autograderRoot: a test's fake tree). */
@@ -213,6 +226,7 @@ export async function gradeInit(dir = '.', o: { force?: boolean } = {}): Promise
   }
   await mkdir(dir, { recursive: true });
   for (const [from, name] of targets) await copyFile(from, path.join(dir, name));
-  process.stdout.write(`wrote ${path.join(dir, 'assignment.yaml')} and ${path.join(dir, 'rubric.json')}\nthen: sudo npx isolab grade <submission> --assignment ${path.join(dir, 'assignment.yaml')} --rubric ${path.join(dir, 'rubric.json')}\n`);
+  process.stdout.write(`wrote ${path.join(dir, 'assignment.yaml')} and ${path.join(dir, 'rubric.json')}\nthen: sudo `
+    + `npx isolab grade <submission> --assignment ${path.join(dir, 'assignment.yaml')} --rubric ${path.join(dir, 'rubric.json')}\n`);
   return 0;
 }

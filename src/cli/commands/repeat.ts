@@ -41,7 +41,8 @@ export async function repeatRuns(n: number, argv: string[]): Promise<number> {
   const rows = foldRepeats(all);
   const out = runFolder(newRunId(), 'repeat');
   await mkdir(out, { recursive: true });
-  await writeFile(path.join(out, 'repeat.json'), JSON.stringify({ schema: 'isolab/repeat@1', runs: all.map((r) => r.run.id), rows }, null, 2) + '\n');
+  await writeFile(path.join(out, 'repeat.json'),
+    JSON.stringify({ schema: 'isolab/repeat@1', runs: all.map((r) => r.run.id), rows }, null, 2) + '\n');
   const md = repeatMarkdown(rows, n);
   await writeFile(path.join(out, 'repeat.md'), md);
   process.stdout.write(`\n${md}\nisolab: ${rows.filter((r) => r.passed === r.runs - (r.verdicts.skip ?? 0) && !r.verdicts.fail).length}/${rows.length} claims and scenarios held in every run; ${path.relative(process.cwd(), out)}/repeat.md\n`);
