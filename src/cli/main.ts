@@ -1,12 +1,11 @@
 // isolab — the command line. Each command lives in ./commands; this file only wires them.
 import { Command, CommanderError } from 'commander';
-import path from 'node:path';
-import { CLAIMS, SUITES } from '../claims/catalog.js';
+import { SUITES } from '../claims/catalog.js';
 import { GUESTS } from '../guest/recipe.js';
 import { VERSION } from '../core/version.js';
 import { SECTIONS } from '../bench/sections.js';
 import type { GradeCliOptions } from './commands/grade-cli.js';
-import { setSetting } from '../core/settings.js';
+import type { RunOptions } from './commands/run.js';
 
 // Commands are imported when they run: `isolab --version` or `--help` loads none of them (vitest
 // alone takes a quarter of a second to import).
@@ -25,26 +24,6 @@ function dropOutputToClosedPipes(): void {
     s.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
     });
-  }
-}
-
-/** `--beside cpu=0.3`: the run's own outside load around `fn`, said in results.json (run.beside). */
-async function withBeside(spec: string | undefined, fn: () => Promise<number>): Promise<number> {
-  if (!spec) return fn();
-  const { parseBeside, startLoad } = await import('../core/load.js');
-  let load;
-  try {
-    load = startLoad(parseBeside(spec));
-  } catch (e) {
-    process.stderr.write(`isolab run: ${(e as Error).message}\n`);
-    return 2;
-  }
-  setSetting('beside', load.description);
-  process.stderr.write(`isolab: ${load.description}\n`);
-  try {
-    return await fn();
-  } finally {
-    await load.stop();
   }
 }
 
@@ -71,48 +50,8 @@ function defineRun(program: Command, exit: Exit): void {
     .addHelpText('after', '\nExamples:\n  sudo npx isolab run\n  sudo npx isolab run overlay cgroups\n  sudo npx '
       + 'isolab run --claim cgroups.cpu-weight-split\n  sudo npx isolab run --guest trixie cgroups overlay\n  sudo '
       + 'npx isolab run --guest trixie --engine podman compose\n  sudo npx isolab run --scenarios course/scenarios')
-    .action(async (suites: string[],
-      o: { claim?: string[]; list?: boolean; guest?: string; markdown?: boolean; scenarios?: string[]; repeat?: number;
-      engine?: string; beside?: string }) => {
-      // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
-      if (o.engine) {
-        try {
-          setSetting('engine', (await import('../core/engine.js')).checkEngine(o.engine));
-        } catch (e) {
-          process.stderr.write(`isolab run: ${(e as Error).message}\n`);
-          return void (exit.code = 2);
-        }
-      }
-      if (o.list && o.markdown) {
-        const { claimsMarkdown } = await import('../claims/catalog-doc.js');
-        process.stdout.write(claimsMarkdown());
-        return;
-      }
-      if (o.list) {
-        for (const c of CLAIMS) process.stdout.write(`${c.id.padEnd(34)} ${c.suite.padEnd(8)} ${c.statement}\n`);
-        return;
-      }
-      if (o.repeat !== undefined) {
-        const { repeatRuns } = await import('./commands/repeat.js');
-        const argv = process.argv.slice(process.argv.indexOf('run') + 1);
-        const at = argv.findIndex((a) => a === '--repeat' || a.startsWith('--repeat='));
-        argv.splice(at, argv[at]!.includes('=') ? 1 : 2);
-        exit.code = await repeatRuns(o.repeat, argv);
-        return;
-      }
-      if (o.guest) {
-        const { checkScenarioDirs } = await import('./commands/run.js');
-        const kinds = await checkScenarioDirs(o.scenarios ?? []);
-        if (kinds === null) return void (exit.code = 2);
-        const { runInGuest } = await import('../guest/run.js');
-        const { checkEngine } = await import('../core/engine.js');
-        const args = [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c]), ...(o.engine ? ['--engine', o.engine] : [])];
-        exit.code = await runInGuest(o.guest, args,
-          { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
-        return;
-      }
-      const { runSuites } = await import('./commands/run.js');
-      exit.code = await withBeside(o.beside, () => runSuites(suites, o));
+    .action(async (suites: string[], o: RunOptions) => {
+      exit.code = await (await import('./commands/run.js')).runCommand(suites, o);
     });
 }
 

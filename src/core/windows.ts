@@ -99,6 +99,64 @@ function grantable(r: Request, cpus: number[]): number[] | null {
 }
 
 /**
+ * Nor another run's work: its workers that started before the lock was taken finish first (new
+ * ones wait for the lock: runs.ts startWork). Bounded by maxWaitMs, then it refuses to measure.
+ */
+async function waitForOtherRunsWork(what: string, already: string[], o: { maxWaitMs?: number; say?: (s: string) => void }) {
+  const waitedFor = new Set(already);
+  const t0 = Date.now();
+  for (let busy = otherRunsAtWork(); busy.length; busy = otherRunsAtWork()) {
+    for (const b of busy) {
+      const id = b.split(' ')[1]!; // "run <id> <suite> (pid N)"
+      if (!waitedFor.has(id))
+        (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${what} waits for ${b} to finish its work`);
+      waitedFor.add(id);
+    }
+    if (Date.now() - t0 > (o.maxWaitMs ?? 300_000))
+      throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${busy.join(', ')} to `
+      + `finish; not measuring beside another run's work`);
+    await new Promise((res) => setTimeout(res, 100 + Math.random() * 100));
+  }
+  return { waitedFor, waitedMs: Date.now() - t0 };
+}
+
+/** A granted seat: its noisy set-up waits for every open window, its quiet part for no noisy work. */
+function makeSeat(mineCpus: number[], cpu: number, mine: { label: string; beside: Set<string> }): Seat {
+  const label = mine.label;
+  return {
+    cpus: mineCpus,
+    cpu,
+    async noisy(f) {
+      noisyWaiting++;
+      await until(() => open.size === 0);
+      noisyWaiting--;
+      noisyRunning++;
+      try {
+        return await f();
+      } finally {
+        noisyRunning--;
+        changed();
+      }
+    },
+    async quiet(f) {
+      const key = {};
+      await until(() => noisyRunning === 0 && noisyWaiting === 0);
+      for (const other of open.values()) {
+        other.beside.add(label);
+        mine.beside.add(other.label);
+      }
+      open.set(key, mine);
+      try {
+        return await f();
+      } finally {
+        open.delete(key);
+        changed();
+      }
+    },
+  };
+}
+
+/**
  * Run `fn` (a CPU measurement) on a seat of its own, while no other isolab run measures.
  * Waits for the host at most `maxWaitMs`, saying whose run it waits for, then fails rather than
  * measure on a contended host; refuses to measure beside another active worker of this run.
@@ -119,58 +177,13 @@ export async function measuringWindow<T>(what: string, want: Want, fn: (seat: Se
   const mine = { label, beside: new Set<string>() };
   try {
     lock = await holdMeasuringLock(what, o);
-    // Nor another run's work: its workers that started before the lock was taken finish first
-    // (new ones wait for the lock: runs.ts startWork).
-    const waitedFor = new Set(lock.waitedFor);
-    const t0 = Date.now();
-    for (let busy = otherRunsAtWork(); busy.length; busy = otherRunsAtWork()) {
-      for (const b of busy) {
-        const id = b.split(' ')[1]!; // "run <id> <suite> (pid N)"
-        if (!waitedFor.has(id))
-          (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(`isolab: ${what} waits for ${b} to finish its work`);
-        waitedFor.add(id);
-      }
-      if (Date.now() - t0 > (o.maxWaitMs ?? 300_000))
-        throw new Error(`${what}: waited ${Math.round((Date.now() - t0) / 1000)} s for ${busy.join(', ')} to `
-        + `finish; not measuring beside another run's work`);
-      await new Promise((res) => setTimeout(res, 100 + Math.random() * 100));
-    }
-    const waitedMs = lock.waitedMs + (Date.now() - t0);
+    const { waitedFor, waitedMs: workMs } = await waitForOtherRunsWork(what, lock.waitedFor, o);
+    const waitedMs = lock.waitedMs + workMs;
     // Nothing else of this run beside the windows: checked before and after.
     const before = activeAlongside();
     if (before?.length) throw new Error(`${what}: not measured — ${before.join(', ')} of this run is running beside `
       + `the window; measuring suites run alone (sequence.groupOrder in vitest.config.ts)`);
-    const seat: Seat = {
-      cpus: mineCpus,
-      cpu: r.cpus![0]!,
-      async noisy(f) {
-        noisyWaiting++;
-        await until(() => open.size === 0);
-        noisyWaiting--;
-        noisyRunning++;
-        try {
-          return await f();
-        } finally {
-          noisyRunning--;
-          changed();
-        }
-      },
-      async quiet(f) {
-        const key = {};
-        await until(() => noisyRunning === 0 && noisyWaiting === 0);
-        for (const other of open.values()) {
-          other.beside.add(label);
-          mine.beside.add(other.label);
-        }
-        open.set(key, mine);
-        try {
-          return await f();
-        } finally {
-          open.delete(key);
-          changed();
-        }
-      },
-    };
+    const seat = makeSeat(mineCpus, r.cpus![0]!, mine);
     const value = await fn(seat);
     const after = activeAlongside();
     if (after?.length) throw new Error(`${what}: measured, but ${after.join(', ')} of this run started during the `

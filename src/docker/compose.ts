@@ -58,13 +58,7 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
     const up = await raw(args.filter((a) => a !== '--build'), Math.max(1000, timeoutMs - (Date.now() - t0)));
     return { ...up, stdout: built.stdout + up.stdout, stderr: built.stderr + up.stderr };
   };
-  const byLabel = (kind: 'ps' | 'network' | 'images') => {
-    const filter = `label=com.docker.compose.project=${name}`;
-    if (kind === 'ps') return docker(['ps', '-a', '--filter', filter, '--format',
-      '{{.ID}}\t{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}'], { timeoutMs: 15_000 });
-    if (kind === 'network') return docker(['network', 'ls', '--filter', filter, '--format', '{{.Name}}'], { timeoutMs: 15_000 });
-    return docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], { timeoutMs: 15_000 });
-  };
+  const byLabel = (kind: 'ps' | 'network' | 'images') => projectLists(name, kind);
   const before = await imagesBefore();
   let downed = false;
   const project: ComposeProject = {
@@ -95,18 +89,7 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
       return r;
     }),
   };
-  const downNow = async (engineWaitMs: number) => {
-    if (compose.flavour !== 'podman-compose') {
-      return { ...(await cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000)), engineWaitMs };
-    }
-    // podman-compose 1.3 has no `down --rmi` ("unrecognized arguments"): the images it built,
-    // <project>_<service>, are removed by name after it, as --rmi local would.
-    const r = await cmd(['down', '--volumes', '--remove-orphans', '--timeout', '2'], 60_000);
-    const built = (await byLabel('images')).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((t) =>
-      localName(t).startsWith(`${name}_`));
-    for (const t of built) await docker(['rmi', t], { check: false, timeoutMs: 30_000 });
-    return { ...r, engineWaitMs };
-  };
+  const downNow = async (engineWaitMs: number) => ({ ...(await downProject(name, compose, cmd)), engineWaitMs });
   ledger.add('compose', name, async () => {
     if (!downed) await project.down();
     // What the project's builds created and down did not remove (builder-stage images), but the
@@ -119,6 +102,28 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
     await journal.forget();
   });
   return project;
+}
+
+/** A project's containers, networks (by its compose label) or the engine's images, as the engine lists them. */
+function projectLists(name: string, kind: 'ps' | 'network' | 'images') {
+  const filter = `label=com.docker.compose.project=${name}`;
+  if (kind === 'ps') return docker(['ps', '-a', '--filter', filter, '--format',
+    '{{.ID}}\t{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}'], { timeoutMs: 15_000 });
+  if (kind === 'network') return docker(['network', 'ls', '--filter', filter, '--format', '{{.Name}}'], { timeoutMs: 15_000 });
+  return docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], { timeoutMs: 15_000 });
+}
+
+/** `down` with its volumes and the images it built, in each flavour's words. */
+async function downProject(name: string, compose: ComposeInfo, cmd: ComposeProject['cmd']): Promise<RunResult> {
+  if (compose.flavour !== 'podman-compose')
+    return cmd(['down', '--volumes', '--remove-orphans', '--rmi', 'local', '--timeout', '2'], 60_000);
+  // podman-compose 1.3 has no `down --rmi` ("unrecognized arguments"): the images it built,
+  // <project>_<service>, are removed by name after it, as --rmi local would.
+  const r = await cmd(['down', '--volumes', '--remove-orphans', '--timeout', '2'], 60_000);
+  const built = (await projectLists(name, 'images')).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((t) =>
+    localName(t).startsWith(`${name}_`));
+  for (const t of built) await docker(['rmi', t], { check: false, timeoutMs: 30_000 });
+  return r;
 }
 
 /**

@@ -194,6 +194,21 @@ export async function lintCompose(c0: Ctx, fileRel: string): Promise<void> {
   if (doc.errors.length) return; // compose reports its own syntax error, with its words
   const js = doc.toJS() as Record<string, unknown> | null;
   if (!js || typeof js !== 'object') return;
+  lintTopLevel(c, fileRel, doc, lc, js);
+  const services = (js.services ?? {}) as Record<string, Record<string, unknown> | null>;
+  for (const [svc, s] of Object.entries(services)) {
+    if (!s || typeof s !== 'object') continue;
+    const where = (k: string | Array<string | number>) => at(doc, lc, ['services', svc, ...(Array.isArray(k) ? k : [k])]);
+    lintService(c, fileRel, dir, svc, s, where);
+    if (s.build !== undefined) await lintBuild(c0, c, fileRel, dir, svc, s.build, where);
+    lintEnvFiles(c, fileRel, dir, svc, s, where);
+  }
+}
+
+type Where = (k: string | Array<string | number>) => number | null;
+
+/** The file's top level, its networks and volumes: nothing that names a host resource. */
+function lintTopLevel(c: Ctx, fileRel: string, doc: ReturnType<typeof parseDocument>, lc: LineCounter, js: Record<string, unknown>): void {
   const root = doc.contents as Node;
   for (const k of Object.keys(js)) {
     if (TOP_OK.has(k) || TOP_STRIPPED.has(k) || k.startsWith('x-')) continue;
@@ -214,61 +229,65 @@ export async function lintCompose(c0: Ctx, fileRel: string): Promise<void> {
         `volumes.${name}.${k} is not allowed while grading (driver options can bind host paths)`);
     }
   }
-  const services = (js.services ?? {}) as Record<string, Record<string, unknown> | null>;
-  for (const [svc, s] of Object.entries(services)) {
-    if (!s || typeof s !== 'object') continue;
-    const where = (k: string | Array<string | number>) => at(doc, lc, ['services', svc, ...(Array.isArray(k) ? k : [k])]);
-    for (const [k, v] of Object.entries(s)) {
-      if (k in SERVICE_REFUSED) {
-        if (k === 'extends' && typeof v === 'string') continue; // same file
-        add(c, fileRel, where(k), `service-${k}`, `services.${svc}.${k}: ${SERVICE_REFUSED[k]}`);
-      } else if (k === 'network_mode') {
-        if (v !== 'none' && !/^service:/.test(String(v)))
-          add(c, fileRel, where(k), 'service-network_mode', `services.${svc}.network_mode: ${v} joins a network outside the project`);
-      } else if (!SERVICE_OK.has(k) && !SERVICE_STRIPPED.has(k) && !k.startsWith('x-')) {
-        add(c, fileRel, where(k), `service-${k}`, `services.${svc}.${k} is not allowed while grading`);
-      }
+}
+
+/** A service's keys and its volumes. */
+function lintService(c: Ctx, fileRel: string, dir: string, svc: string, s: Record<string, unknown>, where: Where): void {
+  for (const [k, v] of Object.entries(s)) {
+    if (k in SERVICE_REFUSED) {
+      if (k === 'extends' && typeof v === 'string') continue; // same file
+      add(c, fileRel, where(k), `service-${k}`, `services.${svc}.${k}: ${SERVICE_REFUSED[k]}`);
+    } else if (k === 'network_mode') {
+      if (v !== 'none' && !/^service:/.test(String(v)))
+        add(c, fileRel, where(k), 'service-network_mode', `services.${svc}.network_mode: ${v} joins a network outside the project`);
+    } else if (!SERVICE_OK.has(k) && !SERVICE_STRIPPED.has(k) && !k.startsWith('x-')) {
+      add(c, fileRel, where(k), `service-${k}`, `services.${svc}.${k} is not allowed while grading`);
     }
-    (Array.isArray(s.volumes) ? s.volumes : []).forEach((v, i) => {
-      const b = bindSource(v);
-      if (b?.target && SOCKET.test(b.target))
-        add(c, fileRel, where(['volumes', i]), 'engine-socket', `services.${svc}.volumes[${i}] mounts the container engine's socket`);
-      if (!b?.source) return;
-      const why = pathProblem(dir, c.root, b.source);
-      if (why) add(c, fileRel, where(['volumes', i]), 'host-path', `services.${svc}.volumes[${i}] binds a host path: ${why}`);
-    });
-    const build = s.build;
-    if (build !== undefined) {
-      const o = (typeof build === 'string' ? { context: build } : build) as Record<string, unknown>;
-      const ctx = path.resolve(dir, String(o.context ?? '.'));
-      const why = pathProblem(dir, c.root, String(o.context ?? '.'));
-      if (why) add(c, fileRel, where('build'), 'build-context', `services.${svc}.build context ${why}`);
-      if (o.dockerfile !== undefined) {
-        const df = path.resolve(ctx, String(o.dockerfile));
-        if (!inside(dir, df)) add(c, fileRel, where(['build', 'dockerfile']), 'build-dockerfile',
-          `services.${svc}.build.dockerfile ${o.dockerfile} is outside the part's folder`);
-      }
-      if (o.network === 'host')
-        add(c, fileRel, where(['build', 'network']), 'build-network-host', `services.${svc}.build.network: host uses the grader's network`);
-      for (const k of ['privileged', 'entitlements', 'additional_contexts', 'secrets', 'ssh']) {
-        if (k in o) add(c, fileRel, where(['build', k]), `build-${k}`, `services.${svc}.build.${k} is not allowed while grading`);
-      }
-      if (typeof o.dockerfile_inline === 'string') {
-        for (const f of lintDockerfile(o.dockerfile_inline))
-          add(c, fileRel, where(['build', 'dockerfile_inline']), f.rule, `services.${svc}.build.dockerfile_inline: ${f.message}`);
-      }
-      // The Dockerfile this build uses, when it lives in the submission.
-      const df = path.resolve(ctx, String(o.dockerfile ?? 'Dockerfile'));
-      if (inside(dir, df)) await lintDockerfileAt(c0, path.relative(c.root, df));
-    }
-    const envFiles = s.env_file === undefined ? [] : Array.isArray(s.env_file) ? s.env_file : [s.env_file];
-    envFiles.forEach((e, i) => {
-      const p = typeof e === 'string' ? e : String((e as { path?: string })?.path ?? '');
-      const why = pathProblem(dir, c.root, p);
-      if (why) add(c, fileRel, where(Array.isArray(s.env_file) ? ['env_file', i] : 'env_file'), 'env-file',
-        `services.${svc}.env_file ${why}`);
-    });
   }
+  (Array.isArray(s.volumes) ? s.volumes : []).forEach((v, i) => {
+    const b = bindSource(v);
+    if (b?.target && SOCKET.test(b.target))
+      add(c, fileRel, where(['volumes', i]), 'engine-socket', `services.${svc}.volumes[${i}] mounts the container engine's socket`);
+    if (!b?.source) return;
+    const why = pathProblem(dir, c.root, b.source);
+    if (why) add(c, fileRel, where(['volumes', i]), 'host-path', `services.${svc}.volumes[${i}] binds a host path: ${why}`);
+  });
+}
+
+/** A service's env files: inside the part's folder. */
+function lintEnvFiles(c: Ctx, fileRel: string, dir: string, svc: string, s: Record<string, unknown>, where: Where): void {
+  const envFiles = s.env_file === undefined ? [] : Array.isArray(s.env_file) ? s.env_file : [s.env_file];
+  envFiles.forEach((e, i) => {
+    const p = typeof e === 'string' ? e : String((e as { path?: string })?.path ?? '');
+    const why = pathProblem(dir, c.root, p);
+    if (why) add(c, fileRel, where(Array.isArray(s.env_file) ? ['env_file', i] : 'env_file'), 'env-file',
+      `services.${svc}.env_file ${why}`);
+  });
+}
+
+/** A service's build: its context and Dockerfile inside the part's folder, nothing privileged; the Dockerfile linted. */
+async function lintBuild(c0: Ctx, c: Ctx, fileRel: string, dir: string, svc: string, build: unknown, where: Where): Promise<void> {
+  const o = (typeof build === 'string' ? { context: build } : build) as Record<string, unknown>;
+  const ctx = path.resolve(dir, String(o.context ?? '.'));
+  const why = pathProblem(dir, c.root, String(o.context ?? '.'));
+  if (why) add(c, fileRel, where('build'), 'build-context', `services.${svc}.build context ${why}`);
+  if (o.dockerfile !== undefined) {
+    const df = path.resolve(ctx, String(o.dockerfile));
+    if (!inside(dir, df)) add(c, fileRel, where(['build', 'dockerfile']), 'build-dockerfile',
+      `services.${svc}.build.dockerfile ${o.dockerfile} is outside the part's folder`);
+  }
+  if (o.network === 'host')
+    add(c, fileRel, where(['build', 'network']), 'build-network-host', `services.${svc}.build.network: host uses the grader's network`);
+  for (const k of ['privileged', 'entitlements', 'additional_contexts', 'secrets', 'ssh']) {
+    if (k in o) add(c, fileRel, where(['build', k]), `build-${k}`, `services.${svc}.build.${k} is not allowed while grading`);
+  }
+  if (typeof o.dockerfile_inline === 'string') {
+    for (const f of lintDockerfile(o.dockerfile_inline))
+      add(c, fileRel, where(['build', 'dockerfile_inline']), f.rule, `services.${svc}.build.dockerfile_inline: ${f.message}`);
+  }
+  // The Dockerfile this build uses, when it lives in the submission.
+  const df = path.resolve(ctx, String(o.dockerfile ?? 'Dockerfile'));
+  if (inside(dir, df)) await lintDockerfileAt(c0, path.relative(c.root, df));
 }
 
 const linted = new WeakMap<Ctx, Set<string>>();

@@ -3,7 +3,7 @@
 // versions; rebuilt only when the recipe (packages, init, images) changes.
 import { readFile, writeFile, rm, rename, mkdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { Ledger, installSignalCleanup } from '../core/ledger.js';
+import { openSession, closeSession } from '../run/session.js';
 import { run, which } from '../core/exec.js';
 import { GUESTS, CACHE_DIR, PROVISION_JOB, plan, recipeHash, type GuestDef, type PlanInput } from './recipe.js';
 import { runJob, type GuestFiles, type Accel } from './machine.js';
@@ -87,8 +87,9 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
       + `guest needs about ${Math.round((diskMb + 3000) / 1000)} GB while it is built`);
   }
   const work = path.join(CACHE_DIR, `.build-${name}-${process.pid}`);
-  const ledger = new Ledger(`guest build ${name}`);
-  installSignalCleanup();
+  // It changes no host state beyond its cache dir: a run session without the leak check.
+  const session = await openSession(`guest build ${name}`, { snapshot: false });
+  const ledger = session.ledger;
   // Retried: after SIGINT the main flow may still be writing into it.
   ledger.add('tempdir', work, () => rm(work, { recursive: true, force: true, maxRetries: 5 }));
   try {
@@ -137,7 +138,7 @@ export async function buildGuest(name: string, o: { force?: boolean; accel: Acce
     await rename(work, guestDir(name));
     return { manifest, cached: false };
   } finally {
-    await ledger.close();
+    await closeSession(session);
   }
 }
 

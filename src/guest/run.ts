@@ -5,10 +5,9 @@
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Ledger, installSignalCleanup } from '../core/ledger.js';
+import { openSession, closeSession, leakLines } from '../run/session.js';
 import { quote } from '../core/exec.js';
 import { runId, runPrefix } from '../core/names.js';
-import { snapshot, diffSnapshots } from '../core/leaks.js';
 import { runFolder, writeRun } from '../results/write.js';
 import type { Results } from '../types/results.js';
 import { buildGuest, guestFiles, preflight, guestDef } from './build.js';
@@ -76,9 +75,8 @@ export async function runInGuest(name: string, args: string[],
     ? `podman ${v.podman ?? '?'}, podman-compose ${(v.podmanCompose ?? '?').replace(/^podman-compose version /, '')}`
     : `docker ${v.engine}, compose ${v.compose}`;
   say(built.cached ? `cached disk (${v.kernel}, ${engine}, node ${v.node})` : `built in ${built.manifest.buildSeconds} s`);
-  const before = await snapshot();
-  const ledger = new Ledger(`guest ${name}`);
-  installSignalCleanup();
+  const session = await openSession(`guest ${name}`);
+  const ledger = session.ledger;
   let code = 1;
   try {
     const job = await mkdtemp(path.join(tmpdir(), `${runPrefix()}-guestjob-`));
@@ -123,12 +121,10 @@ export async function runInGuest(name: string, args: string[],
     process.stderr.write(`isolab guest ${name}: ${(e as Error).message}\n`);
     code = 1;
   } finally {
-    const failures = await ledger.close();
+    const { failures, check } = await closeSession(session);
     for (const f of failures) process.stderr.write(`isolab guest ${name}: cleanup of ${f.kind} ${f.name} failed: ${f.error}\n`);
-    const leaks = diffSnapshots(before, await snapshot());
-    if (leaks.length) {
-      process.stderr.write(`isolab guest ${name}: the host's leak check `
-        + `found ${leaks.length}:\n${leaks.map((l) => `  ${l.change} ${l.kind}: ${l.item}`).join('\n')}\n`);
+    if (check?.leaks.length) {
+      process.stderr.write(`isolab guest ${name}: the host's leak check:\n${leakLines(check).join('\n')}\n`);
       code = 1;
     } else process.stderr.write(`isolab guest ${name}: host leak check: nothing left behind (no qemu, scratch disk or mount)\n`);
   }

@@ -7,9 +7,8 @@ import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, which } from '../core/exec.js';
-import { Ledger, installSignalCleanup } from '../core/ledger.js';
+import { openSession, closeSession } from '../run/session.js';
 import { runId } from '../core/names.js';
-import { registerRun } from '../core/runs.js';
 import { debianMirror } from './mirror.js';
 import { runStep, type Step } from '../core/steps.js';
 import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
@@ -90,10 +89,10 @@ export async function runProvision(o: { go: boolean; vm: boolean }): Promise<num
     process.stderr.write('provision: error: apt-get not found: isolab provisions Debian or Ubuntu hosts only\n');
     return 1;
   }
-  const ledger = new Ledger('provision');
-  installSignalCleanup();
-  // A run beside this one tells what provision builds and starts from its own leaks.
-  registerRun();
+  // Provisioning changes the host on purpose (packages, an engine, images): no leak check, but
+  // a run (what it builds and starts is its own to a run beside it) with its ledger for scratch.
+  const session = await openSession('provision', { snapshot: false });
+  const ledger = session.ledger;
   try {
     const tmp = await mkdtemp(path.join(tmpdir(), 'isolab-provision-'));
     ledger.add('tempdir', tmp, () => rm(tmp, { recursive: true, force: true, maxRetries: 5 }));
@@ -119,6 +118,6 @@ export async function runProvision(o: { go: boolean; vm: boolean }): Promise<num
     process.stderr.write(`provision: error: ${(e as Error).message}\n`);
     return 1;
   } finally {
-    await ledger.close();
+    await closeSession(session);
   }
 }

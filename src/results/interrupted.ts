@@ -4,7 +4,8 @@
 // taken at the start, and writes the partial results.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { snapshot, diffSnapshots, type HostSnapshot } from '../core/leaks.js';
+import type { HostSnapshot } from '../core/leaks.js';
+import { leakCheck, leakLines } from '../run/session.js';
 import { clean } from '../run/clean.js';
 import { runPrefix } from '../core/names.js';
 import { summarize, type Results } from '../types/results.js';
@@ -46,7 +47,9 @@ export async function finishInterrupted(runDir: string, waitMs = 20_000): Promis
       /* gone */
     }
   }
-  const leaks = before ? diffSnapshots(before, await snapshot()) : [];
+  const check = before ? await leakCheck(before) : null;
+  const leaks = check?.leaks ?? [];
+  // A backstop whatever the check saw: anything of the run's name goes.
   const removed = await clean(runPrefix(id));
   const results: Results = {
     ...partial,
@@ -61,10 +64,7 @@ export async function finishInterrupted(runDir: string, waitMs = 20_000): Promis
   await rm(path.join(runDir, PARTIAL_FILE), { force: true });
   await rm(path.join(runDir, BEFORE_FILE), { force: true });
   const s = results.summary;
-  process.stdout.write(leaks.length
-    ? `isolab: leak check FAILED after the `
-    + `interrupt:\n${leaks.map((l) => `  ${l.change} ${l.kind}: ${l.item}`).join('\n')}\n`
-    : 'isolab: leak check after the interrupt: nothing left behind\n');
+  if (check) process.stdout.write(`${leakLines(check).join('\n')} (after the interrupt)\n`);
   process.stdout.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped (interrupted)\n`);
   return leaks.length ? 1 : 0;
 }

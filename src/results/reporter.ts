@@ -7,14 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Reporter, TestModule, TestCase, TestRunEndReason } from 'vitest/node';
 import type { SerializedError } from 'vitest';
-import { snapshot, diffSnapshots, diffHost, isLeak, engineHeld, engineUnchecked, type HostSnapshot, type Leak } from '../core/leaks.js';
-import { clean } from '../run/clean.js';
-import { runId, runPrefix } from '../core/names.js';
-import { suiteOfProject } from './projects.js';
+import { snapshot, type HostSnapshot } from '../core/leaks.js';
+import { leakCheck, leakLines } from '../run/session.js';
+import { runId } from '../core/names.js';
+import { suiteOfProject } from '../run/projects.js';
 import type { ClaimMeta } from '../claims/claim.js';
 import { brief } from '../core/brief.js';
-import { faultSummary, engineAnswers } from '../core/faults.js';
-import { engineName } from '../core/engine.js';
+import { faultSummary } from '../core/faults.js';
 import { combine, summarize, SCHEMA, EXIT, type Incomplete, type ClaimResult, type CheckResult, type Results,
   type Verdict } from '../types/results.js';
 import { writeRun, runFolder } from './write.js';
@@ -157,33 +156,11 @@ export default class IsolabReporter implements Reporter {
     const claims = claimResults(tests);
     const incomplete = incompleteOf(tests, this.startedAt);
     const suites = [...new Set(modules.map((m) => suiteOfProject(m.project.name)))];
-    let leaks: Results['leaks'] = [];
-    let remaining: Results['leaks'] = [];
-    let notOurs: Leak[] = [];
-    let engineGone = false;
-    if (this.before) {
-      // The layers kept for the run's builds (src/docker/run-cache.ts) go before the check.
-      if (ownsRun()) await dropRunCache().catch(() => undefined);
-      let all = diffHost(this.before, await snapshot());
-      // An engine mount (a container's rootfs or network namespace) of a container the engine is
-      // still removing — this run's or another's — is gone a moment later; a leaked one stays. So
-      // is a container listed as it was being removed that no listing names for a run.
-      if (all.some((l) => isLeak(l)
-        && (l.kind === 'containers' || l.kind === 'mounts' && /^\/(var\/lib\/docker|run\/docker)\//.test(l.item)))) {
-        await new Promise((r) => setTimeout(r, 2000));
-        all = diffHost(this.before, await snapshot());
-      }
-      // The engine died under the run and is still gone: what it holds cannot be attributed (nor removed) now.
-      engineGone = incomplete.some((f) => f.kind === 'engine') && !(await engineAnswers());
-      if (engineGone) all = engineUnchecked(all, engineName() === 'podman' ? 'Podman' : 'Docker');
-      leaks = all.filter(isLeak);
-      notOurs = all.filter((l) => !isLeak(l));
-      // Whatever this run still left, remove it now so the host ends clean; it stays reported.
-      if (leaks.length) {
-        await clean(`${runPrefix()}`);
-        remaining = diffSnapshots(this.before, await snapshot());
-      }
-    }
+    // The layers kept for the run's builds (src/docker/run-cache.ts) go before the check.
+    if (this.before && ownsRun()) await dropRunCache().catch(() => undefined);
+    const check = this.before ? await leakCheck(this.before, { engineFailed: incomplete.some((f) => f.kind === 'engine') }) : null;
+    const leaks = check?.leaks ?? [];
+    const notOurs = check?.notOurs ?? [];
     const results: Results = {
       schema: SCHEMA,
       run: { id: runId(), startedAt: this.startedAt.toISOString(), finishedAt: new Date().toISOString(),
@@ -206,21 +183,8 @@ export default class IsolabReporter implements Reporter {
     else await rmdir(dir).catch(() => undefined); // unit tests only: no report folder
     const s = results.summary;
     const out = process.stdout;
-    if (leaks.length) {
-      const still = new Set(remaining.map((l) => `${l.kind} ${l.item}`));
-      out.write(`\nisolab: leak check FAILED — the run left ${leaks.length} thing(s) behind:\n`);
-      for (const l of leaks) out.write(`  ${l.change} ${l.kind}: ${l.item}${still.has(`${l.kind} ${l.item}`) ? '  '
-        + '(still there: not named for this run; see `isolab clean`)' : '  (removed)'}\n`);
-      process.exitCode = 1;
-    } else if (this.before)
-      out.write(`\nisolab: leak check: nothing left behind${engineGone ? ' that could be checked (the engine is gone: below)' : ''}\n`);
-    const unchecked = notOurs.filter((l) => engineGone && engineHeld(l));
-    for (const l of notOurs.filter((x) => !unchecked.includes(x)))
-      out.write(`isolab: host change that is not a leak of this run: ${l.change} ${l.kind}: ${l.item} — ${l.not}\n`);
-    if (unchecked.length) out.write(`isolab: the engine stopped answering during the run and is still `
-      + `gone: ${unchecked.length} item(s) of host state it holds `
-      + `(${[...new Set(unchecked.map((l) => l.kind))].join(', ')}) and its containers, networks and images were `
-      + `not checked — once it is back (\`isolab provision\`), run \`isolab clean\`\n`);
+    if (check) out.write(`\n${leakLines(check).join('\n')}\n`);
+    if (leaks.length) process.exitCode = 1;
     if (claims.length) {
       out.write(`isolab: results in ${path.relative(process.cwd(), dir)}/results.json\n`);
       if (s.differs) out.write(`isolab: ${s.differs} claim(s) hold in mechanism but depart from the slide's number `

@@ -2,9 +2,8 @@
 // the cgroup split-window study), written to reports/<run>/ with a chart.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Ledger, installSignalCleanup } from '../../core/ledger.js';
+import { openSession, closeSession, leakLines, type LeakCheck } from '../../run/session.js';
 import { runId } from '../../core/names.js';
-import { snapshot, diffSnapshots } from '../../core/leaks.js';
 import { probeHost } from '../../host/probe.js';
 import { runLadder, ladderClaim, judgeSection } from '../../bench/run.js';
 import { ladderSvg } from '../../report/ladder-chart.js';
@@ -96,11 +95,10 @@ function printSection(name: string, out: unknown): void {
 
 /** The leak check, results.json and the chart, and the summary on the terminal: the exit code. */
 async function finish(r: { dir: string; startedAt: Date; host: Awaited<ReturnType<typeof probeHost>>;
-  claims: ClaimResult[]; bench: Record<string, unknown>; before: Awaited<ReturnType<typeof snapshot>> | null;
-  json: boolean }): Promise<number> {
-  const { dir, startedAt, host, claims, bench, before } = r;
+  claims: ClaimResult[]; bench: Record<string, unknown>; check: LeakCheck | null; json: boolean }): Promise<number> {
+  const { dir, startedAt, host, claims, bench, check } = r;
   const o = { json: r.json };
-  const leaks = before ? diffSnapshots(before, await snapshot()) : undefined;
+  const leaks = check?.leaks;
   const results: Results = {
     schema: SCHEMA,
     run: { id: runId(), startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
@@ -116,7 +114,7 @@ async function finish(r: { dir: string; startedAt: Date; host: Awaited<ReturnTyp
   if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
   for (const c of claims)
     process.stdout.write(`${c.verdict === 'pass' ? ok('✓') : c.verdict === 'fail' ? bad('✗') : dim('–')} ${c.id}: ${(c.evidence as { summary?: string }).summary ?? c.reason ?? ''}\n`);
-  if (leaks?.length) process.stdout.write(bad(`leak check FAILED: ${leaks.map((l) => `${l.kind} ${l.item}`).join(', ')}\n`));
+  if (check) process.stdout.write(`${leakLines(check).map((l) => (leaks?.length ? bad(l) : l)).join('\n')}\n`);
   process.stdout.write(`isolab: bench results in ${path.relative(process.cwd(), dir)}/ (results.json, `
     + `report.html${bench.chart ? ', ladder.svg' : ''})\n`);
   const s = results.summary;
@@ -128,12 +126,11 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
   const wanted = checkOptions(sections, o);
   if (wanted === null) return 2;
   const run = sections.length ? sections : DEFAULT_SECTIONS;
-  installSignalCleanup();
-  const ledger = new Ledger('bench');
   const say = (line: string) => process.stderr.write(`${dim('bench')} ${line}\n`);
   const startedAt = new Date();
   const host = await probeHost();
-  const before = host.root ? await snapshot() : null;
+  const session = await openSession('bench', { snapshot: host.root });
+  const ledger = session.ledger;
   // Undone last: the layers the bench's builds kept for each other (src/docker/run-cache.ts).
   if (host.docker && ownsRun()) ledger.add('image', 'the run\'s cached build layers', async () => void (await dropRunCache()));
   const timer = new ExecTimer();
@@ -142,6 +139,7 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
   const claims: ClaimResult[] = [];
   const bench: Record<string, unknown> = { quick: !!o.quick };
   const dir = runFolder(runId(), 'bench', startedAt);
+  let closed: Awaited<ReturnType<typeof closeSession>> = { failures: [], check: null };
   try {
     if (run.includes('ladder')) {
       const t = performance.now();
@@ -179,10 +177,10 @@ export async function benchCommand(sections: string[], o: BenchOptions): Promise
       await ledger.undoAll();
     }
   } finally {
-    const failures = await ledger.close();
-    for (const f of failures) say(`cleanup of ${f.kind} ${f.name} failed: ${f.error}`);
+    closed = await closeSession(session);
+    for (const f of closed.failures) say(`cleanup of ${f.kind} ${f.name} failed: ${f.error}`);
   }
-  return finish({ dir, startedAt, host, claims, bench, before, json: !!o.json });
+  return finish({ dir, startedAt, host, claims, bench, check: closed.check, json: !!o.json });
 }
 
 function summarizeSection(name: string, out: Record<string, unknown>): string {

@@ -1,23 +1,17 @@
-// `isolab grade <dir>`: the image and compose checks against a student's folder (the same
-// suites, through ISOLAB_SUBMISSION and ISOLAB_ASSIGNMENT), scored by a rubric declared as data.
-// The submission is untrusted: what would reach the host is refused before anything runs, and
-// costs that part's points with the file, line and reason. Nothing is left behind.
-import { stat, readFile, writeFile, copyFile, access, realpath, mkdir } from 'node:fs/promises';
+// `isolab grade <dir>`: a submission graded (src/grade/grade.ts), the grade printed — on the
+// terminal, or as JSON alone on stdout — and written in the formats asked for.
+import { stat, writeFile, copyFile, access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { runSuites } from './run.js';
-import { loadRubric, score, fillHint } from '../../grade/rubric.js';
-import { loadAssignment, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from '../../grade/assignment.js';
-import { inspectSubmission, describe, type Finding } from '../../grade/untrusted.js';
-import { gradescope, classroomBase64, type Grade } from '../../grade/formats.js';
-import { runId } from '../../core/names.js';
-import { runFolder, writeRun } from '../../results/write.js';
-import { summarize, SCHEMA, EXIT, type Results } from '../../types/results.js';
-import { CLAIMS } from '../../claims/catalog.js';
+import { gradeSubmission, DEFAULT_RUBRIC } from '../../grade/grade.js';
+import { LECTURE_ASSIGNMENT } from '../../grade/assignment.js';
+import { describe } from '../../grade/untrusted.js';
+import { gradescope, classroomBase64 } from '../../grade/formats.js';
+import type { score } from '../../grade/rubric.js';
+import { EXIT } from '../../types/results.js';
 import { ok, bad, dim } from '../ui.js';
-import { fromRoot } from '../../core/paths.js';
-import { setting, setSetting } from '../../core/settings.js';
+import { setting } from '../../core/settings.js';
 
-export const DEFAULT_RUBRIC = fromRoot('fixtures', 'grading', 'rubric.json');
+export { DEFAULT_RUBRIC };
 
 export interface GradeOptions {
   /** with --format gradescope: where Gradescope's results.json goes */
@@ -31,128 +25,18 @@ export interface GradeOptions {
 
 const err = (s: string) => process.stderr.write(`isolab grade: ${s}\n`);
 
-/** Which claims a refused part costs, and why (every finding in that part, file:line). */
-export function refusals(findings: Finding[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [part, claims] of Object.entries(PART_CLAIMS)) {
-    const mine = findings.filter((f) => f.parts.includes(part as keyof typeof PART_CLAIMS));
-    if (!mine.length) continue;
-    const why = `refused before running (the submission reaches for the grader's host): ${mine.map(describe).join('; ')}`;
-    for (const c of claims) out.set(c, out.has(c) ? `${out.get(c)}; ${mine.map(describe).join('; ')}` : why);
-  }
-  return out;
-}
-
-const STRIPPED_WHY: Record<string, string> = {
-  ports: 'removed: a graded project publishes nothing on the host\'s ports (its services reach each other by name)',
-  container_name: 'removed: names on the engine are the grader\'s, so two submissions never collide',
-};
-
-/** What containment changed in the submission's compose file, for the student (from the checks' evidence). */
-export function containedChanges(r: Results): string[] {
-  const out = new Set<string>();
-  for (const c of r.claims) {
-    for (const ev of [c.evidence, ...(c.scenarios ?? []).map((x) => x.evidence ?? {})]) {
-      const stripped = (ev as { contained?: { stripped?: string[] } })?.contained?.stripped ?? [];
-      for (const f of stripped) out.add(`${f} ${STRIPPED_WHY[f.split('.').pop()!] ?? 'removed: it reaches beyond the project'}`);
-    }
-  }
-  return [...out];
-}
-
-/** Run fn with everything written to stdout sent to stderr instead. */
-async function toStderr<T>(fn: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write;
-  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  try {
-    return await fn();
-  } finally {
-    process.stdout.write = write;
-  }
-}
-
 export async function gradeCommand(dir: string, o: GradeOptions): Promise<number> {
-  const st = await stat(dir).catch(() => null);
-  if (!st?.isDirectory()) {
-    err(`${dir} is not a directory; pass a submission folder (see fixtures/grading/sample)`);
-    return 2;
-  }
-  const sub = await realpath(dir);
-  let assignment: Assignment;
-  let rubric;
-  try {
-    assignment = loadAssignment(path.resolve(o.assignment ?? LECTURE_ASSIGNMENT));
-    rubric = await loadRubric(path.resolve(o.rubric ?? DEFAULT_RUBRIC));
-  } catch (e) {
-    err((e as Error).message);
-    return 2;
-  }
-  const parts = await Promise.all(['hello', 'compose', 'multistage'].map((p) =>
-    stat(path.join(sub, assignment[p as 'hello'].dir)).then((s) => s.isDirectory(), () => false)));
-  if (!parts.some(Boolean)) {
-    err(`${dir} has none of the assignment's folders `
-      + `(${[assignment.hello.dir, assignment.compose.dir, assignment.multistage.dir].join(', ')}); a submission `
-      + `looks like fixtures/grading/sample`);
-    return 2;
-  }
-  // Untrusted input: read it (never following links) before anything of it runs.
-  const findings = await inspectSubmission(sub, assignment);
-  const refused = refusals(findings);
-  setSetting('submission', sub);
-  if (o.assignment) setSetting('assignment', path.resolve(o.assignment));
-  if (!setting('composeTimeoutMs')) setSetting('composeTimeoutMs', String(assignment.limits.upSeconds * 1000));
-  if (!setting('runDir')) setSetting('runDir', runFolder(runId(), 'grade'));
-  const runDir = setting('runDir')!;
-  // Only what the rubric scores and nothing refused: a whole claim, or one scenario of it.
-  const toRun = [...new Set(rubric.checks.map((c) => c.check))].filter((c) => !refused.has(c.split(' › ')[0]!));
   // --json: stdout is the grade's JSON alone; the run's progress and report lines go to stderr.
-  const code = toRun.length
-    ? await (o.json ? toStderr(() => runSuites([], { claim: toRun, quiet: true })) : runSuites([], { claim: toRun, quiet: true })) : 0;
-  let results: Results;
-  try {
-    results = JSON.parse(await readFile(path.join(runDir, 'results.json'), 'utf8')) as Results;
-  } catch {
-    if (toRun.length) {
-      err(`the checks wrote no results (exit ${code}); see the output above`);
-      return 1;
-    }
-    results = { schema: SCHEMA,
-      run: { id: runId(), startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
-      argv: process.argv.slice(1) }, host: {}, claims: [], summary: { passed: 0, failed: 0, skipped: 0 } };
+  const g = await gradeSubmission(dir, { assignment: o.assignment, rubric: o.rubric, progressToStderr: o.json });
+  if ('error' in g) {
+    err(g.error);
+    return g.code;
   }
-  // Refused checks did not run: they enter the results as failures that say why.
-  for (const [id, why] of refused) {
-    if (!rubric.checks.some((c) => c.check.split(' › ')[0] === id) || results.claims.some((c) => c.id === id)) continue;
-    const def = CLAIMS.find((c) => c.id === id)!;
-    results.claims.push({ ...def, verdict: 'fail', reason: why,
-      evidence: { summary: 'refused before running', refused: findings.map(describe) }, durationMs: 0 });
-  }
-  results.summary = summarize(results.claims);
-  // The hints in the assignment's words: its folders, services, port (a course's own rubric too).
-  const s = score({ ...rubric, checks: rubric.checks.map((c) => ({ ...c, hint: fillHint(c.hint, assignment) })) }, results.claims, refused);
-  for (const c of results.claims) {
-    const items = s.items.filter((i) => i.check.split(' › ')[0] === c.id);
-    if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0),
-      possible: items.reduce((a, i) => a + (i.verdict === 'skip' ? 0 : i.points), 0) };
-  }
-  // Checks the grading host failed under say nothing of the submission: no score is recorded.
-  const unjudged = s.items.filter((i) => i.verdict === 'error');
-  const incomplete = unjudged.length ? (results.incomplete?.map((f) => f.message) ?? unjudged.map((i) => `${i.check}: ${i.why}`)) : [];
-  // Every check skipped (no engine when it started, say): 0/0 is not a grade either.
-  if (!incomplete.length && s.items.length && s.items.every((i) => i.verdict === 'skip'))
-    incomplete.push(`no check could run on this grading host: ${s.items[0]!.why}`);
-  const contained = containedChanges(results);
-  const grade: Grade = {
-    rubric: rubric.name, assignment: assignment.name, submission: dir, score: s.earned, possible: s.possible, items: s.items,
-    ...(findings.length ? { refused: findings.map(describe) } : {}), ...(incomplete.length ? { incomplete } : {}),
-    ...(contained.length ? { contained } : {}),
-  };
-  results.grade = grade as unknown as Record<string, unknown>;
-  await writeRun(runDir, results);
+  const { grade, results, runDir, incomplete } = g;
   const formats = new Set(incomplete.length ? [] : o.format ?? []);
   await writeFormats(grade, runDir, formats, o.out);
   if (o.json) process.stdout.write(JSON.stringify(grade, null, 2) + '\n');
-  else if (!o.quiet) printGrade({ name: rubric.name, dir, runDir, findings, contained, items: s.items, formats });
+  else if (!o.quiet) printGrade({ name: g.rubricName, dir, runDir, findings: g.findings, contained: g.contained, items: g.items, formats });
   if (results.leaks?.length) process.stderr.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
   if (incomplete.length) {
     process.stderr.write(`isolab grade: the grade is incomplete — ${incomplete.join('; ')}. No score was `
@@ -162,7 +46,7 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
     return EXIT.incomplete;
   }
   // --json: stdout is the grade's JSON and nothing else.
-  if (!o.json) process.stdout.write(`score: ${s.earned}/${s.possible}\n`);
+  if (!o.json) process.stdout.write(`score: ${grade.score}/${grade.possible}\n`);
   return results.leaks?.length || results.errors?.length ? EXIT.failed : EXIT.ok;
 }
 

@@ -1,100 +1,76 @@
-// `isolab run [suite…] [--claim id]`: drives vitest through its Node API with the same
-// config and reporter as `npx vitest`, so both give the same results.
-import { startVitest } from 'vitest/node';
-import { projectsOf } from '../../results/projects.js';
+// `isolab run [suite…] [--claim id]`: the options checked, then the catalog listed, the run
+// repeated, run in a guest, or run here (src/run/suites.ts) — beside outside load if asked.
 import path from 'node:path';
-import { readdir, readFile } from 'node:fs/promises';
-import { CLAIMS, SUITES } from '../../claims/catalog.js';
-import { EXIT } from '../../types/results.js';
-import { DataFileError } from '../../core/data-file.js';
-import { loadScenarioDirs, courseDirs, SUITE_OF, type Kind } from '../../scenarios/files.js';
-import { ROOT, COMPILED, fromRoot } from '../../core/paths.js';
-import { setSetting, setting } from '../../core/settings.js';
+import { CLAIMS } from '../../claims/catalog.js';
+import { setSetting } from '../../core/settings.js';
 
+export interface RunOptions {
+  claim?: string[];
+  list?: boolean;
+  guest?: string;
+  markdown?: boolean;
+  scenarios?: string[];
+  repeat?: number;
+  engine?: string;
+  beside?: string;
+}
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * A course's scenario folders, checked whole before anything runs: the kinds they hold, or null
- * after printing every problem (file:line and field) — then nothing has been created.
- */
-export async function checkScenarioDirs(dirs: string[]): Promise<Kind[] | null> {
-  if (!dirs.length) return [];
+/** `--beside cpu=0.3`: the run's own outside load around `fn`, said in results.json (run.beside). */
+async function withBeside(spec: string | undefined, fn: () => Promise<number>): Promise<number> {
+  if (!spec) return fn();
+  const { parseBeside, startLoad } = await import('../../core/load.js');
+  let load;
   try {
-    const found = await loadScenarioDirs(dirs.map((d) => path.resolve(d)), true);
-    return [...new Set(found.map((s) => s.kind))];
+    load = startLoad(parseBeside(spec));
   } catch (e) {
-    if (!(e instanceof DataFileError)) throw e;
-    process.stderr.write(`isolab run: the scenario files have problems; nothing was run:\n${e.problems.map((p) => `  ${p}`).join('\n')}\n`);
-    return null;
+    process.stderr.write(`isolab run: ${(e as Error).message}\n`);
+    return 2;
+  }
+  setSetting('beside', load.description);
+  process.stderr.write(`isolab: ${load.description}\n`);
+  try {
+    return await fn();
+  } finally {
+    await load.stop();
   }
 }
 
-/**
- * The spec files that declare these claims (`claim('<id>'` in their text), so that files with
- * none of them start no worker; [] (every file of the suites) when a claim is declared only by
- * scenario files, whose ids no spec names.
- */
-async function specFilesOf(ids: string[], suites: string[]): Promise<string[]> {
-  // A course's scenario files may declare any claim; the suites' own do, except under grading.
-  if (courseDirs().length) return [];
-  if (!setting('submission')) {
-    for (const suite of suites) {
-      const dir = fromRoot('suites', suite, 'scenarios');
-      for (const f of (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.yaml'))) {
-        const text = await readFile(path.join(dir, f), 'utf8');
-        if (ids.some((id) => new RegExp(`claim: ${id.replace(/\./g, '\\.')}\\b`).test(text))) return [];
-      }
-    }
-  }
-  const named: Array<{ file: string; text: string }> = [];
-  for (const suite of suites) {
-    const dir = fromRoot('suites', suite);
-    for (const f of (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.spec.ts'))) {
-      const text = await readFile(path.join(dir, f), 'utf8');
-      if (ids.some((id) => text.includes(`claim('${id}'`))) named.push({ file: path.join('suites', suite, f), text });
-    }
-  }
-  return ids.every((id) => named.some((n) => n.text.includes(`claim('${id}'`))) ? named.map((n) => n.file) : [];
+/** The argv after `run`, without --repeat and its value: what each repeated run is given. */
+function argvWithoutRepeat(): string[] {
+  const argv = process.argv.slice(process.argv.indexOf('run') + 1);
+  const at = argv.findIndex((a) => a === '--repeat' || a.startsWith('--repeat='));
+  argv.splice(at, argv[at]!.includes('=') ? 1 : 2);
+  return argv;
 }
 
-export async function runSuites(suites: string[], opts: { claim?: string[]; quiet?: boolean; scenarios?: string[] }): Promise<number> {
-  const unknown = suites.filter((s) => !(SUITES as readonly string[]).includes(s) && s !== 'unit');
-  if (unknown.length) {
-    process.stderr.write(`isolab run: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; suites are: ${SUITES.join(', ')}\n`);
-    return 2;
+export async function runCommand(suites: string[], o: RunOptions): Promise<number> {
+  // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
+  if (o.engine) {
+    try {
+      setSetting('engine', (await import('../../core/engine.js')).checkEngine(o.engine));
+    } catch (e) {
+      process.stderr.write(`isolab run: ${(e as Error).message}\n`);
+      return 2;
+    }
   }
-  // "claim.id" or "claim.id › scenario"
-  const claims = opts.claim ?? [];
-  const idOf = (c: string) => c.split(' › ')[0]!;
-  const badClaims = claims.filter((c) => !CLAIMS.some((d) => d.id === idOf(c)));
-  if (badClaims.length) {
-    process.stderr.write(`isolab run: unknown claim ${badClaims.join(', ')}; the ids are in docs/claims.md (isolab run --list)\n`);
-    return 2;
+  if (o.list && o.markdown) {
+    process.stdout.write((await import('../../claims/catalog-doc.js')).claimsMarkdown());
+    return 0;
   }
-  const kinds = await checkScenarioDirs(opts.scenarios ?? []);
-  if (kinds === null) return 2;
-  // The specs read the scenarios setting, as under `npx vitest`; with no suite named, the suites
-  // the course's files are for run (their own scenarios beside the course's).
-  if (opts.scenarios?.length) setSetting('scenarios', opts.scenarios.map((d) => path.resolve(d)).join(path.delimiter));
-  const projects = suites.length ? suites : claims.length ? [...new Set(claims.map((c) => CLAIMS.find((d) => d.id === idOf(c))!.suite))]
-    : kinds.length ? [...new Set(kinds.map((k) => SUITE_OF[k]))] : [...SUITES];
-  const vitest = await startVitest('test', claims.length ? await specFilesOf(claims.map(idOf), projects) : [], {
-    root: ROOT,
-    run: true,
-    watch: false,
-    project: projects.flatMap((s) => [...projectsOf(s)]),
-    ...(claims.length ? { testNamePattern: `^(${claims.map(escapeRe).join('|')})( ›|$)` } : {}),
-    passWithNoTests: false,
-    // Imported by node (compiled in the package; through tsx in a checkout), not bundled into
-    // node_modules/.vite-temp: a student grading without root may not write to an installed node_modules.
-    configLoader: 'native',
-    ...(COMPILED ? { config: fromRoot('dist', 'vitest.config.js') } : {}),
-    ...(opts.quiet ? { reporters: ['dot', './src/results/reporter.ts'] } : {}),
-  });
-  await vitest?.close();
-  const failed = vitest ? vitest.state.getCountOfFailedTests() : 1;
-  // The reporter tells a claim that failed (1) from a run the infrastructure stopped (3).
-  if (process.exitCode === EXIT.incomplete) return EXIT.incomplete;
-  return failed > 0 || process.exitCode ? EXIT.failed : EXIT.ok;
+  if (o.list) {
+    for (const c of CLAIMS) process.stdout.write(`${c.id.padEnd(34)} ${c.suite.padEnd(8)} ${c.statement}\n`);
+    return 0;
+  }
+  if (o.repeat !== undefined) return (await import('./repeat.js')).repeatRuns(o.repeat, argvWithoutRepeat());
+  const { checkScenarioDirs, runSuites } = await import('../../run/suites.js');
+  if (o.guest) {
+    const kinds = await checkScenarioDirs(o.scenarios ?? []);
+    if (kinds === null) return 2;
+    const { runInGuest } = await import('../../guest/run.js');
+    const { checkEngine } = await import('../../core/engine.js');
+    const args = [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c]), ...(o.engine ? ['--engine', o.engine] : [])];
+    return runInGuest(o.guest, args,
+      { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
+  }
+  return withBeside(o.beside, () => runSuites(suites, o));
 }

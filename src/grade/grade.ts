@@ -1,0 +1,166 @@
+// Grading a submission: its files read as untrusted input first (what would reach the host is
+// refused, and costs that part's points with the file, line and reason), then the rubric's checks
+// run as a run of the suites (ISOLAB_SUBMISSION, ISOLAB_ASSIGNMENT), scored into a Grade written
+// beside the run's results. The CLI (src/cli/commands/grade.ts) prints it and writes its formats.
+import { stat, readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { runSuites } from '../run/suites.js';
+import { loadRubric, score, fillHint, type Rubric } from './rubric.js';
+import { loadAssignment, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from './assignment.js';
+import { inspectSubmission, describe, type Finding } from './untrusted.js';
+import type { Grade } from './formats.js';
+import { runId } from '../core/names.js';
+import { runFolder, writeRun } from '../results/write.js';
+import { summarize, SCHEMA, type Results } from '../types/results.js';
+import { CLAIMS } from '../claims/catalog.js';
+import { fromRoot } from '../core/paths.js';
+import { setting, setSetting } from '../core/settings.js';
+
+export const DEFAULT_RUBRIC = fromRoot('fixtures', 'grading', 'rubric.json');
+
+export interface GradeRequest {
+  assignment?: string;
+  rubric?: string;
+  /** the run's progress on stderr: stdout is kept for the grade's JSON */
+  progressToStderr?: boolean;
+}
+
+/** A grade, with what the terminal shows beside it; or why there is none (exit code 1 or 2). */
+export type Graded =
+  | { grade: Grade; results: Results; runDir: string; rubricName: string; findings: Finding[]; contained: string[];
+    items: ReturnType<typeof score>['items']; incomplete: string[] }
+  | { error: string; code: number };
+
+/** Which claims a refused part costs, and why (every finding in that part, file:line). */
+export function refusals(findings: Finding[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [part, claims] of Object.entries(PART_CLAIMS)) {
+    const mine = findings.filter((f) => f.parts.includes(part as keyof typeof PART_CLAIMS));
+    if (!mine.length) continue;
+    const why = `refused before running (the submission reaches for the grader's host): ${mine.map(describe).join('; ')}`;
+    for (const c of claims) out.set(c, out.has(c) ? `${out.get(c)}; ${mine.map(describe).join('; ')}` : why);
+  }
+  return out;
+}
+
+const STRIPPED_WHY: Record<string, string> = {
+  ports: 'removed: a graded project publishes nothing on the host\'s ports (its services reach each other by name)',
+  container_name: 'removed: names on the engine are the grader\'s, so two submissions never collide',
+};
+
+/** What containment changed in the submission's compose file, for the student (from the checks' evidence). */
+export function containedChanges(r: Results): string[] {
+  const out = new Set<string>();
+  for (const c of r.claims) {
+    for (const ev of [c.evidence, ...(c.scenarios ?? []).map((x) => x.evidence ?? {})]) {
+      const stripped = (ev as { contained?: { stripped?: string[] } })?.contained?.stripped ?? [];
+      for (const f of stripped) out.add(`${f} ${STRIPPED_WHY[f.split('.').pop()!] ?? 'removed: it reaches beyond the project'}`);
+    }
+  }
+  return [...out];
+}
+
+/** Run fn with everything written to stdout sent to stderr instead. */
+async function toStderr<T>(fn: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+/** The submission, assignment and rubric read and checked: what the run needs, or why it cannot start. */
+async function prepare(dir: string,
+  o: GradeRequest): Promise<{ sub: string; assignment: Assignment; rubric: Rubric } | { error: string; code: number }> {
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory()) return { error: `${dir} is not a directory; pass a submission folder (see fixtures/grading/sample)`, code: 2 };
+  const sub = await realpath(dir);
+  let assignment: Assignment;
+  let rubric: Rubric;
+  try {
+    assignment = loadAssignment(path.resolve(o.assignment ?? LECTURE_ASSIGNMENT));
+    rubric = await loadRubric(path.resolve(o.rubric ?? DEFAULT_RUBRIC));
+  } catch (e) {
+    return { error: (e as Error).message, code: 2 };
+  }
+  const parts = await Promise.all(['hello', 'compose', 'multistage'].map((p) =>
+    stat(path.join(sub, assignment[p as 'hello'].dir)).then((s) => s.isDirectory(), () => false)));
+  if (!parts.some(Boolean)) {
+    return { code: 2, error: `${dir} has none of the assignment's folders `
+      + `(${[assignment.hello.dir, assignment.compose.dir, assignment.multistage.dir].join(', ')}); a submission `
+      + `looks like fixtures/grading/sample` };
+  }
+  return { sub, assignment, rubric };
+}
+
+/** The rubric's checks, but those refused, run as a run of the suites: its results (or none to read). */
+async function runChecks(sub: string, toRun: string[],
+  o: GradeRequest): Promise<{ results: Results; runDir: string } | { error: string; code: number }> {
+  setSetting('submission', sub);
+  if (o.assignment) setSetting('assignment', path.resolve(o.assignment));
+  if (!setting('runDir')) setSetting('runDir', runFolder(runId(), 'grade'));
+  const runDir = setting('runDir')!;
+  const run = () => runSuites([], { claim: toRun, quiet: true });
+  const code = toRun.length ? await (o.progressToStderr ? toStderr(run) : run()) : 0;
+  try {
+    return { results: JSON.parse(await readFile(path.join(runDir, 'results.json'), 'utf8')) as Results, runDir };
+  } catch {
+    if (toRun.length) return { error: `the checks wrote no results (exit ${code}); see the output above`, code: 1 };
+    const now = new Date().toISOString();
+    return { runDir, results: { schema: SCHEMA, run: { id: runId(), startedAt: now, finishedAt: now, argv: process.argv.slice(1) },
+      host: {}, claims: [], summary: { passed: 0, failed: 0, skipped: 0 } } };
+  }
+}
+
+export async function gradeSubmission(dir: string, o: GradeRequest = {}): Promise<Graded> {
+  const p = await prepare(dir, o);
+  if ('error' in p) return p;
+  const { sub, assignment, rubric } = p;
+  // Untrusted input: read it (never following links) before anything of it runs.
+  const findings = await inspectSubmission(sub, assignment);
+  const refused = refusals(findings);
+  if (!setting('composeTimeoutMs')) setSetting('composeTimeoutMs', String(assignment.limits.upSeconds * 1000));
+  // Only what the rubric scores and nothing refused: a whole claim, or one scenario of it.
+  const toRun = [...new Set(rubric.checks.map((c) => c.check))].filter((c) => !refused.has(c.split(' › ')[0]!));
+  const ran = await runChecks(sub, toRun, o);
+  if ('error' in ran) return ran;
+  const { results, runDir } = ran;
+  // Refused checks did not run: they enter the results as failures that say why.
+  for (const [id, why] of refused) {
+    if (!rubric.checks.some((c) => c.check.split(' › ')[0] === id) || results.claims.some((c) => c.id === id)) continue;
+    const def = CLAIMS.find((c) => c.id === id)!;
+    results.claims.push({ ...def, verdict: 'fail', reason: why,
+      evidence: { summary: 'refused before running', refused: findings.map(describe) }, durationMs: 0 });
+  }
+  results.summary = summarize(results.claims);
+  // The hints in the assignment's words: its folders, services, port (a course's own rubric too).
+  const s = score({ ...rubric, checks: rubric.checks.map((c) => ({ ...c, hint: fillHint(c.hint, assignment) })) }, results.claims, refused);
+  for (const c of results.claims) {
+    const items = s.items.filter((i) => i.check.split(' › ')[0] === c.id);
+    if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0),
+      possible: items.reduce((a, i) => a + (i.verdict === 'skip' ? 0 : i.points), 0) };
+  }
+  const incomplete = unjudged(s.items, results);
+  const contained = containedChanges(results);
+  const grade: Grade = {
+    rubric: rubric.name, assignment: assignment.name, submission: dir, score: s.earned, possible: s.possible, items: s.items,
+    ...(findings.length ? { refused: findings.map(describe) } : {}), ...(incomplete.length ? { incomplete } : {}),
+    ...(contained.length ? { contained } : {}),
+  };
+  results.grade = grade as unknown as Record<string, unknown>;
+  await writeRun(runDir, results);
+  return { grade, results, runDir, rubricName: rubric.name, findings, contained, items: s.items, incomplete };
+}
+
+/** Why no score may be recorded: checks the grading host failed under, or none that could run. */
+function unjudged(items: ReturnType<typeof score>['items'], results: Results): string[] {
+  // Checks the grading host failed under say nothing of the submission: no score is recorded.
+  const failed = items.filter((i) => i.verdict === 'error');
+  const out = failed.length ? (results.incomplete?.map((f) => f.message) ?? failed.map((i) => `${i.check}: ${i.why}`)) : [];
+  // Every check skipped (no engine when it started, say): 0/0 is not a grade either.
+  if (!out.length && items.length && items.every((i) => i.verdict === 'skip'))
+    out.push(`no check could run on this grading host: ${items[0]!.why}`);
+  return out;
+}
