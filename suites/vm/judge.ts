@@ -84,3 +84,25 @@ export function memoryChecks(p: Places,
       expected: `≥ ${Math.round(m.vmMemMb * 0.95)} MiB`, actual: m.rssPreallocMb === null ? '—' : `${m.rssPreallocMb.toFixed(0)} MiB` },
   ];
 }
+
+/** "Run unmodified OS … or paravirtualized if not present": what booted under TCG. */
+export function tcgBootChecks(vm: Facts, timedOut: boolean): Check[] {
+  return [
+    { ok: !!vm.boot_id && !timedOut,
+      what: 'an unmodified distribution kernel boots without hardware virtualization (TCG)', expected: 'the probe ran',
+      actual: vm.boot_id ? `booted, ${vm.release}` : `no probe output${timedOut ? ' (timed out)' : ''}` },
+    { ok: vm.release !== undefined && vm.boot_id !== undefined,
+      what: 'it is a whole kernel of its own (release, boot_id)', expected: 'release and boot_id',
+      actual: `${vm.release ?? '—'} ${vm.boot_id ?? '—'}` },
+  ];
+}
+
+/** The same guest to its probe under KVM and under TCG (ms; undefined: it never got there). */
+export function kvmChecks(k: number | undefined, t: number | undefined): Check[] {
+  return [
+    { ok: k !== undefined, what: 'the guest boots under KVM (VT-x/AMD-V)', expected: 'booted',
+      actual: k === undefined ? 'no probe output' : `${k} ms` },
+    { ok: k !== undefined && t !== undefined && t > k, what: 'and faster than under TCG', expected: 'KVM < TCG',
+      actual: `${k ?? '—'} vs ${t ?? '—'} ms` },
+  ];
+}

@@ -14,7 +14,8 @@ import { vmGuest } from './vm-guest.js';
 import { bootProbe, probeInitrd, type ProbeBoot } from '../../src/vm/probe-guest.js';
 import { probeKvmBoot } from '../../src/vm/kvm-probe.js';
 import { PROBE, SYSCTL, VM_INIT, childrenOf, hostView, parseProbe, type Facts } from './probe.js';
-import { isolationChecks, memoryChecks, ownNamespaces, sharedKernelChecks, type Places } from './judge.js';
+import { isolationChecks, memoryChecks, ownNamespaces, sharedKernelChecks, tcgBootChecks, kvmChecks, type Places }
+  from './judge.js';
 
 const NEEDS = ['root', 'docker', 'image.busybox', 'qemu', 'tool.busybox'] as const;
 const VM_MB = 256;
@@ -208,14 +209,7 @@ claim('vm.hw-virt', { scenario: 'under TCG: no VT-x/AMD-V needed', needs: ['qemu
     ...(c.host.kvm.usable ? {}
       : { why: 'QEMU without KVM translates the unmodified kernel (TCG, full emulation): no paravirtualized kernel '
       + 'is needed, at the cost of speed' }) });
-  c.verify([
-    { ok: !!vm.boot_id && !b.timedOut,
-      what: 'an unmodified distribution kernel boots without hardware virtualization (TCG)', expected: 'the probe ran',
-      actual: vm.boot_id ? `booted, ${vm.release}` : `no probe output${b.timedOut ? ' (timed out)' : ''}` },
-    { ok: vm.release !== undefined && vm.boot_id !== undefined,
-      what: 'it is a whole kernel of its own (release, boot_id)', expected: 'release and boot_id',
-      actual: `${vm.release ?? '—'} ${vm.boot_id ?? '—'}` },
-  ]);
+  c.verify(tcgBootChecks(vm, b.timedOut));
 });
 
 claim('vm.hw-virt', { scenario: 'under KVM, against TCG', needs: ['qemu'], timeoutMs: 240_000 }, async (c) => {
@@ -230,12 +224,7 @@ claim('vm.hw-virt', { scenario: 'under KVM, against TCG', needs: ['qemu'], timeo
   const t = tcg.seen['ISOLAB-PROBE-DONE'];
   c.evidence({ summary: `the same guest to its probe: KVM ${k ?? '—'} ms, TCG ${t ?? '—'} ms `
     + `(${k && t ? (t / k).toFixed(1) : '—'}×)`, kvm: kvm.seen, tcg: tcg.seen });
-  c.verify([
-    { ok: k !== undefined, what: 'the guest boots under KVM (VT-x/AMD-V)', expected: 'booted',
-      actual: k === undefined ? 'no probe output' : `${k} ms` },
-    { ok: k !== undefined && t !== undefined && t > k, what: 'and faster than under TCG', expected: 'KVM < TCG',
-      actual: `${k ?? '—'} vs ${t ?? '—'} ms` },
-  ]);
+  c.verify(kvmChecks(k, t));
 });
 
 const pick = (f: Facts) =>

@@ -12,7 +12,7 @@ import { Ledger } from '../../src/core/ledger.js';
 import { guest } from '../../src/vm/guest.js';
 import { bootProbe, probeInitrd } from '../../src/vm/probe-guest.js';
 import { PROBE, VM_INIT, hostView, parseProbe } from '../../suites/vm/probe.js';
-import { isolationChecks, memoryChecks, sharedKernelChecks, type Places } from '../../suites/vm/judge.js';
+import { isolationChecks, memoryChecks, sharedKernelChecks, tcgBootChecks, kvmChecks, type Places } from '../../suites/vm/judge.js';
 import { daemonChecks } from '../../suites/vm/daemons.js';
 import { migrationChecks } from '../../suites/vm/migration.js';
 import { migrateTicker } from '../../src/vm/migrate.js';
@@ -160,5 +160,23 @@ describe('podman.docker-compose negative control', () => {
         'server1 receives "hallo" by service name',
         'docker-compose down removes them from podman',
       ]);
+  });
+});
+
+describe.skipIf(!requireRoot() || !g || !busybox)('vm.hw-virt negative control', () => {
+  it('a "kernel" that is not one boots nothing under TCG; a KVM boot slower than TCG, or none, fails', { timeout: 60_000 }, async () => {
+    const ledger = new Ledger('vm-hw-virt-control');
+    try {
+      const initrd = await probeInitrd(ledger, g!, VM_INIT({ mark: 'busyboxhwvctl0', hold: 0 }));
+      const b = await bootProbe(ledger, { ...g!, kernel: busybox! }, initrd, { accel: 'tcg', memMb: 128, timeoutMs: 30_000 });
+      expect(failed(tcgBootChecks(parseProbe(b.output), b.timedOut))).toEqual([
+        'an unmodified distribution kernel boots without hardware virtualization (TCG)',
+        'it is a whole kernel of its own (release, boot_id)',
+      ]);
+    } finally {
+      await ledger.close();
+    }
+    expect(failed(kvmChecks(undefined, 2000))).toEqual(['the guest boots under KVM (VT-x/AMD-V)', 'and faster than under TCG']);
+    expect(failed(kvmChecks(2500, 2000))).toEqual(['and faster than under TCG']);
   });
 });
