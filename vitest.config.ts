@@ -5,7 +5,7 @@ import { setting, numberSetting, envWith } from './src/core/settings.js';
 
 // Suites run side by side where nothing is measured, and alone where CPU is: a stray hog from a
 // parallel file would halve a measured split. vitest runs groups in order (sequence.groupOrder),
-// the projects of one group together. Each window also verifies it was alone (src/core/runs.ts).
+// the projects of one group together. Each window also verifies it was alone (src/core/activity.ts).
 // Within the measuring file, windows measure side by side, each on a CPU of its own.
 const MEASURING = 1; // one worker, nothing else of the run: the cgroups suite's CPU windows
 const MEASURING_TESTS = 2; // tests that start measuring runs of their own, one at a time

@@ -6,7 +6,7 @@
 // valid one. None valid: the claim is skipped as "host too busy", naming the load — never
 // failed. A valid window is judged once: a fail is a fail.
 import { readFile } from 'node:fs/promises';
-import { otherRunsAtWork } from './runs.js';
+import { otherRunsAtWork } from './activity.js';
 
 export const ATTEMPTS = 3;
 /** each worker runnable at least this part of the window (schedstat: on a CPU + waiting to run) */

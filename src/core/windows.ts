@@ -7,10 +7,12 @@
 // spawned before its taskset took effect, the engine starting or removing a container — is
 // `noisy`: it waits until no window of this process is open. The measured part is `quiet`: it
 // opens only when no noisy work is in flight or waiting. Across isolab runs, the host's
-// measuring lock (src/core/runs.ts) is held while any seat of this process is.
+// measuring lock (src/core/measuring-lock.ts) is held while any seat of this process is.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { activeAlongside, holdMeasuringLock, otherLiveRuns, otherRunsAtWork } from './runs.js';
+import { otherLiveRuns } from './runs.js';
+import { activeAlongside, otherRunsAtWork } from './activity.js';
+import { holdMeasuringLock } from './measuring-lock.js';
 import { flag } from './settings.js';
 
 export interface Exclusive {
@@ -100,7 +102,7 @@ function grantable(r: Request, cpus: number[]): number[] | null {
 
 /**
  * Nor another run's work: its workers that started before the lock was taken finish first (new
- * ones wait for the lock: runs.ts startWork). Bounded by maxWaitMs, then it refuses to measure.
+ * ones wait for the lock: activity.ts startWork). Bounded by maxWaitMs, then it refuses to measure.
  */
 async function waitForOtherRunsWork(what: string, already: string[], o: { maxWaitMs?: number; say?: (s: string) => void }) {
   const waitedFor = new Set(already);

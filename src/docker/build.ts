@@ -5,7 +5,7 @@
 import { docker, localName } from './engine.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
-import { withEngineCache } from '../core/runs.js';
+import { withEngineCache } from './engine-cache.js';
 import { openJournal } from './journal.js';
 import { withCacheScope, CACHE_LABEL } from './dockerfile.js';
 import { runCacheImages } from './run-cache.js';

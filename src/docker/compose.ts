@@ -11,7 +11,7 @@ import { resourceName } from '../core/names.js';
 import type { ComposeInfo } from '../host/probe.js';
 import { docker, localName } from './engine.js';
 import { removeImages, mentionedIds, ownNewImages, imagesBefore } from './build.js';
-import { withEngineCache } from '../core/runs.js';
+import { withEngineCache } from './engine-cache.js';
 import { scratchDir } from '../core/fs.js';
 import { runId } from '../core/names.js';
 import { withCacheScope } from './dockerfile.js';
@@ -48,7 +48,7 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
     await journal.add(r.stdout + r.stderr, [...mentioned]);
     return r;
   };
-  // `up --build` is `build` in the engine cache's turn (src/core/runs.ts), then `up`: the turn
+  // `up --build` is `build` in the engine cache's turn (engine-cache.ts), then `up`: the turn
   // is not held through the project's run (a client's sleep, a timeout).
   const cmd = async (args: string[], timeoutMs = 120_000) => {
     if (!args.includes('--build') && args[0] !== 'build') return raw(args, timeoutMs);

@@ -4,7 +4,7 @@
 // taken at the start, and writes the partial results.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { HostSnapshot } from '../core/leaks.js';
+import type { HostSnapshot } from '../leaks/types.js';
 import { leakCheck, leakLines } from '../run/session.js';
 import { clean } from '../run/clean.js';
 import { runPrefix } from '../core/names.js';

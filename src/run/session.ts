@@ -4,8 +4,9 @@
 // host's state read. Closed: the ledger undone, then the leak check against that reading — what
 // the run still left is swept by its name and stays reported.
 import { Ledger, installSignalCleanup, type UndoFailure } from '../core/ledger.js';
-import { snapshot, diffHost, diffSnapshots, isLeak, engineHeld, engineUnchecked, type HostSnapshot, type Leak }
-  from '../core/leaks.js';
+import { snapshot } from '../leaks/snapshot.js';
+import { diffHost, diffSnapshots, engineHeld, engineUnchecked } from '../leaks/diff.js';
+import { isLeak, type HostSnapshot, type Leak } from '../leaks/types.js';
 import { registerRun } from '../core/runs.js';
 import { runId, runPrefix } from '../core/names.js';
 import { engineAnswers } from '../core/faults.js';

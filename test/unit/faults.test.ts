@@ -5,7 +5,8 @@ import { infraFault, faultSummary } from '../../src/core/faults.js';
 import { combine, summarize, type ClaimResult, type Results } from '../../src/types/results.js';
 import { toJunit } from '../../src/results/junit.js';
 import { score } from '../../src/grade/rubric.js';
-import { engineHeld, engineUnchecked, type Leak } from '../../src/core/leaks.js';
+import { engineHeld, engineUnchecked } from '../../src/leaks/diff.js';
+import type { Leak } from '../../src/leaks/types.js';
 import { CommandError } from '../../src/core/exec.js';
 
 const cmdError = (stderr: string) =>

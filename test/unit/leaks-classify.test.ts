@@ -2,7 +2,9 @@
 // (the /run/netns mount, an interface's first IPv6 link-local address) and a live run's things.
 // Anything else — an isolab link's address, another mount, a dead run's leftover — is a leak.
 import { describe, it, expect } from 'vitest';
-import { diffHost, isLeak, normalizeRoutes, type HostSnapshot } from '../../src/core/leaks.js';
+import { diffHost } from '../../src/leaks/diff.js';
+import { normalizeRoutes } from '../../src/leaks/normalize.js';
+import { isLeak, type HostSnapshot } from '../../src/leaks/types.js';
 
 const empty = (): HostSnapshot =>
   ({ mounts: [], netns: [], links: ['lo', 'eth0', 'docker0'], addresses: [], routes: [], cgroups: [], containers: [],
@@ -32,7 +34,7 @@ describe('leak classification', () => {
 
 describe("another live run's container mounts", () => {
   it('are attributed through the container that mounts them; the same mount of no run is a leak', async () => {
-    const { anotherRun } = await import('../../src/core/leaks.js');
+    const { anotherRun } = await import('../../src/leaks/owners.js');
     const merged = '/var/lib/docker/overlay2/7b37a6172caf/merged';
     const after = { ...empty(), mounts: [`${merged} (overlay)`, '/run/docker/netns/78c597b0f2d3 (nsfs)'],
       owned: { [merged]: 'zzzzz9', '/run/docker/netns/78c597b0f2d3': 'zzzzz9' } };
@@ -47,7 +49,7 @@ describe("another live run's container mounts", () => {
   // CI: run B's last snapshot caught run A's compose build mid-step (docker 20.10's classic builder):
   // `amazing_bell` and its merged mount, both gone a moment later.
   it("a classic build step's container is another live run's build; with no other run live, a leak", async () => {
-    const { anotherRun } = await import('../../src/core/leaks.js');
+    const { anotherRun } = await import('../../src/leaks/owners.js');
     const merged = '/var/lib/docker/overlay2/a31549a217ae/merged';
     const after = { ...empty(), containers: ['amazing_bell'], mounts: [`${merged} (overlay)`],
       owned: { amazing_bell: 'build-step', [merged]: 'build-step' } };
@@ -62,7 +64,7 @@ describe("another live run's container mounts", () => {
 
   // CI: `hopeful_robinson` was listed, then gone before a second command asked what it was.
   it("whose a container is comes from the listing that names it (lines as docker 20.10's `ps` prints them)", async () => {
-    const { containerOwner } = await import('../../src/core/leaks.js');
+    const { containerOwner } = await import('../../src/leaks/owners.js');
     expect(containerOwner('distracted_jennings\tc67fa2a0c09c\t\t')).toEqual({ name: 'distracted_jennings',
       entry: 'distracted_jennings', owner: 'build-step' });
     expect(containerOwner('eager_hugle\tisolab/busybox:latest\tzzzzz9\t')).toEqual({ name: 'eager_hugle',

@@ -3,7 +3,9 @@
 // after a grading run under podman that left its default network's rules behind.
 import { readFile } from 'node:fs/promises';
 import { describe, it, expect } from 'vitest';
-import { diffHost, isLeak, normalizeNftRuleset, type HostSnapshot } from '../../src/core/leaks.js';
+import { diffHost } from '../../src/leaks/diff.js';
+import { normalizeNftRuleset } from '../../src/leaks/normalize.js';
+import { isLeak, type HostSnapshot } from '../../src/leaks/types.js';
 
 const recorded = (f: string) => readFile(new URL(`./recorded/${f}`, import.meta.url), 'utf8');
 const snap = (nftables: string[]): HostSnapshot =>

@@ -9,7 +9,8 @@ import path from 'node:path';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'isolab-runs-test-'));
 process.env.ISOLAB_RUNS_DIR = dir; // before src/core/runs.ts reads it
-const runs = { ...(await import('../../src/core/runs.js')), ...(await import('../../src/core/windows.js')) };
+const runs = { ...(await import('../../src/core/runs.js')), ...(await import('../../src/core/activity.js')),
+  ...(await import('../../src/docker/engine-cache.js')), ...(await import('../../src/core/windows.js')) };
 const { mentionedIds, ownNewImages } = await import('../../src/docker/build.js');
 const { runId } = await import('../../src/core/names.js');
 const start = (pid: number) =>

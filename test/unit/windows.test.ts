@@ -10,7 +10,7 @@ import path from 'node:path';
 const dir = mkdtempSync(path.join(tmpdir(), 'isolab-windows-test-'));
 process.env.ISOLAB_RUNS_DIR = dir; // before src/core/runs.ts reads it
 const { measuringWindow, allowedCpus, seatCpus } = await import('../../src/core/windows.js');
-const runs = await import('../../src/core/runs.js');
+const runs = { ...(await import('../../src/core/runs.js')), ...(await import('../../src/core/activity.js')) };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
