@@ -56,11 +56,10 @@ export async function execNatively(file: string): Promise<Attempt> {
   return attempt(await run('bash', ['-c', 'exec "$0" sh -c "$1"', file, WORK], { check: false, timeoutMs: 30_000 }));
 }
 
-let tries = 0;
-
 /** The binary as a default container's command (bind-mounted read-only, no network). */
 export async function execInContainer(ledger: Ledger, file: string, image: string): Promise<Attempt> {
-  const name = resourceName(`vm-foreign-${++tries}`);
+  // Unique in the run: its workers (a claim, its negative control) try this side by side.
+  const name = resourceName(`vm-foreign-${Math.random().toString(36).slice(2, 8)}`);
   ledger.add('container', name, () => docker(['rm', '-f', '-v', name], { check: false, timeoutMs: 30_000 }));
   // Named busybox-*: a busybox takes the applet from its name, and one so prefixed is busybox itself.
   const r = await docker(['run', '--name', name, '--label', `isolab.run=${name.split('-')[1]}`, '--network', 'none',
