@@ -1,4 +1,4 @@
-// The claims of DESIGN.md: ids are stable (add, never rename). A check binds to one of these.
+// The claims (docs/claims.md is generated from this list): ids are stable (add, never rename). A check binds to one of these.
 export interface ClaimDef {
   id: string;
   suite: string;

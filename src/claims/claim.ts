@@ -1,4 +1,4 @@
-// Binding a check to a claim of DESIGN.md. A claim is a vitest test whose meta carries the
+// Binding a check to a claim of the catalog (src/claims/catalog.ts). A claim is a vitest test whose meta carries the
 // claim id, the verdict's evidence and, on failure, what was captured to explain it; the
 // results reporter turns that into results.json. One path: `npx vitest` and `isolab run`.
 import { test, afterAll, type TestContext } from 'vitest';

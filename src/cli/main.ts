@@ -187,16 +187,6 @@ function defineClean(program: Command, exit: Exit): void {
     });
 }
 
-function defineInternal(program: Command, exit: Exit): void {
-  // Internal: run by the reporter after SIGINT/SIGTERM (see src/results/interrupted.ts).
-  program.command('_finish-interrupted', { hidden: true })
-    .argument('<runDir>')
-    .action(async (runDir: string) => {
-      const { finishInterrupted } = await import('../results/interrupted.js');
-      exit.code = await finishInterrupted(runDir);
-    });
-}
-
 export async function main(argv: string[]): Promise<number> {
   const exit: Exit = { code: 0 };
   dropOutputToClosedPipes();
@@ -213,7 +203,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   for (const define of [defineRun, defineBench, defineReport, defineGrade, defineGuest, defineDoctor, defineProvision,
-    defineSettings, defineClean, defineInternal]) define(program, exit);
+    defineSettings, defineClean]) define(program, exit);
 
   try {
     await program.parseAsync(argv);

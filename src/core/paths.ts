@@ -23,6 +23,8 @@ export const fromRoot = (...parts: string[]): string => path.join(ROOT, ...parts
 
 /** The command, for the processes isolab starts of itself (batch grading, repeats, the reporter's finish). */
 export const BIN = fromRoot('bin', 'isolab.js');
+/** What finishes an interrupted run (the reporter starts it; not a command of the CLI). */
+export const FINISHER = fromRoot('bin', 'finish-interrupted.js');
 
 /** Whether this module was loaded from the compiled package (dist/) rather than the sources. */
 export const COMPILED = fileURLToPath(import.meta.url).startsWith(fromRoot('dist') + path.sep);

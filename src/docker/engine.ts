@@ -47,9 +47,8 @@ export async function waitExit(name: string, timeoutMs: number): Promise<{ exitC
   if (r.timedOut) throw new Error(`container ${name} did not exit within ${timeoutMs / 1000} s`);
   const st = await inspect<{ State: { ExitCode: number; OOMKilled: boolean } }>(name);
   // The engine copies a container's output asynchronously: under load `docker wait` can return
-  // before the log is written.
-  // Seen in CI with two runs side by side: a server's "hallo" read as "". Wait (≤ 6 s) for the
-  // copy; output that never came stays empty, and only that case pays the wait.
+  // before the log is written. Wait (≤ 6 s) for the copy; output that never came stays empty,
+  // and only that case pays the wait.
   let logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
   for (let i = 0; i < 20 && !(logs.stdout + logs.stderr); i++) {
     await new Promise((r) => setTimeout(r, 300));

@@ -12,9 +12,7 @@ export function normalizeIptablesSave(text: string): string[] {
 /**
  * `ip route show table all` without the kernel's local/broadcast entries, and without `linkdown`:
  * that flag follows a bridge's carrier — docker0 is up while any container (or a BuildKit RUN
- * step) is attached, down a moment after — not a change of routes. (Leaving such routes out made
- * docker0's three routes "added" when a build's veth was still attached at the second snapshot:
- * a CI failure of the BuildKit test.)
+ * step) is attached, down a moment after — not a change of routes.
  */
 export function normalizeRoutes(text: string): string[] {
   return lines(text).filter((l) => !/^(local|broadcast) /.test(l)).map((l) => l.replace(/ linkdown\b/, ''));

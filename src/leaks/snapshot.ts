@@ -90,8 +90,8 @@ export async function snapshot(): Promise<HostSnapshot> {
       lines(r.stdout).map((l) => l.replace(/\\.*$/, '').replace(/\s+valid_lft.*$/, '').replace(/ tentative\b/, '').trim())),
     run('ip', ['route', 'show', 'table', 'all'], q).then((r) => normalizeRoutes(r.stdout)),
     isolabCgroups(),
-    // Whose each container is, read in the same listing: a build step's container can be gone
-    // by the time a second command asks (CI: `hopeful_robinson`, listed, then counted a leak).
+    // Whose each container is, read in the same listing: a build step's container (a random
+    // name) can be gone by the time a second command asks.
     ds(['ps', '-a', '--format', CONTAINER_FORMAT]),
     networkIds(engines),
     ds(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),

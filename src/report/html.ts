@@ -1,5 +1,5 @@
 // report.html: self-contained (inline CSS and SVG, no external assets). The host, a summary,
-// one row per claim of DESIGN.md with its verdict and evidence in words, details on demand
+// one row per claim of the catalog (docs/claims.md) with its verdict and evidence in words, details on demand
 // (checks, measurements, what was captured on failure), topology drawings, the bench.
 import type { ClaimResult, Results } from '../types/results.js';
 import { CLAIMS } from '../claims/catalog.js';

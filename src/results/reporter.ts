@@ -25,7 +25,7 @@ import { currentHost } from '../claims/host.js';
 import { CLAIMS, SLIDE_NUMBERS } from '../claims/catalog.js';
 import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
 import type { HostInfo } from '../host/probe.js';
-import { BIN } from '../core/paths.js';
+import { FINISHER } from '../core/paths.js';
 import { dropRunCache } from '../docker/run-cache.js';
 import { ownsRun } from '../core/runs.js';
 import { setting } from '../core/settings.js';
@@ -148,7 +148,7 @@ export default class IsolabReporter implements Reporter {
       summary: summarize(claims),
     };
     writeFileSync(path.join(this.dir, PARTIAL_FILE), JSON.stringify(partial));
-    spawnSync(process.execPath, [BIN, '_finish-interrupted', this.dir], { stdio: 'inherit', timeout: 60_000 });
+    spawnSync(process.execPath, [FINISHER, this.dir], { stdio: 'inherit', timeout: 60_000 });
   }
 
   async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>,

@@ -1,4 +1,4 @@
-// results.json, the contract of DESIGN.md. Other tools read it.
+// results.json, isolab's contract with its readers (reports, graders, CI): other tools read it.
 //
 // isolab/results@3 (@2 without `error`; @1 without `differs`): a measured claim answers twice — does the mechanism hold, and does
 // the slide's own number or statement hold on this host. The verdict:

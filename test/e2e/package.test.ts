@@ -37,7 +37,8 @@ describe.skipIf(!requireRoot())('the npm package', () => {
 
   it('packs what the CLI needs and none of the repository\'s tests or reports', async () => {
     const files = (await run('tar', ['tzf', tarball])).stdout.split('\n');
-    for (const need of ['package/bin/isolab.js', 'package/dist/src/cli/main.js', 'package/src/netns/agent.mjs',
+    for (const need of ['package/bin/isolab.js', 'package/bin/finish-interrupted.js', 'package/dist/src/cli/main.js',
+      'package/src/netns/agent.mjs',
       'package/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/src/provision/plan.ts',
       'package/fixtures/grading/lecture.assignment.yaml', 'package/suites/overlay/overlay.spec.ts',
       'package/suites/overlay/scenarios/lecture.yaml', 'package/schemas/scenarios.netns.schema.json',
