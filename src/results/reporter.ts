@@ -191,8 +191,9 @@ export default class IsolabReporter implements Reporter {
       if (s.differs) out.write(`isolab: ${s.differs} claim(s) hold in mechanism but depart from the slide's number `
         + `on this host (verdict differs; see the report)\n`);
       for (const f of incomplete) out.write(`isolab: the run did not complete — ${f.message}\n`);
-      out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${s.errored ? `, ${s.errored} `
-        + `could not run (error)` : ''}\n`);
+      // Every claim counted once: a claim that differs from the slide is neither passed nor failed.
+      out.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`
+        + `${s.differs ? `, ${s.differs} differ from the slide` : ''}${s.errored ? `, ${s.errored} could not run (error)` : ''}\n`);
     }
     // A failed claim or a leak: 1. Only claims the infrastructure stopped: 3, "did not complete".
     if (s.failed || leaks.length) process.exitCode = EXIT.failed;

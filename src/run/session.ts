@@ -41,18 +41,21 @@ export async function openSession(label: string, o: { snapshot?: boolean } = {})
 
 /**
  * The leak check against `before`. An engine mount of a container the engine is still removing
- * (this run's or another's) is gone a moment later, a leaked one stays: such changes are read
- * again after 2 s. With the engine gone (`engineFailed` and it still does not answer) what it
+ * (this run's or another's), or podman's storage home while one of its helpers (conmon's
+ * cleanup) still runs, is gone a moment later; a leaked one stays: such changes are read again,
+ * 2 s apart, up to 10 s. With the engine gone (`engineFailed` and it still does not answer) what it
  * holds cannot be attributed. What is this run's is swept by the run's name.
  */
 export async function leakCheck(before: HostSnapshot, o: { engineFailed?: boolean } = {}): Promise<LeakCheck> {
+  const engineGone = !!o.engineFailed && !(await engineAnswers());
   let all = diffHost(before, await snapshot());
-  if (all.some((l) => isLeak(l)
-    && (l.kind === 'containers' || l.kind === 'mounts' && /^\/(var\/lib\/docker|run\/docker)\//.test(l.item)))) {
+  const settling = (ls: Leak[]) => ls.some((l) => isLeak(l)
+    && (l.kind === 'containers' || l.kind === 'mounts' && /^\/(var\/lib|run)\/(docker|containers)\//.test(l.item)));
+  // Bounded: 5 readings 2 s apart (an emulated guest's podman helpers take seconds to exit).
+  for (let i = 0; i < 5 && !engineGone && settling(all); i++) {
     await new Promise((r) => setTimeout(r, 2000));
     all = diffHost(before, await snapshot());
   }
-  const engineGone = !!o.engineFailed && !(await engineAnswers());
   if (engineGone) all = engineUnchecked(all, engineName() === 'podman' ? 'Podman' : 'Docker');
   const leaks = all.filter(isLeak);
   let remaining: Leak[] = [];

@@ -31,6 +31,8 @@ claim('podman.docker-compose', { needs: ['root', 'image.busybox', 'image.go'], t
   const serverLog = capped(await run('podman', ['logs', podmanListed.find((n) => n.includes(server)) ?? server],
     { check: false, timeoutMs: 15_000 }).then((r) => r.stdout + r.stderr));
   const down = await p.down();
+  // Stopped here, not only at cleanup, so the evidence says how it ended.
+  const stopped = await svc.stop();
   const result = {
     server: svc.server, upExit: up.exitCode, received: serverLog.split('\n').filter((l) => l.includes(message)),
     podmanListed, leftAfterDown: await byProject(p.name), downExit: down.exitCode,
@@ -40,6 +42,7 @@ claim('podman.docker-compose', { needs: ['root', 'image.busybox', 'image.go'], t
       + `server1 logged ${JSON.stringify(result.received)}; podman `
         + `listed ${podmanListed.length}, ${result.leftAfterDown.length} left after down`,
     slide: '"Podman supports docker-compose"', composeVersion: version, socket: svc.host, servicePid: svc.pid, ...result,
+    serviceStopped: stopped,
     ...(up.exitCode !== 0 ? { composeOutput: capped((up.stdout + up.stderr).trim().split('\n').slice(-20).join('\n')) } : {}),
   });
   c.verify(podmanComposeChecks(result, message));
