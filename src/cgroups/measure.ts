@@ -6,6 +6,7 @@ import type { Background } from '../core/exec.js';
 import { measuringWindow, type Exclusive, type Seat } from '../core/windows.js';
 import { cpuBusyNs, invalidBecause, validWindow, watchWindow, BUSY_AT_LEAST, type Conditions } from '../core/valid-window.js';
 import type { SlideAnswer } from '../types/results.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SplitGroup {
   /** 'a/a1' nests a1 in a (a listed first); workers run in the leaves only */
@@ -63,8 +64,6 @@ export interface SplitMeasurement {
 }
 
 export { cpuBusyNs };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let windowsMade = 0;
 /** Names for one window's groups: windows side by side must not share one ("red" in two). */

@@ -11,6 +11,7 @@ import { invalidBecause, validWindow, watchWindow } from '../core/valid-window.j
 import type { CgroupDriver } from './driver.js';
 import { measureSplit, shareChecks, slideSplit, pct, windowGroups, OTHER_AT_MOST_PER_CPU, type SplitGroup,
   type SplitScenario } from './measure.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface GroupSpec {
   name: string;
@@ -60,7 +61,6 @@ export interface Outcome {
 }
 
 const HOG = ['sha256sum', '/dev/urandom'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function bytes(size: string): number {
   const m = /^(\d+)([KMG]?)$/.exec(size);

@@ -6,8 +6,7 @@ import path from 'node:path';
 import { runId } from './names.js';
 import { activeDir, alive, otherLiveRuns, procStart } from './runs.js';
 import { LOCK, parseOwner } from './measuring-lock.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // Within one run, suites run side by side (vitest.config.ts: sequence.groupOrder) except the
 // measuring ones. Each worker marks the suite it runs until it exits, so a window can verify

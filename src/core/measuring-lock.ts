@@ -5,9 +5,9 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runId } from './names.js';
 import { alive, procStart, runsDir } from './runs.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const LOCK = () => path.join(runsDir(), 'measure.lock');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function parseOwner(text: string): { id: string; pid: number; start: string; what: string } | null {
   try {

@@ -4,8 +4,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { alive, procStart, runsDir } from '../core/runs.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A turn's holder, from its "<pid> <start> <what>" line: dead when its process is gone. */
 async function holder(file: string): Promise<{ pid: string; dead: boolean; said: string }> {

@@ -18,15 +18,18 @@ export interface Container {
   id: string;
 }
 
-/** `docker run -d` (or create), named and registered; returns once the engine has it. */
+/**
+ * `docker run -d` (or create, or run in the foreground), named and registered; returns once the
+ * engine has it. `check: false`: a container that fails to start is an outcome (`result`), not an error.
+ */
 export async function runContainer(ledger: Ledger, label: string, args: string[],
-  opts: { detach?: boolean; create?: boolean; timeoutMs?: number } = {}): Promise<Container> {
+  opts: { detach?: boolean; create?: boolean; timeoutMs?: number; check?: boolean } = {}): Promise<Container & { result: RunResult }> {
   const name = resourceName(label);
   ledger.add('container', name, () => docker(['rm', '-f', '-v', name], { check: false, timeoutMs: 30_000 }));
   const verb = opts.create ? ['create'] : ['run', ...(opts.detach === false ? [] : ['-d'])];
   const r = await docker([...verb, '--name', name, '--label', `isolab.run=${name.split('-')[1]}`, ...args],
-    { timeoutMs: opts.timeoutMs ?? 60_000 });
-  return { name, id: r.stdout.trim().split('\n').pop() ?? '' };
+    { timeoutMs: opts.timeoutMs ?? 60_000, check: opts.check ?? true });
+  return { name, id: r.stdout.trim().split('\n').pop() ?? '', result: r };
 }
 
 export async function inspect<T = Record<string, unknown>>(ref: string, kind: 'container' | 'image' | 'network' = 'container'): Promise<T> {

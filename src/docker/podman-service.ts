@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Ledger } from '../core/ledger.js';
 import { run } from '../core/exec.js';
 import { parseMountinfo } from '../core/fs.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PodmanService {
   pid: number;
@@ -19,7 +20,6 @@ export interface PodmanService {
   stop(): Promise<{ ended: string; ms: number; unmounted: string[] }>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mountPoints = async () => new Set(parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8')).map((m) => m.mountPoint));
 
 /** A podman or conmon process on the host now. */

@@ -3,8 +3,7 @@
 import type { Net } from './build.js';
 import { parseAgentOutput, AGENT_START_MS } from './build.js';
 import type { Background } from '../core/exec.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
 
 async function waitFor(b: Background, event: string, ms: number): Promise<boolean> {
   for (let t = 0; t < ms; t += 20) {

@@ -6,8 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
-import { resourceName } from '../core/names.js';
-import { docker } from '../docker/engine.js';
+import { runContainer } from '../docker/engine.js';
 export { FOREIGN_BUSYBOX } from './guest.js';
 export const EMULATOR = 'qemu-aarch64';
 
@@ -59,11 +58,10 @@ export async function execNatively(file: string): Promise<Attempt> {
 /** The binary as a default container's command (bind-mounted read-only, no network). */
 export async function execInContainer(ledger: Ledger, file: string, image: string): Promise<Attempt> {
   // Unique in the run: its workers (a claim, its negative control) try this side by side.
-  const name = resourceName(`vm-foreign-${Math.random().toString(36).slice(2, 8)}`);
-  ledger.add('container', name, () => docker(['rm', '-f', '-v', name], { check: false, timeoutMs: 30_000 }));
   // Named busybox-*: a busybox takes the applet from its name, and one so prefixed is busybox itself.
-  const r = await docker(['run', '--name', name, '--label', `isolab.run=${name.split('-')[1]}`, '--network', 'none',
-    '-v', `${file}:/busybox-foreign:ro`, image, '/busybox-foreign', 'sh', '-c', WORK], { check: false, timeoutMs: 60_000 });
+  const { result: r } = await runContainer(ledger, `vm-foreign-${Math.random().toString(36).slice(2, 8)}`,
+    ['--network', 'none', '-v', `${file}:/busybox-foreign:ro`, image, '/busybox-foreign', 'sh', '-c', WORK],
+    { detach: false, check: false });
   return attempt(r);
 }
 

@@ -10,6 +10,7 @@ import type { Ledger } from '../core/ledger.js';
 import type { Accel, Guest } from './guest.js';
 import { probeInitrd } from './probe-guest.js';
 import { qmp } from './qmp.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The guest's /init: a tick every 0.2 s, with its counter and its kernel's boot_id. */
 export const TICKER = [
@@ -71,8 +72,6 @@ function start(ledger: Ledger, args: string[], t0: () => number): Qemu {
   p.stderr.on('data', (d: Buffer) => (out = (out + d.toString('latin1')).slice(-8000)));
   return q;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, ms: number, ok: () => boolean): Promise<void> {
   const end = Date.now() + ms;

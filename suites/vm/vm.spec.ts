@@ -16,10 +16,10 @@ import { probeKvmBoot } from '../../src/vm/kvm-probe.js';
 import { PROBE, SYSCTL, VM_INIT, childrenOf, hostView, parseProbe, type Facts } from './probe.js';
 import { isolationChecks, memoryChecks, ownNamespaces, sharedKernelChecks, tcgBootChecks, kvmChecks, type Places }
   from './judge.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const NEEDS = ['root', 'docker', 'image.busybox', 'qemu', 'tool.busybox'] as const;
 const VM_MB = 256;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
