@@ -1,7 +1,8 @@
 // A measured window is a measurement only when the host let it be one. What the window records
 // beside its figures: how long each measured worker was runnable (on a CPU or waiting for one,
 // from /proc/<pid>/schedstat), the other load on its CPUs (from /proc/stat, less what the
-// workers used), and other isolab runs at work. A window that fails a criterion is measured
+// workers used), other isolab runs at work, and whether its clock kept time (late timer
+// wake-ups: a machine stopped under the window, which a TCG guest sees no other way). A window that fails a criterion is measured
 // again, at most ATTEMPTS times, every one kept in the evidence; a claim is judged on the first
 // valid one. None valid: the claim is skipped as "host too busy", naming the load — never
 // failed. A valid window is judged once: a fail is a fail.
@@ -40,6 +41,54 @@ export interface Conditions {
   /** the window's CPUs' busy part, workers' and other (pinned windows: one CPU) */
   busy: number;
   otherRunsAtWork: string[];
+  /** timer wake-ups every CLOCK_TICK_MS over the window: how late they came (see clockProbe) */
+  clock?: ClockKept;
+}
+
+/** How well the window's clock kept time, from wake-ups CLOCK_TICK_MS apart. */
+export interface ClockKept {
+  wakeups: number;
+  /** the latest wake-up, ms past its time */
+  worstLateMs: number;
+  /** the window's time in wake-ups later than STALL_MS: the CPUs stopped while the clock ran */
+  stalledMs: number;
+}
+
+export const CLOCK_TICK_MS = 20;
+/** a wake-up this late means nothing ran: not this process, not the window's workers */
+export const STALL_MS = 30;
+/**
+ * At most this part of a window in late wake-ups. Measured in the trixie guest (TCG): quiet, 0–76
+ * ms of 2–3 s windows (≤ 3.8%); with the host stopping it 150 ms in 500, 547–930 ms (27–46%), and
+ * the quota's 20% read as 11–16%. A stall costs a quota only past its idle part of a period (80
+ * ms of 100 at 20%), so 5% of a window costs it at most 1 pp.
+ */
+export const STALLED_AT_MOST = 0.05;
+
+/**
+ * A guest whose host stops its vCPUs (TCG reports no steal time) keeps its clock running while
+ * nothing in it runs: a quota's refill comes late and the window's figures lose that time. Timer
+ * wake-ups that come late are what the guest can see of it.
+ */
+export function clockProbe(tickMs = CLOCK_TICK_MS, maxMs = 600_000): () => ClockKept {
+  const start = performance.now();
+  let last = start;
+  const kept: ClockKept = { wakeups: 0, worstLateMs: 0, stalledMs: 0 };
+  const tick = () => {
+    const now = performance.now();
+    const late = now - last - tickMs;
+    kept.wakeups++;
+    kept.worstLateMs = Math.max(kept.worstLateMs, late);
+    if (late > STALL_MS) kept.stalledMs += late;
+    last = now;
+    // A window that threw before its end never stops the probe: it stops itself.
+    if (now - start < maxMs) timer = setTimeout(tick, tickMs).unref();
+  };
+  let timer = setTimeout(tick, tickMs).unref();
+  return () => {
+    clearTimeout(timer);
+    return { wakeups: kept.wakeups, worstLateMs: Math.round(kept.worstLateMs), stalledMs: Math.round(kept.stalledMs) };
+  };
 }
 
 /**
@@ -51,7 +100,9 @@ export async function watchWindow(workers: Record<string, number>, cpu: number |
   const s0 = await Promise.all(names.map((n) => schedstat(workers[n]!)));
   const busy0 = await cpuBusyNs(cpu);
   const t0 = performance.now();
+  const clock = clockProbe();
   return async (workersNs: number): Promise<Conditions> => {
+    const kept = clock();
     const s1 = await Promise.all(names.map((n) => schedstat(workers[n]!)));
     const busyNs = (await cpuBusyNs(cpu)) - busy0;
     const elapsedNs = (performance.now() - t0) * 1e6;
@@ -65,6 +116,7 @@ export async function watchWindow(workers: Record<string, number>, cpu: number |
       other: round(Math.max(0, busyNs - workersNs) / elapsedNs),
       busy: round(busyNs / elapsedNs / (cpu === null ? cpuCount : 1)),
       otherRunsAtWork: otherRunsAtWork(),
+      clock: kept,
     };
   };
 }
@@ -88,6 +140,10 @@ export function invalidBecause(c: Conditions, k: Criteria): string[] {
   if (c.other > k.otherAtMost) why.push(`other load ${c.other.toFixed(2)} CPU on the window's CPUs (> ${+k.otherAtMost.toFixed(2)})`);
   if (k.busyAtLeast !== undefined && c.busy < k.busyAtLeast)
     why.push(`its CPU was idle ${pc(1 - c.busy)} of the window while the workers should have kept it busy`);
+  if (c.clock && c.clock.stalledMs > STALLED_AT_MOST * c.elapsedMs)
+    why.push(`its clock ran on while nothing ran: ${c.clock.stalledMs} ms of the ${c.elapsedMs} ms window went in `
+      + `wake-ups over ${STALL_MS} ms late (worst ${c.clock.worstLateMs} ms; at most ${pc(STALLED_AT_MOST)}) — the `
+      + 'machine\'s CPUs were stopped, as a host stops a TCG guest\'s vCPUs (which report no steal time)');
   if (c.otherRunsAtWork.length) why.push(`another isolab run was at work during it: ${c.otherRunsAtWork.join(', ')}`);
   return why;
 }

@@ -2,7 +2,7 @@
 // idle CPU, a worker not runnable, another run at work or a quota held back by neighbours is
 // measured again; none valid is a skip; a valid window is judged once.
 import { describe, it, expect } from 'vitest';
-import { invalidBecause, validWindow, isHostTooBusy, type Conditions } from '../../src/core/valid-window.js';
+import { invalidBecause, validWindow, isHostTooBusy, clockProbe, type Conditions } from '../../src/core/valid-window.js';
 import { splitInvalid } from '../../src/cgroups/measure.js';
 import { ownCpuChecks } from '../../src/cgroups/scenario.js';
 import type { CgroupScenario } from '../../src/cgroups/scenario.js';
@@ -41,6 +41,29 @@ describe('a window is a measurement', () => {
     };
     expect(splitInvalid(m)).toEqual(['capped hit its quota in 12 of 20 periods (< 90%): other work, not the cap, held it back']);
     expect(splitInvalid({ ...m, throttling: { capped: { periods: 20, throttled: 20 } } })).toEqual([]);
+  });
+});
+
+describe('a window whose machine stopped under it is no measurement', () => {
+  // Recorded in the trixie guest (TCG): the host stopped it 150 ms in every 500, the quota read 15.3%.
+  const stopped = { ...quiet, elapsedMs: 2010, clock: { wakeups: 69, worstLateMs: 146, stalledMs: 576 } };
+  it('the stopped window is measured again, naming the stall', () => {
+    expect(invalidBecause(stopped, k)).toEqual(['its clock ran on while nothing ran: 576 ms of the 2010 ms window went '
+      + 'in wake-ups over 30 ms late (worst 146 ms; at most 5%) — the machine\'s CPUs were stopped, as a host stops a '
+      + 'TCG guest\'s vCPUs (which report no steal time)']);
+  });
+  it('the same guest quiet: one wake-up 72 ms late in the 80/20 split is a measurement', () => {
+    expect(invalidBecause({ ...quiet, clock: { wakeups: 86, worstLateMs: 72, stalledMs: 72 } }, k)).toEqual([]);
+  });
+  it('the probe sees this process stopped: 150 ms without a wake-up', async () => {
+    const kept = clockProbe();
+    await new Promise((r) => setTimeout(r, 60));
+    const t = performance.now();
+    while (performance.now() - t < 150); // nothing else runs here, as under a stopped vCPU
+    await new Promise((r) => setTimeout(r, 60));
+    const k2 = kept();
+    expect(k2.worstLateMs).toBeGreaterThanOrEqual(100);
+    expect(k2.stalledMs).toBeGreaterThanOrEqual(100);
   });
 });
 
