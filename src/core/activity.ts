@@ -12,16 +12,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 // measuring ones. Each worker marks the suite it runs until it exits, so a window can verify
 // that nothing else of its own run was active, rather than trust the config.
 let marked: string | null = null;
+let markedPhase: Phase | null = null;
+
+/**
+ * A worker about to start marks itself `checking`, then looks for another run's window: it either
+ * goes on (`working`) or steps back. A window waits for both before it opens; at its end, only
+ * `working` is work that was beside it — a worker that checked and stepped back did none.
+ */
+export type Phase = 'checking' | 'working';
 
 /** This worker runs `suite` for this run, until it exits or `markIdle()`. */
-export function markActive(suite: string): void {
+export function markActive(suite: string, phase: Phase = 'working'): void {
   const file = path.join(activeDir(), `${suite}.${process.pid}`);
-  if (marked === file) return;
+  if (marked === file && markedPhase === phase) return;
   try {
     mkdirSync(activeDir(), { recursive: true });
-    writeFileSync(file, procStart(process.pid) ?? '');
+    writeFileSync(file, `${procStart(process.pid) ?? ''}\n${phase}`);
     if (!marked) process.once('exit', markIdle);
     marked = file;
+    markedPhase = phase;
   } catch {
     /* a read-only /run: the window's evidence then says the check could not be made */
   }
@@ -43,13 +52,13 @@ export async function startWork(suite: string, o: { maxWaitMs?: number; say?: (s
   const t0 = Date.now();
   let said = false;
   for (;;) {
-    markActive(suite);
+    markActive(suite, 'checking');
     const owner = await readFile(path.join(LOCK(), 'owner.json'), 'utf8').then(parseOwner, () => null);
     // A lock with no owner yet is being taken (mkdir, then the owner file): a window is about to
     // open, so this is no time to start — unless its taker died in between (10 s, as takeLock).
     const since = owner ? null : await stat(LOCK()).then((x) => x.mtimeMs, () => null);
     const taking = since !== null && Date.now() - since < 10_000;
-    if (!taking && (!owner || owner.id === runId() || !alive(owner) || ancestors().has(owner.pid))) return;
+    if (!taking && (!owner || owner.id === runId() || !alive(owner) || ancestors().has(owner.pid))) return markActive(suite);
     markIdle();
     if (!said) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(owner
       ? `isolab: ${suite} waits for run ${owner.id} (pid ${owner.pid}), which is measuring ${owner.what}`
@@ -76,13 +85,16 @@ function ancestors(): Set<number> {
   return out;
 }
 
-/** Other live runs' workers at work now (not measuring, not a run that started this one): "run <id> <suite> (pid N)". */
-export function otherRunsAtWork(): string[] {
+/**
+ * Other live runs' workers at work now (not measuring, not a run that started this one): "run <id>
+ * <suite> (pid N)". With `checking`, also those looking whether they may start.
+ */
+export function otherRunsAtWork(o: { checking?: boolean } = {}): string[] {
   const mine = ancestors();
   const out: string[] = [];
   for (const r of otherLiveRuns()) {
     if (mine.has(r.pid)) continue;
-    for (const w of activeAlongside(r.id) ?? []) {
+    for (const w of activeAlongside(r.id, o) ?? []) {
       const m = /^(.*) \(pid (\d+)\)$/.exec(w);
       if (m && !MEASURING_SUITES.has(m[1]!) && !mine.has(Number(m[2]))) out.push(`run ${r.id} ${w}`);
     }
@@ -93,10 +105,11 @@ export function otherRunsAtWork(): string[] {
 export function markIdle(): void {
   if (marked) rmSync(marked, { force: true });
   marked = null;
+  markedPhase = null;
 }
 
 /** Other workers of this run active now: "<suite> (pid N)". null when it cannot be told. */
-export function activeAlongside(id = runId()): string[] | null {
+export function activeAlongside(id = runId(), o: { checking?: boolean } = { checking: true }): string[] | null {
   let names: string[];
   try {
     names = readdirSync(activeDir(id));
@@ -107,12 +120,14 @@ export function activeAlongside(id = runId()): string[] | null {
   for (const n of names) {
     const pid = Number(n.slice(n.lastIndexOf('.') + 1));
     if (pid === process.pid) continue;
-    let start = '';
+    let text = '';
     try {
-      start = readFileSync(path.join(activeDir(id), n), 'utf8');
+      text = readFileSync(path.join(activeDir(id), n), 'utf8');
     } catch {
       continue; // removed as we read: its worker is done
     }
+    const [start = '', phase = 'working'] = text.split('\n');
+    if (phase === 'checking' && !o.checking) continue;
     if (alive({ pid, start })) out.push(`${n.slice(0, n.lastIndexOf('.'))} (pid ${pid})`);
   }
   return out;

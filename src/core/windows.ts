@@ -107,7 +107,7 @@ function grantable(r: Request, cpus: number[]): number[] | null {
 async function waitForOtherRunsWork(what: string, already: string[], o: { maxWaitMs?: number; say?: (s: string) => void }) {
   const waitedFor = new Set(already);
   const t0 = Date.now();
-  for (let busy = otherRunsAtWork(); busy.length; busy = otherRunsAtWork()) {
+  for (let busy = otherRunsAtWork({ checking: true }); busy.length; busy = otherRunsAtWork({ checking: true })) {
     for (const b of busy) {
       const id = b.split(' ')[1]!; // "run <id> <suite> (pid N)"
       if (!waitedFor.has(id))

@@ -128,10 +128,10 @@ describe("another run's work and this run's windows", () => {
     const p = spawn('sleep', ['30'], { stdio: 'ignore' });
     runs.registerRun(id, p.pid!);
     /** Mark a worker of that run active on `suite`, as its setup file would; returns the marker. */
-    const atWork = (suite: string) => {
+    const atWork = (suite: string, phase = 'working') => {
       const marker = path.join(dir, 'active', id, `${suite}.${p.pid}`);
       mkdirSync(path.dirname(marker), { recursive: true });
-      writeFileSync(marker, started(p.pid!));
+      writeFileSync(marker, `${started(p.pid!)}\n${phase}`);
       return marker;
     };
     return { p, id, atWork, stop: () => { p.kill(); runs.unregisterRun(id); } };
@@ -147,6 +147,28 @@ describe("another run's work and this run's windows", () => {
       expect(r.exclusive.waitedMs).toBeGreaterThanOrEqual(250);
       expect(r.exclusive.waitedFor).toEqual(['otherw']);
       expect(r.exclusive.otherRunsAtWork).toEqual([]);
+    } finally {
+      o.stop();
+    }
+  });
+
+  // CI: a worker that waits looks again every 100–200 ms, marked while it looks; a window's end
+  // read it as work beside (concurrent.test, once, in a CI rehearsal).
+  it('a worker of another run that is only looking whether it may start: waited for, not work beside', async () => {
+    const o = otherRun('otherc');
+    const marker = o.atWork('compose', 'checking');
+    try {
+      expect(runs.otherRunsAtWork({ checking: true })).toEqual([`run otherc compose (pid ${o.p.pid})`]);
+      expect(runs.otherRunsAtWork()).toEqual([]);
+      setTimeout(() => rmSync(marker, { force: true }), 300);
+      const r = await measuringWindow('a window', { cpu: 0 }, async () => {
+        o.atWork('compose', 'checking'); // it looks again while the window measures
+        return 1;
+      }, { ...quiet, cpus: [0, 1] });
+      expect(r.exclusive.waitedMs).toBeGreaterThanOrEqual(250);
+      expect(r.exclusive.otherRunsAtWork).toEqual([]);
+      o.atWork('compose', 'working');
+      expect(runs.otherRunsAtWork()).toEqual([`run otherc compose (pid ${o.p.pid})`]);
     } finally {
       o.stop();
     }
