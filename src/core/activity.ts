@@ -58,7 +58,8 @@ export async function startWork(suite: string, o: { maxWaitMs?: number; say?: (s
     // open, so this is no time to start — unless its taker died in between (10 s, as takeLock).
     const since = owner ? null : await stat(LOCK()).then((x) => x.mtimeMs, () => null);
     const taking = since !== null && Date.now() - since < 10_000;
-    if (!taking && (!owner || owner.id === runId() || !alive(owner) || ancestors().has(owner.pid))) return markActive(suite);
+    const free = !owner || owner.id === runId() || !alive(owner) || ancestors().has(owner.pid);
+    if (!taking && free) return markActive(suite);
     markIdle();
     if (!said) (o.say ?? ((x: string) => process.stderr.write(`${x}\n`)))(owner
       ? `isolab: ${suite} waits for run ${owner.id} (pid ${owner.pid}), which is measuring ${owner.what}`

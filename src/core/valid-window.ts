@@ -2,10 +2,10 @@
 // beside its figures: how long each measured worker was runnable (on a CPU or waiting for one,
 // from /proc/<pid>/schedstat), the other load on its CPUs (from /proc/stat, less what the
 // workers used), other isolab runs at work, and whether its clock kept time (late timer
-// wake-ups: a machine stopped under the window, which a TCG guest sees no other way). A window that fails a criterion is measured
-// again, at most ATTEMPTS times, every one kept in the evidence; a claim is judged on the first
-// valid one. None valid: the claim is skipped as "host too busy", naming the load — never
-// failed. A valid window is judged once: a fail is a fail.
+// wake-ups: a machine stopped under the window, which a TCG guest sees no other way). A window
+// that fails a criterion is measured again, at most ATTEMPTS times, every one kept in the
+// evidence; a claim is judged on the first valid one. None valid: the claim is skipped as "host
+// too busy", naming the load — never failed. A valid window is judged once: a fail is a fail.
 import { readFile } from 'node:fs/promises';
 import { otherRunsAtWork } from './activity.js';
 
@@ -55,7 +55,7 @@ export interface ClockKept {
 }
 
 export const CLOCK_TICK_MS = 20;
-/** a wake-up this late means nothing ran: not this process, not the window's workers */
+/** a wake-up this late: this process did not run for that long (on a stopped machine, nothing did) */
 export const STALL_MS = 30;
 /**
  * At most this part of a window in late wake-ups. Measured in the trixie guest (TCG): quiet, 0–76
