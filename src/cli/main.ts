@@ -109,38 +109,19 @@ function defineGrade(program: Command, exit: Exit): void {
 function defineGuest(program: Command, exit: Exit): void {
   const guest = program.command('guest').description("VM guests that stand in for other hosts (cgroup v2, Docker "
     + "26/28, compose v2, Node 24), built from Debian's packages");
+  const command = async () => import('./commands/guest.js');
   guest.command('build')
     .argument('<name>', Object.keys(GUESTS).join(' | '))
     .option('--force', 'rebuild even when the cached guest matches its recipe')
     .description('build (or reuse) a guest disk: debootstrap, the guest\'s kernel, the offline images')
     .action(async (name: string, o: { force?: boolean }) => {
-      const { buildGuest } = await import('../guest/build.js');
-      try {
-        const r = await buildGuest(name, { force: o.force, accel: 'tcg' });
-        process.stdout.write(`${name}: ${r.cached ? 'cached' : `built in ${r.manifest.buildSeconds} s`} `
-          + `— ${Object.entries(r.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
-      } catch (e) {
-        process.stderr.write(`isolab guest build: ${(e as Error).message}\n`);
-        exit.code = 1;
-      }
+      exit.code = await (await command()).guestBuild(name, o);
     });
   guest.command('list').description('cached guests and their versions').action(async () => {
-    const { listGuests } = await import('../guest/build.js');
-    for (const g of await listGuests()) {
-      process.stdout.write(g.manifest
-        ? `${g.name.padEnd(8)} ${g.sizeMb} MB, built ${g.manifest.builtAt} (${g.manifest.buildSeconds} `
-        + `s), ${Object.entries(g.manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}\n`
-        : `${g.name.padEnd(8)} not built (isolab guest build ${g.name})\n`);
-    }
+    exit.code = await (await command()).guestList();
   });
   guest.command('rm').argument('<name>').description('remove a cached guest').action(async (name: string) => {
-    const { removeGuest } = await import('../guest/build.js');
-    try {
-      process.stdout.write((await removeGuest(name)) ? `removed ${name}\n` : `${name} was not built\n`);
-    } catch (e) {
-      process.stderr.write(`isolab guest rm: ${(e as Error).message}\n`);
-      exit.code = 2;
-    }
+    exit.code = await (await command()).guestRemove(name);
   });
 }
 
