@@ -17,9 +17,12 @@ import { runId } from '../core/names.js';
 import { withCacheScope } from './dockerfile.js';
 import { runCacheImages, bare } from './run-cache.js';
 
+export type ComposeResult = RunResult & { stage: 'build' | 'run'; buildMs?: number };
+
 export interface ComposeProject {
   name: string;
-  cmd(args: string[], timeoutMs?: number): Promise<RunResult>;
+  /** With `--build`: the build bounded by `buildTimeoutMs`, then `up` by `timeoutMs`; `stage` says which ended it. */
+  cmd(args: string[], timeoutMs?: number, buildTimeoutMs?: number): Promise<ComposeResult>;
   /** container id per service (including exited ones) */
   containers(): Promise<Array<{ id: string; service: string; name: string; state: string }>>;
   logs(service: string): Promise<string>;
@@ -49,14 +52,15 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
     return r;
   };
   // `up --build` is `build` in the engine cache's turn (engine-cache.ts), then `up`: the turn
-  // is not held through the project's run (a client's sleep, a timeout).
-  const cmd = async (args: string[], timeoutMs = 120_000) => {
-    if (!args.includes('--build') && args[0] !== 'build') return raw(args, timeoutMs);
-    const t0 = Date.now();
-    const built = await withEngineCache(`compose build ${name}`, () => raw(['build'], timeoutMs), { mode: 'build' });
-    if (built.exitCode !== 0 || args[0] === 'build') return built;
-    const up = await raw(args.filter((a) => a !== '--build'), Math.max(1000, timeoutMs - (Date.now() - t0)));
-    return { ...up, stdout: built.stdout + up.stdout, stderr: built.stderr + up.stderr };
+  // is not held through the project's run (a client's sleep, a timeout). Two bounds: a compile
+  // under emulation takes minutes, a server that never answers should cost seconds.
+  const cmd = async (args: string[], timeoutMs = 120_000, buildTimeoutMs = timeoutMs) => {
+    if (!args.includes('--build') && args[0] !== 'build') return { ...await raw(args, timeoutMs), stage: 'run' as const };
+    const built = await withEngineCache(`compose build ${name}`, () => raw(['build'], buildTimeoutMs), { mode: 'build' });
+    const buildMs = built.durationMs;
+    if (built.exitCode !== 0 || args[0] === 'build') return { ...built, stage: 'build' as const, buildMs };
+    const up = await raw(args.filter((a) => a !== '--build'), timeoutMs);
+    return { ...up, stdout: built.stdout + up.stdout, stderr: built.stderr + up.stderr, stage: 'run' as const, buildMs };
   };
   const byLabel = (kind: 'ps' | 'network' | 'images') => projectLists(name, kind);
   const before = await imagesBefore();

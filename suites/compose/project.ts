@@ -16,6 +16,16 @@ export const NEEDS = ['docker', 'compose', 'image.busybox', 'image.go'] as const
 // be), and its reaper is an image pulled from a registry (none offline). The compose CLI, bounded,
 // gives both flavours and the output these checks read.
 export const UP_TIMEOUT_MS = numberSetting('composeTimeoutMs', graded ? assignment.limits.upSeconds * 1000 : 150_000);
+/** Its images' build, bounded apart: a Go compile in an emulated guest took over 150 s on a slow machine. */
+export const BUILD_TIMEOUT_MS = numberSetting('composeBuildTimeoutMs',
+  graded ? assignment.limits.buildSeconds * 1000 : 600_000);
+/** A claim that builds and brings the project up: both bounds and a minute for the rest. */
+export const PROJECT_CLAIM_MS = BUILD_TIMEOUT_MS + UP_TIMEOUT_MS + 60_000;
+/** What ended `up --build` when it did not exit 0 in time, for a check's `actual`. */
+export const upOutcome = (up: { exitCode: number | null; timedOut: boolean; stage: 'build' | 'run' }) => !up.timedOut
+  ? up.exitCode
+  : up.stage === 'build' ? `its images not built within ${BUILD_TIMEOUT_MS / 1000} s (stopped)`
+    : `no exit within ${UP_TIMEOUT_MS / 1000} s (stopped)`;
 export const { server, client, port, message } = assignment.compose;
 
 /** The lecture's project in a workspace; `label` names it on the engine (files side by side differ). */

@@ -5,11 +5,11 @@ import { workspace } from '../../src/core/fs.js';
 import { composeProject } from '../../src/docker/compose.js';
 import { docker } from '../../src/docker/engine.js';
 import { sources } from './sources.js';
-import { project, NEEDS, UP_TIMEOUT_MS, client } from './project.js';
+import { project, NEEDS, UP_TIMEOUT_MS, BUILD_TIMEOUT_MS, PROJECT_CLAIM_MS, client } from './project.js';
 
-claim('compose.teardown', { scenario: 'the lecture\'s project', needs: [...NEEDS], timeoutMs: 180_000 }, async (c) => {
+claim('compose.teardown', { scenario: 'the lecture\'s project', needs: [...NEEDS], timeoutMs: PROJECT_CLAIM_MS }, async (c) => {
   const p = await project(c, 'ready', 'teardown');
-  const up = await p.cmd(['up', '--build', '-d'], UP_TIMEOUT_MS);
+  const up = await p.cmd(['up', '--build', '-d'], UP_TIMEOUT_MS, BUILD_TIMEOUT_MS);
   if (up.exitCode !== 0) throw new Error(`compose up failed: ${(up.stdout + up.stderr).trim().split('\n').slice(-5).join(' | ')}`);
   // The client is a one-shot whose PID 1 is a shell (it ignores SIGTERM): let it finish, so
   // down measures removal, not a stop timeout.

@@ -6,6 +6,8 @@ export interface ComposeOnPodman {
   /** what the Docker CLI said the server behind the socket is */
   server: string;
   upExit: number | null;
+  /** how `up --build` ended when it did not exit: which bound stopped it */
+  upEnded?: string;
   /** server1's log lines with the message */
   received: string[];
   /** the project's containers as podman itself lists them (by the compose project label) */
@@ -20,7 +22,7 @@ export function podmanComposeChecks(r: ComposeOnPodman, message: string): Check[
     { ok: /podman/i.test(r.server), what: "the Docker CLI's API reaches Podman (podman system service on a socket)",
       expected: 'Podman Engine', actual: r.server },
     { ok: r.upExit === 0, what: 'docker-compose builds and runs the lecture\'s project on it: the client exits 0',
-      expected: 0, actual: r.upExit },
+      expected: 0, actual: r.upEnded ?? r.upExit },
     { ok: r.received.length > 0, what: `server1 receives "${message}" by service name`,
       expected: `a log line with ${message}`, actual: r.received[0] ?? 'none' },
     { ok: r.podmanListed.length >= 2,

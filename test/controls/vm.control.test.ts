@@ -160,6 +160,10 @@ describe('podman.docker-compose negative control', () => {
         'server1 receives "hallo" by service name',
         'docker-compose down removes them from podman',
       ]);
+    // A build stopped by its bound fails, and says which bound stopped it.
+    const stopped = podmanComposeChecks({ ...onPodman, upExit: null, upEnded: 'its images not built within 600 s (stopped)',
+      received: [] }, 'hallo').find((c) => !c.ok && c.what.includes('client exits 0'));
+    expect(stopped?.actual).toBe('its images not built within 600 s (stopped)');
   });
 });
 
