@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { prepareRun } from './src/results/run-context.js';
 import { seatCpus } from './src/core/windows.js';
-import { setting, numberSetting, envWith } from './src/core/settings.js';
+import { setting, numberSetting, envWith, harnessBound } from './src/core/settings.js';
 
 // Suites run side by side where nothing is measured, and alone where CPU is: a stray hog from a
 // parallel file would halve a measured split. vitest runs groups in order (sequence.groupOrder),
@@ -24,7 +24,7 @@ const suite = (name: string, include: string[], group: keyof typeof WORKERS, tim
   exclude: string[] = [], maxConcurrency = 5) => ({
   extends: true as const,
   test: {
-    name, include, exclude, testTimeout: timeoutMs, hookTimeout: 60_000, maxConcurrency,
+    name, include, exclude, testTimeout: harnessBound(timeoutMs), hookTimeout: harnessBound(60_000), maxConcurrency,
     env: envWith({ suite: name }), // the worker's setup file knows its suite before the file loads
     maxWorkers: WORKERS[group], fileParallelism: WORKERS[group] > 1,
     sequence: { groupOrder: group },

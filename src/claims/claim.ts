@@ -11,7 +11,7 @@ import type { SlideAnswer } from '../types/results.js';
 import { isHostTooBusy } from '../core/valid-window.js';
 import { infraFault, type Fault } from '../core/faults.js';
 import { brief } from '../core/brief.js';
-import { numberSetting } from '../core/settings.js';
+import { numberSetting, harnessBound } from '../core/settings.js';
 
 export { brief };
 
@@ -149,7 +149,7 @@ afterAll(async () => {
 export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => Promise<void>): void {
   const def = claimDef(id);
   const name = opts.scenario ? `${id} › ${opts.scenario}` : id;
-  test(name, { timeout: opts.timeoutMs ?? 60_000, concurrent: opts.concurrent }, async (ctx) => {
+  test(name, { timeout: harnessBound(opts.timeoutMs ?? 60_000), concurrent: opts.concurrent }, async (ctx) => {
     (ctx.task.meta as ClaimMeta).claim = { ...def, ...(opts.scenario ? { scenario: opts.scenario } : {}),
       ...(opts.source ? { source: opts.source } : {}) };
     const c = new ClaimContext(ctx, await currentHost(), name);

@@ -11,6 +11,9 @@ interface Def {
   internal?: true;
 }
 
+/** Emulation runs Node and compilers 6–10× slower; a claim's bound is set for a host. */
+const EMULATED_BOUND_FACTOR = 3;
+
 export const SETTINGS = {
   engine: { env: 'ISOLAB_ENGINE',
     meaning: 'the container engine the docker-side claims drive: docker or podman (`--engine`)', default: 'docker' },
@@ -56,6 +59,8 @@ export const SETTINGS = {
     default: "the lecture's", internal: true },
   beside: { env: 'ISOLAB_BESIDE', meaning: 'the outside load the run started beside itself (`--beside`)', default: 'none', internal: true },
   guest: { env: 'ISOLAB_GUEST', meaning: 'the guest a run is inside of (`--guest`)', default: 'none', internal: true },
+  emulated: { env: 'ISOLAB_EMULATED', meaning: 'this run is inside a guest QEMU emulates (TCG): claims and hooks get '
+    + `${EMULATED_BOUND_FACTOR}× their time bounds`, default: '0', internal: true },
   vcpusSerial: { env: 'ISOLAB_VCPUS_SERIAL', meaning: "1: this guest's vCPUs take turns on one emulator thread",
     default: '0', internal: true },
 } as const satisfies Record<string, Def>;
@@ -69,6 +74,9 @@ export function setting(name: SettingName): string | undefined {
 
 export const flag = (name: SettingName): boolean => setting(name) === '1';
 export const list = (name: SettingName): string[] => (setting(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/** A harness bound (a claim's or a hook's timeout), longer in an emulated guest: its firing says nothing of the mechanism. */
+export const harnessBound = (ms: number): number => (flag('emulated') ? EMULATED_BOUND_FACTOR * ms : ms);
+
 export function numberSetting(name: SettingName, fallback: number): number {
   const v = setting(name);
   if (v === undefined) return fallback;

@@ -55,7 +55,7 @@ ${settle}cd project
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
 # Under emulation everything is 6-10x slower: files one after another (ISOLAB_MAX_WORKERS).
 { ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} `
-  + `ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `${vcpusSerial() ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
+  + `ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `ISOLAB_EMULATED=1 ${vcpusSerial() ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
 if [ -n "$engine" ]; then cp /var/log/dockerd.log /job/out/dockerd.log; kill "$engine"; wait "$engine"; fi
 exit $rc

@@ -2,7 +2,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { SETTINGS, settingsMarkdown, numberSetting, setting, list, envWith } from '../../src/core/settings.js';
+import { SETTINGS, settingsMarkdown, numberSetting, setting, list, envWith, harnessBound } from '../../src/core/settings.js';
 import { ROOT } from '../../src/core/paths.js';
 
 async function sources(dir: string): Promise<string[]> {
@@ -22,6 +22,13 @@ describe('settings', () => {
   afterEach(() => {
     delete process.env.ISOLAB_HOLD_MS;
     delete process.env.ISOLAB_EXPECT;
+    delete process.env.ISOLAB_EMULATED;
+  });
+
+  it("a harness bound is the claim's on a host, three times it in an emulated guest", () => {
+    expect(harnessBound(60_000)).toBe(60_000);
+    process.env.ISOLAB_EMULATED = '1';
+    expect(harnessBound(60_000)).toBe(180_000);
   });
 
   it('nothing but src/core/settings.ts reads an ISOLAB_* variable from the environment', async () => {
