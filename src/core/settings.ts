@@ -74,7 +74,8 @@ export function setting(name: SettingName): string | undefined {
 
 export const flag = (name: SettingName): boolean => setting(name) === '1';
 export const list = (name: SettingName): string[] => (setting(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-/** A harness bound (a claim's or a hook's timeout), longer in an emulated guest: its firing says nothing of the mechanism. */
+/** A harness bound (a claim's or a hook's timeout), longer in an emulated guest: its firing says
+ * nothing of the mechanism. */
 export const harnessBound = (ms: number): number => (flag('emulated') ? EMULATED_BOUND_FACTOR * ms : ms);
 
 export function numberSetting(name: SettingName, fallback: number): number {

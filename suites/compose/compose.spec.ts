@@ -17,8 +17,8 @@ for (const variant of ['lecture', 'ready'] as const) {
     c.evidence({
       summary: `${c.host.compose!.flavour} ${c.host.compose!.version}: ${client} exited ${up.exitCode}; ${server} `
         + `logged ${JSON.stringify(got)}`,
-      flavour: c.host.compose!.flavour, upExit: up.exitCode, buildMs: up.buildMs, upMs: up.durationMs, containers: await p.containers(),
-        serverLog: serverLog.trim(), clientLog: clientLog.trim(),
+      flavour: c.host.compose!.flavour, upExit: up.exitCode, buildMs: up.buildMs, upMs: up.durationMs,
+      containers: await p.containers(), serverLog: serverLog.trim(), clientLog: clientLog.trim(),
       ...(up.exitCode !== 0 ? { composeOutput: capped((up.stdout + up.stderr).trim().split('\n').slice(-20).join('\n')) } : {}),
     });
     c.verify([

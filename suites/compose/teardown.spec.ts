@@ -5,12 +5,13 @@ import { workspace } from '../../src/core/fs.js';
 import { composeProject } from '../../src/docker/compose.js';
 import { docker } from '../../src/docker/engine.js';
 import { sources } from './sources.js';
-import { project, NEEDS, UP_TIMEOUT_MS, BUILD_TIMEOUT_MS, PROJECT_CLAIM_MS, client } from './project.js';
+import { project, NEEDS, UP_TIMEOUT_MS, BUILD_TIMEOUT_MS, PROJECT_CLAIM_MS, upOutcome, client } from './project.js';
 
 claim('compose.teardown', { scenario: 'the lecture\'s project', needs: [...NEEDS], timeoutMs: PROJECT_CLAIM_MS }, async (c) => {
   const p = await project(c, 'ready', 'teardown');
   const up = await p.cmd(['up', '--build', '-d'], UP_TIMEOUT_MS, BUILD_TIMEOUT_MS);
-  if (up.exitCode !== 0) throw new Error(`compose up failed: ${(up.stdout + up.stderr).trim().split('\n').slice(-5).join(' | ')}`);
+  const tail = (up.stdout + up.stderr).trim().split('\n').slice(-5).join(' | ');
+  if (up.exitCode !== 0) throw new Error(`compose up failed (${upOutcome(up)}): ${tail}`);
   // The client is a one-shot whose PID 1 is a shell (it ignores SIGTERM): let it finish, so
   // down measures removal, not a stop timeout.
   const one = (await p.containers()).find((x) => x.service === client);
