@@ -35,6 +35,12 @@ export function firstUse(l: Leak, before: HostSnapshot): string | null {
 
 /** In `owned`: a classic build step's container and its mount, whose run cannot be told. */
 export const BUILD_STEP = 'build-step';
+/**
+ * In `owned`: a veth on the engine's default bridge. It lives exactly as long as its container,
+ * which the check judges by name; which container it is would take entering every netns.
+ */
+export const DEFAULT_BRIDGE_VETH = 'default-bridge-veth';
+export const DEFAULT_BRIDGES = ['docker0', 'podman0'];
 
 /** `docker ps` (and podman's) line: name, image, the isolab.run label, the compose project. */
 export const CONTAINER_FORMAT = '{{.Names}}\t{{.Image}}\t{{.Label "isolab.run"}}\t{{.Label "com.docker.compose.project"}}';
@@ -77,10 +83,15 @@ export function anotherRun(l: Leak, before: HostSnapshot, after: HostSnapshot, r
   if (!id && l.kind === 'images' && l.change === 'added' && / <none>:<none>$/.test(l.item) && others.length) {
     return `an untagged image built while run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live: its build's intermediate`;
   }
+  const whileLive = `while run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live`;
   if (id === BUILD_STEP) {
     if (l.change === 'added' && others.length)
-      return `a build step's container (or its mount) while `
-      + `run ${others.map((r) => `${r.id} (pid ${r.pid})`).join(', ')} was live: the classic builder's, started from an untagged image`;
+      return `a build step's container (or its mount) ${whileLive}: the classic builder's, started from an untagged image`;
+    return null;
+  }
+  if (id === DEFAULT_BRIDGE_VETH) {
+    if (l.change === 'added' && others.length)
+      return `a container's veth on the engine's default bridge ${whileLive}: the container is judged by its name`;
     return null;
   }
   if (!id || id === me) return null;

@@ -10,7 +10,7 @@ import type { EngineName } from '../core/engine.js';
 import { setting, SETTINGS } from '../core/settings.js';
 import type { HostSnapshot } from './types.js';
 import { lines, normalizeIptablesSave, normalizeNftRuleset, normalizeRoutes } from './normalize.js';
-import { BUILD_STEP, CONTAINER_FORMAT, containerOwner, ownerOf } from './owners.js';
+import { BUILD_STEP, CONTAINER_FORMAT, DEFAULT_BRIDGES, DEFAULT_BRIDGE_VETH, containerOwner, ownerOf } from './owners.js';
 
 const q = { check: false, timeoutMs: 15_000 } as const;
 
@@ -114,6 +114,7 @@ export async function snapshot(): Promise<HostSnapshot> {
   for (const l of linkLines) {
     const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:.* master (\S+)/.exec(l);
     if (m && owned[m[2]!]) owned[m[1]!] = owned[m[2]!]!;
+    else if (m && DEFAULT_BRIDGES.includes(m[2]!)) owned[m[1]!] = DEFAULT_BRIDGE_VETH;
   }
   for (const c of listed) if (c.owner === BUILD_STEP) owned[c.name] = BUILD_STEP;
   // A run's containers mount their rootfs and network namespace under the engine's folders.

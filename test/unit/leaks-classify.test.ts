@@ -62,6 +62,19 @@ describe("another live run's container mounts", () => {
     expect(diffs.map((l) => anotherRun(l, empty(), after, [], 'mememe'))).toEqual([null, null]);
   });
 
+  it("a veth on the default bridge is another live run's container's; with no other run live, a leak", async () => {
+    const { anotherRun, DEFAULT_BRIDGE_VETH } = await import('../../src/leaks/owners.js');
+    const after = { ...empty(), links: [...empty().links, 'veth2129f1d'],
+      addresses: ['14: veth2129f1d    inet6 fe80::a8f1:2ff:fe3b:9c1e/64 scope link'],
+      owned: { veth2129f1d: DEFAULT_BRIDGE_VETH } };
+    const live = [{ id: 'egvkzr', pid: 18996, start: '1', startedAt: '', argv: [], live: true }];
+    const diffs = diffHost(empty(), after);
+    expect(diffs.map((l) => anotherRun(l, empty(), after, live, 'mememe')))
+      .toEqual([expect.stringMatching(/veth on the engine's default bridge while run egvkzr \(pid 18996\) was live/),
+        expect.stringMatching(/default bridge/)]);
+    expect(diffs.map((l) => anotherRun(l, empty(), after, [], 'mememe'))).toEqual([null, null]);
+  });
+
   // CI: `hopeful_robinson` was listed, then gone before a second command asked what it was.
   it("whose a container is comes from the listing that names it (lines as docker 20.10's `ps` prints them)", async () => {
     const { containerOwner } = await import('../../src/leaks/owners.js');
