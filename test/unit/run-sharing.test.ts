@@ -3,7 +3,7 @@
 // removes only the images its own output names.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -72,24 +72,36 @@ describe("the engine cache's turn", () => {
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
   });
 
+  // Ordered by gates, not by sleeps: on a loaded host a 50 ms head start is no order at all.
   it('builds run together; a removal waits for every build in flight, and holds new ones off', async () => {
     const spans: Record<string, [number, number]> = {};
-    const hold = (name: string, mode: 'build' | 'remove', ms: number) => runs.withEngineCache(name, async () => {
-      const t0 = performance.now();
-      await new Promise((r) => setTimeout(r, ms));
-      spans[name] = [t0, performance.now()];
-    }, { mode, maxWaitMs: 10_000 });
-    const a = hold('build a', 'build', 300);
-    await new Promise((r) => setTimeout(r, 50));
-    const b = hold('build b', 'build', 300);
-    await new Promise((r) => setTimeout(r, 50));
-    const rm = hold('removal', 'remove', 100);
-    await new Promise((r) => setTimeout(r, 50));
-    const c = hold('build c', 'build', 50);
-    await Promise.all([a, b, rm, c]);
-    expect(spans['build b']![0]).toBeLessThan(spans['build a']![1]); // together
-    expect(spans.removal![0]).toBeGreaterThanOrEqual(Math.max(spans['build a']![1], spans['build b']![1]));
-    expect(spans['build c']![0]).toBeGreaterThanOrEqual(spans.removal![1]); // held off
+    const gate = () => { let open!: () => void; return { p: new Promise<void>((r) => (open = r)), open: () => open() }; };
+    const started = { a: gate(), b: gate() };
+    const release = gate();
+    const hold = (name: string, mode: 'build' | 'remove', until: Promise<void> = Promise.resolve()) =>
+      runs.withEngineCache(name, async () => {
+        const t0 = performance.now();
+        started[name as 'a' | 'b']?.open();
+        await until;
+        spans[name] = [t0, performance.now()];
+      }, { mode, maxWaitMs: 10_000 });
+    const within = <T>(p: Promise<T>, what: string) => Promise.race([p, new Promise<never>((_, no) =>
+      setTimeout(() => no(new Error(`${what}: not within 10 s`)), 10_000).unref())]);
+    const a = hold('a', 'build', release.p);
+    const b = hold('b', 'build', release.p);
+    // together: each build has its turn while the other still holds its own
+    await within(Promise.all([started.a.p, started.b.p]), 'the second build while the first holds');
+    const rm = hold('removal', 'remove');
+    const lock = path.join(dir, 'engine-cache', 'removing');
+    await within((async () => { while (!existsSync(lock)) await new Promise((r) => setTimeout(r, 10)); })(),
+      'the removal taking its lock');
+    const c = hold('c', 'build');
+    await new Promise((r) => setTimeout(r, 200)); // a build that ignored the removal would have started by now
+    expect(spans.removal).toBeUndefined(); // builds a and b still hold
+    release.open();
+    await within(Promise.all([a, b, rm, c]), 'every turn');
+    expect(spans.removal![0]).toBeGreaterThanOrEqual(Math.max(spans.a![1], spans.b![1]));
+    expect(spans.c![0]).toBeGreaterThanOrEqual(spans.removal![1]); // held off
   });
 
   it("a dead holder's turn is taken over, a live one's is waited for", async () => {
@@ -100,7 +112,8 @@ describe("the engine cache's turn", () => {
     await new Promise((r) => gone.once('exit', r));
     mkdirSync(lock);
     writeFileSync(path.join(lock, 'owner'), `${gone.pid} ${goneStart} a build that died`);
-    expect(await runs.withEngineCache('after a dead one', async (waited) => waited)).toBeLessThan(2000);
+    // taken over: with a live holder it would wait out the bound and throw (below)
+    expect(await runs.withEngineCache('after a dead one', async () => 'ran', { maxWaitMs: 10_000 })).toBe('ran');
     const live = sleeper();
     try {
       mkdirSync(lock);
