@@ -8,6 +8,7 @@ import { startPodmanService } from '../../src/docker/podman-service.js';
 import { project, UP_TIMEOUT_MS, BUILD_TIMEOUT_MS, PROJECT_CLAIM_MS, upOutcome, client, server, message }
   from '../compose/project.js';
 import { capped } from '../compose/sources.js';
+import { setting } from '../../src/core/settings.js';
 import { podmanComposeChecks } from './podman-compose.js';
 
 const byProject = async (name: string) => (await run('podman', ['ps', '-a', '--filter', `label=com.docker.compose.project=${name}`,
@@ -17,7 +18,8 @@ claim('podman.docker-compose', { needs: ['root', 'image.busybox', 'image.go'],
   timeoutMs: PROJECT_CLAIM_MS + 60_000 }, async (c) => {
   // Docker's own firewall rules (FORWARD policy DROP) stop podman's bridge: podman alone, as a podman host is.
   if (c.host.docker?.name !== 'podman')
-    c.skip('needs podman as the engine (isolab run --guest trixie --engine podman --claim podman.docker-compose)');
+    c.skip(`needs podman as the engine (isolab run --guest ${setting('guest') ?? 'trixie'} --engine podman --claim `
+      + 'podman.docker-compose)');
   const v = await run('docker-compose', ['version', '--short'], { check: false, timeoutMs: 15_000 });
   if (!(await which('docker-compose')) || v.exitCode !== 0) c.skip('the docker-compose binary is not installed here (the guests have it)');
   if (!(await which('docker'))) c.skip('the Docker CLI is not installed here (docker-compose asks it nothing, the check does)');
