@@ -98,6 +98,7 @@ describe("the engine cache's turn", () => {
     const c = hold('c', 'build');
     await new Promise((r) => setTimeout(r, 200)); // a build that ignored the removal would have started by now
     expect(spans.removal).toBeUndefined(); // builds a and b still hold
+    expect(spans.c).toBeUndefined(); // and c waits behind the removal
     release.open();
     await within(Promise.all([a, b, rm, c]), 'every turn');
     expect(spans.removal![0]).toBeGreaterThanOrEqual(Math.max(spans.a![1], spans.b![1]));
