@@ -88,7 +88,8 @@ function defineGrade(program: Command, exit: Exit): void {
     .argument('[dir]', 'the submission (its layout is the assignment\'s; the lecture\'s: hello/ and compose/)')
     .option('--assignment <file>', 'assignment YAML/JSON: where each part lives, services, port, message, limits (default: the lecture\'s)')
     .option('--rubric <file>', 'rubric JSON: checks with points and hints (default: fixtures/grading/rubric.json)')
-    .option('--format <name>', 'also write gradescope.json (gradescope) or the Classroom result (classroom); repeatable', collect)
+    .option('--format <name>', 'also write gradescope.json (gradescope), PrairieLearn\'s results (prairielearn), or the '
+      + 'retired Classroom result (classroom); ctrf.json and junit.xml are always written; repeatable', collect)
     .option('--json', 'print the grade as JSON')
     .option('--init [dir]', 'write a commented assignment.yaml and rubric.json to start from (the folder is made)')
     .option('--force', 'with --init: overwrite an existing assignment.yaml or rubric.json')

@@ -1,13 +1,17 @@
 // Where isolab's own files are. Modules run from the sources (src/…, under tsx or vitest) or
-// compiled (dist/src/…, the npm package): both find the package root by its package.json, so the
-// suites, fixtures, schemas and the netns agent are read from one place either way.
+// compiled (dist/src/…, the npm package; .build/src/…, a clone after `npm ci`): each finds the
+// package root by its package.json, so the suites, fixtures, schemas and the netns agent are read
+// from one place either way.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** Where compiled copies live: the package's dist/, a clone's .build/ (bin/load.js picks one). */
+const COMPILED_DIRS = ['dist', '.build'];
+
 function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) || path.basename(dir) === 'dist') {
+  while (!existsSync(path.join(dir, 'package.json')) || COMPILED_DIRS.includes(path.basename(dir))) {
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`isolab: no package.json above ${fileURLToPath(import.meta.url)}`);
     dir = up;
@@ -26,5 +30,6 @@ export const BIN = fromRoot('bin', 'isolab.js');
 /** What finishes an interrupted run (the reporter starts it; not a command of the CLI). */
 export const FINISHER = fromRoot('bin', 'finish-interrupted.js');
 
-/** Whether this module was loaded from the compiled package (dist/) rather than the sources. */
-export const COMPILED = fileURLToPath(import.meta.url).startsWith(fromRoot('dist') + path.sep);
+/** The compiled copy this module was loaded from (dist/ or .build/), or null: the sources. */
+export const COMPILED = COMPILED_DIRS.map((d) => fromRoot(d)).find((d) => fileURLToPath(import.meta.url).startsWith(d + path.sep))
+  ?? null;

@@ -49,6 +49,8 @@ export const SETTINGS = {
   guestVerbose: { env: 'ISOLAB_GUEST_VERBOSE', meaning: "1: print a guest build's log lines", default: '0' },
   autograderRoot: { env: 'ISOLAB_AUTOGRADER_ROOT',
     meaning: "Gradescope's autograder folder (its results file is results/results.json there)", default: '/autograder' },
+  prairielearnRoot: { env: 'ISOLAB_PRAIRIELEARN_ROOT',
+    meaning: "PrairieLearn's grading folder (its results file is results/results.json there)", default: '/grade' },
   // Set by isolab for the processes it starts.
   runId: { env: 'ISOLAB_RUN_ID', meaning: "the run's id; every process of the run inherits it", default: 'new', internal: true },
   runDir: { env: 'ISOLAB_RUN_DIR', meaning: "the run's report folder", default: 'reports/<time>-<id>', internal: true },

@@ -1,6 +1,7 @@
-// A grade in the formats graders read: Gradescope's results.json, and GitHub Classroom's
-// autograding result (the base64 JSON its autograding-grading-reporter decodes per runner:
-// { version, status, max_score, tests: [{ name, status, score, message, … }] }).
+// A grade in the formats graders read: Gradescope's results.json, PrairieLearn's external-grader
+// results, and GitHub Classroom's autograding result (the base64 JSON its autograding-grading-
+// reporter decodes; Classroom was retired on 2026-08-28: kept while its actions still run). CTRF and
+// the GitHub job summary, which every run writes, are in src/results.
 import type { Scored } from './rubric.js';
 
 export interface Grade {
@@ -41,7 +42,31 @@ export function gradescope(g: Grade): Record<string, unknown> {
   };
 }
 
-/** GitHub Classroom's runner result, before base64. */
+/**
+ * PrairieLearn's external grader results (/grade/results/results.json): score as a fraction, one
+ * test per rubric item. A grade the host could not complete is `gradable: false` — PrairieLearn
+ * then awards and takes nothing and does not count the attempt.
+ */
+export function prairielearn(g: Grade): Record<string, unknown> {
+  if (g.incomplete?.length)
+    return { gradable: false, format_errors: g.incomplete.map((m) => `not graded — the grading host failed: ${m}`) };
+  return {
+    gradable: true,
+    score: g.possible ? Math.round((g.score / g.possible) * 10_000) / 10_000 : 0,
+    message: `${g.assignment}: ${g.score}/${g.possible}`,
+    output: [...(g.refused?.length ? ['Refused before running:', ...g.refused] : []),
+      ...(g.contained?.length ? ['Changed in your files before running (containment):', ...g.contained] : [])].join('\n'),
+    tests: g.items.filter((i) => i.verdict !== 'skip').map((i) => ({
+      name: i.check,
+      points: i.earned,
+      max_points: i.points,
+      message: message(i) || 'ok',
+      ...(i.summary ? { output: i.summary } : {}),
+    })),
+  };
+}
+
+/** GitHub Classroom's runner result, before base64 (Classroom is retired; kept while its actions run). */
 export function classroom(g: Grade): Record<string, unknown> {
   const tests = g.items.map((i) => ({
     name: i.check,

@@ -15,6 +15,7 @@ import { summarize, SCHEMA, type Results } from '../types/results.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { fromRoot } from '../core/paths.js';
 import { setting, setSetting } from '../core/settings.js';
+import { workspacePath, type Annotation } from '../results/github.js';
 
 export const DEFAULT_RUBRIC = fromRoot('fixtures', 'grading', 'rubric.json');
 
@@ -28,7 +29,7 @@ export interface GradeRequest {
 /** A grade, with what the terminal shows beside it; or why there is none (exit code 1 or 2). */
 export type Graded =
   | { grade: Grade; results: Results; runDir: string; rubricName: string; findings: Finding[]; contained: string[];
-    items: ReturnType<typeof score>['items']; incomplete: string[] }
+    items: ReturnType<typeof score>['items']; incomplete: string[]; annotations: Annotation[] }
   | { error: string; code: number };
 
 /** Which claims a refused part costs, and why (every finding in that part, file:line). */
@@ -151,7 +152,32 @@ export async function gradeSubmission(dir: string, o: GradeRequest = {}): Promis
   };
   results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
-  return { grade, results, runDir, rubricName: rubric.name, findings, contained, items: s.items, incomplete };
+  const annotations = lostAnnotations(s.items, assignment, sub, findings);
+  return { grade, results, runDir, rubricName: rubric.name, findings, contained, items: s.items, incomplete, annotations };
+}
+
+/** The file of the submission a claim reads first: where a lost check is annotated. */
+function partFile(a: Assignment, claim: string): string | undefined {
+  const part = (Object.keys(PART_CLAIMS) as Array<keyof typeof PART_CLAIMS>).find((p) => PART_CLAIMS[p].includes(claim));
+  if (!part) return undefined;
+  return path.join(a[part].dir, part === 'compose' ? a.compose.file : 'Dockerfile');
+}
+
+/** Each check that lost points, on the file (and line, for a refusal) it is about, with its hint. */
+export function lostAnnotations(items: ReturnType<typeof score>['items'], a: Assignment, sub: string,
+  findings: Finding[]): Annotation[] {
+  return items.filter((i) => i.earned < i.points && i.verdict !== 'skip' && i.verdict !== 'error').map((i) => {
+    const claim = i.check.split(' › ')[0]!;
+    const refusal = i.verdict === 'refused'
+      ? findings.find((f) => f.parts.some((p) => PART_CLAIMS[p].includes(claim))) : undefined;
+    const file = refusal ? refusal.file : partFile(a, claim);
+    return {
+      title: `${i.check}: ${i.earned}/${i.points}`,
+      message: [i.hint && `hint: ${i.hint}`, i.why?.split('\n')[0]].filter(Boolean).join('\n') || 'lost its points',
+      ...(file ? { file: workspacePath(path.resolve(sub, file)) } : {}),
+      ...(refusal?.line ? { line: refusal.line } : {}),
+    };
+  });
 }
 
 /** Why no score may be recorded: checks the grading host failed under, or none that could run. */

@@ -18,6 +18,7 @@ import { faultSummary } from '../core/faults.js';
 import { combine, summarize, SCHEMA, EXIT, type Incomplete, type ClaimResult, type CheckResult, type Results,
   type Verdict } from '../types/results.js';
 import { writeRun, runFolder } from './write.js';
+import { toGithub, claimAnnotations } from './github.js';
 import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
 import { VERSION } from '../core/version.js';
@@ -181,6 +182,8 @@ export default class IsolabReporter implements Reporter {
     const dir = this.dir;
     await rm(path.join(dir, BEFORE_FILE), { force: true });
     if (claims.length) await writeRun(dir, results);
+    // A grade's summary and annotations are the grade command's (points, the student's files).
+    if (claims.length && !setting('submission')) await toGithub(results, claimAnnotations(results));
     else await rmdir(dir).catch(() => undefined); // unit tests only: no report folder
     const s = results.summary;
     const out = process.stdout;

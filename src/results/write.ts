@@ -1,9 +1,10 @@
-// Writing a run's folder: reports/<run>/results.json, junit.xml, report.md, report.html, and
-// pointing reports/latest at it.
+// Writing a run's folder: reports/<run>/results.json, junit.xml, ctrf.json, report.md,
+// report.html, and pointing reports/latest at it.
 import { mkdir, writeFile, rm, symlink, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SCHEMA, READABLE_SCHEMAS, type Results } from '../types/results.js';
 import { toJunit } from './junit.js';
+import { toCtrf } from './ctrf.js';
 import { toMarkdown } from '../report/markdown.js';
 import { toHtml } from '../report/html.js';
 import { setting } from '../core/settings.js';
@@ -21,6 +22,7 @@ export async function writeRun(dir: string, r: Results): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'results.json'), JSON.stringify(r, null, 2) + '\n');
   await writeFile(path.join(dir, 'junit.xml'), toJunit(r));
+  await writeFile(path.join(dir, 'ctrf.json'), JSON.stringify(toCtrf(r), null, 2) + '\n');
   await writeFile(path.join(dir, 'report.md'), toMarkdown(r));
   await writeFile(path.join(dir, 'report.html'), await toHtml(r));
   const latest = path.join(path.dirname(dir), 'latest');

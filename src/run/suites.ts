@@ -88,7 +88,7 @@ export async function runSuites(suites: string[], opts: { claim?: string[]; quie
     // Imported by node (compiled in the package; through tsx in a checkout), not bundled into
     // node_modules/.vite-temp: a student grading without root may not write to an installed node_modules.
     configLoader: 'native',
-    ...(COMPILED ? { config: fromRoot('dist', 'vitest.config.js') } : {}),
+    ...(COMPILED ? { config: path.join(COMPILED, 'vitest.config.js') } : {}),
     ...(opts.quiet ? { reporters: ['dot', './src/results/reporter.ts'] } : {}),
   });
   await vitest?.close();

@@ -20,13 +20,13 @@ export interface GradeCliOptions {
   merge?: string[];
 }
 
-const FORMATS = ['gradescope', 'classroom', 'junit'];
+const FORMATS = ['gradescope', 'prairielearn', 'classroom', 'junit', 'ctrf'];
 const fail = (s: string) => (process.stderr.write(`isolab grade: ${s}\n`), 2);
 
 export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Promise<number> {
   const badFormat = (o.format ?? []).filter((f) => !FORMATS.includes(f));
   if (badFormat.length) return fail(`unknown --format ${badFormat.join(', ')}; formats: ${FORMATS.join(', ')} `
-    + `(junit.xml is always written)`);
+    + `(junit.xml and ctrf.json are always written)`);
   if (o.init !== undefined) return gradeInit(typeof o.init === 'string' ? o.init : dir ?? '.', { force: o.force });
   if (o.merge) {
     if (!o.out) return fail('--merge needs --out <dir> for the merged grades.csv');

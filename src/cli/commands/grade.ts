@@ -5,7 +5,8 @@ import path from 'node:path';
 import { gradeSubmission, DEFAULT_RUBRIC } from '../../grade/grade.js';
 import { LECTURE_ASSIGNMENT } from '../../grade/assignment.js';
 import { describe } from '../../grade/untrusted.js';
-import { gradescope, classroomBase64 } from '../../grade/formats.js';
+import { gradescope, classroomBase64, prairielearn } from '../../grade/formats.js';
+import { toGithub } from '../../results/github.js';
 import type { score } from '../../grade/rubric.js';
 import { EXIT } from '../../types/results.js';
 import { ok, bad, dim } from '../ui.js';
@@ -33,8 +34,10 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
     return g.code;
   }
   const { grade, results, runDir, incomplete } = g;
-  const formats = new Set(incomplete.length ? [] : o.format ?? []);
+  // PrairieLearn is told a grade the host failed under is not gradable; the others get no file.
+  const formats = new Set((o.format ?? []).filter((f) => !incomplete.length || f === 'prairielearn'));
   await writeFormats(grade, runDir, formats, o.out);
+  await toGithub(results, g.annotations, o.json ? process.stderr : process.stdout);
   if (o.json) process.stdout.write(JSON.stringify(grade, null, 2) + '\n');
   else if (!o.quiet) printGrade({ name: g.rubricName, dir, runDir, findings: g.findings, contained: g.contained, items: g.items, formats });
   if (results.leaks?.length) process.stderr.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
@@ -50,18 +53,24 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   return results.leaks?.length || results.errors?.length ? EXIT.failed : EXIT.ok;
 }
 
-/** Gradescope's and Classroom's files beside the run's results (and Gradescope's where it reads it). */
+/** A format's file in the run folder. */
+const FORMAT_FILE: Record<string, string> = { gradescope: 'gradescope.json', prairielearn: 'prairielearn.json',
+  classroom: 'classroom.b64', junit: 'junit.xml' };
+
+/** The formats' files beside the run's results (and Gradescope's and PrairieLearn's where they read them). */
 async function writeFormats(grade: Parameters<typeof gradescope>[0], runDir: string, formats: Set<string>, out?: string): Promise<void> {
-  if (formats.has('gradescope')) {
-    const text = JSON.stringify(gradescope(grade), null, 2) + '\n';
-    await writeFile(path.join(runDir, 'gradescope.json'), text);
-    // Where Gradescope reads it: --out, or its own tree when this runs in its autograder.
-    const target = out ?? (await gradescopeResults());
-    if (target) {
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, text);
-      process.stderr.write(`isolab grade: Gradescope's results written to ${target}\n`);
-    }
+  const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
+  // Where each grader reads its file: --out (Gradescope), or its own tree when this runs inside it.
+  const graders = [['gradescope', 'Gradescope', gradescope, out ?? (await readsAt('autograderRoot', '/autograder'))],
+    ['prairielearn', 'PrairieLearn', prairielearn, await readsAt('prairielearnRoot', '/grade')]] as const;
+  for (const [f, name, fn, target] of graders) {
+    if (!formats.has(f)) continue;
+    const text = json(fn(grade));
+    await writeFile(path.join(runDir, FORMAT_FILE[f]!), text);
+    if (!target) continue;
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, text);
+    process.stderr.write(`isolab grade: ${name}'s results written to ${target}\n`);
   }
   if (formats.has('classroom')) await writeFile(path.join(runDir, 'classroom.b64'), classroomBase64(grade) + '\n');
 }
@@ -90,12 +99,12 @@ function printGrade(g: { name: string; dir: string; runDir: string; findings: Pa
     else if (i.hint) process.stdout.write(`         hint: ${i.hint}\n${i.why ? dim(`         why: ${i.why.split('\n')[0]}\n`) : ''}`);
   }
   process.stdout.write(`isolab: graded results in ${path.relative(process.cwd(), runDir)}/ (results.json, `
-    + `junit.xml, report.html${formats.size ? `, ${[...formats].map((f) => (f === 'gradescope' ? 'gradescope.json' : 'classroom.b64')).join(', ')}` : ''})\n`);
+    + `junit.xml, ctrf.json, report.html${[...formats].filter((f) => f !== 'junit').map((f) => `, ${FORMAT_FILE[f]}`).join('')})\n`);
 }
 
-/** Gradescope's results file when this runs inside its autograder (autograderRoot: a test's fake tree). */
-async function gradescopeResults(): Promise<string | null> {
-  const root = setting('autograderRoot') ?? '/autograder';
+/** A grader's results file when this runs inside it (its folder exists; the setting: a test's fake tree). */
+async function readsAt(name: 'autograderRoot' | 'prairielearnRoot', fallback: string): Promise<string | null> {
+  const root = setting(name) ?? fallback;
   return (await stat(root).then((x) => x.isDirectory(), () => false)) ? path.join(root, 'results', 'results.json') : null;
 }
 
