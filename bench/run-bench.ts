@@ -14,8 +14,6 @@ import { runFolder, writeRun } from '../src/results/write.js';
 import { claimDef } from '../src/claims/catalog.js';
 import type { BenchContext, LadderRow } from '../src/bench/types.js';
 import { ExecTimer } from '../src/bench/exec-timer.js';
-import { dropRunCache } from '../src/docker/run-cache.js';
-import { ownsRun } from '../src/core/runs.js';
 import { ladder } from './ladder.js';
 import { sizes } from './sizes.js';
 import { primitives } from './primitives.js';
@@ -77,8 +75,6 @@ export async function runBench(r: BenchRequest): Promise<BenchRun> {
   const host = await probeHost();
   const session = await openSession('bench', { snapshot: host.root });
   const ledger = session.ledger;
-  // Undone last: the layers the bench's builds kept for each other (src/docker/run-cache.ts).
-  if (host.docker && ownsRun()) ledger.add('image', 'the run\'s cached build layers', async () => void (await dropRunCache()));
   const timer = new ExecTimer();
   ledger.add('process', 'exec timer', () => timer.close());
   const ctx: BenchContext = { ledger, host, timer, quick: r.quick, samples: r.samples, progress: r.say };

@@ -146,6 +146,13 @@ afterAll(async () => {
   for (const c of open) await c.ledger.close();
 });
 
+/** What a claim saw of a fault of the host, as one line: no stack, no code frame, no serialized fields. */
+function faultError(e: unknown): Error {
+  const out = new Error(brief(e instanceof Error ? e.message : String(e), 240));
+  out.stack = `${out.name}: ${out.message}`;
+  return out;
+}
+
 export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => Promise<void>): void {
   const def = claimDef(id);
   const name = opts.scenario ? `${id} › ${opts.scenario}` : id;
@@ -166,11 +173,15 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
       }
       failed = !(ctx.task.meta as ClaimMeta).skipReason;
       if (!failed) throw e;
-      // A dead engine or a full disk is the infrastructure's fault, not the mechanism's.
+      // A dead engine or a full disk is the infrastructure's fault, not the mechanism's: said
+      // once for the run (the reporter's `incomplete`), here without a stack or code frame.
       const fault = await c.faultOf(e);
-      if (fault) (ctx.task.meta as ClaimMeta).fault = fault;
-      else await c.runCaptures();
-      throw e;
+      if (!fault) {
+        await c.runCaptures();
+        throw e;
+      }
+      (ctx.task.meta as ClaimMeta).fault = fault;
+      throw faultError(e);
     } finally {
       const failures = await c.ledger.close();
       open.delete(c);
@@ -182,7 +193,7 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
           const e = new Error(`cleanup failed: ${failures.map((f) => `${f.kind} ${f.name}: ${f.error}`).join('; ')}`);
           const fault = await c.faultOf(e);
           if (fault) (ctx.task.meta as ClaimMeta).fault = fault;
-          throw e;
+          throw fault ? faultError(e) : e;
         }
       }
     }

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { setting, setSetting } from './settings.js';
 
 export const PREFIX = 'isolab';
+/** The label a run's builds carry right after each FROM, naming the run: its build cache is its own. */
+export const CACHE_LABEL = 'isolab.cache';
 /** Matches any isolab resource name, of any run. */
 export const ANY_RUN = /isolab-[0-9a-z]{6}\b/;
 

@@ -21,7 +21,12 @@ export async function dockerImages(): Promise<{ busybox: string | null; go: stri
  * pull it (bounded). Throws with the engine's words when it can be neither found nor pulled.
  */
 export async function ensureImage(ref: string, registry: boolean): Promise<void> {
-  if (await present(ref)) return;
+  const seen = await run(engineName(), ['image', 'inspect', '--format', '{{.Id}}', ref], { check: false, timeoutMs: 10_000 });
+  if (seen.exitCode === 0) return;
+  // Only the engine's own "no such image" says the image is missing; anything else is the engine's.
+  if (!/no such image|image not known|not found/i.test(seen.stderr))
+    throw new Error(`the ${engineName()} engine did not answer when asked for image ${ref}: ${(seen.stderr || seen.stdout).trim()
+      || (seen.timedOut ? 'no answer within 10 s' : `exit ${seen.exitCode}`)}`);
   if (!registry) throw new Error(`image ${ref} is not present and no registry is reachable: run \`sudo npx isolab provision\``);
   const r = await run(engineName(), ['pull', '--quiet', ref], { check: false, timeoutMs: 180_000 });
   if (r.exitCode !== 0) throw new Error(`${engineName()} pull ${ref} failed: ${r.stderr.trim() || r.stdout.trim()}`);

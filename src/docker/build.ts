@@ -3,6 +3,9 @@
 // error text, and — for the ledger — every image the build created, intermediates included
 // (the legacy builder leaves a multi-stage build's builder images untagged).
 import { docker, localName } from './engine.js';
+import { runWatchedBuild } from './build-disk.js';
+import { engineName } from '../core/engine.js';
+import type { RunResult } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import { withEngineCache } from './engine-cache.js';
@@ -150,7 +153,7 @@ export const ownNewImages = (now: string[], before: Set<string>, mentioned: stri
 export async function removeImages(ids: string[], ownTag: (tag: string) => boolean): Promise<{ shared: string[] }> {
   const shared = new Set<string>();
   for (const id of ids) {
-    const tags = await docker(['image', 'inspect', '--format', '{{join .RepoTags " "}}', id], { check: false, timeoutMs: 15_000 });
+    const tags = await docker(['image', 'inspect', '--format', '{{range .RepoTags}}{{.}} {{end}}', id], { check: false, timeoutMs: 15_000 });
     if (tags.stdout.trim().split(/\s+/).filter(Boolean).some((t) => !ownTag(localName(t)))) shared.add(id);
   }
   let left = ids.filter((id) => !shared.has(id));
@@ -205,6 +208,8 @@ export interface BuildOptions {
   network?: string;
   /** memory cap of RUN steps (the legacy builder and buildah honour it; BuildKit has no such flag) */
   memoryMb?: number;
+  /** what the build may write to the engine's disk (MB): past it, stopped and failed (build-disk.ts) */
+  diskMb?: number;
 }
 
 /**
@@ -228,11 +233,12 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
     throw new BuildError('', `${o.dockerfile ?? 'Dockerfile'} is not a regular file in the build folder`);
   const scoped = path.join(await scratchDir(ledger, 'dockerfile', { tmpfs: false }), 'Dockerfile');
   await writeFile(scoped, withCacheScope(await readFile(authored, 'utf8'), runId()));
-  const r = await withEngineCache(`docker build ${tag}`, () => docker(
-    ['build', ...progress, ...limits, '-f', scoped, ...(o.target ? ['--target', o.target] : []),
-      ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'],
-    { cwd: context, check: false, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } },
-  ), { mode: 'build' });
+  const args = ['build', ...progress, ...limits, '-f', scoped, ...(o.target ? ['--target', o.target] : []),
+    ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'];
+  const bounds = { cwd: context, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } };
+  const r: RunResult & { overDisk?: string } = await withEngineCache(`docker build ${tag}`, () => (o.diskMb
+    ? runWatchedBuild(engineName(), args, { ...bounds, limitMb: o.diskMb }) : docker(args, { ...bounds, check: false })),
+  { mode: 'build' });
   const output = r.stdout + r.stderr;
   // Written before the engine is asked anything more: if it died under the build, `isolab clean` finds these.
   const journal = openJournal(tag);
@@ -252,7 +258,7 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
   }));
   created = ownNewImages([...(await imageIds())], before, mentionedIds(output));
   if (r.exitCode !== 0) throw new BuildError(output,
-    r.timedOut ? `timed out after ${(o.timeoutMs ?? 180_000) / 1000} s` : engineError(output));
+    r.overDisk ?? (r.timedOut ? `timed out after ${(o.timeoutMs ?? 180_000) / 1000} s` : engineError(output)));
   const id = (await docker(['image', 'inspect', '--format', '{{.Id}}', tag], { timeoutMs: 15_000 })).stdout.trim();
   return { tag, id, steps: parseSteps(output), output, durationMs: performance.now() - started };
 }

@@ -11,13 +11,14 @@ import { resourceName } from '../core/names.js';
 import type { ComposeInfo } from '../host/probe.js';
 import { docker, localName } from './engine.js';
 import { removeImages, mentionedIds, ownNewImages, imagesBefore } from './build.js';
+import { runWatchedBuild } from './build-disk.js';
 import { withEngineCache } from './engine-cache.js';
 import { scratchDir } from '../core/fs.js';
 import { runId } from '../core/names.js';
 import { withCacheScope } from './dockerfile.js';
 import { runCacheImages, bare } from './run-cache.js';
 
-export type ComposeResult = RunResult & { stage: 'build' | 'run'; buildMs?: number };
+export type ComposeResult = RunResult & { stage: 'build' | 'run'; buildMs?: number; overDisk?: string };
 
 export interface ComposeProject {
   name: string;
@@ -34,7 +35,7 @@ export interface ComposeProject {
 
 /** `env`: what the compose CLI runs with besides (DOCKER_HOST for another engine's API socket). */
 export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: string, files: string[], label: string,
-  env: Record<string, string> = {}): Promise<ComposeProject> {
+  env: Record<string, string> = {}, o: { buildDiskMb?: number } = {}): Promise<ComposeProject> {
   // v1 lowercases and drops characters it dislikes; this name survives both.
   const name = resourceName(label).toLowerCase();
   const [exe, ...pre] = compose.command;
@@ -45,8 +46,11 @@ export async function composeProject(ledger: Ledger, compose: ComposeInfo, dir: 
   // Written down as they appear: an engine that dies mid-build leaves them for `isolab clean`.
   const journal = openJournal(name);
   const raw = async (args: string[], timeoutMs: number) => {
-    const r = await run(exe!, [...base, ...args],
-      { cwd: dir, check: false, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false', ...env } });
+    const how = { cwd: dir, timeoutMs, env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false', ...env } };
+    // A build's writes bounded where asked (build-disk.ts): past them it stops, and says why.
+    const r = args[0] === 'build' && o.buildDiskMb
+      ? await runWatchedBuild(exe!, [...base, ...args], { ...how, limitMb: o.buildDiskMb })
+      : await run(exe!, [...base, ...args], { ...how, check: false });
     for (const id of mentionedIds(r.stdout + r.stderr)) mentioned.add(id);
     await journal.add(r.stdout + r.stderr, [...mentioned]);
     return r;

@@ -1,6 +1,7 @@
 // Just enough Dockerfile reading to find a multi-stage build's stages: the builder is the stage
 // the final stage copies from (COPY --from=<name or index>), whatever the author called it.
 import { createHash } from 'node:crypto';
+import { CACHE_LABEL } from '../core/names.js';
 
 export interface Stage {
   index: number;
@@ -35,7 +36,7 @@ export function builderTarget(text: string): string | null {
 }
 
 /** The label a run's builds carry right after each FROM: its build cache is its own (see runCache). */
-export const CACHE_LABEL = 'isolab.cache';
+export { CACHE_LABEL };
 
 /**
  * The Dockerfile with `LABEL isolab.cache=<scope> isolab.stage=<hash>` after every FROM. Two runs

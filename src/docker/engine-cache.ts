@@ -6,6 +6,10 @@ import path from 'node:path';
 import { alive, procStart, runsDir } from '../core/runs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Turns this process holds, given back if it exits holding them (one listener for all). */
+const held = new Set<() => void>();
+process.once('exit', () => held.forEach((release) => release()));
+
 /** A turn's holder, from its "<pid> <start> <what>" line: dead when its process is gone. */
 async function holder(file: string): Promise<{ pid: string; dead: boolean; said: string }> {
   const [pid = '', start = '', ...what] = (await readFile(file, 'utf8').catch(() => '')).split(' ');
@@ -111,11 +115,11 @@ export async function withEngineCache<T>(what: string, fn: (waitedMs: number) =>
     builds: path.join(base, 'builds'), owner: `${process.pid} ${procStart(process.pid) ?? ''} ${what}` };
   await mkdir(t.builds, { recursive: true });
   const release = await ((o.mode ?? 'remove') === 'build' ? buildTurn(t) : removeTurn(t));
-  process.once('exit', release);
+  held.add(release);
   try {
     return await fn(Date.now() - t.t0);
   } finally {
-    process.removeListener('exit', release);
+    held.delete(release);
     release();
   }
 }

@@ -21,23 +21,43 @@ export async function runCacheImages(id = runId(), engine: EngineName = engineNa
 export const bare = (id: string) => id.replace(/^sha256:/, '');
 
 /**
- * Remove the run's cached layers (every image with its label that no container uses); what
- * could not be removed is named, with the engine's reason.
+ * Remove the run's cached layers (every image with its label that no container uses), newest
+ * first so a layer goes after the layers built on it; what could not be removed is named, with
+ * the engine's reason. By id, not `image prune`: the engine runs one prune at a time and refuses
+ * a second ("a prune operation is already running") — two runs ending together left one's cache.
+ * No other run builds on these layers (their label is this run's), so no build waits for this.
  */
 export async function dropRunCache(id = runId(),
   engine: EngineName = engineName()): Promise<{ removed: number; left: string[]; error?: string }> {
   const before = await runCacheImages(id, engine);
-  if (!before.size) return { removed: 0, left: [] };
-  const r = await run(engine, ['image', 'prune', '-a', '-f', ...filter(id)], q);
-  const left = [...(await runCacheImages(id, engine))];
-  return { removed: before.size - left.length, left,
-    ...(r.exitCode !== 0 ? { error: (r.stderr || r.stdout).trim().split('\n').pop() } : {}) };
+  let left = [...before];
+  let error: string | undefined;
+  // A pass removes every layer whose children went before it; chains need one, a tree a few.
+  for (let pass = 0; pass < 3 && left.length; pass++) {
+    const r = await run(engine, ['rmi', ...(await newestFirst(left, engine))], q);
+    left = [...(await runCacheImages(id, engine))];
+    error = r.exitCode !== 0 ? (r.stderr || r.stdout).trim().split('\n').pop() : undefined;
+  }
+  return { removed: before.size - left.length, left, ...(left.length && error ? { error } : {}) };
+}
+
+/** Image ids, the newest first (creation time to the nanosecond). */
+async function newestFirst(ids: string[], engine: EngineName): Promise<string[]> {
+  const r = await run(engine, ['image', 'inspect', '--format', '{{.Created}} {{.Id}}', ...ids], q);
+  const seen = lines(r.stdout).map((l) => l.split(' ')).map(([at = '', img = '']) => ({ at, id: bare(img) }));
+  const ordered = seen.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).map((x) => x.id);
+  return [...ordered, ...ids.filter((i) => !ordered.includes(i))];
+}
+
+/** Each image of a run's build cache on the engine, with the run it is for (`sha256:<id>` → run). */
+export async function cacheOwners(engine: EngineName): Promise<Record<string, string>> {
+  const ids = lines((await run(engine, ['images', '-a', '-q', '--no-trunc', '--filter', `label=${CACHE_LABEL}`], q)).stdout);
+  if (!ids.length) return {};
+  const r = await run(engine, ['image', 'inspect', '--format', `{{.Id}} {{index .Config.Labels "${CACHE_LABEL}"}}`, ...ids], q);
+  return Object.fromEntries(lines(r.stdout).map((l) => l.split(' ')).filter(([, owner]) => owner).map(([img, owner]) => [img!, owner!]));
 }
 
 /** The runs whose cached layers are on the engine. */
 export async function runsWithCache(engine: EngineName): Promise<string[]> {
-  const ids = lines((await run(engine, ['images', '-a', '-q', '--no-trunc', '--filter', `label=${CACHE_LABEL}`], q)).stdout);
-  if (!ids.length) return [];
-  const labels = await run(engine, ['image', 'inspect', '--format', `{{index .Config.Labels "${CACHE_LABEL}"}}`, ...ids], q);
-  return [...new Set(lines(labels.stdout))];
+  return [...new Set(Object.values(await cacheOwners(engine)))];
 }

@@ -98,5 +98,8 @@ export function anotherRun(l: Leak, before: HostSnapshot, after: HostSnapshot, r
   const r = runs.find((x) => x.id === id);
   if (r?.live) return `another run's (${id}, pid ${r.pid}), still running`;
   if (l.change === 'removed') return `another run's (${id}), removed by that run`;
+  // A layer's label names the run whose build made it: never this run's, whenever it appeared.
+  if (l.kind === 'images' && owned[l.item.split(' ')[0]!] === id)
+    return `run ${id}'s build cache (its label names it): that run's leak check names it, \`isolab clean\` removes it`;
   return null; // a dead run's leftover appearing now is a leak: \`isolab clean --run ${id}\`
 }

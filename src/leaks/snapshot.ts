@@ -9,6 +9,7 @@ import { parseMountinfo } from '../core/fs.js';
 import type { EngineName } from '../core/engine.js';
 import { setting, SETTINGS } from '../core/settings.js';
 import type { HostSnapshot } from './types.js';
+import { CACHE_LABEL } from '../core/names.js';
 import { lines, normalizeIptablesSave, normalizeNftRuleset, normalizeRoutes } from './normalize.js';
 import { BUILD_STEP, CONTAINER_FORMAT, DEFAULT_BRIDGES, DEFAULT_BRIDGE_VETH, containerOwner, ownerOf } from './owners.js';
 
@@ -73,6 +74,31 @@ const networkIds = async (engines: EngineName[]) => [
     ? lines((await run('podman', ['network', 'ls', '--format', '{{.NetworkInterface}} podman {{.Name}}'], q)).stdout) : []),
 ].map((l) => l.replace(/^br-(\w{12})\w*/, 'br-$1'));
 
+/**
+ * Images as `<id> <repo>:<tag>` lines (`<none>:<none>` untagged), and the run each cache layer's
+ * label names — docker's read in one inspect, so a layer listed is never one whose label was
+ * read too late (another run removing its cache meanwhile).
+ */
+async function imageList(engines: EngineName[]): Promise<{ lines: string[]; owners: Record<string, string> }> {
+  const out: string[] = [];
+  const owners: Record<string, string> = {};
+  if (engines.includes('docker')) {
+    const ids = lines((await run('docker', ['images', '-a', '-q', '--no-trunc'], q)).stdout);
+    const fmt = `{{.Id}}\t{{if .Config.Labels}}{{index .Config.Labels "${CACHE_LABEL}"}}{{end}}\t{{range .RepoTags}}{{.}} {{end}}`;
+    const r = ids.length ? await run('docker', ['image', 'inspect', '--format', fmt, ...new Set(ids)], q) : null;
+    for (const l of lines(r?.stdout ?? '')) {
+      const [id = '', owner = '', tags = ''] = l.split('\t');
+      if (owner && owner !== '<no value>') owners[id] = owner;
+      const named = tags.split(' ').filter(Boolean);
+      for (const t of named.length ? named : ['<none>:<none>']) out.push(`${id} ${t}`);
+    }
+  }
+  if (engines.includes('podman'))
+    out.push(...lines((await run('podman', ['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'], q)).stdout)
+      .map((l) => `podman ${l}`));
+  return { lines: out, owners };
+}
+
 export async function snapshot(): Promise<HostSnapshot> {
   const engines = await enginesUp();
   // Both engines' lists in one; podman's entries say so (the two can hold the same names).
@@ -94,7 +120,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     // name) can be gone by the time a second command asks.
     ds(['ps', '-a', '--format', CONTAINER_FORMAT]),
     networkIds(engines),
-    ds(['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']),
+    imageList(engines),
     (async () => ((await which('iptables-save')) ? normalizeIptablesSave((await run('iptables-save', [], q)).stdout) : []))(),
     (async () => ((await which('nft')) ? normalizeNftRuleset((await run('nft', ['list', 'ruleset'], q)).stdout) : []))(),
     readdir(tmpdir()).then((n) => n.filter((x) => x.startsWith('isolab-') && !x.startsWith('isolab-provision'))),
@@ -117,6 +143,8 @@ export async function snapshot(): Promise<HostSnapshot> {
     else if (m && DEFAULT_BRIDGES.includes(m[2]!)) owned[m[1]!] = DEFAULT_BRIDGE_VETH;
   }
   for (const c of listed) if (c.owner === BUILD_STEP) owned[c.name] = BUILD_STEP;
+  // A run's build cache names its run in a label (`sha256:<id>` → run): whose a layer is, not a guess.
+  Object.assign(owned, images.owners);
   // A run's containers mount their rootfs and network namespace under the engine's folders.
   for (const e of engines) {
     const live = lines((await run(e, ['ps', '-aq'], q)).stdout);
@@ -144,7 +172,7 @@ export async function snapshot(): Promise<HostSnapshot> {
     cgroups,
     containers: listed.map((c) => c.entry),
     networks,
-    images,
+    images: images.lines,
     iptables: ipt,
     nftables: nft,
     sysctls,

@@ -1,15 +1,15 @@
 // `isolab provision`, executed with zx: read the host's facts, run the plan's phases
 // (src/provision/plan.ts), re-reading the facts after each phase that changes them. Every
 // command is bounded; scratch folders are removed also on failure and SIGINT.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, which } from '../core/exec.js';
 import { openSession, closeSession } from '../run/session.js';
 import { runId } from '../core/names.js';
 import { debianMirror } from './mirror.js';
+import { startEngine } from './engine.js';
 import { runStep, type Step } from '../core/steps.js';
 import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
 import { packagesPlan, enginePlan, imagesPlan, vmPlan, settlePlan, VM_DIR, type HostFacts, type ProvisionOptions } from './plan.js';
@@ -57,22 +57,9 @@ async function execute(step: Step): Promise<void> {
   const t0 = Date.now();
   say(`${step.title} …`);
   if (step.background) {
-    // Detached (its own session), so it outlives this command, like a service would.
-    const log = await open(step.background.log, 'a');
-    const child = spawn(step.argv![0]!, step.argv!.slice(1), { detached: true, stdio: ['ignore', log.fd, log.fd] });
-    child.on('error', () => undefined);
-    child.unref();
-    await log.close();
-    for (let waited = 0; waited < step.background.readyWithinMs; waited += 500) {
-      if (await engineUp()) {
-        say(`  engine up after ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${child.pid})`);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const tail = (await readFile(step.background.log, 'utf8').catch(() => '')).trim().split('\n').slice(-8).join('\n');
-    throw new Error(`${step.argv![0]} did not answer within ${step.background.readyWithinMs / 1000} s; the end `
-      + `of ${step.background.log}:\n${tail}`);
+    const { pid, ms } = await startEngine({ argv: step.argv!, ...step.background }, say);
+    say(`  engine up after ${(ms / 1000).toFixed(1)} s (pid ${pid})`);
+    return;
   }
   const r = await runStep(step, { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
   if (r.exitCode !== 0) {

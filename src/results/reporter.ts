@@ -27,8 +27,6 @@ import { CLAIMS, SLIDE_NUMBERS } from '../claims/catalog.js';
 import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
 import type { HostInfo } from '../host/probe.js';
 import { FINISHER } from '../core/paths.js';
-import { dropRunCache } from '../docker/run-cache.js';
-import { ownsRun } from '../core/runs.js';
 import { setting } from '../core/settings.js';
 
 
@@ -158,8 +156,6 @@ export default class IsolabReporter implements Reporter {
     const claims = claimResults(tests);
     const incomplete = incompleteOf(tests, this.startedAt);
     const suites = [...new Set(modules.map((m) => suiteOfProject(m.project.name)))];
-    // The layers kept for the run's builds (src/docker/run-cache.ts) go before the check.
-    if (this.before && ownsRun()) await dropRunCache().catch(() => undefined);
     const check = this.before ? await leakCheck(this.before, { engineFailed: incomplete.some((f) => f.kind === 'engine') }) : null;
     const leaks = check?.leaks ?? [];
     const notOurs = check?.notOurs ?? [];

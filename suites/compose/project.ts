@@ -22,8 +22,8 @@ export const BUILD_TIMEOUT_MS = numberSetting('composeBuildTimeoutMs',
 /** A claim that builds and brings the project up: both bounds and a minute for the rest. */
 export const PROJECT_CLAIM_MS = BUILD_TIMEOUT_MS + UP_TIMEOUT_MS + 60_000;
 /** What ended `up --build` when it did not exit 0 in time, for a check's `actual`. */
-export const upOutcome = (up: { exitCode: number | null; timedOut: boolean; stage: 'build' | 'run' }) => !up.timedOut
-  ? up.exitCode
+export const upOutcome = (up: { exitCode: number | null; timedOut: boolean; stage: 'build' | 'run'; overDisk?: string }) =>
+  up.overDisk ? `its images not built: ${up.overDisk}` : !up.timedOut ? up.exitCode
   : up.stage === 'build' ? `its images not built within ${BUILD_TIMEOUT_MS / 1000} s (stopped)`
     : `no exit within ${UP_TIMEOUT_MS / 1000} s (stopped)`;
 export const { server, client, port, message } = assignment.compose;
@@ -50,7 +50,8 @@ export async function project(c: ClaimContext, variant: 'lecture' | 'ready', lab
     await writeFile(path.join(ws, 'isolab-ready.yml'), stringify(override));
     files.push('isolab-ready.yml');
   }
-  const p = await composeProject(c.ledger, compose, ws, files, label, env);
+  const p = await composeProject(c.ledger, compose, ws, files, label, env,
+    graded ? { buildDiskMb: assignment.limits.imageMb } : {});
   c.captureOnFailure('compose ps and logs', async () => ({
     containers: await p.containers(),
     [server]: capped(await p.logs(server)),

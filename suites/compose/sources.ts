@@ -33,9 +33,10 @@ export function containment(): string[] {
     '--security-opt', 'no-new-privileges', '--log-opt', `max-size=${l.outputKb}k`];
 }
 
-/** Build options for a submission's Dockerfiles: no network, memory-capped, time-bounded. */
-export function buildLimits(): { network?: string; memoryMb?: number; timeoutMs?: number } {
-  return graded ? { network: 'none', memoryMb: a.limits.memoryMb * 4, timeoutMs: a.limits.buildSeconds * 1000 } : {};
+/** Build options for a submission's Dockerfiles: no network, memory-capped, time- and disk-bounded. */
+export function buildLimits(): { network?: string; memoryMb?: number; timeoutMs?: number; diskMb?: number } {
+  return graded ? { network: 'none', memoryMb: a.limits.memoryMb * 4, timeoutMs: a.limits.buildSeconds * 1000,
+    diskMb: a.limits.imageMb } : {};
 }
 
 /** At most the assignment's output cap of a submission's text, read into evidence. */

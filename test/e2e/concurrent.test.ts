@@ -89,6 +89,29 @@ describe.skipIf(!requireRoot())('two runs on one host', () => {
     }
   });
 
+  it.skipIf(!host.docker)('two runs that build and start containers, at once: each removes its own build cache',
+    { timeout: 300_000 }, async () => {
+    // Both build (cached layers kept for the run's later builds) and start containers on the
+    // default bridge, which come and go under the other's leak check; both end within seconds.
+    const claims = ['image.cache-hit', 'image.cache-invalidation', 'netns.docker-bridge'].flatMap((c) => ['--claim', c]);
+    const a = start(claims);
+    const b = start(claims);
+    try {
+      const [ra, rb] = await Promise.all([a.done, b.done]);
+      expect(ra.code, ra.out).toBe(0);
+      expect(rb.code, rb.out).toBe(0);
+      const [xa, xb] = [await results(a), await results(b)];
+      expect(xa.leaks, ra.out).toEqual([]);
+      expect(xb.leaks, rb.out).toEqual([]);
+      for (const s of [a, b]) {
+        const left = await run('docker', ['images', '-a', '-q', '--filter', `label=isolab.cache=${s.id}`], { timeoutMs: 15_000 });
+        expect(left.stdout.trim(), `run ${s.id}'s build cache left on the engine`).toBe('');
+      }
+    } finally {
+      await cleanup(a, b);
+    }
+  });
+
   it('a run killed with SIGKILL is cleaned by `isolab clean` while another runs, which is untouched', { timeout: 120_000 }, async () => {
     const dead = start(['netns', '--claim', 'netns.veth'], { ISOLAB_HOLD_MS: '60000' });
     const live = start(['overlay', '--claim', 'overlay.union'], { ISOLAB_HOLD_MS: '12000' });

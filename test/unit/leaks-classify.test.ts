@@ -75,6 +75,25 @@ describe("another live run's container mounts", () => {
     expect(diffs.map((l) => anotherRun(l, empty(), after, [], 'mememe'))).toEqual([null, null]);
   });
 
+  // Two runs of `cgroups compose` at once: the first's 31 cached layers were guessed to be the
+  // second's (untagged while it was live). A layer's label names its run: no guess.
+  it("a build cache layer is the run its label names: this run's a leak, another's (live or not) not", async () => {
+    const { anotherRun } = await import('../../src/leaks/owners.js');
+    const mine = 'sha256:' + 'a'.repeat(64);
+    const theirs = 'sha256:' + 'b'.repeat(64);
+    const after = { ...empty(), images: [`${mine} <none>:<none>`, `${theirs} <none>:<none>`],
+      owned: { [mine]: 'mememe', [theirs]: 'zzzzz7' } };
+    const live = [{ id: 'qqqqq1', pid: 5150, start: '1', startedAt: '', argv: [], live: true }];
+    const diffs = diffHost(empty(), after);
+    // Another run live beside it does not make this run's own layer that run's.
+    expect(diffs.map((l) => anotherRun(l, empty(), after, live, 'mememe')))
+      .toEqual([null, expect.stringMatching(/^run zzzzz7's build cache \(its label names it\)/)]);
+    expect(diffs.map((l) => anotherRun(l, empty(), after, [], 'mememe'))[1]).toMatch(/run zzzzz7's build cache/);
+    // Unlabelled and untagged while another run was live: still that run's intermediate, probably.
+    const bare = { ...empty(), images: ['sha256:' + 'c'.repeat(64) + ' <none>:<none>'] };
+    expect(anotherRun(diffHost(empty(), bare)[0]!, empty(), bare, live, 'mememe')).toMatch(/untagged image built while run qqqqq1/);
+  });
+
   // CI: `hopeful_robinson` was listed, then gone before a second command asked what it was.
   it("whose a container is comes from the listing that names it (lines as docker 20.10's `ps` prints them)", async () => {
     const { containerOwner } = await import('../../src/leaks/owners.js');
