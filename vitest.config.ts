@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { prepareRun } from './src/results/run-context.js';
+import { openSuitesRun } from './src/run/session.js';
 import { seatCpus } from './src/core/windows.js';
 import { setting, numberSetting, envWith, harnessBound } from './src/core/settings.js';
 
@@ -43,7 +43,7 @@ const alone = ['test/controls/images.control.test.ts'];
 process.setMaxListeners(Math.max(process.getMaxListeners(), 20));
 
 export default defineConfig(async () => {
-  await prepareRun();
+  await openSuitesRun();
   return {
     test: {
       pool: 'forks',

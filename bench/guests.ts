@@ -10,7 +10,7 @@ import { GUESTS } from '../src/guest/recipe.js';
 import { buildGuest, guestFiles, preflight, readManifest } from '../src/guest/build.js';
 import { runJob, type Accel } from '../src/guest/machine.js';
 import { runPrefix } from '../src/core/names.js';
-import { reportsRoot } from '../src/results/write.js';
+import { reportsRoot } from '../src/core/paths.js';
 import type { Results } from '../src/types/results.js';
 import { setting } from '../src/core/settings.js';
 

@@ -1,5 +1,5 @@
 // Pick the driver the host speaks: v2 when cpu lives in the unified tree, else v1 mounts.
-import type { HostInfo } from '../host/probe.js';
+import type { HostInfo } from '../types/host.js';
 import type { CgroupDriver } from './driver.js';
 import { CgroupV1 } from './v1.js';
 import { CgroupV2 } from './v2.js';

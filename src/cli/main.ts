@@ -181,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
   // check and `isolab clean` spare a live run's temp dirs, containers and disks.
   program.hook('preAction', async (_program, action) => {
     const top = action.parent && action.parent !== program ? action.parent.name() : action.name();
-    if (MAKES_THINGS.has(top)) (await import('../core/runs.js')).registerRun();
+    if (MAKES_THINGS.has(top)) (await import('../run/session.js')).announceRun();
   });
 
   for (const define of [defineRun, defineBench, defineReport, defineGrade, defineGuest, defineDoctor, defineProvision,

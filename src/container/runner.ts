@@ -11,7 +11,7 @@ import { mountOverlay } from '../overlay/mount.js';
 import { buildTopology, type Net } from '../netns/build.js';
 import type { Topology } from '../netns/topology.js';
 import { cgroupDriver } from '../cgroups/select.js';
-import type { HostInfo } from '../host/probe.js';
+import type { HostInfo } from '../types/host.js';
 import { unpackImage } from '../oci/bundle.js';
 
 export interface ContainerSpec {

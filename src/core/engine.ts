@@ -2,7 +2,8 @@
 // podman`, rootful). Their CLIs agree on the verbs isolab uses (run, build, inspect, save, rm,
 // network); where they differ — build output, version and info fields — the caller asks this.
 import { setting } from './settings.js';
-export type EngineName = 'docker' | 'podman';
+import type { EngineName } from '../types/host.js';
+export type { EngineName };
 
 /** ISOLAB_ENGINE, unset or empty meaning docker; a misspelt value is an error, never docker. */
 export function engineName(): EngineName {

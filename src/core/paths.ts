@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setting } from './settings.js';
 
 /** Where compiled copies live: the package's dist/, a clone's .build/ (bin/load.js picks one). */
 const COMPILED_DIRS = ['dist', '.build'];
@@ -33,3 +34,13 @@ export const FINISHER = fromRoot('bin', 'finish-interrupted.js');
 /** The compiled copy this module was loaded from (dist/ or .build/), or null: the sources. */
 export const COMPILED = COMPILED_DIRS.map((d) => fromRoot(d)).find((d) => fileURLToPath(import.meta.url).startsWith(d + path.sep))
   ?? null;
+
+/** Where runs write their report folders (the reports setting, else ./reports). */
+export function reportsRoot(): string {
+  return path.resolve(setting('reports') ?? 'reports');
+}
+
+/** reports/<yyyymmddThhmmss>-<runId>[-kind]: sorted by time, unique per run. */
+export function runFolder(runId: string, kind?: string, at = new Date()): string {
+  return path.join(reportsRoot(), `${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId}${kind ? `-${kind}` : ''}`);
+}

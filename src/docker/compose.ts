@@ -8,7 +8,7 @@ import { run, type RunResult } from '../core/exec.js';
 import { openJournal } from './journal.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
-import type { ComposeInfo } from '../host/probe.js';
+import type { ComposeInfo } from '../types/host.js';
 import { docker, localName } from './engine.js';
 import { removeImages, mentionedIds, ownNewImages, imagesBefore } from './build.js';
 import { runWatchedBuild } from './build-disk.js';

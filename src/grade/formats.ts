@@ -2,24 +2,9 @@
 // results, and GitHub Classroom's autograding result (the base64 JSON its autograding-grading-
 // reporter decodes; Classroom was retired on 2026-08-28: kept while its actions still run). CTRF and
 // the GitHub job summary, which every run writes, are in src/results.
-import type { Scored } from './rubric.js';
 
-export interface Grade {
-  rubric: string;
-  assignment: string;
-  submission: string;
-  score: number;
-  possible: number;
-  items: Scored[];
-  refused?: string[];
-  /**
-   * The grading host failed under some checks (engine gone, disk full): the score is not the
-   * submission's and is not recorded anywhere — grade again. Each entry says what happened.
-   */
-  incomplete?: string[];
-  /** what grading changed in the student's files to contain them (a published port removed…) */
-  contained?: string[];
-}
+import type { Grade, Scored } from '../types/grade.js';
+export type { Grade };
 
 const message = (i: Scored) => [i.why, i.hint && i.earned < i.points ? `hint: ${i.hint}` : ''].filter(Boolean).join('\n');
 

@@ -10,7 +10,8 @@ import { loadAssignment, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from
 import { inspectSubmission, describe, type Finding } from './untrusted.js';
 import type { Grade } from './formats.js';
 import { runId } from '../core/names.js';
-import { runFolder, writeRun } from '../results/write.js';
+import { writeRun } from '../results/write.js';
+import { runFolder } from '../core/paths.js';
 import { summarize, SCHEMA, type Results } from '../types/results.js';
 import { CLAIMS } from '../claims/catalog.js';
 import { fromRoot } from '../core/paths.js';

@@ -77,17 +77,8 @@ export async function loadRubric(file: string): Promise<Rubric> {
   return validateRubric(doc.toJS(), file, (path) => lineOf(doc, lc, path));
 }
 
-export interface Scored {
-  check: string;
-  points: number;
-  earned: number;
-  verdict: 'pass' | 'differs' | 'fail' | 'skip' | 'error' | 'not run' | 'refused';
-  hint?: string;
-  why?: string;
-  /** the check's evidence in one sentence (what it saw) */
-  summary?: string;
-  durationMs?: number;
-}
+import type { Scored } from '../types/grade.js';
+export type { Scored };
 
 /**
  * Points per rubric item from a run's claims. A check that did not run earns nothing; a

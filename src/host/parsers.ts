@@ -1,7 +1,8 @@
 // Pure parsers for what the host probe reads; unit-tested on recorded outputs from
 // this machine (hybrid v1, engine 20.10, compose v1) and from GitHub's runners (v2, BuildKit).
 
-export type CgroupMode = 'v1' | 'v2' | 'hybrid' | 'none';
+import type { CgroupMode, ComposeFlavour } from '../types/host.js';
+export type { CgroupMode, ComposeFlavour };
 
 export interface CgroupMount {
   path: string;
@@ -50,7 +51,6 @@ export function parseIproute2Version(s: string): string | null {
   return m ? m[1]! : null;
 }
 
-export type ComposeFlavour = 'v2-plugin' | 'standalone-v1' | 'standalone-v2' | 'podman-compose';
 
 /**
  * Version text of `docker compose version --short`, `docker-compose version --short`

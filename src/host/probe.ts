@@ -3,51 +3,16 @@
 import { readFile, access, constants } from 'node:fs/promises';
 import os from 'node:os';
 import { run, which } from '../core/exec.js';
-import { cgroupMode, parseCgroupMounts, parseComposeVersion, parseIproute2Version, parseIptablesVersion, builderKind,
-  type CgroupMode, type ComposeFlavour } from './parsers.js';
-import { probeOverlay, type OverlayProbe } from '../overlay/probe.js';
+import { cgroupMode, parseCgroupMounts, parseComposeVersion, parseIproute2Version, parseIptablesVersion, builderKind } from './parsers.js';
+import { probeOverlay } from '../overlay/probe.js';
+import type { HostInfo, ComposeInfo, CgroupMode, OverlayProbe } from '../types/host.js';
 import { dockerImages } from '../docker/base-images.js';
-import { engineName, type EngineName } from '../core/engine.js';
+import { engineName } from '../core/engine.js';
 import { setting } from '../core/settings.js';
 import { FOREIGN_BUSYBOX } from '../vm/guest.js';
+import { probeKvmBoot } from '../vm/kvm-probe.js';
 
-export interface ComposeInfo {
-  flavour: ComposeFlavour;
-  version: string;
-  /** argv prefix that runs it: ["docker","compose"] or ["docker-compose"] */
-  command: string[];
-}
-
-export interface HostInfo {
-  kernel: string;
-  arch: string;
-  cpus: number;
-  root: boolean;
-  cgroup: CgroupMode;
-  /** controller → where it lives (v1 mount path, or the v2 root) */
-  cgroupControllers: Record<string, { version: 1 | 2; path: string }>;
-  overlay: OverlayProbe;
-  iproute2: string | null;
-  iptables: { version: string; backend: string } | null;
-  /** the container engine the run drives (docker, or podman under --engine podman) */
-  docker: { name: EngineName; client: string | null; engine: string; api: string; storageDriver: string;
-    cgroupDriver: string; cgroupVersion: string; runtime?: string } | null;
-  dockerReason?: string;
-  compose: ComposeInfo | null;
-  builder: 'legacy' | 'buildkit' | 'buildah' | null;
-  registry: boolean;
-  images: { busybox: string | null; go: string | null };
-  runc: string | null;
-  podman: { usable: boolean; reason: string };
-  qemu: string | null;
-  kvm: { device: boolean; usable: boolean | null; reason: string };
-  tools: Record<string, boolean>;
-  /** a binary for another architecture (provisioning's arm64 busybox), for the emulation claim */
-  foreignBinary: string | null;
-  /** an unprivileged user can make a user namespace (and a mount namespace in it) */
-  userns?: boolean;
-  usernsReason?: string;
-}
+export type { HostInfo, ComposeInfo } from '../types/host.js';
 
 const quiet = { check: false, timeoutMs: 10_000 } as const;
 
@@ -199,7 +164,11 @@ async function probeUserns(root: boolean): Promise<Pick<HostInfo, 'userns' | 'us
     + '(kernel.apparmor_restrict_unprivileged_userns=1)' : ''}` };
 }
 
-export async function probeHost(): Promise<HostInfo> {
+/**
+ * The host, read: each primitive's own probe (overlay/probe.ts, vm/kvm-probe.ts, docker's base
+ * images…) composed here. `kvmBoot`: also boot a KVM guest, bounded (doctor; seconds, not free).
+ */
+export async function probeHost(o: { kvmBoot?: boolean } = {}): Promise<HostInfo> {
   const root = process.getuid?.() === 0;
   const [cg, dockerPart, overlay, ipt, ipr, runc, qemu, kvm, registry] = await Promise.all([
     probeCgroups(),
@@ -237,7 +206,7 @@ export async function probeHost(): Promise<HostInfo> {
     runc,
     podman,
     qemu,
-    kvm,
+    kvm: o.kvmBoot && kvm.device ? await probeKvmBoot(kvm) : kvm,
     tools,
     foreignBinary: await access(FOREIGN_BUSYBOX, constants.R_OK).then(() => FOREIGN_BUSYBOX, () => null),
     ...userns,

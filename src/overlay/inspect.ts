@@ -4,7 +4,8 @@
 import { lstat } from 'node:fs/promises';
 import { run } from '../core/exec.js';
 
-export type WhiteoutKind = 'chardev' | 'xattr';
+import type { WhiteoutKind } from '../types/host.js';
+export type { WhiteoutKind };
 
 export async function getXattr(p: string, name: string): Promise<string | null> {
   const r = await run('getfattr', ['--absolute-names', '--only-values', '-n', name, p], { check: false, timeoutMs: 5000 });

@@ -2,13 +2,9 @@
 // Probed inside a throwaway mount namespace on its own tmpfs: nothing it mounts can outlive
 // it, whatever happens to the caller (SIGINT, kill -9).
 import { run } from '../core/exec.js';
-import type { WhiteoutKind } from './inspect.js';
 
-export interface OverlayProbe {
-  supported: boolean;
-  whiteout: WhiteoutKind | null;
-  reason?: string;
-}
+import type { OverlayProbe } from '../types/host.js';
+export type { OverlayProbe };
 
 const SCRIPT = [
   'set -e',

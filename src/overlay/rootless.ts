@@ -6,7 +6,7 @@
 import { run, start } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
 import { overlayOptions, validateOverlay, type OverlaySpec } from './mount.js';
-import type { Op } from './scenario.js';
+import type { Op } from './ops.js';
 
 /** The unprivileged user the namespace is made by (the host's nobody). */
 export const ROOTLESS_UID = 65534;

@@ -17,19 +17,8 @@ import { mountRootless } from './rootless.js';
 /** A lower layer is a tree, or itself an overlay of trees ("could be an overlay itself"). */
 export type Layer = Tree | { overlay: { lowers: Tree[]; upper?: Tree } };
 
-/** The ops a scenario does through the merged view (unionmount-testsuite's vocabulary, in part). */
-export type Op =
-  | { op: 'write' | 'append'; path: string; content: string }
-  | { op: 'rm' | 'rmdir' | 'mkdir'; path: string }
-  | { op: 'rename' | 'link'; path: string; to: string }
-  | { op: 'symlink'; path: string; target: string }
-  | { op: 'chmod'; path: string; mode: string }
-  | { op: 'chown'; path: string; uid: number; gid: number }
-  | { op: 'truncate'; path: string; size: number }
-  | { op: 'setxattr'; path: string; name: string; value: string };
-
-export const OPS = ['write', 'append', 'rm', 'rmdir', 'mkdir', 'rename', 'link', 'symlink', 'chmod', 'chown',
-  'truncate', 'setxattr'] as const;
+import { OPS, type Op } from './ops.js';
+export { OPS, type Op };
 
 export interface TreeExpect {
   files?: Record<string, string>;

@@ -3,8 +3,7 @@
 // test per rubric item, its points in `extra`. isolab's own verdicts stay in `rawStatus`.
 import { randomUUID } from 'node:crypto';
 import type { ClaimResult, Results, Verdict } from '../types/results.js';
-import type { Grade } from '../grade/formats.js';
-import type { Scored } from '../grade/rubric.js';
+import type { Grade, Scored } from '../types/grade.js';
 import { VERSION } from '../core/version.js';
 
 type Status = 'passed' | 'failed' | 'skipped' | 'pending' | 'other';

@@ -17,7 +17,8 @@ import { brief } from '../core/brief.js';
 import { faultSummary } from '../core/faults.js';
 import { combine, summarize, SCHEMA, EXIT, type Incomplete, type ClaimResult, type CheckResult, type Results,
   type Verdict } from '../types/results.js';
-import { writeRun, runFolder } from './write.js';
+import { writeRun } from './write.js';
+import { runFolder } from '../core/paths.js';
 import { toGithub, claimAnnotations } from './github.js';
 import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';

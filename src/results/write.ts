@@ -7,16 +7,6 @@ import { toJunit } from './junit.js';
 import { toCtrf } from './ctrf.js';
 import { toMarkdown } from '../report/markdown.js';
 import { toHtml } from '../report/html.js';
-import { setting } from '../core/settings.js';
-
-export function reportsRoot(): string {
-  return path.resolve(setting('reports') ?? 'reports');
-}
-
-/** reports/<yyyymmddThhmmss>-<runId>[-kind]: sorted by time, unique per run. */
-export function runFolder(runId: string, kind?: string, at = new Date()): string {
-  return path.join(reportsRoot(), `${at.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${runId}${kind ? `-${kind}` : ''}`);
-}
 
 export async function writeRun(dir: string, r: Results): Promise<void> {
   await mkdir(dir, { recursive: true });

@@ -13,6 +13,10 @@ import { runId, runPrefix } from '../core/names.js';
 import { engineAnswers } from '../core/faults.js';
 import { dropRunCache } from '../docker/run-cache.js';
 import { clean } from './clean.js';
+import { engineName } from '../core/engine.js';
+import { runFolder } from '../core/paths.js';
+import { setting, setSetting } from '../core/settings.js';
+import { probeHost } from '../host/probe.js';
 
 export { leakLines, type LeakCheck } from '../leaks/check.js';
 
@@ -23,9 +27,29 @@ export interface Session {
   before: HostSnapshot | null;
 }
 
-/** Open a run: registered, its ledger and signal cleanup in place, the host read (when `snapshot`). */
+/**
+ * Announce this run host-wide (idempotent): another run's leak check and `isolab clean` spare a
+ * live run's temp dirs, containers and disks. Every command that makes things, and `npx vitest`.
+ */
+export function announceRun(id = runId()): void {
+  registerRun(id);
+}
+
+/**
+ * Open a run of the suites, once, in vitest's main process (vitest.config.ts): announced, its
+ * report folder and the host facts handed to the test workers through the environment. Its
+ * close is the reporter's (src/results/reporter.ts), through `leakCheck` below.
+ */
+export async function openSuitesRun(): Promise<void> {
+  engineName(); // a misspelt ISOLAB_ENGINE stops the run here, named, before anything starts
+  announceRun();
+  if (!setting('runDir')) setSetting('runDir', runFolder(runId()));
+  if (!setting('host')) setSetting('host', JSON.stringify(await probeHost()));
+}
+
+/** Open a run: announced, its ledger and signal cleanup in place, the host read (when `snapshot`). */
 export async function openSession(label: string, o: { snapshot?: boolean } = {}): Promise<Session> {
-  registerRun();
+  announceRun();
   installSignalCleanup();
   const ledger = new Ledger(label);
   return { id: runId(), ledger, before: o.snapshot === false ? null : await snapshot() };

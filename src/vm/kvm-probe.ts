@@ -1,6 +1,6 @@
 // Is KVM really usable? /dev/kvm can open while a guest hangs (nested virtualization):
 // only a time-bounded boot of the real guest tells.
-import type { HostInfo } from '../host/probe.js';
+import type { HostInfo } from '../types/host.js';
 import { guest, boot } from './guest.js';
 
 export async function probeKvmBoot(dev: HostInfo['kvm'], timeoutMs = 15_000): Promise<HostInfo['kvm']> {

@@ -1,6 +1,6 @@
 // Provisioning right after the engine was killed brings it back on the first try. Tried on an
-// engine of this test's own (its data, exec root, socket and pid file in a temp dir; no bridge,
-// no iptables), never the host's: killed with SIGKILL and started again at once, five times —
+// engine of this test's own (its data, exec root, socket and pid file in a temp dir, its own
+// network namespace; no bridge, no iptables), never the host's: killed with SIGKILL and started again at once, five times —
 // while the killed dockerd and its containerd are still zombies their pid files name "live" pids.
 import { describe, it, expect } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,8 +18,10 @@ describe.skipIf(!requireRoot() || !(await which('dockerd')))('an engine started 
   it('comes back on the first try, 5 of 5; a pid file naming another program is no obstacle', { timeout: 180_000 }, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'isolab-engine-restart-'));
     const sock = `unix://${dir}/docker.sock`;
-    const argv = ['dockerd', '--data-root', `${dir}/data`, '--exec-root', `${dir}/exec`, '--pidfile', `${dir}/docker.pid`,
-      '-H', sock, '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false'];
+    // In a network namespace of its own (unshare execs dockerd: the pid is dockerd's): a dockerd
+    // with `--bridge none` deletes the docker0 it finds, and the host's must stay.
+    const argv = ['unshare', '--net', '--', 'dockerd', '--data-root', `${dir}/data`, '--exec-root', `${dir}/exec`,
+      '--pidfile', `${dir}/docker.pid`, '-H', sock, '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false'];
     const engine = { argv, log: `${dir}/dockerd.log`, readyWithinMs: 30_000, host: sock };
     const said: string[] = [];
     let last: number | null = null;
@@ -27,6 +29,7 @@ describe.skipIf(!requireRoot() || !(await which('dockerd')))('an engine started 
       for (let i = 0; i < 5; i++) {
         const { pid } = await startEngine(engine, (s) => said.push(s));
         last = pid;
+        expect((await readFile(`/proc/${pid}/stat`, 'utf8')).split(' ')[1]).toBe('(dockerd)');
         const info = await run('docker', ['info', '--format', '{{.DockerRootDir}}'], { env: { DOCKER_HOST: sock }, timeoutMs: 15_000 });
         expect(info.stdout.trim()).toBe(`${dir}/data`);
         process.kill(pid, 'SIGKILL'); // started again at once: no waiting for the kernel to reap it

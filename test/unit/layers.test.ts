@@ -1,5 +1,6 @@
-// The import graph of src/ (value imports; `import type` is erased): no cycles between modules
-// or folders, a leaf of shared types, reports and drivers apart, bench/ and src/ not reading suites/.
+// The import graph of src/, `import type` included (a type names the layer it comes from as a
+// value does): no cycles between modules or folders, a leaf of shared types, reports and drivers
+// apart, drivers not reading the host probe, bench/ and src/ not reading suites/.
 import { describe, it, expect } from 'vitest';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,7 +21,7 @@ async function graph(dirs: string[]): Promise<Map<string, string[]>> {
   const g = new Map<string, string[]>();
   for (const f of (await Promise.all(dirs.map(files))).flat()) {
     const text = await readFile(path.join(ROOT, f), 'utf8');
-    const targets = [...text.matchAll(/^(?:import|export)\s(?!type\b)[^;]*?from '(\.[^']+)'/gm)]
+    const targets = [...text.matchAll(/^(?:import|export)\s[^;]*?from '(\.[^']+)'/gm)]
       .map((m) => path.normalize(path.join(path.dirname(f), m[1]!)).replace(/\.js$/, '.ts'));
     g.set(f, targets);
   }
@@ -74,6 +75,10 @@ describe('layers', async () => {
     expect(between((f) => f.startsWith('src/report/'), (t) => DRIVERS.includes(folder(t)))).toEqual([]);
     expect(between((f) => DRIVERS.includes(folder(f)),
       (t) => ['src/results', 'src/report', 'src/cli', 'src/grade'].includes(folder(t)))).toEqual([]);
+  });
+
+  it("drivers do not read the host probe: a primitive's probe is its driver's, src/host composes them", () => {
+    expect(between((f) => DRIVERS.includes(folder(f)) || f.startsWith('src/vm/'), (t) => folder(t) === 'src/host')).toEqual([]);
   });
 
   it('src/ and bench/ import nothing from suites/ or test/', async () => {

@@ -1,7 +1,6 @@
 // `isolab doctor`: what this host can do, and for each missing prerequisite why it matters
 // and the command that fixes it.
 import { probeHost, type HostInfo } from '../../host/probe.js';
-import { probeKvmBoot } from '../../vm/kvm-probe.js';
 import { table, ok, bad, warn } from '../ui.js';
 
 interface Row {
@@ -69,8 +68,7 @@ export function doctorRows(h: HostInfo): Row[] {
 }
 
 export async function doctor(opts: { json?: boolean; kvm?: boolean }): Promise<number> {
-  const h = await probeHost();
-  if (opts.kvm !== false && h.kvm.device) h.kvm = await probeKvmBoot(h.kvm);
+  const h = await probeHost({ kvmBoot: opts.kvm !== false });
   if (opts.json) {
     process.stdout.write(JSON.stringify(h, null, 2) + '\n');
     return 0;

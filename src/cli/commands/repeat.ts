@@ -5,7 +5,7 @@ import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { newRunId } from '../../core/names.js';
 import { foldRepeats, repeatMarkdown } from '../../results/repeat.js';
-import { reportsRoot, runFolder } from '../../results/write.js';
+import { reportsRoot, runFolder } from '../../core/paths.js';
 import type { Results } from '../../types/results.js';
 import { BIN } from '../../core/paths.js';
 import { envWith, SETTINGS } from '../../core/settings.js';

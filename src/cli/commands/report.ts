@@ -2,7 +2,8 @@
 // several — merge them into a claim × host compatibility matrix.
 import { mkdir, writeFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { readResults, reportsRoot, runFolder } from '../../results/write.js';
+import { readResults } from '../../results/write.js';
+import { reportsRoot, runFolder } from '../../core/paths.js';
 import { toMarkdown } from '../../report/markdown.js';
 import { toHtml } from '../../report/html.js';
 import { buildMatrix, matrixMarkdown, matrixHtml } from '../../report/matrix.js';
