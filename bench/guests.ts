@@ -13,12 +13,10 @@ import { runPrefix } from '../src/core/names.js';
 import { reportsRoot } from '../src/core/paths.js';
 import type { Results } from '../src/types/results.js';
 import { setting } from '../src/core/settings.js';
+import { START_DOCKERD_SH } from '../src/core/waits.js';
 
 /** The job: start the engine, say when it answers (guest uptime), stop it. */
-const ENGINE_JOB = `dockerd >/dev/null 2>&1 &
-engine=$!
-for i in $(seq 600); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
-docker info >/dev/null 2>&1 && echo "ENGINE-READY $(cut -d' ' -f1 /proc/uptime)"
+const ENGINE_JOB = `${START_DOCKERD_SH}start_dockerd /dev/null 120 && echo "ENGINE-READY $(cut -d' ' -f1 /proc/uptime)"
 kill "$engine"; wait "$engine"
 exit 0
 `;

@@ -12,6 +12,7 @@ import type { CgroupDriver } from './driver.js';
 import { measureSplit, shareChecks, slideSplit, pct, windowGroups, OTHER_AT_MOST_PER_CPU, type SplitGroup,
   type SplitScenario } from './measure.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../core/waits.js';
 
 export interface GroupSpec {
   name: string;
@@ -336,8 +337,7 @@ async function freezeOnce(ledger: Ledger, driver: CgroupDriver, s: CgroupScenari
     return await seat.quiet(async () => {
       const before = await usage(g, w, watch);
       const wrote = await g.setFrozen(true);
-      let frozen = false;
-      for (let i = 0; i < 100 && !(frozen = await g.frozen()); i++) await sleep(20);
+      const frozen = !!(await until(() => g.frozen(), { what: 'the group frozen', timeoutMs: 2000, everyMs: 20 }));
       const during = await usage(g, w);
       const alive = (await hog.exited(0)) === null;
       await g.setFrozen(false);

@@ -2,6 +2,7 @@
 // started), then the groups bottom-up. The groups' own cleanup and `isolab clean` both use it.
 import { readdir, readFile, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { until } from './waits.js';
 
 export interface Removed {
   kind: string;
@@ -27,12 +28,11 @@ export async function removeCgroupTree(dir: string, out: Removed[]): Promise<voi
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     if (e.isDirectory()) await removeCgroupTree(path.join(dir, e.name), out);
   }
-  for (let i = 0; i < 50; i++) {
+  await until(async () => {
     const procs = lines(await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).map(Number);
-    if (!procs.length) break;
-    await killPids(procs, out, dir);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    if (procs.length) await killPids(procs, out, dir);
+    return !procs.length;
+  }, { what: `${dir} empty`, timeoutMs: 1000, everyMs: 20 });
   try {
     await rmdir(dir);
     out.push({ kind: 'cgroup', name: dir });

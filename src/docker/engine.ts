@@ -4,6 +4,7 @@ import { run, type RunResult } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import { engineName } from '../core/engine.js';
+import { until } from '../core/waits.js';
 
 export const docker = (args: string[],
   opts: { timeoutMs?: number; check?: boolean; input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> =>
@@ -52,12 +53,9 @@ export async function waitExit(name: string, timeoutMs: number): Promise<{ exitC
   // The engine copies a container's output asynchronously: under load `docker wait` can return
   // before the log is written. Wait (≤ 6 s) for the copy; output that never came stays empty,
   // and only that case pays the wait.
-  let logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
-  for (let i = 0; i < 20 && !(logs.stdout + logs.stderr); i++) {
-    await new Promise((r) => setTimeout(r, 300));
-    logs = await docker(['logs', name], { check: false, timeoutMs: 15_000 });
-  }
-  return { exitCode: st.State.ExitCode, oomKilled: st.State.OOMKilled, logs: logs.stdout + logs.stderr };
+  const read = async () => { const l = await docker(['logs', name], { check: false, timeoutMs: 15_000 }); return l.stdout + l.stderr; };
+  const logs = await until(read, { what: `container ${name}'s output`, timeoutMs: 6000, everyMs: 300 }) ?? '';
+  return { exitCode: st.State.ExitCode, oomKilled: st.State.OOMKilled, logs };
 }
 
 /** `docker run` to completion under a run-unique name (removed by the ledger, also on timeout). */

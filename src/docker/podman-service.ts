@@ -7,6 +7,7 @@ import type { Ledger } from '../core/ledger.js';
 import { run } from '../core/exec.js';
 import { parseMountinfo } from '../core/fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../core/waits.js';
 
 export interface PodmanService {
   pid: number;
@@ -75,7 +76,7 @@ export async function startPodmanService(ledger: Ledger, dir: string, readyWithi
     // not lazily (a mount another podman still uses below it stays: EBUSY).
     const unmounted: string[] = [];
     const left = async () => !!home && !before.has(home) && (await mountPoints()).has(home);
-    for (let i = 0; i < 20 && (await left()); i++) await sleep(500);
+    await until(async () => !(await left()), { what: "podman's storage home unmounted", timeoutMs: 10_000, everyMs: 500 });
     // Never from under another podman: only when none runs (another check's would be using it).
     if (home && (await left()) && !(await podmanRunning())
       && (await run('umount', [home], { check: false, timeoutMs: 15_000 })).exitCode === 0) {
@@ -84,17 +85,12 @@ export async function startPodmanService(ledger: Ledger, dir: string, readyWithi
     return { ended, ms: Date.now() - s0, unmounted };
   })());
   ledger.add('process', `podman system service (pid ${pid})`, async () => void (await stop()));
-  for (;;) {
-    if (await access(sock).then(() => true, () => false)) {
-      const v = await run('docker', ['-H', host, 'version', '--format', '{{range .Server.Components}}{{.Name}} {{.Version}};{{end}}'],
-        { check: false, timeoutMs: 15_000 });
-      if (v.exitCode === 0) {
-        const server = v.stdout.trim().split(';').filter(Boolean)[0] ?? 'unnamed server';
-        return { pid, host, readyMs: Date.now() - t0, server, stop };
-      }
-    }
+  const server = await until(async () => {
     if (child.exitCode !== null) throw new Error(`podman system service exited ${child.exitCode} before its socket answered`);
-    if (Date.now() - t0 > readyWithinMs) throw new Error(`podman system service: ${sock} did not answer within ${readyWithinMs / 1000} s`);
-    await sleep(200);
-  }
+    if (!(await access(sock).then(() => true, () => false))) return null;
+    const v = await run('docker', ['-H', host, 'version', '--format', '{{range .Server.Components}}{{.Name}} {{.Version}};{{end}}'],
+      { check: false, timeoutMs: 15_000 });
+    return v.exitCode === 0 && (v.stdout.trim().split(';').filter(Boolean)[0] ?? 'unnamed server');
+  }, { what: `podman system service's socket ${sock} to answer`, timeoutMs: readyWithinMs, everyMs: 200, orThrow: true });
+  return { pid, host, readyMs: Date.now() - t0, server: server!, stop };
 }

@@ -1,6 +1,7 @@
 // The guest hosts' recipe, as data: which Debian suite, which packages, what the guest's PID 1
 // does, which images it carries. `plan()` turns it into the steps `isolab guest build` runs
 // (src/guest/build.ts executes them with zx) — a value tests can read without running anything.
+import { START_DOCKERD_SH } from '../core/waits.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { GUEST_STACK, SUITE_TOOLS, PODMAN_STACK } from '../provision/packages.js';
@@ -67,10 +68,7 @@ events_logger = "file"
 /** The first boot: start the engine, load the host's offline images, record versions. */
 export const PROVISION_JOB = `set -u
 mkdir -p out
-dockerd >/var/log/dockerd.log 2>&1 &
-engine=$!
-for i in $(seq 180); do docker info >/dev/null 2>&1 && break; sleep 1; done
-docker info >/dev/null 2>&1 || { echo "dockerd did not start:"; tail -20 /var/log/dockerd.log; exit 1; }
+${START_DOCKERD_SH}start_dockerd /var/log/dockerd.log 180 || exit 1
 for t in /var/lib/isolab/images/*.tar; do docker load -q -i "$t" || exit 1; done
 while read -r src dst; do docker tag "$src" "$dst" || exit 1; done </var/lib/isolab/images/tags
 if command -v podman >/dev/null; then

@@ -16,6 +16,7 @@ import { runJob, GuestError, type Accel } from './machine.js';
 import { VM_DIR } from '../vm/guest.js';
 import type { EngineName } from '../core/engine.js';
 import { ROOT } from '../core/paths.js';
+import { START_DOCKERD_SH } from '../core/waits.js';
 import { setting, numberSetting } from '../core/settings.js';
 
 const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
@@ -42,24 +43,21 @@ export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg'
 ip netns add isolab-settle && ip netns delete isolab-settle
 podman run --rm isolab/busybox:latest true || { echo "podman cannot run a container"; exit 1; }
 engine=
-` : `dockerd >/var/log/dockerd.log 2>&1 &
-engine=$!
-for i in $(seq 180); do docker info >/dev/null 2>&1 && break; sleep 1; done
-docker info >/dev/null 2>&1 || { echo "dockerd did not start:"; tail -20 /var/log/dockerd.log; exit 1; }
+` : `${START_DOCKERD_SH}start_dockerd /var/log/dockerd.log 180 || exit 1
 # What provisioning does once on a host: first use of ip netns and of the docker bridge.
 ip netns add isolab-settle && ip netns delete isolab-settle
 docker run --rm --network bridge isolab/busybox:latest true
 `;
   return `set -u
 mkdir -p out
-${settle}cd project
+${settle}cd project || exit 1
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
 # Under emulation everything is 6-10x slower: files one after another (ISOLAB_MAX_WORKERS).
 { ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} `
   + `ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `ISOLAB_EMULATED=1 ${vcpusSerial() ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
 if [ -n "$engine" ]; then cp /var/log/dockerd.log /job/out/dockerd.log; kill "$engine"; wait "$engine"; fi
-exit $rc
+exit "$rc"
 `;
 }
 

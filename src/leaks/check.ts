@@ -7,6 +7,7 @@ import { diffHost, engineHeld, engineUnchecked } from './diff.js';
 import { isLeak, type HostSnapshot, type Leak } from './types.js';
 import { engineAnswers } from '../core/faults.js';
 import { engineName } from '../core/engine.js';
+import { until } from '../core/waits.js';
 
 export interface LeakCheck {
   /** what the run left: changes that are its own */
@@ -37,11 +38,10 @@ export async function judgeHost(before: HostSnapshot, o: { engineFailed?: boolea
   let all = diffHost(before, await snapshot());
   const settling = (ls: Leak[]) => ls.some((l) => isLeak(l)
     && (l.kind === 'containers' || l.kind === 'mounts' && /^\/(var\/lib|run)\/(docker|containers)\//.test(l.item)));
-  // Bounded: 5 readings 2 s apart (an emulated guest's podman helpers take seconds to exit).
-  for (let i = 0; i < 5 && !engineGone && settling(all); i++) {
-    await sleep(2000);
-    all = diffHost(before, await snapshot());
-  }
+  // Bounded: read again every 2 s, 10 s at most (an emulated guest's podman helpers take seconds to exit).
+  if (!engineGone && settling(all))
+    await until(async () => !settling(all = diffHost(before, await snapshot())), { what: 'the engine to settle', timeoutMs: 10_000,
+      everyMs: 2000 });
   if (all.some(isLeak)) {
     await sleep(1000);
     const still = new Set(diffHost(before, await snapshot()).filter(isLeak).map(key));

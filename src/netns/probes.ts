@@ -4,14 +4,12 @@ import type { Net } from './build.js';
 import { parseAgentOutput, AGENT_START_MS } from './build.js';
 import type { Background } from '../core/exec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../core/waits.js';
 
 async function waitFor(b: Background, event: string, ms: number): Promise<boolean> {
-  for (let t = 0; t < ms; t += 20) {
-    if (parseAgentOutput(b.output().stdout).some((e) => e.event === event)) return true;
-    if (await b.exited(0)) return false;
-    await sleep(20);
-  }
-  return false;
+  const seen = await until(async () => parseAgentOutput(b.output().stdout).some((e) => e.event === event)
+    ? 'seen' : (await b.exited(0)) && 'exited', { what: `the agent's ${event}`, timeoutMs: ms, everyMs: 20 });
+  return seen === 'seen';
 }
 
 export interface TcpOutcome {

@@ -7,6 +7,7 @@ import { run, start } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
 import { overlayOptions, validateOverlay, type OverlaySpec } from './mount.js';
 import type { Op } from './ops.js';
+import { until } from '../core/waits.js';
 
 /** The unprivileged user the namespace is made by (the host's nobody). */
 export const ROOTLESS_UID = 65534;
@@ -59,13 +60,10 @@ export async function mountRootless(ledger: Ledger, root: string, spec: OverlayS
   const p = start('setpriv', ['--reuid', String(ROOTLESS_UID), '--regid', String(ROOTLESS_UID), '--clear-groups', '--',
     'unshare', '--user', '--map-root-user', '--mount', 'sh', '-c', script, 'sh', opts, spec.target], { maxLifeMs: 120_000 });
   ledger.add('process', `${p.pid} rootless overlay`, () => p.stop(200));
-  for (let i = 0; i < 200 && !p.output().stdout.includes('mounted'); i++) {
-    const ended = await p.exited(0);
-    if (ended) throw new Error(`the unprivileged overlay mount failed `
-      + `(exit ${ended.exitCode ?? ended.signal}): ${ended.stderr.trim() || 'no message'}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  if (!p.output().stdout.includes('mounted')) throw new Error('the unprivileged overlay mount did not answer within 5 s');
+  const seen = await until(async () => p.output().stdout.includes('mounted') ? 'mounted' : await p.exited(0),
+    { what: 'the unprivileged overlay mount', timeoutMs: 5000, everyMs: 25, orThrow: true });
+  if (seen !== 'mounted') throw new Error(`the unprivileged overlay mount failed `
+    + `(exit ${seen!.exitCode ?? seen!.signal}): ${seen!.stderr.trim() || 'no message'}`);
   // `sh` exec'd `sleep`, so p.pid is the namespace's process; nsenter joins its namespaces.
   const apply = async (o: Op) => {
     const [body, ...args] = shellOp(o);

@@ -7,8 +7,7 @@
 // dockerd that exits says why at once, not after the whole wait.
 import { spawn } from 'node:child_process';
 import { open, readFile, rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { run } from '../core/exec.js';
+import { engineUp, until } from '../core/waits.js';
 
 export interface EngineStart {
   argv: string[];
@@ -43,20 +42,15 @@ async function procState(pid: number): Promise<{ state: string; comm: string } |
 export async function clearStalePidfile(pidfile: string, name: string, waitMs = 10_000): Promise<string | null> {
   const pid = Number((await readFile(pidfile, 'utf8').catch(() => '')).trim());
   if (!pid) return null;
-  const t0 = Date.now();
-  for (let p = await procState(pid); p && p.state !== 'Z' && p.comm === name; p = await procState(pid)) {
-    if (Date.now() - t0 > waitMs)
-      throw new Error(`a ${name} (pid ${pid}, ${pidfile}) is running but the engine does not answer: stop it `
-        + `(kill ${pid}) or wait for it`);
-    await sleep(100);
-  }
+  const going = async () => { const p = await procState(pid); return !p || p.state === 'Z' || p.comm !== name; };
+  if (!(await until(going, { what: `${name} (pid ${pid}) to go`, timeoutMs: waitMs })))
+    throw new Error(`a ${name} (pid ${pid}, ${pidfile}) is running but the engine does not answer: stop it `
+      + `(kill ${pid}) or wait for it`);
   const p = await procState(pid);
   await rm(pidfile, { force: true });
   return `removed the stale ${pidfile} (pid ${pid}: ${!p ? 'gone' : p.state === 'Z' ? 'a zombie' : `now ${p.comm}`})`;
 }
 
-const answers = async (host?: string) => (await run('docker', ['info', '--format', '{{.ID}}'],
-  { check: false, timeoutMs: 10_000, ...(host ? { env: { DOCKER_HOST: host } } : {}) })).exitCode === 0;
 
 /** Start dockerd detached (it outlives this command, as a service would); resolves once it answers. */
 export async function startEngine(o: EngineStart, say: (s: string) => void = () => undefined): Promise<{ pid: number; ms: number }> {
@@ -72,11 +66,9 @@ export async function startEngine(o: EngineStart, say: (s: string) => void = () 
   child.on('exit', (code, signal) => (exited = `exit ${code ?? signal}`));
   child.unref();
   await log.close();
-  while (Date.now() - t0 < o.readyWithinMs) {
-    if (await answers(o.host)) return { pid: child.pid!, ms: Date.now() - t0 };
-    if (exited) break;
-    await sleep(250);
-  }
+  const up = await until(async () => exited ? 'exited' : (await engineUp({ what: 'dockerd', timeoutMs: 0 }, o.host)) && 'up',
+    { what: 'dockerd to answer', timeoutMs: o.readyWithinMs, everyMs: 250 });
+  if (up === 'up') return { pid: child.pid!, ms: Date.now() - t0 };
   const tail = (await readFile(o.log, 'utf8').catch(() => '')).trim().split('\n').slice(-8).join('\n');
   throw new Error(`${o.argv[0]} ${exited ? `stopped at start (${exited})` : `did not answer within ${o.readyWithinMs / 1000} s`}; `
     + `the end of ${o.log}:\n${tail}`);

@@ -11,6 +11,7 @@ import { runPrefix } from '../core/names.js';
 import { summarize, type Results } from '../types/results.js';
 import { writeRun } from './write.js';
 import { SETTINGS } from '../core/settings.js';
+import { until } from '../core/waits.js';
 
 export const BEFORE_FILE = '.before.json';
 export const PARTIAL_FILE = '.partial.json';
@@ -37,8 +38,7 @@ export async function finishInterrupted(runDir: string, waitMs = 20_000): Promis
   const before = JSON.parse(await readFile(path.join(runDir, BEFORE_FILE), 'utf8').catch(() => 'null')) as HostSnapshot | null;
   const id = partial.run.id;
   process.stderr.write(`isolab: interrupted — waiting for run ${id}'s workers to undo what they made…\n`);
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline && (await runProcesses(id)).length) await new Promise((r) => setTimeout(r, 100));
+  await until(async () => !(await runProcesses(id)).length, { what: `run ${id}'s workers to end`, timeoutMs: waitMs });
   const stragglers = await runProcesses(id);
   for (const pid of stragglers) {
     try {

@@ -10,7 +10,7 @@ import type { Ledger } from '../core/ledger.js';
 import type { Accel, Guest } from './guest.js';
 import { probeInitrd } from './probe-guest.js';
 import { qmp } from './qmp.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../core/waits.js';
 
 /** The guest's /init: a tick every 0.2 s, with its counter and its kernel's boot_id. */
 export const TICKER = [
@@ -73,12 +73,9 @@ function start(ledger: Ledger, args: string[], t0: () => number): Qemu {
   return q;
 }
 
-async function until(what: string, ms: number, ok: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`${what} within ${ms / 1000} s`);
-    await sleep(50);
-  }
+/** `ok` within `ms`, or an error that says what did not happen. */
+async function within(what: string, ms: number, ok: () => boolean): Promise<void> {
+  if (!(await until(ok, { what, timeoutMs: ms, everyMs: 50 }))) throw new Error(`${what} within ${ms / 1000} s`);
 }
 
 /**
@@ -99,7 +96,7 @@ export async function migrateTicker(ledger: Ledger, g: Guest,
   const m: Migration = { accel: o.accel, memMb, source: source.ticks, target: [], status: 'not started',
     how: o.restart ? 'restarted' : 'migrated' };
   try {
-    await until(`the guest did not count to 5 (boot under ${o.accel})`, bound, () => source.ticks.length >= 5);
+    await within(`the guest did not count to 5 (boot under ${o.accel})`, bound, () => source.ticks.length >= 5);
     const src = await qmp(path.join(dir, 'source.qmp'));
     let target: Qemu;
     try {
@@ -111,30 +108,26 @@ export async function migrateTicker(ledger: Ledger, g: Guest,
       } else {
         const sock = path.join(dir, 'migrate.sock');
         target = start(ledger, [...base, '-incoming', `unix:${sock}`], since);
-        await until('the target opened no incoming socket', 15_000, () => existsSync(sock));
+        await within('the target opened no incoming socket', 15_000, () => existsSync(sock));
         asked = performance.now();
         await src.call('migrate', { uri: `unix:${sock}` });
-        const end = Date.now() + bound;
-        for (;;) {
-          const r = await src.call('query-migrate');
-          m.status = String(r.status ?? '?');
-          if (m.status === 'completed' || m.status === 'failed' || m.status === 'cancelled') {
-            if (typeof r.downtime === 'number') m.downtimeMs = r.downtime;
-            if (typeof r['total-time'] === 'number') m.totalMs = r['total-time'] as number;
-            const ram = r.ram as { transferred?: number } | undefined;
-            if (ram?.transferred) m.transferredMb = Math.round(ram.transferred / 1048576);
-            break;
-          }
-          if (Date.now() > end) throw new Error(`migration still ${m.status} after ${bound / 1000} s`);
-          await sleep(100);
-        }
+        const r = await until(async () => {
+          const q = await src.call('query-migrate');
+          m.status = String(q.status ?? '?');
+          return ['completed', 'failed', 'cancelled'].includes(m.status) && q;
+        }, { what: 'the migration to end', timeoutMs: bound, everyMs: 100 });
+        if (!r) throw new Error(`migration still ${m.status} after ${bound / 1000} s`);
+        if (typeof r.downtime === 'number') m.downtimeMs = r.downtime;
+        if (typeof r['total-time'] === 'number') m.totalMs = r['total-time'] as number;
+        const ram = r.ram as { transferred?: number } | undefined;
+        if (ram?.transferred) m.transferredMb = Math.round(ram.transferred / 1048576);
         if (m.status !== 'completed') throw new Error(`migration ${m.status}`);
       }
     } finally {
       src.close();
     }
     m.target = target.ticks;
-    await until('the target printed no 3 ticks', bound, () => target.ticks.length >= 3);
+    await within('the target printed no 3 ticks', bound, () => target.ticks.length >= 3);
   } catch (e) {
     m.error = (e as Error).message;
   }

@@ -1,6 +1,7 @@
 // QEMU's machine protocol (QMP) over a unix socket: JSON commands, one reply each, every call
 // time-bounded. Enough for a migration: capabilities, migrate, query-migrate.
 import { createConnection, type Socket } from 'node:net';
+import { until } from '../core/waits.js';
 
 export interface Qmp {
   call(execute: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -9,20 +10,12 @@ export interface Qmp {
 
 /** Connect (retrying while QEMU creates the socket), read the greeting, enter command mode. */
 export async function qmp(socketPath: string, timeoutMs = 15_000): Promise<Qmp> {
-  const until = Date.now() + timeoutMs;
-  let sock: Socket | null = null;
-  while (!sock) {
-    sock = await new Promise<Socket | null>((resolve) => {
-      const s = createConnection(socketPath);
-      s.once('connect', () => resolve(s));
-      s.once('error', () => resolve(null));
-    });
-    if (!sock) {
-      if (Date.now() > until) throw new Error(`QMP: no socket at ${socketPath} within ${timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  const s = sock;
+  const deadline = Date.now() + timeoutMs;
+  const s = await until(() => new Promise<Socket | null>((resolve) => {
+    const c = createConnection(socketPath);
+    c.once('connect', () => resolve(c));
+    c.once('error', () => resolve(null));
+  }), { what: `QMP's socket at ${socketPath}`, timeoutMs, everyMs: 50, orThrow: true }) as Socket;
   let buf = '';
   const waiting: Array<(msg: Record<string, unknown>) => void> = [];
   s.on('data', (d) => {
@@ -44,7 +37,7 @@ export async function qmp(socketPath: string, timeoutMs = 15_000): Promise<Qmp> 
       resolve(m);
     });
   });
-  await next(Math.max(1000, until - Date.now()), 'the greeting');
+  await next(Math.max(1000, deadline - Date.now()), 'the greeting');
   const call: Qmp['call'] = async (execute, args, ms = 10_000) => {
     const reply = next(ms, execute);
     s.write(`${JSON.stringify({ execute, ...(args ? { arguments: args } : {}) })}\n`);
