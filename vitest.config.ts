@@ -14,7 +14,7 @@ const SIDE_BY_SIDE = 3; // mounts, namespaces, builds, waits: each file in its o
 // `isolab clean`, score hostile submissions — each assumes the host to itself (tried three at a
 // time: one's `isolab clean` took another's planted namespace, scores moved).
 const TESTS = 4;
-// ISOLAB_MAX_WORKERS caps the side-by-side group (an emulated guest sets it: src/guest/run.ts).
+// ISOLAB_MAX_WORKERS caps the side-by-side group (an emulated guest sets it: src/guest/run-in-guest.ts).
 // Grading a submission runs its files one after another: its fork bomb or log flood must not
 // crowd another check of the same submission past its bounds.
 const cap = setting('submission') ? 1 : numberSetting('maxWorkers', 0) || Infinity;

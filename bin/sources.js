@@ -3,7 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export const STAMP = 'built-from';
-const TOP = ['src', 'bench', 'vitest.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const TOP = ['src', 'vitest.config.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 /** The newest modification time of the TypeScript sources below root (0 when there are none). */
 export function newestSource(root) {

@@ -2,15 +2,8 @@
 // budget 0), warm-up off for slow rungs; stats in ms with the relative margin of error.
 import { Bench } from 'tinybench';
 
-export interface RungStats {
-  meanMs: number;
-  p50Ms: number;
-  p99Ms: number;
-  minMs: number;
-  maxMs: number;
-  rme: number;
-  samples: number;
-}
+import type { RungStats } from '../types/bench.js';
+export type { RungStats };
 
 export async function measure(fn: () => Promise<unknown>, opts: { samples: number; warmup?: number }): Promise<RungStats> {
   const bench = new Bench({ iterations: opts.samples, time: 0, warmup: (opts.warmup ?? 0) > 0,

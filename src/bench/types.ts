@@ -1,9 +1,9 @@
 // What a benchmark declares and what it reports (results.json → bench).
 import type { Ledger } from '../core/ledger.js';
-import type { HostInfo } from '../host/probe.js';
+import type { HostInfo } from '../types/host.js';
 import type { Capability } from '../claims/requirements.js';
-import type { RungStats } from './measure.js';
 import type { ExecTimer } from './exec-timer.js';
+import type { RungRole } from '../types/bench.js';
 
 export interface BenchContext {
   ledger: Ledger;
@@ -16,8 +16,6 @@ export interface BenchContext {
   progress(line: string): void;
 }
 
-/** What the startup claim compares: the floor, the container it names, the VM. */
-export type RungRole = 'floor' | 'container' | 'vm';
 
 export interface Rung {
   rung: string;
@@ -32,17 +30,4 @@ export interface Rung {
   setup(ctx: BenchContext): Promise<{ op: () => Promise<unknown>; accelerator?: string; note?: string }>;
 }
 
-export interface LadderRow extends Partial<RungStats> {
-  rung: string;
-  role?: RungRole;
-  command: string;
-  accelerator?: string;
-  skipped?: string;
-  error?: string;
-  note?: string;
-  ratioToFloor?: number;
-  ratioToPrevious?: number;
-  /** hyperfine -N beside the exec timer, alternating rounds: medians compared (agreement = |Δ| / hyperfine's) */
-  hyperfine?: { meanMs: number; p50Ms: number; runs: number; agreement: number; timerP50Ms?: number;
-    compared?: 'median' | 'mean'; timer?: string; explanation?: string } | { skipped: string };
-}
+export type { LadderRow, RungRole } from '../types/bench.js';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ledger } from '../core/ledger.js';
 import type { HostInfo } from '../types/host.js';
-import { runContainer, inspect, docker } from '../docker/engine.js';
+import { runContainer, inspect, docker } from '../docker/cli.js';
 import { measuringWindow, type Seat } from '../core/windows.js';
 import { OTHER_AT_MOST_PER_CPU } from './measure.js';
 import { invalidBecause, validWindow, watchWindow, BUSY_AT_LEAST } from '../core/valid-window.js';

@@ -5,7 +5,7 @@ import { test, afterAll, type TestContext } from 'vitest';
 import { Ledger, installSignalCleanup } from '../core/ledger.js';
 import { claimDef } from './catalog.js';
 import { missing, strict, expectedOnHost, type Capability } from './requirements.js';
-import { currentHost } from './host.js';
+import { currentHost } from './current-host.js';
 import type { HostInfo } from '../host/probe.js';
 import type { SlideAnswer } from '../types/results.js';
 import { isHostTooBusy } from '../core/valid-window.js';

@@ -4,7 +4,7 @@ import { SUITES } from '../claims/catalog.js';
 import { GUESTS } from '../guest/recipe.js';
 import { VERSION } from '../core/version.js';
 import { SECTIONS } from '../bench/sections.js';
-import type { GradeCliOptions } from './commands/grade-cli.js';
+import type { GradeCliOptions } from './commands/grade.js';
 import type { RunOptions } from './commands/run.js';
 
 // Commands are imported when they run: `isolab --version` or `--help` loads none of them (vitest
@@ -103,7 +103,7 @@ function defineGrade(program: Command, exit: Exit): void {
       + '~/alice --assignment course.yaml --rubric course-rubric.json --format gradescope\n  sudo npx isolab grade '
       + '--batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/')
     .action(async (dir: string | undefined, o: GradeCliOptions) => {
-      exit.code = await (await import('./commands/grade-cli.js')).gradeCli(dir, o);
+      exit.code = await (await import('./commands/grade.js')).gradeCli(dir, o);
     });
 }
 

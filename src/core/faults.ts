@@ -3,7 +3,7 @@
 // now?), the disk (ENOSPC), a tool (gone from PATH). A claim stopped by one of these gets the
 // verdict `error` with that reason — it could not be judged — never `fail`.
 import { run } from './exec.js';
-import { engineName } from './engine.js';
+import { engineName } from './engine-name.js';
 import type { Incomplete } from '../types/results.js';
 
 export type FaultKind = 'engine' | 'disk' | 'tool';

@@ -58,8 +58,8 @@ async function takeLock(what: string, o: { maxWaitMs?: number; say?: (s: string)
       return [...waitedFor];
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // Empty or missing while its taker is between mkdir and writeFile (a CI run read it empty and
-      // threw): wait. A lock with no owner for 10 s is one whose taker died in between.
+      // Empty or missing while its taker is between mkdir and writeFile: wait. A lock with no
+      // owner for 10 s is one whose taker died in between.
       const owner = await readFile(path.join(LOCK(), 'owner.json'), 'utf8').then(parseOwner, () => null);
       if (!owner && Date.now() - ((await stat(LOCK()).catch(() => null))?.mtimeMs ?? Date.now()) > 10_000) {
         await rm(LOCK(), { recursive: true, force: true });

@@ -58,10 +58,9 @@ export const CLOCK_TICK_MS = 20;
 /** a wake-up this late: this process did not run for that long (on a stopped machine, nothing did) */
 export const STALL_MS = 30;
 /**
- * At most this part of a window in late wake-ups. Measured in the trixie guest (TCG): quiet, 0–76
- * ms of 2–3 s windows (≤ 3.8%); with the host stopping it 150 ms in 500, 547–930 ms (27–46%), and
- * the quota's 20% read as 11–16%. A stall costs a quota only past its idle part of a period (80
- * ms of 100 at 20%), so 5% of a window costs it at most 1 pp.
+ * At most this part of a window in late wake-ups: a quiet emulated guest stays well under it, a
+ * stopped one far over (figures: docs/measurements.md). A stall costs a quota only past its idle
+ * part of a period (80 ms of 100 at 20%), so 5% of a window costs it at most 1 pp.
  */
 export const STALLED_AT_MOST = 0.05;
 

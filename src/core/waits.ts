@@ -7,7 +7,7 @@ import { readFile, access } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from './exec.js';
-import { engineName } from './engine.js';
+import { engineName } from './engine-name.js';
 
 export interface Bound {
   /** what is awaited, for the error: "dockerd to answer" */

@@ -2,7 +2,7 @@
 // isolab/busybox (and tags it alpine:latest) and a Debian golang-go rootfs as isolab/golang
 // (tagged golang:alpine); with a registry the real alpine and golang:alpine are used.
 import { run } from '../core/exec.js';
-import { engineName } from '../core/engine.js';
+import { engineName } from '../core/engine-name.js';
 
 export const BASE_TAGS = { busybox: 'isolab/busybox:latest', go: 'isolab/golang:latest' } as const;
 

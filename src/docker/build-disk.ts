@@ -4,7 +4,7 @@
 // layer per step): what they wrote is measured. BuildKit hides them: the growth of the engine's
 // data root while the build runs stands in (everything that grew counts).
 import { run, start, type RunResult } from '../core/exec.js';
-import { engineName } from '../core/engine.js';
+import { engineName } from '../core/engine-name.js';
 
 const q = { check: false, timeoutMs: 10_000 } as const;
 const MB = 1e6;

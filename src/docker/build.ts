@@ -2,9 +2,9 @@
 // whether it came from the cache (legacy "Using cache", BuildKit "CACHED"), the engine's own
 // error text, and — for the ledger — every image the build created, intermediates included
 // (the legacy builder leaves a multi-stage build's builder images untagged).
-import { docker, localName } from './engine.js';
+import { docker, localName } from './cli.js';
 import { runWatchedBuild } from './build-disk.js';
-import { engineName } from '../core/engine.js';
+import { engineName } from '../core/engine-name.js';
 import type { RunResult } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';

@@ -9,7 +9,7 @@ import { openJournal } from './journal.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
 import type { ComposeInfo } from '../types/host.js';
-import { docker, localName } from './engine.js';
+import { docker, localName } from './cli.js';
 import { removeImages, mentionedIds, ownNewImages, imagesBefore } from './build.js';
 import { runWatchedBuild } from './build-disk.js';
 import { withEngineCache } from './engine-cache.js';

@@ -7,7 +7,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../core/exec.js';
-import { engineName, type EngineName } from '../core/engine.js';
+import { engineName, type EngineName } from '../core/engine-name.js';
 import { runId } from '../core/names.js';
 import { runsDir, allRuns } from '../core/runs.js';
 

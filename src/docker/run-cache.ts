@@ -5,7 +5,7 @@
 // submission's Dockerfile four times). The run's close removes them all, before its leak check;
 // `isolab clean` removes a dead run's.
 import { run } from '../core/exec.js';
-import { engineName, type EngineName } from '../core/engine.js';
+import { engineName, type EngineName } from '../core/engine-name.js';
 import { runId } from '../core/names.js';
 import { CACHE_LABEL } from './dockerfile.js';
 

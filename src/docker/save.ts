@@ -3,7 +3,7 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../core/exec.js';
-import { docker } from './engine.js';
+import { docker } from './cli.js';
 
 export interface SavedImage {
   tarball: string;

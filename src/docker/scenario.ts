@@ -8,7 +8,7 @@ import type { Ledger } from '../core/ledger.js';
 import { workspace } from '../core/fs.js';
 import { runId } from '../core/names.js';
 import { buildImage, type BuildStep, type Builder } from './build.js';
-import { inspect, runToExit } from './engine.js';
+import { inspect, runToExit } from './cli.js';
 import { ensureImage } from './base-images.js';
 
 export interface ImageScenario {

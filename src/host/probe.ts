@@ -7,9 +7,9 @@ import { cgroupMode, parseCgroupMounts, parseComposeVersion, parseIproute2Versio
 import { probeOverlay } from '../overlay/probe.js';
 import type { HostInfo, ComposeInfo, CgroupMode, OverlayProbe } from '../types/host.js';
 import { dockerImages } from '../docker/base-images.js';
-import { engineName } from '../core/engine.js';
+import { engineName } from '../core/engine-name.js';
 import { setting } from '../core/settings.js';
-import { FOREIGN_BUSYBOX } from '../vm/guest.js';
+import { FOREIGN_BUSYBOX } from '../vm/tiny-guest.js';
 import { probeKvmBoot } from '../vm/kvm-probe.js';
 
 export type { HostInfo, ComposeInfo } from '../types/host.js';

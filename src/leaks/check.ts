@@ -6,7 +6,7 @@ import { snapshot } from './snapshot.js';
 import { diffHost, engineHeld, engineUnchecked } from './diff.js';
 import { isLeak, type HostSnapshot, type Leak } from './types.js';
 import { engineAnswers } from '../core/faults.js';
-import { engineName } from '../core/engine.js';
+import { engineName } from '../core/engine-name.js';
 import { until } from '../core/waits.js';
 
 export interface LeakCheck {

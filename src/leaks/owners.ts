@@ -14,8 +14,8 @@ export function firstUse(l: Leak, before: HostSnapshot): string | null {
   if (l.change !== 'added') return null;
   if (l.kind === 'mounts' && /^\/run\/netns \(/.test(l.item))
     return "first use of `ip netns` on this host (the kernel's /run/netns mount); `isolab provision` makes it once";
-  // Podman's first network use since boot creates netavark's table with fixed chains (recorded
-  // in the trixie guest); a network's own chains (nv_…) and rules (addresses, interfaces) are not.
+  // Podman's first network use since boot creates netavark's table with fixed chains; a
+  // network's own chains (nv_…) and rules (addresses, interfaces) are not first use.
   if (l.kind === 'nftables' && l.item.startsWith('table inet netavark') && !before.nftables?.includes('table inet netavark')
     && !/\d+\.\d+\.\d+\.\d+|[0-9a-f]*::?[0-9a-f]*\/\d+|"|\bnv_/.test(l.item))
       return "first use of podman's networking on this host since boot: netavark's table and its fixed chains";

@@ -6,7 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { run, which } from '../core/exec.js';
 import { parseMountinfo } from '../core/fs.js';
-import type { EngineName } from '../core/engine.js';
+import type { EngineName } from '../core/engine-name.js';
 import { setting, SETTINGS } from '../core/settings.js';
 import type { HostSnapshot } from './types.js';
 import { CACHE_LABEL } from '../core/names.js';

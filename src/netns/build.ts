@@ -218,8 +218,8 @@ function netOf({ t, ns, nsexec }: Build, ledger: Ledger, entries: Entry[], subst
     settings,
     async agent(h, mode, args, timeoutMs) {
       // The agent's own deadline bounds its work from when it has started; this bound catches a
-      // start that hangs. Node takes seconds to start on an emulated host: at 5 s a client was
-      // killed there before it could say why (netns.isolated in the trixie guest).
+      // start that hangs. Node takes seconds to start on an emulated host: the bound leaves room
+      // for that, so a slow start is not mistaken for a client that could not connect.
       const r = await nsexec(h, agentArgv(mode, args), { timeoutMs: timeoutMs + AGENT_START_MS, check: false });
       return parseAgentOutput(r.stdout);
     },

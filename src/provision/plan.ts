@@ -1,5 +1,5 @@
 // `isolab provision` as a plan: what this host lacks (facts read first) → the steps that make it
-// ready, as values a test reads without running anything. src/provision/run.ts executes them
+// ready, as values a test reads without running anything. src/provision/execute.ts executes them
 // with zx, phase by phase (packages, then the engine, then what needs the engine), re-reading
 // the facts between phases. Idempotent: a ready host plans nothing but the settle step.
 import path from 'node:path';

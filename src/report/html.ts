@@ -7,7 +7,7 @@ import { explain, departure } from './explain.js';
 import { ladderSvg } from './ladder-chart.js';
 import { topologySvg } from './topology-svg.js';
 import { comparisonRows } from './comparison.js';
-import type { LadderRow } from '../bench/types.js';
+import type { LadderRow } from '../types/bench.js';
 import type { Topology } from '../types/topology.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);

@@ -1,5 +1,5 @@
 // The startup ladder as a horizontal bar chart on a log scale, self-contained SVG.
-import type { LadderRow } from '../bench/types.js';
+import type { LadderRow } from '../types/bench.js';
 
 const esc = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 

@@ -3,7 +3,7 @@
 // startup ladder side by side where the runs include a bench.
 import type { Results } from '../types/results.js';
 import { CLAIMS } from '../claims/catalog.js';
-import type { LadderRow } from '../bench/types.js';
+import type { LadderRow } from '../types/bench.js';
 import { departure } from './explain.js';
 
 export interface Matrix {

@@ -23,7 +23,7 @@ import { toGithub, claimAnnotations } from './github.js';
 import { rm, rmdir } from 'node:fs/promises';
 import { hostFingerprint } from './host-fingerprint.js';
 import { VERSION } from '../core/version.js';
-import { currentHost } from '../claims/host.js';
+import { currentHost } from '../claims/current-host.js';
 import { CLAIMS, SLIDE_NUMBERS } from '../claims/catalog.js';
 import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
 import type { HostInfo } from '../host/probe.js';

@@ -13,7 +13,7 @@ import { runId, runPrefix } from '../core/names.js';
 import { engineAnswers } from '../core/faults.js';
 import { dropRunCache } from '../docker/run-cache.js';
 import { clean } from './clean.js';
-import { engineName } from '../core/engine.js';
+import { engineName } from '../core/engine-name.js';
 import { runFolder } from '../core/paths.js';
 import { setting, setSetting } from '../core/settings.js';
 import { probeHost } from '../host/probe.js';

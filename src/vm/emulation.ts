@@ -6,8 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
-import { runContainer } from '../docker/engine.js';
-export { FOREIGN_BUSYBOX } from './guest.js';
+import { runContainer } from '../docker/cli.js';
+export { FOREIGN_BUSYBOX } from './tiny-guest.js';
 export const EMULATOR = 'qemu-aarch64';
 
 /** e_machine values of the ELF header (elf.h) this module names. */

@@ -1,7 +1,7 @@
 // Is KVM really usable? /dev/kvm can open while a guest hangs (nested virtualization):
 // only a time-bounded boot of the real guest tells.
 import type { HostInfo } from '../types/host.js';
-import { guest, boot } from './guest.js';
+import { guest, boot } from './tiny-guest.js';
 
 export async function probeKvmBoot(dev: HostInfo['kvm'], timeoutMs = 15_000): Promise<HostInfo['kvm']> {
   if (!dev.device || dev.usable === false) return dev;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { scratchDir } from '../core/fs.js';
 import type { Ledger } from '../core/ledger.js';
-import type { Accel, Guest } from './guest.js';
+import type { Accel, Guest } from './tiny-guest.js';
 import { probeInitrd } from './probe-guest.js';
 import { qmp } from './qmp.js';
 import { until } from '../core/waits.js';

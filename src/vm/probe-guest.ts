@@ -8,7 +8,7 @@ import path from 'node:path';
 import { run } from '../core/exec.js';
 import { scratchDir } from '../core/fs.js';
 import type { Ledger } from '../core/ledger.js';
-import type { Accel, Guest } from './guest.js';
+import type { Accel, Guest } from './tiny-guest.js';
 
 export interface ProbeBoot {
   accel: Accel;

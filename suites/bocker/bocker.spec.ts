@@ -4,10 +4,10 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { claim } from '../../src/claims/claim.js';
 import { prepareRootfs, runInContainer } from '../../src/container/runner.js';
-import { createNetwork, inspect, runToExit } from '../../src/docker/engine.js';
+import { createNetwork, inspect, runToExit } from '../../src/docker/cli.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { resourceName } from '../../src/core/names.js';
-import { engineName } from '../../src/core/engine.js';
+import { engineName } from '../../src/core/engine-name.js';
 import { PROBE, parseProbe, expectations, limits } from './probe.js';
 
 claim('bocker.container-from-primitives',

@@ -2,9 +2,9 @@
 // pids. No CPU window: these run beside the other suites (cgroups.spec.ts measures alone).
 import { claim, type ClaimContext } from '../../src/claims/claim.js';
 import { run } from '../../src/core/exec.js';
-import { engineName } from '../../src/core/engine.js';
+import { engineName } from '../../src/core/engine-name.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
-import { docker, runContainer, waitExit } from '../../src/docker/engine.js';
+import { docker, runContainer, waitExit } from '../../src/docker/cli.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { memory, pids } from './scenarios.js';
 import { stat } from 'node:fs/promises';

@@ -2,11 +2,11 @@
 // size. Beside images.spec.ts: its own image tags, none built from the hello image's files.
 import { writeFile, readFile, chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { engineName } from '../../src/core/engine.js';
+import { engineName } from '../../src/core/engine-name.js';
 import { claim } from '../../src/claims/claim.js';
 import { workspace, requireFiles, scratchDir } from '../../src/core/fs.js';
 import { run } from '../../src/core/exec.js';
-import { docker, runToExit, runContainer, createNetwork } from '../../src/docker/engine.js';
+import { docker, runToExit, runContainer, createNetwork } from '../../src/docker/cli.js';
 import { buildImage, imageSize } from '../../src/docker/build.js';
 import { saveImage, layerWith } from '../../src/docker/save.js';
 import { sources, assignment, containment, graded, capped } from './sources.js';

@@ -2,7 +2,7 @@
 // images (the offline busybox and golang bases): no tag runs :latest; with no :latest, the name
 // is not found — never another tag. --pull never: nothing is fetched from a registry.
 import { claim } from '../../src/claims/claim.js';
-import { docker } from '../../src/docker/engine.js';
+import { docker } from '../../src/docker/cli.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { resourceName } from '../../src/core/names.js';
 import { defaultTagChecks } from './default-tag.js';

@@ -1,10 +1,10 @@
 // The lecture's Docker image slides, against the local engine: layers, a cache hit, the lifecycle
 // and the base image's size. Beside it: cache.spec.ts (invalidation), images-run.spec.ts.
-import { engineName } from '../../src/core/engine.js';
+import { engineName } from '../../src/core/engine-name.js';
 import { claim } from '../../src/claims/claim.js';
-import { docker, inspect, runToExit, runContainer, localName } from '../../src/docker/engine.js';
+import { docker, inspect, runToExit, runContainer, localName } from '../../src/docker/cli.js';
 import { imageSize } from '../../src/docker/build.js';
-import { guest, guestSizes } from '../../src/vm/guest.js';
+import { guest, guestSizes } from '../../src/vm/tiny-guest.js';
 import { containment, capped } from './sources.js';
 import { ensureImage } from '../../src/docker/base-images.js';
 import { mb, notFrom, buildSubmission, helloOutput, script, runBound, escapeRe, hello } from './image-helpers.js';

@@ -3,7 +3,7 @@
 import { claim } from '../../src/claims/claim.js';
 import { workspace } from '../../src/core/fs.js';
 import { composeProject } from '../../src/docker/compose.js';
-import { docker } from '../../src/docker/engine.js';
+import { docker } from '../../src/docker/cli.js';
 import { sources } from './sources.js';
 import { project, NEEDS, UP_TIMEOUT_MS, BUILD_TIMEOUT_MS, PROJECT_CLAIM_MS, upOutcome, client } from './project.js';
 

@@ -4,7 +4,7 @@
 import { resourceName } from '../../src/core/names.js';
 import { claim } from '../../src/claims/claim.js';
 import { tcpExchange, ping, masqueradePackets, udpHolePunch, unsolicited } from '../../src/netns/probes.js';
-import { runContainer, createNetwork, docker, waitExit } from '../../src/docker/engine.js';
+import { runContainer, createNetwork, docker, waitExit } from '../../src/docker/cli.js';
 import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { isolated, masquerade, p2pTestbed, holePunch, rendezvous, peers } from './topologies.js';
 

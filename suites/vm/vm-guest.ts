@@ -2,7 +2,7 @@
 import type { ClaimContext } from '../../src/claims/claim.js';
 import { strict } from '../../src/claims/requirements.js';
 import { setting } from '../../src/core/settings.js';
-import { guest, VM_DIR, type Guest } from '../../src/vm/guest.js';
+import { guest, VM_DIR, type Guest } from '../../src/vm/tiny-guest.js';
 
 /** The VM guest, or a skip that says why (a failure under CI, where provisioning makes it). */
 export async function vmGuest(c: ClaimContext): Promise<Guest> {

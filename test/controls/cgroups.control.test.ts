@@ -4,7 +4,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { Ledger } from '../../src/core/ledger.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
 import { measureSplit, shareChecks, slideSplit } from '../../src/cgroups/measure.js';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { memory } from '../../suites/cgroups/scenarios.js';
 import { lectureSplit } from '../../src/scenarios/lecture.js';
 import { requireRoot } from './gate.js';

@@ -9,7 +9,7 @@ import { Ledger } from '../../src/core/ledger.js';
 import { workspace, requireFiles } from '../../src/core/fs.js';
 import { buildImage, imageSize, BuildError } from '../../src/docker/build.js';
 import { composeProject } from '../../src/docker/compose.js';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { requireRoot } from './gate.js';
 import { defaultTagChecks } from '../../suites/compose/default-tag.js';
 

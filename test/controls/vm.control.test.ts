@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, which } from '../../src/core/exec.js';
 import { Ledger } from '../../src/core/ledger.js';
-import { guest } from '../../src/vm/guest.js';
+import { guest } from '../../src/vm/tiny-guest.js';
 import { bootProbe, probeInitrd } from '../../src/vm/probe-guest.js';
 import { PROBE, VM_INIT, hostView, parseProbe } from '../../suites/vm/probe.js';
 import { isolationChecks, memoryChecks, sharedKernelChecks, tcgBootChecks, kvmChecks, type Places } from '../../suites/vm/judge.js';

@@ -6,10 +6,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runLadder } from '../../src/bench/run.js';
+import { runLadder } from '../../src/bench/rungs.js';
 import { ExecTimer } from '../../src/bench/exec-timer.js';
 import { Ledger } from '../../src/core/ledger.js';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { requireRoot } from '../controls/gate.js';
 
 const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));

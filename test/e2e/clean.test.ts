@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../../src/core/exec.js';
 import { clean } from '../../src/run/clean.js';
 import { newRunId } from '../../src/core/names.js';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { requireRoot } from '../controls/gate.js';
 
 const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));

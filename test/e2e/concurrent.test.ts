@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/core/exec.js';
 import { newRunId } from '../../src/core/names.js';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { requireRoot } from '../controls/gate.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

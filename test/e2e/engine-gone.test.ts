@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../../src/core/exec.js';
 import { newRunId } from '../../src/core/names.js';
 import { runsDir } from '../../src/core/runs.js';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { requireRoot } from '../controls/gate.js';
 import { engineSocket } from './engine-socket.js';
 

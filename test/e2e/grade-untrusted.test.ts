@@ -9,7 +9,7 @@ import { access, chown, copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { run } from '../../src/core/exec.js';
 import { requireRoot } from '../controls/gate.js';
 

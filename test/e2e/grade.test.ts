@@ -7,7 +7,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { requireRoot } from '../controls/gate.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/core/exec.js';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { requireRoot } from '../controls/gate.js';
 import { CLAIMS } from '../../src/claims/catalog.js';
 
@@ -39,7 +39,7 @@ describe.skipIf(!requireRoot())('the npm package', () => {
     const files = (await run('tar', ['tzf', tarball])).stdout.split('\n');
     for (const need of ['package/bin/isolab.js', 'package/bin/finish-interrupted.js', 'package/dist/src/cli/main.js',
       'package/src/netns/agent.mjs',
-      'package/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/src/provision/plan.ts',
+      'package/src/bench/ladder.ts', 'package/schemas/assignment.schema.json', 'package/src/provision/plan.ts',
       'package/fixtures/grading/lecture.assignment.yaml', 'package/suites/overlay/overlay.spec.ts',
       'package/suites/overlay/scenarios/lecture.yaml', 'package/schemas/scenarios.netns.schema.json',
       'package/examples/course-scenarios/image.yaml', 'package/vitest.config.ts']) expect(files).toContain(need);

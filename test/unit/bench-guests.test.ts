@@ -16,7 +16,7 @@ if (runs) {
   process.env.ISOLAB_GUEST_CACHE = path.join(tmp, 'guests'); // before src/guest/recipe.ts reads it
   process.env.ISOLAB_REPORTS = path.join(tmp, 'reports');
 }
-const { guests } = await import('../../bench/guests.js');
+const { guests } = await import('../../src/bench/guests.js');
 afterAll(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });

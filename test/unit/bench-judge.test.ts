@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { judgeSection } from '../../src/bench/run.js';
+import { judgeSection } from '../../src/bench/rungs.js';
 
 const sizes = (over: Record<string, unknown> = {}) => ({
   imagesBytes: { base: 2e6, hello: 2e6, multistageFinal: 4.6e6, multistageBuilder: 631e6 },

@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import type { TestContext } from 'vitest';
 import { ClaimContext, ClaimFailure, brief, type ClaimMeta } from '../../src/claims/claim.js';
-import { currentHost } from '../../src/claims/host.js';
+import { currentHost } from '../../src/claims/current-host.js';
 import { cgroupDriver } from '../../src/cgroups/select.js';
 import { dumpRunGroups } from '../../src/cgroups/fsgroup.js';
 import { runPrefix } from '../../src/core/names.js';

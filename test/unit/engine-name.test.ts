@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkEngine, engineName } from '../../src/core/engine.js';
-import { gradeCli } from '../../src/cli/commands/grade-cli.js';
+import { checkEngine, engineName } from '../../src/core/engine-name.js';
+import { gradeCli } from '../../src/cli/commands/grade.js';
 
 describe('which engine a run drives', () => {
   const saved = process.env.ISOLAB_ENGINE;

@@ -2,7 +2,7 @@
 // without running it; its hash changes with anything that changes the disk.
 import { describe, it, expect } from 'vitest';
 import { plan, recipeHash, GUESTS, INIT } from '../../src/guest/recipe.js';
-import { runJobScript } from '../../src/guest/run.js';
+import { runJobScript } from '../../src/guest/run-in-guest.js';
 import { qemuArgs } from '../../src/guest/machine.js';
 
 const input = { guest: GUESTS.trixie!, mirror: 'http://mirror.invalid/debian',

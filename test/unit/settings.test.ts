@@ -32,7 +32,7 @@ describe('settings', () => {
   });
 
   it('nothing but src/core/settings.ts reads an ISOLAB_* variable from the environment', async () => {
-    const files = [...(await sources('src')), ...(await sources('suites')), ...(await sources('bench')),
+    const files = [...(await sources('src')), ...(await sources('suites')),
       'vitest.config.ts', 'bin/isolab.js'];
     const readers: string[] = [];
     for (const f of files.filter((x) => x !== 'src/core/settings.ts')) {
@@ -45,7 +45,7 @@ describe('settings', () => {
   it('every ISOLAB_* name the sources mention is a setting (a misspelt one is caught here)', async () => {
     const known = new Set(Object.values(SETTINGS).map((s) => s.env));
     const unknown = new Set<string>();
-    for (const f of [...(await sources('src')), ...(await sources('suites')), ...(await sources('bench'))]) {
+    for (const f of [...(await sources('src')), ...(await sources('suites'))]) {
       for (const m of (await readFile(path.join(ROOT, f), 'utf8')).matchAll(/\bISOLAB_[A-Z_]+\b/g)) {
         if (!known.has(m[0] as never) && !SCRIPT_VARS.has(m[0])) unknown.add(`${m[0]} in ${f}`);
       }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { inspectSubmission, lintDockerfile, containCompose } from '../../src/grade/untrusted.js';
 import { loadAssignment } from '../../src/grade/assignment.js';
-import { refusals } from '../../src/grade/grade.js';
+import { refusals } from '../../src/grade/submission.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const a = loadAssignment();

@@ -2,10 +2,10 @@
 // the cgroup split-window study), written to reports/<run>/ with a chart.
 import path from 'node:path';
 import { leakLines } from '../../run/session.js';
-import { runBench } from '../../../bench/run-bench.js';
-import { ladder } from '../../../bench/ladder.js';
-import { grading, phaseLines } from '../../../bench/grading.js';
-import { guests } from '../../../bench/guests.js';
+import { runBench } from '../../bench/bench-run.js';
+import { ladder } from '../../bench/ladder.js';
+import { grading, phaseLines } from '../../bench/grading.js';
+import { guests } from '../../bench/guests.js';
 import type { LadderRow } from '../../bench/types.js';
 import { table, dim, ok, bad } from '../ui.js';
 import { SECTIONS } from '../../bench/sections.js';

@@ -1,6 +1,6 @@
 // `isolab provision`: the project's own set-up, idempotent — the plan in src/provision/plan.ts,
-// executed with zx by src/provision/run.ts (the same package recipe the guests are built from).
-import { runProvision } from '../../provision/run.js';
+// executed with zx by src/provision/execute.ts (the same package recipe the guests are built from).
+import { runProvision } from '../../provision/execute.js';
 
 export async function provision(opts: { go?: boolean; vm?: boolean; ifRoot?: boolean }): Promise<number> {
   if (process.getuid?.() !== 0) {

@@ -47,7 +47,7 @@ export async function runCommand(suites: string[], o: RunOptions): Promise<numbe
   // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
   if (o.engine) {
     try {
-      setSetting('engine', (await import('../../core/engine.js')).checkEngine(o.engine));
+      setSetting('engine', (await import('../../core/engine-name.js')).checkEngine(o.engine));
     } catch (e) {
       process.stderr.write(`isolab run: ${(e as Error).message}\n`);
       return 2;
@@ -66,8 +66,8 @@ export async function runCommand(suites: string[], o: RunOptions): Promise<numbe
   if (o.guest) {
     const kinds = await checkScenarioDirs(o.scenarios ?? []);
     if (kinds === null) return 2;
-    const { runInGuest } = await import('../../guest/run.js');
-    const { checkEngine } = await import('../../core/engine.js');
+    const { runInGuest } = await import('../../guest/run-in-guest.js');
+    const { checkEngine } = await import('../../core/engine-name.js');
     const args = [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c]), ...(o.engine ? ['--engine', o.engine] : [])];
     return runInGuest(o.guest, args,
       { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });

@@ -5,10 +5,10 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { run } from '../src/core/exec.js';
-import type { BenchContext } from '../src/bench/types.js';
-import { ROOT as repo, BIN } from '../src/core/paths.js';
-import { envWith } from '../src/core/settings.js';
+import { run } from '../core/exec.js';
+import type { BenchContext } from './types.js';
+import { ROOT as repo, BIN } from '../core/paths.js';
+import { envWith } from '../core/settings.js';
 
 const WARM_GOAL_MS = 30_000;
 const COLD_GOAL_MS = 60_000;

@@ -1,19 +1,19 @@
 // The startup ladder: time to exit of a no-op at each rung, process → … → VM. Each rung is
 // declared here; src/bench runs them all in one run on one machine, so the ratios hold.
-import { ociBundle, runcRun } from '../src/oci/bundle.js';
-import { scratchDir } from '../src/core/fs.js';
-import { resourceName, runId } from '../src/core/names.js';
+import { ociBundle, runcRun } from '../oci/bundle.js';
+import { scratchDir } from '../core/fs.js';
+import { resourceName, runId } from '../core/names.js';
 
 /** Unnamed short-lived containers carry the run's label: another run's leak check knows whose they are. */
 const runLabel = () => `isolab.run=${runId()}`;
-import { docker } from '../src/docker/engine.js';
-import { engineName } from '../src/core/engine.js';
-import { BASE_TAGS } from '../src/docker/base-images.js';
-import { guest, boot, type Accel } from '../src/vm/guest.js';
-import { probeKvmBoot } from '../src/vm/kvm-probe.js';
-import type { BenchContext, Rung } from '../src/bench/types.js';
-import { prepareRootfs, runInContainer } from '../src/container/runner.js';
-import { Ledger } from '../src/core/ledger.js';
+import { docker } from '../docker/cli.js';
+import { engineName } from '../core/engine-name.js';
+import { BASE_TAGS } from '../docker/base-images.js';
+import { guest, boot, type Accel } from '../vm/tiny-guest.js';
+import { probeKvmBoot } from '../vm/kvm-probe.js';
+import type { BenchContext, Rung } from './types.js';
+import { prepareRootfs, runInContainer } from '../container/runner.js';
+import { Ledger } from '../core/ledger.js';
 
 const UNSHARE = ['unshare', '--fork', '--pid', '--mount', '--uts', '--ipc', '--net', 'true'];
 let seq = 0;

@@ -2,14 +2,14 @@
 // (its shim and process) against what a VM is given and uses.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { workspace } from '../src/core/fs.js';
-import { docker, inspect, runContainer } from '../src/docker/engine.js';
-import { buildImage, imageSize } from '../src/docker/build.js';
-import { BASE_TAGS } from '../src/docker/base-images.js';
-import { guest, guestSizes, boot } from '../src/vm/guest.js';
-import type { BenchContext } from '../src/bench/types.js';
+import { workspace } from '../core/fs.js';
+import { docker, inspect, runContainer } from '../docker/cli.js';
+import { buildImage, imageSize } from '../docker/build.js';
+import { BASE_TAGS } from '../docker/base-images.js';
+import { guest, guestSizes, boot } from '../vm/tiny-guest.js';
+import type { BenchContext } from './types.js';
 
-import { ROOT as repo } from '../src/core/paths.js';
+import { ROOT as repo } from '../core/paths.js';
 
 async function rssKb(pid: number): Promise<number> {
   const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));

@@ -1,7 +1,7 @@
 // Grading a submission: its files read as untrusted input first (what would reach the host is
 // refused, and costs that part's points with the file, line and reason), then the rubric's checks
 // run as a run of the suites (ISOLAB_SUBMISSION, ISOLAB_ASSIGNMENT), scored into a Grade written
-// beside the run's results. The CLI (src/cli/commands/grade.ts) prints it and writes its formats.
+// beside the run's results. The CLI (src/cli/commands/grade.ts, grade-output.ts) prints it and writes its formats.
 import { stat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { runSuites } from '../run/suites.js';

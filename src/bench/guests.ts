@@ -5,15 +5,15 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BenchContext } from '../src/bench/types.js';
-import { GUESTS } from '../src/guest/recipe.js';
-import { buildGuest, guestFiles, preflight, readManifest } from '../src/guest/build.js';
-import { runJob, type Accel } from '../src/guest/machine.js';
-import { runPrefix } from '../src/core/names.js';
-import { reportsRoot } from '../src/core/paths.js';
-import type { Results } from '../src/types/results.js';
-import { setting } from '../src/core/settings.js';
-import { START_DOCKERD_SH } from '../src/core/waits.js';
+import type { BenchContext } from './types.js';
+import { GUESTS } from '../guest/recipe.js';
+import { buildGuest, guestFiles, preflight, readManifest } from '../guest/build.js';
+import { runJob, type Accel } from '../guest/machine.js';
+import { runPrefix } from '../core/names.js';
+import { reportsRoot } from '../core/paths.js';
+import type { Results } from '../types/results.js';
+import { setting } from '../core/settings.js';
+import { START_DOCKERD_SH } from '../core/waits.js';
 
 /** The job: start the engine, say when it answers (guest uptime), stop it. */
 const ENGINE_JOB = `${START_DOCKERD_SH}start_dockerd /dev/null 120 && echo "ENGINE-READY $(cut -d' ' -f1 /proc/uptime)"

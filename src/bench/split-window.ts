@@ -1,9 +1,9 @@
 // How the 80/20 split error shrinks with the measurement window: 0.5, 1, 2, 4 s, repeated.
 // Not a test: it takes minutes. `isolab bench split-window`.
-import { cgroupDriver } from '../src/cgroups/select.js';
-import { measureSplit } from '../src/cgroups/measure.js';
-import { lectureSplit } from '../src/scenarios/lecture.js';
-import type { BenchContext } from '../src/bench/types.js';
+import { cgroupDriver } from '../cgroups/select.js';
+import { measureSplit } from '../cgroups/measure.js';
+import { lectureSplit } from '../scenarios/lecture.js';
+import type { BenchContext } from './types.js';
 
 export async function splitWindow(ctx: BenchContext) {
   const lecture = await lectureSplit();

@@ -13,8 +13,8 @@ import { runFolder } from '../core/paths.js';
 import type { Results } from '../types/results.js';
 import { buildGuest, guestFiles, preflight, guestDef } from './build.js';
 import { runJob, GuestError, type Accel } from './machine.js';
-import { VM_DIR } from '../vm/guest.js';
-import type { EngineName } from '../core/engine.js';
+import { VM_DIR } from '../vm/tiny-guest.js';
+import type { EngineName } from '../core/engine-name.js';
 import { ROOT } from '../core/paths.js';
 import { START_DOCKERD_SH } from '../core/waits.js';
 import { setting, numberSetting } from '../core/settings.js';
@@ -35,10 +35,9 @@ const vcpusSerial = () => setting('guestVcpusSerial') !== '0';
 
 /** The job the guest runs: a settled engine (like a provisioned host), then isolab run. */
 export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg', engine: EngineName = 'docker'): string {
-  // Under podman the guest is a podman host: no dockerd beside it. Measured: with dockerd running,
-  // a podman-compose project's client never reached its server (compose.service-dns failed, 2 of
-  // 2); without it, it passes. (Docker sets iptables FORWARD's policy to DROP and loads
-  // br_netfilter, so bridged traffic it did not allow is dropped — the likely mechanism.)
+  // Under podman the guest is a podman host: no dockerd beside it. Docker sets iptables FORWARD's
+  // policy to DROP and loads br_netfilter, so bridged traffic it did not allow — podman's — is
+  // dropped (docs/hosts.md has the trial).
   const settle = engine === 'podman' ? `# What provisioning does once on a host: first use of ip netns and of podman's network.
 ip netns add isolab-settle && ip netns delete isolab-settle
 podman run --rm isolab/busybox:latest true || { echo "podman cannot run a container"; exit 1; }

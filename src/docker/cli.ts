@@ -1,9 +1,9 @@
-// The engine's CLI (docker, or podman under --engine podman: src/core/engine.ts), time-bounded, with every container, network and image a check makes
+// The engine's CLI (docker, or podman under --engine podman: src/core/engine-name.ts), time-bounded, with every container, network and image a check makes
 // registered in its ledger under an isolab-<run>- name.
 import { run, type RunResult } from '../core/exec.js';
 import type { Ledger } from '../core/ledger.js';
 import { resourceName } from '../core/names.js';
-import { engineName } from '../core/engine.js';
+import { engineName } from '../core/engine-name.js';
 import { until } from '../core/waits.js';
 
 export const docker = (args: string[],

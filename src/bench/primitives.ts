@@ -2,11 +2,11 @@
 // umount, a cgroup mkdir + rmdir — per operation, on this kernel.
 import { mkdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../src/core/exec.js';
-import { scratchDir } from '../src/core/fs.js';
-import { resourceName } from '../src/core/names.js';
-import { measure, type RungStats } from '../src/bench/measure.js';
-import type { BenchContext } from '../src/bench/types.js';
+import { run } from '../core/exec.js';
+import { scratchDir } from '../core/fs.js';
+import { resourceName } from '../core/names.js';
+import { measure, type RungStats } from './measure.js';
+import type { BenchContext } from './types.js';
 
 export async function primitives(ctx: BenchContext): Promise<Record<string, RungStats & { op: string }>> {
   const n = ctx.samples ?? (ctx.quick ? 10 : 50);
