@@ -212,3 +212,14 @@ export function shareChecks(measured: Record<string, number>, expected: Record<s
 }
 
 export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** CPUs' worth a group got over a window, and the window's conditions (its worker, other load). */
+export async function usageOver(g: { cpuUsageNs(): Promise<number> }, ms: number, watch?: { pid: number; cpu: number | null; cpus: number }) {
+  const u0 = await g.cpuUsageNs();
+  const watched = watch ? await watchWindow({ hog: watch.pid }, watch.cpu, watch.cpus) : null;
+  const t0 = performance.now();
+  await sleep(ms);
+  const used = (await g.cpuUsageNs()) - u0;
+  const cpu = used / ((performance.now() - t0) * 1e6);
+  return { cpu, conditions: watched ? await watched(used) : null };
+}

@@ -59,6 +59,11 @@ export const SETTINGS = {
   submission: { env: 'ISOLAB_SUBMISSION', meaning: 'the submission being graded (`isolab grade`)', default: 'none', internal: true },
   assignment: { env: 'ISOLAB_ASSIGNMENT', meaning: "the assignment file of a grade (`--assignment`)",
     default: "the lecture's", internal: true },
+  request: { env: 'ISOLAB_REQUEST', meaning: "what a run is asked to do (suites, claims, scenario folders, engine, load "
+    + 'beside it) as JSON, handed to an `isolab run` started without arguments (a repeat\'s runs, a guest\'s run)',
+  default: 'none', internal: true },
+  scenarioSet: { env: 'ISOLAB_SCENARIO_SET', meaning: "the run's scenario files, parsed and checked once, as a JSON file "
+    + 'the workers read', default: 'parsed by each worker', internal: true },
   beside: { env: 'ISOLAB_BESIDE', meaning: 'the outside load the run started beside itself (`--beside`)', default: 'none', internal: true },
   guest: { env: 'ISOLAB_GUEST', meaning: 'the guest a run is inside of (`--guest`)', default: 'none', internal: true },
   emulated: { env: 'ISOLAB_EMULATED', meaning: 'this run is inside a guest QEMU emulates (TCG): claims and hooks get '

@@ -5,6 +5,7 @@
 import { stat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { runSuites } from '../run/suites.js';
+import { emptyRequest } from '../run/request.js';
 import { loadRubric, score, fillHint, type Rubric } from './rubric.js';
 import { loadAssignment, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from './assignment.js';
 import { inspectSubmission, describe, type Finding } from './untrusted.js';
@@ -104,7 +105,7 @@ async function runChecks(sub: string, toRun: string[],
   if (o.assignment) setSetting('assignment', path.resolve(o.assignment));
   if (!setting('runDir')) setSetting('runDir', runFolder(runId(), 'grade'));
   const runDir = setting('runDir')!;
-  const run = () => runSuites([], { claim: toRun, quiet: true });
+  const run = () => runSuites({ ...emptyRequest(), claims: toRun }, { quiet: true });
   const code = toRun.length ? await (o.progressToStderr ? toStderr(run) : run()) : 0;
   try {
     return { results: JSON.parse(await readFile(path.join(runDir, 'results.json'), 'utf8')) as Results, runDir };

@@ -14,12 +14,13 @@ import type { Results } from '../types/results.js';
 import { buildGuest, guestFiles, preflight, guestDef } from './build.js';
 import { runJob, GuestError, type Accel } from './machine.js';
 import { VM_DIR } from '../vm/tiny-guest.js';
-import type { EngineName } from '../core/engine-name.js';
 import { ROOT } from '../core/paths.js';
 import { START_DOCKERD_SH } from '../core/waits.js';
-import { setting, numberSetting } from '../core/settings.js';
+import { envWith, setting, numberSetting } from '../core/settings.js';
+import type { RunRequest } from '../run/request.js';
 
-const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage']);
+// .build: the clone's compiled copy, stale once copied (new mtimes); the guest runs the sources.
+const SKIP = new Set(['.git', 'reports', '.vite', '.cache', 'coverage', '.build']);
 
 /**
  * Files side by side in an emulated guest: one. Tried with three under TCG (trixie): the image
@@ -34,7 +35,8 @@ const GUEST_WORKERS = numberSetting('guestWorkers', 1);
 const vcpusSerial = () => setting('guestVcpusSerial') !== '0';
 
 /** The job the guest runs: a settled engine (like a provisioned host), then isolab run. */
-export function runJobScript(args: string[], guest: string, accel: Accel = 'tcg', engine: EngineName = 'docker'): string {
+export function runJobScript(request: RunRequest, guest: string, accel: Accel = 'tcg'): string {
+  const engine = request.engine ?? 'docker';
   // Under podman the guest is a podman host: no dockerd beside it. Docker sets iptables FORWARD's
   // policy to DROP and loads br_netfilter, so bridged traffic it did not allow — podman's — is
   // dropped (docs/hosts.md has the trial).
@@ -47,21 +49,25 @@ engine=
 ip netns add isolab-settle && ip netns delete isolab-settle
 docker run --rm --network bridge isolab/busybox:latest true
 `;
+  // The run's settings, named by the settings module: the request travels whole, as the host's
+  // `isolab run` was asked it. Under emulation everything is 6-10x slower: files one after
+  // another (maxWorkers), bounds three times as long (emulated).
+  const env = envWith({ reports: '/job/out/reports', guest, vmDir: '/job/vm', request: JSON.stringify(request),
+    ...(accel === 'tcg' ? { emulated: '1', ...(vcpusSerial() ? { vcpusSerial: '1' } : {}), maxWorkers: String(GUEST_WORKERS) } : {}) });
+  const assignments = Object.entries(env).map(([k, v]) => `${k}=${quote(v!, [])}`);
   return `set -u
 mkdir -p out
 ${settle}cd project || exit 1
 # Through a pipe: the serial console is a terminal, and vitest would redraw its status there.
-# Under emulation everything is 6-10x slower: files one after another (ISOLAB_MAX_WORKERS).
-{ ISOLAB_REPORTS=/job/out/reports ISOLAB_GUEST=${guest} `
-  + `ISOLAB_VM_DIR=/job/vm ${accel === 'tcg' ? `ISOLAB_EMULATED=1 ${vcpusSerial() ? 'ISOLAB_VCPUS_SERIAL=1 ' : ''}ISOLAB_MAX_WORKERS=${GUEST_WORKERS} ` : ''}NO_COLOR=1 ${quote('node', ['bin/isolab.js', 'run', ...args])} 2>&1; echo $? >/job/out/rc; } | cat
+{ ${assignments.join(' ')} NO_COLOR=1 node bin/isolab.js run 2>&1; echo $? >/job/out/rc; } | cat
 rc=$(cat /job/out/rc)
 if [ -n "$engine" ]; then cp /var/log/dockerd.log /job/out/dockerd.log; kill "$engine"; wait "$engine"; fi
 exit "$rc"
 `;
 }
 
-export async function runInGuest(name: string, args: string[],
-  o: { accel?: Accel; timeoutMs?: number; scenarios?: string[]; engine?: EngineName } = {}): Promise<number> {
+export async function runInGuest(name: string, request: RunRequest,
+  o: { accel?: Accel; timeoutMs?: number } = {}): Promise<number> {
   guestDef(name);
   await preflight();
   const accel: Accel = o.accel ?? (setting('guestAccel') === 'kvm' ? 'kvm' : 'tcg');
@@ -69,7 +75,7 @@ export async function runInGuest(name: string, args: string[],
   const t0 = Date.now();
   const built = await buildGuest(name, { accel });
   const v = built.manifest.versions;
-  const engine = o.engine === 'podman'
+  const engine = request.engine === 'podman'
     ? `podman ${v.podman ?? '?'}, podman-compose ${(v.podmanCompose ?? '?').replace(/^podman-compose version /, '')}`
     : `docker ${v.engine}, compose ${v.compose}`;
   say(built.cached ? `cached disk (${v.kernel}, ${engine}, node ${v.node})` : `built in ${built.manifest.buildSeconds} s`);
@@ -82,13 +88,13 @@ export async function runInGuest(name: string, args: string[],
     ledger.add('tempdir', job, () => rm(job, { recursive: true, force: true, maxRetries: 5 }));
     await cp(ROOT, path.join(job, 'project'), { recursive: true, verbatimSymlinks: true, filter: (src) => !SKIP.has(path.basename(src)) });
     // A course's scenario folders travel with the job (checked on this side first).
-    const extra: string[] = [];
-    for (const [i, d] of (o.scenarios ?? []).entries()) {
+    const scenarios: string[] = [];
+    for (const [i, d] of request.scenarios.entries()) {
       await cp(d, path.join(job, 'project', '.course-scenarios', String(i)),
         { recursive: true, filter: (src) => !src.includes('/.') || src === d });
-      extra.push('--scenarios', `.course-scenarios/${i}`);
+      scenarios.push(`/job/project/.course-scenarios/${i}`);
     }
-    await writeFile(path.join(job, 'job.sh'), runJobScript([...args, ...extra], name, accel, o.engine));
+    await writeFile(path.join(job, 'job.sh'), runJobScript({ ...request, scenarios }, name, accel));
     // The bench's minimal VM image (kernel + initramfs), for image.base-size's sizes.
     await cp(VM_DIR, path.join(job, 'vm'), { recursive: true }).catch(() => undefined);
     say(`booting (${accel}, 2 vCPUs, 4 GiB) …`);
@@ -105,7 +111,7 @@ export async function runInGuest(name: string, args: string[],
       guest: { name, accel, suite: built.manifest.suite, recipe: built.manifest.recipe,
       bootSeconds: r.bootMs === null ? null : Math.round(r.bootMs / 100) / 10,
       runSeconds: Math.round(r.totalMs / 1000), packages: built.manifest.packages } };
-    const dest = runFolder(runId(), o.engine === 'podman' ? `${name}-podman` : name);
+    const dest = runFolder(runId(), request.engine === 'podman' ? `${name}-podman` : name);
     await writeRun(dest, results);
     await cp(path.join(r.out, 'dockerd.log'), path.join(dest, 'guest-dockerd.log')).catch(() => undefined);
     await writeFile(path.join(dest, 'guest-console.log'), r.console);

@@ -11,6 +11,7 @@ import { runPrefix } from '../core/names.js';
 import { summarize, type Results } from '../types/results.js';
 import { writeRun } from './write.js';
 import { SETTINGS } from '../core/settings.js';
+import { SCENARIO_SET_FILE } from '../scenarios/files.js';
 import { until } from '../core/waits.js';
 
 export const BEFORE_FILE = '.before.json';
@@ -63,6 +64,7 @@ export async function finishInterrupted(runDir: string, waitMs = 20_000): Promis
   await writeRun(runDir, results);
   await rm(path.join(runDir, PARTIAL_FILE), { force: true });
   await rm(path.join(runDir, BEFORE_FILE), { force: true });
+  await rm(path.join(runDir, SCENARIO_SET_FILE), { force: true });
   const s = results.summary;
   if (check) process.stdout.write(`${leakLines(check).join('\n')} (after the interrupt)\n`);
   process.stdout.write(`claims: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped (interrupted)\n`);

@@ -26,6 +26,7 @@ import { VERSION } from '../core/version.js';
 import { currentHost } from '../claims/current-host.js';
 import { CLAIMS, SLIDE_NUMBERS } from '../claims/catalog.js';
 import { BEFORE_FILE, PARTIAL_FILE } from './interrupted.js';
+import { SCENARIO_SET_FILE } from '../scenarios/files.js';
 import type { HostInfo } from '../host/probe.js';
 import { FINISHER } from '../core/paths.js';
 import { setting } from '../core/settings.js';
@@ -178,6 +179,7 @@ export default class IsolabReporter implements Reporter {
     };
     const dir = this.dir;
     await rm(path.join(dir, BEFORE_FILE), { force: true });
+    await rm(path.join(dir, SCENARIO_SET_FILE), { force: true });
     if (claims.length) await writeRun(dir, results);
     // A grade's summary and annotations are the grade command's (points, the student's files).
     if (claims.length && !setting('submission')) await toGithub(results, claimAnnotations(results));

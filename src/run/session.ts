@@ -17,6 +17,8 @@ import { engineName } from '../core/engine-name.js';
 import { runFolder } from '../core/paths.js';
 import { setting, setSetting } from '../core/settings.js';
 import { probeHost } from '../host/probe.js';
+import { courseDirs, writeScenarioSet } from '../scenarios/files.js';
+import path from 'node:path';
 
 export { leakLines, type LeakCheck } from '../leaks/check.js';
 
@@ -44,6 +46,9 @@ export async function openSuitesRun(): Promise<void> {
   engineName(); // a misspelt ISOLAB_ENGINE stops the run here, named, before anything starts
   announceRun();
   if (!setting('runDir')) setSetting('runDir', runFolder(runId()));
+  // Under `npx vitest` with ISOLAB_SCENARIOS: the scenario files parsed here, once, as `isolab run` does.
+  // A set handed down from another run (a test's parent run) is not this run's.
+  if (path.dirname(setting('scenarioSet') ?? '') !== setting('runDir')) await writeScenarioSet(setting('runDir')!, courseDirs());
   if (!setting('host')) setSetting('host', JSON.stringify(await probeHost()));
 }
 

@@ -7,8 +7,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { CLAIMS, SUITES } from '../claims/catalog.js';
 import { EXIT } from '../types/results.js';
 import { DataFileError } from '../core/data-file.js';
-import { loadScenarioDirs, courseDirs, SUITE_OF, type Kind } from '../scenarios/files.js';
-import { ROOT, COMPILED, fromRoot } from '../core/paths.js';
+import { loadScenarioDirs, courseDirs, writeScenarioSet, SUITE_OF, type Kind } from '../scenarios/files.js';
+import type { RunRequest } from './request.js';
+import { runId } from '../core/names.js';
+import { ROOT, COMPILED, fromRoot, runFolder } from '../core/paths.js';
 import { setSetting, setting } from '../core/settings.js';
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -57,25 +59,32 @@ async function specFilesOf(ids: string[], suites: string[]): Promise<string[]> {
   return ids.every((id) => named.some((n) => n.text.includes(`claim('${id}'`))) ? named.map((n) => n.file) : [];
 }
 
-export async function runSuites(suites: string[], opts: { claim?: string[]; quiet?: boolean; scenarios?: string[] }): Promise<number> {
+export async function runSuites(request: RunRequest, opts: { quiet?: boolean } = {}): Promise<number> {
+  const { suites } = request;
   const unknown = suites.filter((s) => !(SUITES as readonly string[]).includes(s) && s !== 'unit');
   if (unknown.length) {
     process.stderr.write(`isolab run: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; suites are: ${SUITES.join(', ')}\n`);
     return 2;
   }
   // "claim.id" or "claim.id › scenario"
-  const claims = opts.claim ?? [];
+  const claims = request.claims;
   const idOf = (c: string) => c.split(' › ')[0]!;
   const badClaims = claims.filter((c) => !CLAIMS.some((d) => d.id === idOf(c)));
   if (badClaims.length) {
     process.stderr.write(`isolab run: unknown claim ${badClaims.join(', ')}; the ids are in docs/claims.md (isolab run --list)\n`);
     return 2;
   }
-  const kinds = await checkScenarioDirs(opts.scenarios ?? []);
-  if (kinds === null) return 2;
-  // The specs read the scenarios setting, as under `npx vitest`; with no suite named, the suites
-  // the course's files are for run (their own scenarios beside the course's).
-  if (opts.scenarios?.length) setSetting('scenarios', opts.scenarios.map((d) => path.resolve(d)).join(path.delimiter));
+  // The scenario files parsed and checked once, here, for every worker; with no suite named, the
+  // suites the course's files are for run (their own scenarios beside the course's).
+  if (!setting('runDir')) setSetting('runDir', runFolder(runId()));
+  let kinds: Kind[];
+  try {
+    kinds = await writeScenarioSet(setting('runDir')!, request.scenarios);
+  } catch (e) {
+    if (!(e instanceof DataFileError)) throw e;
+    process.stderr.write(`isolab run: the scenario files have problems; nothing was run:\n${e.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    return 2;
+  }
   const projects = suites.length ? suites : claims.length ? [...new Set(claims.map((c) => CLAIMS.find((d) => d.id === idOf(c))!.suite))]
     : kinds.length ? [...new Set(kinds.map((k) => SUITE_OF[k]))] : [...SUITES];
   const vitest = await startVitest('test', claims.length ? await specFilesOf(claims.map(idOf), projects) : [], {

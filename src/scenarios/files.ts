@@ -2,7 +2,7 @@
 // against schemas/scenarios.<kind>.schema.json before anything is created. The lecture's own
 // live in suites/<suite>/scenarios/; a course adds its folder with `isolab run --scenarios <dir>`
 // (ISOLAB_SCENARIOS for `npx vitest`). Each scenario carries the file:line it came from.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataFileError, loadSchema, parseDataLines, type Schema } from '../core/data-file.js';
 import { CLAIMS } from '../claims/catalog.js';
@@ -11,7 +11,7 @@ import { validateScenario, type OverlayScenario } from '../overlay/scenario.js';
 import type { NetnsScenario } from '../netns/scenario.js';
 import { validateCgroupScenario, type CgroupScenario } from '../cgroups/scenario.js';
 import { fromRoot } from '../core/paths.js';
-import { setting } from '../core/settings.js';
+import { setSetting, setting } from '../core/settings.js';
 
 /** What the schema cannot say: hosts a route names, leaves a share names, a probe's hosts. */
 const SEMANTIC: Record<Kind, (s: Record<string, unknown>) => string[]> = {
@@ -129,9 +129,35 @@ export async function loadScenarioDirs(dirs: string[],
 /** A course's folders (the scenarios setting), separated like PATH. */
 export const courseDirs = () => (setting('scenarios') ?? '').split(path.delimiter).filter(Boolean).map((d) => path.resolve(d));
 
-/** The scenarios of one kind a suite runs: its own files, then the course's. */
+type Loaded = Array<Declared<Record<string, unknown>> & { kind: Kind }>;
+
+/** The file a run's parsed scenario set is written to, in its report folder (removed at its end). */
+export const SCENARIO_SET_FILE = '.scenarios.json';
+
+/**
+ * Parse and check a run's scenarios once — the suites' own files and a course's folders — and
+ * hand them to the workers as a file (the scenarioSet setting): no worker parses YAML again.
+ * Returns the kinds the course's files hold. Throws a DataFileError naming every problem.
+ */
+export async function writeScenarioSet(runDir: string, dirs: string[]): Promise<Kind[]> {
+  const own = await loadScenarioDirs(KINDS.map((k) => fromRoot('suites', SUITE_OF[k], 'scenarios')), false);
+  const course = dirs.length ? await loadScenarioDirs(dirs, true) : [];
+  await mkdir(runDir, { recursive: true });
+  const file = path.join(runDir, SCENARIO_SET_FILE);
+  await writeFile(file, JSON.stringify([...own, ...course]));
+  setSetting('scenarioSet', file);
+  if (dirs.length) setSetting('scenarios', dirs.join(path.delimiter));
+  return [...new Set(course.map((s) => s.kind))];
+}
+
+/** The parsed set this worker read, with the file it came from. */
+let set: { file: string; scenarios: Loaded } | null = null;
+
+/** The scenarios of one kind a suite runs: its own files, then the course's (parsed once per run where it can be). */
 export async function scenariosOf<T>(kind: Kind): Promise<Array<Declared<T>>> {
-  const own = await loadScenarioDirs([fromRoot('suites', SUITE_OF[kind], 'scenarios')], false);
-  const course = courseDirs().length ? await loadScenarioDirs(courseDirs(), true) : [];
-  return [...own, ...course].filter((s) => s.kind === kind) as unknown as Array<Declared<T>>;
+  const file = setting('scenarioSet');
+  if (file && set?.file !== file) set = { file, scenarios: JSON.parse(await readFile(file, 'utf8')) as Loaded };
+  const all = file ? set!.scenarios : [...await loadScenarioDirs([fromRoot('suites', SUITE_OF[kind], 'scenarios')], false),
+    ...(courseDirs().length ? await loadScenarioDirs(courseDirs(), true) : [])];
+  return all.filter((s) => s.kind === kind) as unknown as Array<Declared<T>>;
 }

@@ -3,6 +3,9 @@
 import { describe, it, expect } from 'vitest';
 import { plan, recipeHash, GUESTS, INIT } from '../../src/guest/recipe.js';
 import { runJobScript } from '../../src/guest/run-in-guest.js';
+import { emptyRequest } from '../../src/run/request.js';
+
+const req = (suites: string[]) => ({ ...emptyRequest(), suites });
 import { qemuArgs } from '../../src/guest/machine.js';
 
 const input = { guest: GUESTS.trixie!, mirror: 'http://mirror.invalid/debian',
@@ -43,26 +46,33 @@ describe('guest recipe', () => {
     expect(args).toContain('file=/g/disk.img,if=virtio,format=raw,snapshot=on');
   });
 
-  it('quotes the run arguments for the guest shell', () => {
-    expect(runJobScript(['cgroups', '--claim', "compose.service-dns › as written (sleep 3)"],
-      'trixie')).toContain("node bin/isolab.js run cgroups --claim 'compose.service-dns › as written (sleep 3)'");
+  it('hands the run its request whole, quoted for the guest shell, and runs `isolab run` without arguments', async () => {
+    const { execa } = await import('execa');
+    const request = { ...req(['cgroups']), claims: ["compose.service-dns › as written (sleep 3)"], beside: 'cpu=0.3' };
+    const script = runJobScript(request, 'trixie');
+    expect(script).toMatch(/ NO_COLOR=1 node bin\/isolab\.js run 2>&1;/);
+    // What the guest's shell hands the command: the same request, read back through the settings module.
+    const line = script.split('\n').find((l) => l.includes('ISOLAB_REQUEST='))!;
+    const assigned = line.replace(/^\{ /, '').split(' NO_COLOR=1')[0]!;
+    const { stdout } = await execa('sh', ['-c', `${assigned} sh -c 'printf %s "$ISOLAB_REQUEST"'`]);
+    expect(JSON.parse(stdout)).toEqual(request);
   });
 
   it("under TCG the guest's vCPUs take turns (one seat for CPU windows), unless ISOLAB_GUEST_VCPUS_SERIAL=0", () => {
-    expect(runJobScript(['cgroups'], 'trixie', 'tcg')).toContain('ISOLAB_VCPUS_SERIAL=1 ');
-    expect(runJobScript(['cgroups'], 'trixie', 'kvm')).not.toContain('ISOLAB_VCPUS_SERIAL');
+    expect(runJobScript(req(['cgroups']), 'trixie', 'tcg')).toContain('ISOLAB_VCPUS_SERIAL=1 ');
+    expect(runJobScript(req(['cgroups']), 'trixie', 'kvm')).not.toContain('ISOLAB_VCPUS_SERIAL');
     process.env.ISOLAB_GUEST_VCPUS_SERIAL = '0';
     try {
-      expect(runJobScript(['cgroups'], 'trixie', 'tcg')).not.toContain('ISOLAB_VCPUS_SERIAL');
+      expect(runJobScript(req(['cgroups']), 'trixie', 'tcg')).not.toContain('ISOLAB_VCPUS_SERIAL');
     } finally {
       delete process.env.ISOLAB_GUEST_VCPUS_SERIAL;
     }
   });
 
   it('under --engine podman the job settles podman first (its network is made on first use)', () => {
-    expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg',
-      'podman')).toMatch(/podman run --rm isolab\/busybox:latest true[^]*run compose --engine podman/);
-    expect(runJobScript(['compose', '--engine', 'podman'], 'trixie', 'tcg', 'podman')).not.toMatch(/^dockerd/m);
-    expect(runJobScript(['compose'], 'trixie')).not.toMatch(/podman run/);
+    const podman = { ...req(['compose']), engine: 'podman' as const };
+    expect(runJobScript(podman, 'trixie', 'tcg')).toMatch(/podman run --rm isolab\/busybox:latest true[^]*"engine":"podman"/);
+    expect(runJobScript(podman, 'trixie', 'tcg')).not.toMatch(/^start_dockerd/m);
+    expect(runJobScript(req(['compose']), 'trixie')).not.toMatch(/podman run/);
   });
 });

@@ -4,7 +4,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtemp, writeFile, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseScenarioFile, loadScenarioDirs, scenariosOf } from '../../src/scenarios/files.js';
+import { parseScenarioFile, loadScenarioDirs, scenariosOf, writeScenarioSet, SCENARIO_SET_FILE } from '../../src/scenarios/files.js';
 
 const parse = (text: string) => {
   try {
@@ -63,6 +63,9 @@ describe('scenario files', () => {
     await writeFile(path.join(d, 'mine.yaml'),
       'kind: overlay\nscenarios:\n  - { claim: overlay.union, name: a course\'s union, lowers: [{ a: x }], upper: '
       + '{}, expect: { merged: { files: { a: x } } } }\n');
+    // Read from the files themselves (a worker without a run's parsed set, as a spec run alone).
+    const set = process.env.ISOLAB_SCENARIO_SET;
+    delete process.env.ISOLAB_SCENARIO_SET;
     const before = (await scenariosOf('overlay')).length;
     process.env.ISOLAB_SCENARIOS = d;
     try {
@@ -70,8 +73,14 @@ describe('scenario files', () => {
       expect(all.length).toBe(before + 1);
       expect(all.at(-1)).toMatchObject({ name: "a course's union", course: true });
       expect(all.at(-1)!.source).toMatch(/mine\.yaml:3$/);
+      // Parsed once for a run: the set written, and what a worker reads from it is the same.
+      const runDir = path.join(d, 'run');
+      expect(await writeScenarioSet(runDir, [d])).toEqual(['overlay']);
+      expect(process.env.ISOLAB_SCENARIO_SET).toBe(path.join(runDir, SCENARIO_SET_FILE));
+      expect(await scenariosOf('overlay')).toEqual(all);
     } finally {
       delete process.env.ISOLAB_SCENARIOS;
+      if (set) process.env.ISOLAB_SCENARIO_SET = set; else delete process.env.ISOLAB_SCENARIO_SET;
     }
   });
 });

@@ -9,10 +9,11 @@ import { reportsRoot, runFolder } from '../../core/paths.js';
 import type { Results } from '../../types/results.js';
 import { BIN } from '../../core/paths.js';
 import { envWith, SETTINGS } from '../../core/settings.js';
+import { requestEnv, type RunRequest } from '../../run/request.js';
 
 
-/** argv: what follows `run`, without --repeat. */
-export async function repeatRuns(n: number, argv: string[]): Promise<number> {
+/** Each run is handed the same request (an `isolab run` without arguments reads it). */
+export async function repeatRuns(n: number, request: RunRequest): Promise<number> {
   if (!Number.isInteger(n) || n < 2 || n > 100) {
     process.stderr.write(`isolab run: --repeat takes a count from 2 to 100, got ${n}\n`);
     return 2;
@@ -21,10 +22,10 @@ export async function repeatRuns(n: number, argv: string[]): Promise<number> {
   for (let i = 1; i <= n; i++) {
     const id = newRunId();
     process.stderr.write(`\nisolab run --repeat ${n}: run ${i}/${n} (${id})\n`);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...envWith({ runId: id }) };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...envWith({ runId: id }), ...requestEnv(request) };
     for (const k of [SETTINGS.runDir.env, SETTINGS.host.env]) delete env[k];
     const code = await new Promise<number>((resolve) => {
-      const p = spawn(process.execPath, [BIN, 'run', ...argv], { env, stdio: 'inherit' });
+      const p = spawn(process.execPath, [BIN, 'run'], { env, stdio: 'inherit' });
       p.on('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));
     });
     // Each run writes its own folder; latest points at it once it is done. A guest's run has an

@@ -1,8 +1,9 @@
 // `isolab run [suite…] [--claim id]`: the options checked, then the catalog listed, the run
 // repeated, run in a guest, or run here (src/run/suites.ts) — beside outside load if asked.
-import path from 'node:path';
 import { CLAIMS } from '../../claims/catalog.js';
 import { setSetting } from '../../core/settings.js';
+import { checkEngine } from '../../core/engine-name.js';
+import { requestOf, takeRequest, type RunRequest } from '../../run/request.js';
 
 export interface RunOptions {
   claim?: string[];
@@ -35,24 +36,18 @@ async function withBeside(spec: string | undefined, fn: () => Promise<number>): 
   }
 }
 
-/** The argv after `run`, without --repeat and its value: what each repeated run is given. */
-function argvWithoutRepeat(): string[] {
-  const argv = process.argv.slice(process.argv.indexOf('run') + 1);
-  const at = argv.findIndex((a) => a === '--repeat' || a.startsWith('--repeat='));
-  argv.splice(at, argv[at]!.includes('=') ? 1 : 2);
-  return argv;
-}
-
 export async function runCommand(suites: string[], o: RunOptions): Promise<number> {
-  // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
-  if (o.engine) {
-    try {
-      setSetting('engine', (await import('../../core/engine-name.js')).checkEngine(o.engine));
-    } catch (e) {
-      process.stderr.write(`isolab run: ${(e as Error).message}\n`);
-      return 2;
-    }
+  let request: RunRequest;
+  try {
+    // Started by isolab itself without arguments (a repeat's run, a guest's): the request it was handed.
+    const handed = !suites.length && !o.claim && !o.scenarios && !o.engine && !o.beside ? takeRequest() : null;
+    request = handed ?? requestOf(suites, { ...o, engine: o.engine ? checkEngine(o.engine) : undefined });
+  } catch (e) {
+    process.stderr.write(`isolab run: ${(e as Error).message}\n`);
+    return 2;
   }
+  // The workers read it from the environment, as under `ISOLAB_ENGINE=podman npx vitest`.
+  if (request.engine) setSetting('engine', request.engine);
   if (o.list && o.markdown) {
     process.stdout.write((await import('../../claims/catalog-doc.js')).claimsMarkdown());
     return 0;
@@ -61,16 +56,11 @@ export async function runCommand(suites: string[], o: RunOptions): Promise<numbe
     for (const c of CLAIMS) process.stdout.write(`${c.id.padEnd(34)} ${c.suite.padEnd(8)} ${c.statement}\n`);
     return 0;
   }
-  if (o.repeat !== undefined) return (await import('./repeat.js')).repeatRuns(o.repeat, argvWithoutRepeat());
+  if (o.repeat !== undefined) return (await import('./repeat.js')).repeatRuns(o.repeat, request);
   const { checkScenarioDirs, runSuites } = await import('../../run/suites.js');
   if (o.guest) {
-    const kinds = await checkScenarioDirs(o.scenarios ?? []);
-    if (kinds === null) return 2;
-    const { runInGuest } = await import('../../guest/run-in-guest.js');
-    const { checkEngine } = await import('../../core/engine-name.js');
-    const args = [...suites, ...(o.claim ?? []).flatMap((c) => ['--claim', c]), ...(o.engine ? ['--engine', o.engine] : [])];
-    return runInGuest(o.guest, args,
-      { scenarios: o.scenarios?.map((d) => path.resolve(d)), engine: o.engine ? checkEngine(o.engine) : 'docker' });
+    if ((await checkScenarioDirs(request.scenarios)) === null) return 2;
+    return (await import('../../guest/run-in-guest.js')).runInGuest(o.guest, request);
   }
-  return withBeside(o.beside, () => runSuites(suites, o));
+  return withBeside(request.beside, () => runSuites(request));
 }
