@@ -1,13 +1,19 @@
 // An assignment declared as data: where each part of a submission lives and what the image and
-// compose checks expect of it. The lecture's own is fixtures/grading/lecture.assignment.yaml;
-// a field a course leaves out takes the lecture's value.
+// compose checks expect of it. The lecture's own is fixtures/grading/lecture.assignment.yaml. A
+// part a course leaves out is not graded (`declared` lists the parts it has); within a part it
+// declares, a field it leaves out takes the lecture's value, and so do the limits.
 import { readFileSync } from 'node:fs';
 import { loadSchema, parseDataText } from '../core/data-file.js';
 import { fromRoot } from '../core/paths.js';
 import { setting } from '../core/settings.js';
 
+export const PARTS = ['hello', 'compose', 'multistage'] as const;
+export type Part = (typeof PARTS)[number];
+
 export interface Assignment {
   name: string;
+  /** the parts the assignment declares: only these are graded */
+  declared: Part[];
   hello: { dir: string; files: string[]; script: string; output: string };
   compose: { dir: string; file: string; files: string[]; server: string; client: string; port: number; message: string };
   multistage: { dir: string; files: string[]; port: number; maxRatio: number };
@@ -27,11 +33,16 @@ export function loadAssignment(file = LECTURE_ASSIGNMENT): Assignment {
   } catch (e) {
     throw new Error(`cannot read assignment ${file}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  const own = parseDataText<Partial1<Assignment>>(text, file, ASSIGNMENT_SCHEMA);
-  if (file === LECTURE_ASSIGNMENT) return own as Assignment;
+  const own = parseDataText<Partial1<Omit<Assignment, 'declared'>>>(text, file, ASSIGNMENT_SCHEMA);
+  const declared = PARTS.filter((p) => own[p]);
+  if (!declared.length) throw new Error(`${file} declares no part to grade: give at least one of ${PARTS.join(', ')} `
+    + '(isolab grade --init writes a commented example)');
+  if (file === LECTURE_ASSIGNMENT) return { ...own, declared } as Assignment;
+  // The checks' code reads every part's values as it loads: a part left out carries the
+  // lecture's, but is not graded (`declared`).
   const base = loadAssignment();
-  const merged = { ...base, name: own.name ?? base.name } as Assignment;
-  for (const part of ['hello', 'compose', 'multistage', 'limits'] as const) {
+  const merged = { ...base, name: own.name ?? base.name, declared } as Assignment;
+  for (const part of [...PARTS, 'limits'] as const) {
     (merged as unknown as Record<string, unknown>)[part] = { ...base[part], ...(own[part] ?? {}) };
   }
   return merged;
@@ -43,8 +54,12 @@ export function currentAssignment(): Assignment {
 }
 
 /** The parts of a submission and the claims that read each: a refused part costs those. */
-export const PART_CLAIMS: Record<'hello' | 'compose' | 'multistage', string[]> = {
+export const PART_CLAIMS: Record<Part, string[]> = {
   hello: ['image.layers', 'image.cache-hit', 'image.lifecycle'],
   multistage: ['image.multistage-size'],
   compose: ['compose.service-dns', 'compose.teardown'],
 };
+
+/** The part a check (claim id, or "claim › scenario") reads, or undefined for one of no part. */
+export const partOf = (check: string): Part | undefined =>
+  PARTS.find((p) => PART_CLAIMS[p].includes(check.split(' › ')[0]!));

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { runSuites } from '../run/suites.js';
 import { emptyRequest } from '../run/request.js';
 import { loadRubric, score, fillHint, type Rubric } from './rubric.js';
-import { loadAssignment, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from './assignment.js';
+import { loadAssignment, partOf, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from './assignment.js';
 import { inspectSubmission, describe, type Finding } from './untrusted.js';
 import type { Grade } from './formats.js';
 import { runId } from '../core/names.js';
@@ -30,8 +30,10 @@ export interface GradeRequest {
 
 /** A grade, with what the terminal shows beside it; or why there is none (exit code 1 or 2). */
 export type Graded =
-  | { grade: Grade; results: Results; runDir: string; rubricName: string; findings: Finding[]; contained: string[];
-    items: ReturnType<typeof score>['items']; incomplete: string[]; annotations: Annotation[] }
+  | { grade: Grade; results: Results; runDir: string; findings: Finding[]; contained: string[];
+    items: ReturnType<typeof score>['items']; incomplete: string[]; annotations: Annotation[];
+    /** what the grade is titled: the assignment's name */
+    title: string }
   | { error: string; code: number };
 
 /** Which claims a refused part costs, and why (every finding in that part, file:line). */
@@ -88,14 +90,19 @@ async function prepare(dir: string,
   } catch (e) {
     return { error: (e as Error).message, code: 2 };
   }
-  const parts = await Promise.all(['hello', 'compose', 'multistage'].map((p) =>
-    stat(path.join(sub, assignment[p as 'hello'].dir)).then((s) => s.isDirectory(), () => false)));
-  if (!parts.some(Boolean)) {
-    return { code: 2, error: `${dir} has none of the assignment's folders `
-      + `(${[assignment.hello.dir, assignment.compose.dir, assignment.multistage.dir].join(', ')}); a submission `
-      + `looks like fixtures/grading/sample` };
+  const dirs = assignment.declared.map((p) => assignment[p].dir);
+  const present = await Promise.all(dirs.map((d) => stat(path.join(sub, d)).then((s) => s.isDirectory(), () => false)));
+  if (!present.some(Boolean)) {
+    return { code: 2, error: `${dir} has none of the assignment's folders (${[...new Set(dirs)].join(', ')}); a `
+      + `submission looks like fixtures/grading/sample` };
   }
-  return { sub, assignment, rubric };
+  // A part the assignment leaves out is not graded: the lecture's rubric keeps only the checks of
+  // declared parts; a course's own rubric that scores an undeclared part is a mistake, named.
+  const outside = rubric.checks.filter((c) => { const p = partOf(c.check); return p && !assignment.declared.includes(p); });
+  if (outside.length && o.rubric)
+    return { code: 2, error: `${o.rubric} scores ${outside.map((c) => `${c.check} (part ${partOf(c.check)})`).join(', ')}, `
+      + `which ${o.assignment ?? 'the assignment'} does not declare: declare the part, or remove the check from the rubric` };
+  return { sub, assignment, rubric: { ...rubric, checks: rubric.checks.filter((c) => !outside.includes(c)) } };
 }
 
 /** The rubric's checks, but those refused, run as a run of the suites: its results (or none to read). */
@@ -148,14 +155,15 @@ export async function gradeSubmission(dir: string, o: GradeRequest = {}): Promis
   const incomplete = unjudged(s.items, results);
   const contained = containedChanges(results);
   const grade: Grade = {
-    rubric: rubric.name, assignment: assignment.name, submission: dir, score: s.earned, possible: s.possible, items: s.items,
+    rubric: rubric.name, assignment: assignment.name, parts: assignment.declared, submission: dir, score: s.earned,
+    possible: s.possible, items: s.items,
     ...(findings.length ? { refused: findings.map(describe) } : {}), ...(incomplete.length ? { incomplete } : {}),
     ...(contained.length ? { contained } : {}),
   };
   results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
   const annotations = lostAnnotations(s.items, assignment, sub, findings);
-  return { grade, results, runDir, rubricName: rubric.name, findings, contained, items: s.items, incomplete, annotations };
+  return { grade, results, runDir, title: assignment.name, findings, contained, items: s.items, incomplete, annotations };
 }
 
 /** The file of the submission a claim reads first: where a lost check is annotated. */

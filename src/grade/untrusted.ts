@@ -6,9 +6,9 @@
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, type Node, type Document } from 'yaml';
-import type { Assignment } from './assignment.js';
+import { PARTS, type Assignment, type Part } from './assignment.js';
 
-export type Part = 'hello' | 'compose' | 'multistage';
+export type { Part };
 
 export interface Finding {
   parts: Part[];
@@ -70,7 +70,7 @@ interface Ctx {
 }
 
 const partsOf = (a: Assignment, rel: string): Part[] =>
-  (['hello', 'compose', 'multistage'] as const).filter((p) => {
+  PARTS.filter((p) => {
     const d = path.normalize(a[p].dir);
     return d === '.' || rel === d || rel.startsWith(d + path.sep);
   });
@@ -304,11 +304,13 @@ async function lintDockerfileAt(c: Ctx, rel: string): Promise<void> {
 /** Every finding in the submission; an empty list means nothing in it reaches the host. */
 export async function inspectSubmission(root: string, assignment: Assignment): Promise<Finding[]> {
   const c: Ctx = { root, assignment, out: [] };
+  const declared = (p: Part) => assignment.declared.includes(p);
   await walk(c);
-  await lintDockerfileAt(c, path.join(assignment.hello.dir, 'Dockerfile'));
-  await lintDockerfileAt(c, path.join(assignment.multistage.dir, 'Dockerfile'));
-  await lintCompose(c, path.join(assignment.compose.dir, assignment.compose.file));
-  return c.out;
+  if (declared('hello')) await lintDockerfileAt(c, path.join(assignment.hello.dir, 'Dockerfile'));
+  if (declared('multistage')) await lintDockerfileAt(c, path.join(assignment.multistage.dir, 'Dockerfile'));
+  if (declared('compose')) await lintCompose(c, path.join(assignment.compose.dir, assignment.compose.file));
+  // What lies only in parts the assignment does not declare is not graded, nor refused.
+  return c.out.filter((f) => !f.parts.length || f.parts.some(declared)).map((f) => ({ ...f, parts: f.parts.filter(declared) }));
 }
 
 export const describe = (f: Finding) => `${f.file}${f.line ? `:${f.line}` : ''}: ${f.message}`;
@@ -316,7 +318,8 @@ export const describe = (f: Finding) => `${f.file}${f.line ? `:${f.line}` : ''}:
 /**
  * The compose file as the grader runs it: what `inspectSubmission` passed, plus the grader's
  * containment — memory, pids and CPU limits, no-new-privileges, capped logs, networks that
- * cannot reach outside the project (internal), nothing published on the host's ports.
+ * cannot reach outside the project (internal), builds without network, nothing published on the
+ * host's ports.
  */
 export function containCompose(text: string, a: Assignment, flavour: 'v1' | 'v2'): { text: string; stripped: string[] } {
   const doc = parseDocument(text);
@@ -339,6 +342,9 @@ export function containCompose(text: string, a: Assignment, flavour: 'v1' | 'v2'
     s.cpus = a.limits.cpus;
     s.security_opt = ['no-new-privileges:true'];
     s.logging = { driver: 'json-file', options: { 'max-size': `${a.limits.outputKb}k`, 'max-file': '1' } };
+    // Its image's RUN steps get no network, as a graded `docker build` does (--network none).
+    if (typeof s.build === 'string') s.build = { context: s.build, network: 'none' };
+    else if (s.build && typeof s.build === 'object') s.build = { ...(s.build as Record<string, unknown>), network: 'none' };
     services[name] = s;
   }
   out.services = services;

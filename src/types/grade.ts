@@ -15,6 +15,8 @@ export interface Scored {
 export interface Grade {
   rubric: string;
   assignment: string;
+  /** the parts of the assignment that were graded (the ones it declares) */
+  parts?: string[];
   submission: string;
   score: number;
   possible: number;

@@ -14,11 +14,11 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const host = await currentHost();
 const ready = !!host.docker && !!host.compose && (!!host.images.go || host.registry);
 
-function grade(dir: string, reports: string): Promise<{ code: number | null; out: string }> {
+function grade(dir: string, reports: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, ISOLAB_REPORTS: reports, NO_COLOR: '1' };
   for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION']) delete env[k];
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [path.join(repo, 'bin/isolab.js'), 'grade', dir], { env, cwd: repo });
+    const p = spawn(process.execPath, [path.join(repo, 'bin/isolab.js'), 'grade', dir, ...args], { env, cwd: repo });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -52,8 +52,36 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('isolab
   });
 });
 
+describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('an assignment that declares one part', () => {
+  it('grades that part alone, under its own name; a rubric scoring a part it leaves out is refused', { timeout: 150_000 },
+    async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'isolab-one-part-'));
+    try {
+      await writeFile(path.join(work, 'assignment.yaml'), 'name: Lab 2 — a greeting image\nhello:\n  dir: hello\n');
+      const r = await grade(path.join(repo, 'fixtures/grading/sample'), work, ['--assignment', path.join(work, 'assignment.yaml')]);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out.trim().split('\n').pop()).toBe('score: 4/4'); // image.layers 2, cache-hit 1, lifecycle 1
+      expect(r.out).toMatch(/^Lab 2 — a greeting image — /m);
+      expect(r.out).not.toMatch(/Containers and VMs|compose\.|multistage|server1|8081/);
+      const res = JSON.parse(await readFile(path.join(work, 'latest', 'results.json'), 'utf8'));
+      expect(res.grade).toMatchObject({ assignment: 'Lab 2 — a greeting image', parts: ['hello'], possible: 4 });
+      expect(res.claims.map((c: { id: string }) => c.id).sort()).toEqual(['image.cache-hit', 'image.layers', 'image.lifecycle']);
+      expect(res.leaks).toEqual([]);
+      // The negative control: the lecture's rubric given as the course's own scores compose and
+      // multistage, which this assignment leaves out — a mistake of the course's, named, nothing run.
+      const refused = await grade(path.join(repo, 'fixtures/grading/sample'), work,
+        ['--assignment', path.join(work, 'assignment.yaml'), '--rubric', path.join(repo, 'fixtures/grading/rubric.json')]);
+      expect(refused.code, refused.out).toBe(2);
+      expect(refused.out).toMatch(/scores image\.multistage-size \(part multistage\), .*which .*assignment\.yaml does not declare/);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the composite action', () => {
-  it("runs its Grade step as GitHub does: score and Classroom result in GITHUB_OUTPUT", { timeout: 150_000 }, async () => {
+  it('runs its Grade step as GitHub does: score, CTRF and the retired Classroom result in GITHUB_OUTPUT, the job summary, '
+    + 'annotations', { timeout: 150_000 }, async () => {
     const { parse } = await import('yaml');
     const { chmod, mkdir } = await import('node:fs/promises');
     const action = parse(await readFile(path.join(repo, 'action.yml'),
@@ -75,6 +103,7 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
       await rm(path.join(sub, 'compose/server.go'));
       const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.join(work, 'bin')}:${process.env.PATH}`,
         GITHUB_ACTION_PATH: repo, GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: path.join(work, 'summary.md'),
+        GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: work,
         SUBMISSION: 'submission', RUBRIC: '', ASSIGNMENT: '', NO_COLOR: '1' };
       for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION', 'ISOLAB_REPORTS']) delete env[k];
       const r = await new Promise<{ code: number | null; text: string }>((resolve) => {
@@ -93,6 +122,13 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
       expect(sum).toBeGreaterThan(0);
       expect(sum).toBeLessThan(11);
       expect(outputs.score).toBe(`${sum}/11`);
+      // What replaced Classroom: the grade's CTRF report, the job summary, annotations on the files.
+      const { validate } = await import('ctrf');
+      const ctrf = JSON.parse(await readFile(outputs.ctrf!, 'utf8'));
+      expect(validate(ctrf)).toMatchObject({ valid: true });
+      expect(ctrf.results.summary.extra).toMatchObject({ possible: 11 });
+      expect(await readFile(path.join(work, 'summary.md'), 'utf8')).toMatch(/image\.layers/);
+      expect(r.text).toMatch(/^::error file=submission\/hello\/Dockerfile,title=image\.layers%3A [\d.]+\/2::hint: /m);
     } finally {
       await rm(work, { recursive: true, force: true });
     }

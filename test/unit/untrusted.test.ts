@@ -124,5 +124,9 @@ describe('containCompose', () => {
     expect(y.networks.default.internal).toBe(true);
     expect(stripped).toEqual(['services.client.ports', 'services.client.container_name']);
     expect(parse(containCompose(svc(''), a, 'v2').text).version).toBeUndefined();
+    // A service's build gets no network, whether its file says `build: .` or a build object.
+    expect(y.services.server1.build).toEqual({ context: '.', network: 'none' });
+    expect(parse(containCompose('services:\n  s:\n    build: { context: app, dockerfile: D }\n', a, 'v2').text).services.s.build)
+      .toEqual({ context: 'app', dockerfile: 'D', network: 'none' });
   });
 });

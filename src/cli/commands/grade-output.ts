@@ -39,7 +39,7 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   await writeFormats(grade, runDir, formats, o.out);
   await toGithub(results, g.annotations, o.json ? process.stderr : process.stdout);
   if (o.json) process.stdout.write(JSON.stringify(grade, null, 2) + '\n');
-  else if (!o.quiet) printGrade({ name: g.rubricName, dir, runDir, findings: g.findings, contained: g.contained, items: g.items, formats });
+  else if (!o.quiet) printGrade({ name: g.title, dir, runDir, findings: g.findings, contained: g.contained, items: g.items, formats });
   if (results.leaks?.length) process.stderr.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
   if (incomplete.length) {
     process.stderr.write(`isolab grade: the grade is incomplete — ${incomplete.join('; ')}. No score was `
