@@ -92,6 +92,8 @@ function defineGrade(program: Command, exit: Exit): void {
       + 'retired Classroom result (classroom); ctrf.json and junit.xml are always written; repeatable', collect)
     .option('--json', 'print the grade as JSON')
     .option('--init [dir]', 'write a commented assignment.yaml and rubric.json to start from (the folder is made)')
+    .option('--explain [assignment]', 'print what will be checked, for how many points, with which hints (with --rubric: '
+      + 'that rubric); runs nothing')
     .option('--force', 'with --init: overwrite an existing assignment.yaml or rubric.json')
     .option('--batch', 'DIR holds one folder per student: grade each, write grades.csv (resumes after a crash)')
     .option('--shard <i/n>', 'with --batch: grade only every n-th student starting at i (for a CI matrix)')
@@ -101,7 +103,8 @@ function defineGrade(program: Command, exit: Exit): void {
     .option('--merge <csv...>', "join shards' grades-i-of-n.csv files into --out's grades.csv")
     .addHelpText('after', '\nExamples:\n  sudo npx isolab grade fixtures/grading/sample\n  sudo npx isolab grade '
       + '~/alice --assignment course.yaml --rubric course-rubric.json --format gradescope\n  sudo npx isolab grade '
-      + '--batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/')
+      + '--batch submissions/ --shard 1/4\n  npx isolab grade --merge out/grades-*-of-4.csv --out out\n  npx isolab grade --init course/'
+      + '\n  npx isolab grade --explain course/assignment.yaml --rubric course/rubric.json')
     .action(async (dir: string | undefined, o: GradeCliOptions) => {
       exit.code = await (await import('./commands/grade.js')).gradeCli(dir, o);
     });

@@ -76,12 +76,13 @@ async function toStderr<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The submission, assignment and rubric read and checked: what the run needs, or why it cannot start. */
-async function prepare(dir: string,
-  o: GradeRequest): Promise<{ sub: string; assignment: Assignment; rubric: Rubric } | { error: string; code: number }> {
-  const st = await stat(dir).catch(() => null);
-  if (!st?.isDirectory()) return { error: `${dir} is not a directory; pass a submission folder (see fixtures/grading/sample)`, code: 2 };
-  const sub = await realpath(dir);
+/**
+ * What will be graded: the assignment and the rubric read and checked, the rubric kept to the
+ * parts the assignment declares (a course's own rubric that scores another part is a mistake,
+ * named), its hints in the assignment's words. Used by a grade and by `isolab grade --explain`.
+ */
+export async function gradingPlan(o: Pick<GradeRequest, 'assignment' | 'rubric'>)
+  : Promise<{ assignment: Assignment; rubric: Rubric } | { error: string; code: number }> {
   let assignment: Assignment;
   let rubric: Rubric;
   try {
@@ -90,19 +91,32 @@ async function prepare(dir: string,
   } catch (e) {
     return { error: (e as Error).message, code: 2 };
   }
-  const dirs = assignment.declared.map((p) => assignment[p].dir);
-  const present = await Promise.all(dirs.map((d) => stat(path.join(sub, d)).then((s) => s.isDirectory(), () => false)));
-  if (!present.some(Boolean)) {
-    return { code: 2, error: `${dir} has none of the assignment's folders (${[...new Set(dirs)].join(', ')}); a `
-      + `submission looks like fixtures/grading/sample` };
-  }
   // A part the assignment leaves out is not graded: the lecture's rubric keeps only the checks of
   // declared parts; a course's own rubric that scores an undeclared part is a mistake, named.
   const outside = rubric.checks.filter((c) => { const p = partOf(c.check); return p && !assignment.declared.includes(p); });
   if (outside.length && o.rubric)
     return { code: 2, error: `${o.rubric} scores ${outside.map((c) => `${c.check} (part ${partOf(c.check)})`).join(', ')}, `
       + `which ${o.assignment ?? 'the assignment'} does not declare: declare the part, or remove the check from the rubric` };
-  return { sub, assignment, rubric: { ...rubric, checks: rubric.checks.filter((c) => !outside.includes(c)) } };
+  return { assignment, rubric: { ...rubric, checks: rubric.checks.filter((c) => !outside.includes(c))
+    .map((c) => ({ ...c, hint: fillHint(c.hint, assignment) })) } };
+}
+
+/** The submission, assignment and rubric read and checked: what the run needs, or why it cannot start. */
+async function prepare(dir: string,
+  o: GradeRequest): Promise<{ sub: string; assignment: Assignment; rubric: Rubric } | { error: string; code: number }> {
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory()) return { error: `${dir} is not a directory; pass a submission folder (see fixtures/grading/sample)`, code: 2 };
+  const sub = await realpath(dir);
+  const plan = await gradingPlan(o);
+  if ('error' in plan) return plan;
+  const { assignment, rubric } = plan;
+  const dirs = assignment.declared.map((p) => assignment[p].dir);
+  const present = await Promise.all(dirs.map((d) => stat(path.join(sub, d)).then((s) => s.isDirectory(), () => false)));
+  if (!present.some(Boolean)) {
+    return { code: 2, error: `${dir} has none of the assignment's folders (${[...new Set(dirs)].join(', ')}); a `
+      + `submission looks like fixtures/grading/sample` };
+  }
+  return { sub, assignment, rubric };
 }
 
 /** The rubric's checks, but those refused, run as a run of the suites: its results (or none to read). */
@@ -146,7 +160,7 @@ export async function gradeSubmission(dir: string, o: GradeRequest = {}): Promis
   }
   results.summary = summarize(results.claims);
   // The hints in the assignment's words: its folders, services, port (a course's own rubric too).
-  const s = score({ ...rubric, checks: rubric.checks.map((c) => ({ ...c, hint: fillHint(c.hint, assignment) })) }, results.claims, refused);
+  const s = score(rubric, results.claims, refused);
   for (const c of results.claims) {
     const items = s.items.filter((i) => i.check.split(' › ')[0] === c.id);
     if (items.length) c.points = { earned: items.reduce((a, i) => a + i.earned, 0),

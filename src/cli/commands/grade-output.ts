@@ -2,7 +2,8 @@
 // terminal, or as JSON alone on stdout — and written in the formats asked for.
 import { stat, writeFile, copyFile, access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { gradeSubmission, DEFAULT_RUBRIC } from '../../grade/submission.js';
+import { gradeSubmission, gradingPlan, DEFAULT_RUBRIC } from '../../grade/submission.js';
+import { PARTS, partOf } from '../../grade/assignment.js';
 import { LECTURE_ASSIGNMENT } from '../../grade/assignment.js';
 import { describe } from '../../grade/untrusted.js';
 import { gradescope, classroomBase64, prairielearn } from '../../grade/formats.js';
@@ -121,5 +122,35 @@ export async function gradeInit(dir = '.', o: { force?: boolean } = {}): Promise
   for (const [from, name] of targets) await copyFile(from, path.join(dir, name));
   process.stdout.write(`wrote ${path.join(dir, 'assignment.yaml')} and ${path.join(dir, 'rubric.json')}\nthen: sudo `
     + `npx isolab grade <submission> --assignment ${path.join(dir, 'assignment.yaml')} --rubric ${path.join(dir, 'rubric.json')}\n`);
+  return 0;
+}
+
+/** `isolab grade --explain`: what a grade checks, for how many points, in the course's words. Runs nothing. */
+export async function explainGrading(o: { assignment?: string; rubric?: string }): Promise<number> {
+  const plan = await gradingPlan(o);
+  if ('error' in plan) {
+    err(plan.error);
+    return plan.code;
+  }
+  const { assignment: a, rubric } = plan;
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  out(`${a.name} — ${o.assignment ?? 'the lecture\'s assignment'}${o.rubric ? `, scored by ${o.rubric}` : ''}`);
+  for (const part of a.declared) {
+    const items = rubric.checks.filter((c) => partOf(c.check) === part);
+    out(`\n${part} — the submission's ${a[part].dir === '.' ? 'root' : `${a[part].dir}/`} (${a[part].files.join(', ')}): `
+      + `${items.reduce((n, c) => n + c.points, 0)} points`);
+    for (const c of items) out(`  ${String(c.points).padStart(3)}  ${c.check}${c.partial ? ' (partial credit)' : ''}\n       ${c.hint}`);
+  }
+  const other = rubric.checks.filter((c) => !partOf(c.check));
+  if (other.length) {
+    out('\nchecks of no part:');
+    for (const c of other) out(`  ${String(c.points).padStart(3)}  ${c.check}\n       ${c.hint}`);
+  }
+  const left = PARTS.filter((p) => !a.declared.includes(p));
+  if (left.length) out(`\nnot graded (the assignment leaves them out): ${left.join(', ')}`);
+  const l = a.limits;
+  out(`\nin all ${rubric.checks.reduce((n, c) => n + c.points, 0)} points. Each container: ${l.memoryMb} MB, ${l.pids} pids, `
+    + `${l.cpus} CPU; a build: ${l.buildSeconds} s, no network, writes and image at most ${l.imageMb} MB; compose up: `
+    + `${l.upSeconds} s; output kept: ${l.outputKb} KB.`);
   return 0;
 }

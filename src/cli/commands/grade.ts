@@ -1,6 +1,6 @@
 // The `isolab grade` command line: one submission, a batch of them, merging shards, or --init.
 import path from 'node:path';
-import { gradeCommand, gradeInit, DEFAULT_RUBRIC } from './grade-output.js';
+import { gradeCommand, gradeInit, explainGrading, DEFAULT_RUBRIC } from './grade-output.js';
 import { gradeBatch, mergeCsv } from '../../grade/batch.js';
 import { loadRubric } from '../../grade/rubric.js';
 import { loadAssignment } from '../../grade/assignment.js';
@@ -13,6 +13,7 @@ export interface GradeCliOptions {
   format?: string[];
   json?: boolean;
   init?: string | boolean;
+  explain?: string | boolean;
   force?: boolean;
   batch?: boolean;
   shard?: string;
@@ -28,6 +29,8 @@ export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Pro
   if (badFormat.length) return fail(`unknown --format ${badFormat.join(', ')}; formats: ${FORMATS.join(', ')} `
     + `(junit.xml and ctrf.json are always written)`);
   if (o.init !== undefined) return gradeInit(typeof o.init === 'string' ? o.init : dir ?? '.', { force: o.force });
+  if (o.explain !== undefined)
+    return explainGrading({ assignment: typeof o.explain === 'string' ? o.explain : o.assignment, rubric: o.rubric });
   if (o.merge) {
     if (!o.out) return fail('--merge needs --out <dir> for the merged grades.csv');
     try {
