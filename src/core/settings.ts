@@ -62,6 +62,9 @@ export const SETTINGS = {
   request: { env: 'ISOLAB_REQUEST', meaning: "what a run is asked to do (suites, claims, scenario folders, engine, load "
     + 'beside it) as JSON, handed to an `isolab run` started without arguments (a repeat\'s runs, a guest\'s run)',
   default: 'none', internal: true },
+  outerRun: { env: 'ISOLAB_OUTER_RUN', meaning: 'the outermost run of this process tree: a run started inside another '
+    + "(a test's own `isolab run`, a batch's grade) writes no GitHub job summary or annotations", default: 'this run',
+  internal: true },
   scenarioSet: { env: 'ISOLAB_SCENARIO_SET', meaning: "the run's scenario files, parsed and checked once, as a JSON file "
     + 'the workers read', default: 'parsed by each worker', internal: true },
   beside: { env: 'ISOLAB_BESIDE', meaning: 'the outside load the run started beside itself (`--beside`)', default: 'none', internal: true },

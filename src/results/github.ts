@@ -4,6 +4,7 @@ import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Results } from '../types/results.js';
 import { toMarkdown } from '../report/markdown.js';
+import { setting } from '../core/settings.js';
 
 export interface Annotation {
   title: string;
@@ -35,8 +36,13 @@ export function claimAnnotations(r: Results): Annotation[] {
     .map((c) => ({ title: `isolab ${c.id}`, message: (c.reason ?? 'failed').split('\n').slice(0, 5).join('\n') }));
 }
 
-/** Inside GitHub Actions: the report in the job summary, the annotations printed. Elsewhere nothing. */
+/**
+ * Inside GitHub Actions: the report in the job summary, the annotations printed. Elsewhere nothing;
+ * nor from a run started inside another (a test's own run, a batch's grade): the outer one speaks.
+ */
 export async function toGithub(r: Results, annotations: Annotation[], out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const outer = setting('outerRun');
+  if (outer && outer !== r.run.id) return;
   if (process.env.GITHUB_ACTIONS === 'true') for (const a of annotations) out.write(`${annotationLine(a)}\n`);
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (summary) await appendFile(summary, `${toMarkdown(r)}\n`).catch((e: Error) =>

@@ -35,6 +35,7 @@ export interface Session {
  */
 export function announceRun(id = runId()): void {
   registerRun(id);
+  if (!setting('outerRun')) setSetting('outerRun', id); // inherited by every run this one starts
 }
 
 /**

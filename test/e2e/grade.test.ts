@@ -105,7 +105,9 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
         GITHUB_ACTION_PATH: repo, GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: path.join(work, 'summary.md'),
         GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: work,
         SUBMISSION: 'submission', RUBRIC: '', ASSIGNMENT: '', NO_COLOR: '1' };
-      for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION', 'ISOLAB_REPORTS']) delete env[k];
+      // A GitHub step of its own, not a run inside this test run (which would leave the summary to it).
+      for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION', 'ISOLAB_REPORTS', 'ISOLAB_OUTER_RUN'])
+        delete env[k];
       const r = await new Promise<{ code: number | null; text: string }>((resolve) => {
         const p = spawn('bash', ['-e', '-c', step.run!], { cwd: work, env });
         let text = '';

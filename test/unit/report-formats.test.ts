@@ -74,7 +74,8 @@ describe('PrairieLearn', () => {
 describe('GitHub Actions', () => {
   const env = { ...process.env };
   afterEach(() => {
-    for (const k of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY']) if (env[k] === undefined) delete process.env[k]; else process.env[k] = env[k];
+    for (const k of ['GITHUB_ACTIONS', 'GITHUB_STEP_SUMMARY', 'ISOLAB_OUTER_RUN'])
+      if (env[k] === undefined) delete process.env[k]; else process.env[k] = env[k];
   });
   it('an annotation escapes its properties and message as workflow commands must', () => {
     expect(annotationLine({ title: 'image.layers: 0/2', message: 'hint: 50%\nwhy', file: 'a,b/Dockerfile', line: 3 }))
@@ -82,7 +83,7 @@ describe('GitHub Actions', () => {
     expect(workspacePath('/w/sub/hello/Dockerfile', '/w')).toBe('sub/hello/Dockerfile');
     expect(workspacePath('/elsewhere/x', '/w')).toBeUndefined(); // outside the workspace: no file
   });
-  it('the report appended to the job summary and failed claims annotated; outside Actions nothing', async () => {
+  it('the report appended to the job summary and failed claims annotated; outside Actions, or nested, nothing', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'isolab-unit-gh-'));
     try {
       const r = run([claim('overlay.union', 'pass'), claim('cgroups.memory-limit', 'fail', { reason: 'not killed' })]);
@@ -94,6 +95,11 @@ describe('GitHub Actions', () => {
       expect(out).toBe('');
       process.env.GITHUB_ACTIONS = 'true';
       process.env.GITHUB_STEP_SUMMARY = path.join(dir, 'summary.md');
+      // A run started inside another (a test's own run): the outer one writes, this one nothing.
+      process.env.ISOLAB_OUTER_RUN = 'zzzzz1';
+      await toGithub(r, claimAnnotations(r), sink);
+      expect(out).toBe('');
+      process.env.ISOLAB_OUTER_RUN = r.run.id;
       await toGithub(r, claimAnnotations(r), sink);
       expect(out).toBe('::error title=isolab cgroups.memory-limit::not killed\n');
       expect(await readFile(path.join(dir, 'summary.md'), 'utf8')).toMatch(/cgroups\.memory-limit/);
