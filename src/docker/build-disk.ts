@@ -10,7 +10,7 @@ const q = { check: false, timeoutMs: 10_000 } as const;
 const MB = 1e6;
 /** Free space a build may not take the engine's disk under, whatever its own bound. */
 const FLOOR_MB = 512;
-/** Read this often: a RUN step writing from /dev/zero adds about a GB a second. */
+/** Read this often: a RUN step writing from /dev/zero fills a disk fast. */
 const POLL_MS = 250;
 
 export interface Watched extends RunResult {

@@ -1,6 +1,6 @@
 // A grade in the formats graders read: Gradescope's results.json, PrairieLearn's external-grader
 // results, and GitHub Classroom's autograding result (the base64 JSON its autograding-grading-
-// reporter decodes; Classroom was retired on 2026-08-28: kept while its actions still run). CTRF and
+// reporter decodes; Classroom is retired: kept while its actions still run). CTRF and
 // the GitHub job summary, which every run writes, are in src/results.
 
 import type { Grade, Scored } from '../types/grade.js';
