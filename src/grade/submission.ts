@@ -18,6 +18,8 @@ import { CLAIMS } from '../claims/catalog.js';
 import { fromRoot } from '../core/paths.js';
 import { setting, setSetting } from '../core/settings.js';
 import { workspacePath, type Annotation } from '../results/github.js';
+import { isCourseFile, loadCourse } from './course.js';
+import { gradeCourse } from './course-grade.js';
 
 export const DEFAULT_RUBRIC = fromRoot('fixtures', 'grading', 'rubric.json');
 
@@ -139,6 +141,21 @@ async function runChecks(sub: string, toRun: string[],
 }
 
 export async function gradeSubmission(dir: string, o: GradeRequest = {}): Promise<Graded> {
+  // A course's assignment in the vocabulary of checks: its own path (src/grade/course-grade.ts).
+  if (o.assignment && isCourseFile(path.resolve(o.assignment))) {
+    if (o.rubric) return { code: 2, error: `${o.assignment} carries its own points and hints: --rubric goes with the lecture's shape only` };
+    const st = await stat(dir).catch(() => null);
+    if (!st?.isDirectory()) return { error: `${dir} is not a directory; pass a submission folder`, code: 2 };
+    let course;
+    try {
+      course = loadCourse(path.resolve(o.assignment));
+    } catch (e) {
+      return { error: (e as Error).message, code: 2 };
+    }
+    const sub = await realpath(dir);
+    const run = () => gradeCourse(dir, sub, course);
+    return o.progressToStderr ? toStderr(run) : run();
+  }
   const p = await prepare(dir, o);
   if ('error' in p) return p;
   const { sub, assignment, rubric } = p;
@@ -193,7 +210,7 @@ export function lostAnnotations(items: ReturnType<typeof score>['items'], a: Ass
   return items.filter((i) => i.earned < i.points && i.verdict !== 'skip' && i.verdict !== 'error').map((i) => {
     const claim = i.check.split(' › ')[0]!;
     const refusal = i.verdict === 'refused'
-      ? findings.find((f) => f.parts.some((p) => PART_CLAIMS[p].includes(claim))) : undefined;
+      ? findings.find((f) => f.parts.some((p) => (PART_CLAIMS as Record<string, string[]>)[p]?.includes(claim))) : undefined;
     const file = refusal ? refusal.file : partFile(a, claim);
     return {
       title: `${i.check}: ${i.earned}/${i.points}`,

@@ -11,7 +11,8 @@ import { PARTS, type Assignment, type Part } from './assignment.js';
 export type { Part };
 
 export interface Finding {
-  parts: Part[];
+  /** the parts it costs (the lecture's hello/compose/multistage, or a course's part names) */
+  parts: string[];
   file: string;
   line: number | null;
   rule: string;
@@ -61,22 +62,28 @@ const SERVICE_REFUSED: Record<string, string> = {
 const TOP_OK = new Set(['version', 'services', 'networks', 'volumes']);
 const TOP_STRIPPED = new Set(['name']);
 
-interface Ctx {
-  root: string;
-  assignment: Assignment;
-  out: Finding[];
-  /** the parts a finding costs, when not the folders it lies in */
-  parts?: Part[];
+/** A part of a submission: its name and folder. */
+export interface PartDir {
+  name: string;
+  dir: string;
 }
 
-const partsOf = (a: Assignment, rel: string): Part[] =>
-  PARTS.filter((p) => {
-    const d = path.normalize(a[p].dir);
+interface Ctx {
+  root: string;
+  dirs: PartDir[];
+  out: Finding[];
+  /** the parts a finding costs, when not the folders it lies in */
+  parts?: string[];
+}
+
+const partsOf = (dirs: PartDir[], rel: string): string[] =>
+  dirs.filter((p) => {
+    const d = path.normalize(p.dir);
     return d === '.' || rel === d || rel.startsWith(d + path.sep);
-  });
+  }).map((p) => p.name);
 
 function add(c: Ctx, fileRel: string, line: number | null, rule: string, message: string) {
-  c.out.push({ parts: c.parts ?? partsOf(c.assignment, fileRel), file: fileRel, line, rule, message });
+  c.out.push({ parts: c.parts ?? partsOf(c.dirs, fileRel), file: fileRel, line, rule, message });
 }
 
 /** Inside `dir` (both absolute), lexically: no "..", no absolute escape. */
@@ -182,9 +189,9 @@ function bindSource(v: unknown): { source: string | null; target?: string } | nu
   return null;
 }
 
-export async function lintCompose(c0: Ctx, fileRel: string): Promise<void> {
+export async function lintCompose(c0: Ctx, fileRel: string, part = 'compose'): Promise<void> {
   // What the compose file says costs the compose part only (its folder may hold other parts).
-  const c: Ctx = { ...c0, parts: ['compose'] };
+  const c: Ctx = { ...c0, parts: [part] };
   const abs = path.join(c.root, fileRel);
   const text = await readPlain(abs);
   if (text === null) return; // missing: the check itself says so
@@ -303,13 +310,26 @@ async function lintDockerfileAt(c: Ctx, rel: string): Promise<void> {
 
 /** Every finding in the submission; an empty list means nothing in it reaches the host. */
 export async function inspectSubmission(root: string, assignment: Assignment): Promise<Finding[]> {
-  const c: Ctx = { root, assignment, out: [] };
   const declared = (p: Part) => assignment.declared.includes(p);
+  return inspectParts(root, {
+    dirs: PARTS.map((p) => ({ name: p, dir: assignment[p].dir })),
+    dockerfiles: (['hello', 'multistage'] as const).filter(declared).map((p) => path.join(assignment[p].dir, 'Dockerfile')),
+    composeFiles: declared('compose') ? [{ part: 'compose', file: path.join(assignment.compose.dir, assignment.compose.file) }] : [],
+    declared: assignment.declared,
+  });
+}
+
+/**
+ * Every finding in the parts `declared`: the submission walked (links, special files, size),
+ * the Dockerfiles and compose files linted. What lies only in parts not declared is not graded, nor refused.
+ */
+export async function inspectParts(root: string, o: { dirs: PartDir[]; dockerfiles: string[];
+  composeFiles: Array<{ part: string; file: string }>; declared: string[] }): Promise<Finding[]> {
+  const c: Ctx = { root, dirs: o.dirs, out: [] };
+  const declared = (p: string) => o.declared.includes(p);
   await walk(c);
-  if (declared('hello')) await lintDockerfileAt(c, path.join(assignment.hello.dir, 'Dockerfile'));
-  if (declared('multistage')) await lintDockerfileAt(c, path.join(assignment.multistage.dir, 'Dockerfile'));
-  if (declared('compose')) await lintCompose(c, path.join(assignment.compose.dir, assignment.compose.file));
-  // What lies only in parts the assignment does not declare is not graded, nor refused.
+  for (const f of o.dockerfiles) await lintDockerfileAt(c, f);
+  for (const f of o.composeFiles) await lintCompose(c, f.file, f.part);
   return c.out.filter((f) => !f.parts.length || f.parts.some(declared)).map((f) => ({ ...f, parts: f.parts.filter(declared) }));
 }
 
@@ -321,7 +341,8 @@ export const describe = (f: Finding) => `${f.file}${f.line ? `:${f.line}` : ''}:
  * cannot reach outside the project (internal), builds without network, nothing published on the
  * host's ports.
  */
-export function containCompose(text: string, a: Assignment, flavour: 'v1' | 'v2'): { text: string; stripped: string[] } {
+export function containCompose(text: string, a: Pick<Assignment, 'limits'>, flavour: 'v1' | 'v2',
+  o: { buildNetwork?: 'none' | 'open' } = {}): { text: string; stripped: string[] } {
   const doc = parseDocument(text);
   const js = (doc.toJS() ?? {}) as Record<string, unknown>;
   const stripped: string[] = [];
@@ -342,9 +363,11 @@ export function containCompose(text: string, a: Assignment, flavour: 'v1' | 'v2'
     s.cpus = a.limits.cpus;
     s.security_opt = ['no-new-privileges:true'];
     s.logging = { driver: 'json-file', options: { 'max-size': `${a.limits.outputKb}k`, 'max-file': '1' } };
-    // Its image's RUN steps get no network, as a graded `docker build` does (--network none).
-    if (typeof s.build === 'string') s.build = { context: s.build, network: 'none' };
-    else if (s.build && typeof s.build === 'object') s.build = { ...(s.build as Record<string, unknown>), network: 'none' };
+    // Its image's RUN steps get no network, as a graded `docker build` does (--network none),
+    // unless the assignment opens the build's network (the engine's default bridge, never host).
+    const network = o.buildNetwork === 'open' ? 'default' : 'none';
+    if (typeof s.build === 'string') s.build = { context: s.build, network };
+    else if (s.build && typeof s.build === 'object') s.build = { ...(s.build as Record<string, unknown>), network };
     services[name] = s;
   }
   out.services = services;

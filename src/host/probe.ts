@@ -212,3 +212,9 @@ export async function probeHost(o: { kvmBoot?: boolean } = {}): Promise<HostInfo
     ...userns,
   };
 }
+
+/** The engine alone: does it answer, its builder, its compose (what grading a course's parts needs). */
+export async function probeEngine(): Promise<Pick<HostInfo, 'docker' | 'dockerReason' | 'builder' | 'compose'>> {
+  const d = await probeDocker();
+  return { ...d, compose: await probeCompose(!!d.docker) };
+}

@@ -1,0 +1,135 @@
+// Grading a submission against a course's assignment in the vocabulary (src/grade/course.ts):
+// read as untrusted input first (src/grade/untrusted.ts; a refused part costs its checks, with
+// file, line and reason), then part by part — a private copy of its folder, its image or compose
+// project brought up contained (src/grade/service/runtime.ts), its checks run in phase order —
+// in one run session: everything made is undone after each part and the leak check judges the host.
+import { cp, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { openSession, closeSession } from '../run/session.js';
+import { Ledger } from '../core/ledger.js';
+import { scratchDir } from '../core/fs.js';
+import { engineAnswers } from '../core/faults.js';
+import { probeEngine } from '../host/probe.js';
+import { runId } from '../core/names.js';
+import { runFolder } from '../core/paths.js';
+import { setting, setSetting } from '../core/settings.js';
+import { writeRun } from '../results/write.js';
+import { summarize, SCHEMA, type ClaimResult, type Results, type Verdict } from '../types/results.js';
+import { PHASES, PartFailure, type Outcome } from './checks/kind.js';
+import { partRuntime } from './service/runtime.js';
+import { inspectParts, describe, type Finding } from './untrusted.js';
+import { score, type Rubric } from './rubric.js';
+import { workspacePath, type Annotation } from '../results/github.js';
+import type { CourseAssignment, CoursePart, DeclaredCheck } from './course.js';
+import type { Grade } from '../types/grade.js';
+import type { Graded } from './submission.js';
+
+/** The rubric a course's assignment carries in its checks. */
+export const courseRubric = (a: CourseAssignment): Rubric => ({ name: a.name,
+  checks: a.parts.flatMap((p) => p.checks.map((c) => ({ check: c.id, points: c.points, hint: c.hint, partial: c.partial }))) });
+
+const result = (c: DeclaredCheck, part: CoursePart, verdict: Verdict, o: { reason?: string; outcome?: Outcome;
+  evidence?: Record<string, unknown>; ms: number }): ClaimResult => ({
+  id: c.id, suite: part.name, statement: c.title, verdict, ...(o.reason ? { reason: o.reason } : {}),
+  evidence: { summary: o.outcome?.summary ?? o.reason ?? '', ...(o.outcome?.evidence ?? {}), ...(o.evidence ?? {}) },
+  ...(o.outcome ? { checks: o.outcome.checks.map((x) => ({ ok: x.ok, what: x.what, expected: x.expected, actual: x.actual })) } : {}),
+  durationMs: Math.round(o.ms),
+});
+
+/** One part's checks, in phase order (files, image, service, restart, stop), reported in the author's order. */
+async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, engine: Awaited<ReturnType<typeof probeEngine>>)
+  : Promise<ClaimResult[]> {
+  const ledger = new Ledger(`grade ${part.name}`);
+  const out = new Map<string, ClaimResult>();
+  try {
+    const original = path.join(sub, part.dir);
+    const dir = await scratchDir(ledger, part.name, { sizeMb: 160 });
+    await cp(original, dir, { recursive: true, verbatimSymlinks: true });
+    const rt = partRuntime({ ledger, part, dir, original, limits: a.limits, buildNetwork: a.build.network,
+      builder: engine.builder === 'buildkit' ? 'buildkit' : 'legacy', compose: engine.compose });
+    const order = [...part.checks].sort((x, y) => PHASES.indexOf(x.kind.phase) - PHASES.indexOf(y.kind.phase));
+    for (const c of order) {
+      const t0 = performance.now();
+      const ms = () => performance.now() - t0;
+      try {
+        const outcome = await c.kind.run(c.value as never, rt);
+        const ok = outcome.checks.every((x) => x.ok);
+        const lost = outcome.checks.filter((x) => !x.ok).map((x) => `${x.what}: got ${JSON.stringify(x.actual)}`);
+        out.set(c.id, result(c, part, ok ? 'pass' : 'fail', { outcome, ms: ms(), ...(ok ? {} : { reason: lost.join('; ') }) }));
+      } catch (e) {
+        if (e instanceof PartFailure) out.set(c.id, result(c, part, 'fail', { reason: e.message, evidence: e.evidence, ms: ms() }));
+        else if (!(await engineAnswers())) out.set(c.id, result(c, part, 'error', { reason: 'the container engine stopped answering', ms: ms() }));
+        else out.set(c.id, result(c, part, 'error', { reason: `the grader failed: ${(e as Error).message.split('\n')[0]}`, ms: ms() }));
+      }
+    }
+  } finally {
+    await ledger.close();
+  }
+  return part.checks.map((c) => out.get(c.id)!).filter(Boolean);
+}
+
+export async function gradeCourse(dir: string, sub: string, a: CourseAssignment): Promise<Graded> {
+  const present = await Promise.all(a.parts.map((p) => stat(path.join(sub, p.dir)).then((s) => s.isDirectory(), () => false)));
+  if (!present.some(Boolean)) return { code: 2, error: `${dir} has none of the assignment's folders `
+    + `(${[...new Set(a.parts.map((p) => p.dir))].join(', ')}); see ${path.relative(process.cwd(), a.file)}` };
+  const engine = await probeEngine();
+  if (!engine.docker) return { code: 3, error: `no container engine answers here (${engine.dockerReason ?? 'docker info failed'}): `
+    + 'nothing was graded — run `isolab provision` or start the engine, then grade again' };
+  if (!setting('runDir')) setSetting('runDir', runFolder(runId(), 'grade'));
+  const runDir = setting('runDir')!;
+  const startedAt = new Date().toISOString();
+  const session = await openSession('grade');
+  const findings = await inspectParts(sub, {
+    dirs: a.parts.map((p) => ({ name: p.name, dir: p.dir })),
+    dockerfiles: a.parts.filter((p) => p.image).map((p) => path.join(p.dir, p.image!.dockerfile ?? 'Dockerfile')),
+    composeFiles: a.parts.filter((p) => p.compose).map((p) => ({ part: p.name, file: path.join(p.dir, p.compose!.file ?? 'docker-compose.yml') })),
+    declared: a.parts.map((p) => p.name),
+  });
+  const refused = new Map<string, string>();
+  const claims: ClaimResult[] = [];
+  let closed: Awaited<ReturnType<typeof closeSession>> | undefined;
+  try {
+    for (const [i, part] of a.parts.entries()) {
+      const mine = findings.filter((f) => f.parts.includes(part.name));
+      if (mine.length) {
+        const why = `refused before running (the submission reaches for the grader's host): ${mine.map(describe).join('; ')}`;
+        for (const c of part.checks) {
+          refused.set(c.id, why);
+          claims.push(result(c, part, 'fail', { reason: why, evidence: { refused: mine.map(describe) }, ms: 0 }));
+        }
+      } else if (!present[i]) {
+        for (const c of part.checks) claims.push(result(c, part, 'fail', { reason: `${part.dir}/ is not in the submission`, ms: 0 }));
+      } else claims.push(...await gradePart(a, part, sub, engine));
+    }
+  } finally {
+    closed = await closeSession(session);
+  }
+  const rubric = courseRubric(a);
+  const s = score(rubric, claims, refused);
+  for (const c of claims) {
+    const item = s.items.find((i) => i.check === c.id);
+    if (item) c.points = { earned: item.earned, possible: item.verdict === 'skip' ? 0 : item.points };
+  }
+  const errors = s.items.filter((i) => i.verdict === 'error');
+  const incomplete = errors.map((i) => `${i.check}: ${i.why}`);
+  const results: Results = { schema: SCHEMA, run: { id: runId(), startedAt, finishedAt: new Date().toISOString(), argv: process.argv.slice(1) },
+    host: { builder: engine.builder, compose: engine.compose?.flavour ?? null }, claims, summary: summarize(claims),
+    ...(closed?.check?.leaks.length ? { leaks: closed.check.leaks.map((l) => ({ kind: l.kind, item: l.item, change: l.change })) } : {}) };
+  const grade: Grade = { rubric: a.name, assignment: a.name, parts: a.parts.map((p) => p.name), submission: dir, score: s.earned,
+    possible: s.possible, items: s.items, ...(findings.length ? { refused: findings.map(describe) } : {}),
+    ...(incomplete.length ? { incomplete } : {}) };
+  results.grade = grade as unknown as Record<string, unknown>;
+  await writeRun(runDir, results);
+  return { grade, results, runDir, title: a.name, findings, contained: [], items: s.items, incomplete, annotations: courseAnnotations(s.items, a, sub, findings) };
+}
+
+/** Each lost check on the file it is about: a refusal's own file and line, else the part's Dockerfile or compose file. */
+function courseAnnotations(items: Grade['items'], a: CourseAssignment, sub: string, findings: Finding[]): Annotation[] {
+  return items.filter((i) => i.earned < i.points && i.verdict !== 'skip' && i.verdict !== 'error').map((i) => {
+    const part = a.parts.find((p) => i.check.startsWith(`${p.name}.`))!;
+    const refusal = i.verdict === 'refused' ? findings.find((f) => f.parts.includes(part.name)) : undefined;
+    const file = refusal?.file ?? path.join(part.dir, part.compose ? part.compose.file ?? 'docker-compose.yml' : part.image?.dockerfile ?? 'Dockerfile');
+    return { title: `${i.check}: ${i.earned}/${i.points}`, message: [i.hint && `hint: ${i.hint}`, i.why?.split('\n')[0]].filter(Boolean).join('\n') || 'lost its points',
+      file: workspacePath(path.resolve(sub, file)), ...(refusal?.line ? { line: refusal.line } : {}) };
+  });
+}

@@ -1,0 +1,139 @@
+// A course's assignment declared in the vocabulary of checks: a list of parts (a folder of the
+// submission each, an image or a compose project), each a list of checks of the kinds in
+// src/grade/checks/registry.ts with points and hints. Read and checked here, every mistake named
+// with file:line and field; schemas/assignment.schema.json is the format.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { check, DataFileError, fieldPath, lineOf, type Schema } from '../core/data-file.js';
+import { kindOf } from './checks/registry.js';
+import type { CheckKind } from './checks/kind.js';
+import { ASSIGNMENT_SCHEMA, loadAssignment, LECTURE_ASSIGNMENT, type Assignment } from './assignment.js';
+
+export type Limits = Assignment['limits'];
+
+export interface Ready {
+  http?: { service?: string; port?: number; path: string; status?: number };
+  port?: { service?: string; port: number };
+  log?: { service?: string; contains: string };
+  healthy?: string;
+  within?: number;
+}
+
+export interface DeclaredCheck {
+  /** part.id: the check's name in results and reports */
+  id: string;
+  kind: CheckKind<unknown>;
+  value: unknown;
+  points: number;
+  hint: string;
+  partial: boolean;
+  title: string;
+  line: number | null;
+}
+
+export interface CoursePart {
+  name: string;
+  dir: string;
+  image?: { dockerfile?: string; service?: string; port?: number; command?: string[]; env?: Record<string, string> };
+  compose?: { file?: string; service?: string; port?: number };
+  ready?: Ready;
+  checks: DeclaredCheck[];
+}
+
+export interface CourseAssignment {
+  name: string;
+  file: string;
+  /** RUN steps' network while building: none (the default) or open */
+  build: { network: 'none' | 'open' };
+  limits: Limits;
+  parts: CoursePart[];
+}
+
+/** Is this assignment file in the vocabulary (a `parts:` list) rather than the lecture's shape? */
+export const isCourseText = (text: string) => /^parts\s*:/m.test(text);
+
+/** The schema with checks left loose: each check is then checked against its own kind (better errors). */
+const LOOSE: Schema = { ...ASSIGNMENT_SCHEMA, $defs: { ...ASSIGNMENT_SCHEMA.$defs, check: { type: 'object' } } };
+
+/** Every regex a value holds (`matches`, compose-file's `excludes`): each must compile. */
+function regexProblems(v: unknown, at: Array<string | number>, out: Array<{ path: Array<string | number>; message: string }>, key = ''): void {
+  if (typeof v === 'string' && (key === 'matches')) {
+    try { new RegExp(v); } catch (e) { out.push({ path: at, message: `not a regular expression: ${(e as Error).message}` }); }
+  } else if (Array.isArray(v)) v.forEach((x, i) => regexProblems(x, [...at, i], out, key === 'excludes' ? 'matches' : ''));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) regexProblems(x, [...at, k], out, k);
+}
+
+const SERVICE_KINDS = new Set(['http', 'tcp', 'logs', 'persist', 'stop']);
+
+export function parseCourse(text: string, file: string): CourseAssignment {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) throw new DataFileError(file,
+    doc.errors.slice(0, 3).map((e) => `${file}:${e.linePos?.[0]?.line ?? lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`));
+  const raw = doc.toJS() as Record<string, unknown>;
+  const problems = check(LOOSE, raw);
+  const say = (p: Array<string | number>, message: string) => problems.push({ path: p, message });
+  const parts: CoursePart[] = [];
+  const names = new Set<string>();
+  (Array.isArray(raw?.parts) ? raw.parts as Array<Record<string, unknown>> : []).forEach((p, pi) => {
+    if (!p || typeof p !== 'object') return;
+    const name = String(p.name ?? `part${pi + 1}`);
+    if (names.has(name)) say(['parts', pi, 'name'], `"${name}" names two parts: each part's name is its own`);
+    names.add(name);
+    const checks: DeclaredCheck[] = [];
+    const ids = new Set<string>();
+    const isCompose = !!p.compose;
+    (Array.isArray(p.checks) ? p.checks as Array<Record<string, unknown>> : []).forEach((c, ci) => {
+      const at = ['parts', pi, 'checks', ci];
+      if (!c || typeof c !== 'object' || Array.isArray(c)) return;
+      const k = kindOf(c);
+      if ('problem' in k) return say(at, k.problem);
+      for (const x of check(k.kind.schema, k.value, [...at, k.kind.name])) problems.push(x);
+      regexProblems(k.value, [...at, k.kind.name], problems);
+      if (typeof c.points !== 'number') say(at, '"points" is required');
+      const needsRunning = SERVICE_KINDS.has(k.kind.name) || ['image', 'run'].includes(k.kind.name);
+      if (needsRunning && !p.image && !p.compose) say(at, `a ${k.kind.name} check needs the part to declare an image or a compose project`);
+      if (k.kind.name === 'persist' && !isCompose) say(at, 'persist needs a compose part (its data lives in a volume or folder of the project)');
+      const id = String(c.id ?? `${k.kind.name}-${ci + 1}`);
+      if (ids.has(id)) say([...at, 'id'], `"${id}" names two checks of part ${name}`);
+      ids.add(id);
+      checks.push({ id: `${name}.${id}`, kind: k.kind, value: k.value, points: Number(c.points), partial: c.partial === true,
+        hint: typeof c.hint === 'string' ? c.hint : k.kind.hint(k.value as never), title: safeTitle(k.kind, k.value),
+        line: lineOf(doc, lc, at) });
+    });
+    parts.push({ name, dir: String(p.dir ?? '.'), ...(p.image ? { image: p.image as CoursePart['image'] } : {}),
+      ...(p.compose ? { compose: p.compose as CoursePart['compose'] } : {}), ...(p.ready ? { ready: p.ready as Ready } : {}), checks });
+  });
+  if (problems.length) throw new DataFileError(file,
+    problems.map((x) => `${file}:${lineOf(doc, lc, x.path) ?? '?'}: ${fieldPath(x.path)}: ${x.message}`));
+  const lecture = loadAssignment(LECTURE_ASSIGNMENT);
+  return { name: String(raw.name), file, build: { network: ((raw.build as { network?: string } | undefined)?.network ?? 'none') as 'none' | 'open' },
+    limits: { ...lecture.limits, ...(raw.limits as Partial<Limits> | undefined ?? {}) }, parts };
+}
+
+function safeTitle(k: CheckKind<unknown>, v: unknown): string {
+  try {
+    return k.title(v as never);
+  } catch {
+    return k.name;
+  }
+}
+
+export function loadCourse(file: string): CourseAssignment {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read assignment ${file}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  return parseCourse(text, file);
+}
+
+/** Which shape an assignment file has, read without judging it. */
+export function isCourseFile(file: string): boolean {
+  try {
+    return isCourseText(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
