@@ -1,5 +1,5 @@
 // The base images the suites build FROM. Offline, provisioning imports busybox-static as
-// isolab/busybox (and tags it alpine:latest) and a Debian golang-go rootfs as isolab/golang
+// isolab/busybox (and tags it alpine:latest and busybox:latest) and a Debian golang-go rootfs as isolab/golang
 // (tagged golang:alpine); with a registry the real alpine and golang:alpine are used.
 import { run } from '../core/exec.js';
 import { engineName } from '../core/engine-name.js';

@@ -22,7 +22,7 @@ import { score, type Rubric } from './rubric.js';
 import { workspacePath, type Annotation } from '../results/github.js';
 import type { CourseAssignment, CoursePart, DeclaredCheck } from './course.js';
 import type { Grade } from '../types/grade.js';
-import type { Graded } from './submission.js';
+import { STRIPPED_WHY, type Graded } from './submission.js';
 
 /** The rubric a course's assignment carries in its checks. */
 export const courseRubric = (a: CourseAssignment): Rubric => ({ name: a.name,
@@ -37,8 +37,8 @@ const result = (c: DeclaredCheck, part: CoursePart, verdict: Verdict, o: { reaso
 });
 
 /** One part's checks, in phase order (files, image, service, restart, stop), reported in the author's order. */
-async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, engine: Awaited<ReturnType<typeof probeEngine>>)
-  : Promise<ClaimResult[]> {
+async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, engine: Awaited<ReturnType<typeof probeEngine>>,
+  contained: string[]): Promise<ClaimResult[]> {
   const ledger = new Ledger(`grade ${part.name}`);
   const out = new Map<string, ClaimResult>();
   try {
@@ -62,6 +62,7 @@ async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, eng
         else out.set(c.id, result(c, part, 'error', { reason: `the grader failed: ${(e as Error).message.split('\n')[0]}`, ms: ms() }));
       }
     }
+    for (const x of rt.contained) contained.push(`${part.name}: ${x} ${STRIPPED_WHY[x.split('.').pop()!] ?? 'removed: it reaches beyond the project'}`);
   } finally {
     await ledger.close();
   }
@@ -87,6 +88,7 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   });
   const refused = new Map<string, string>();
   const claims: ClaimResult[] = [];
+  const contained: string[] = [];
   let closed: Awaited<ReturnType<typeof closeSession>> | undefined;
   try {
     for (const [i, part] of a.parts.entries()) {
@@ -99,7 +101,7 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
         }
       } else if (!present[i]) {
         for (const c of part.checks) claims.push(result(c, part, 'fail', { reason: `${part.dir}/ is not in the submission`, ms: 0 }));
-      } else claims.push(...await gradePart(a, part, sub, engine));
+      } else claims.push(...await gradePart(a, part, sub, engine, contained));
     }
   } finally {
     closed = await closeSession(session);
@@ -117,10 +119,10 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
     ...(closed?.check?.leaks.length ? { leaks: closed.check.leaks.map((l) => ({ kind: l.kind, item: l.item, change: l.change })) } : {}) };
   const grade: Grade = { rubric: a.name, assignment: a.name, parts: a.parts.map((p) => p.name), submission: dir, score: s.earned,
     possible: s.possible, items: s.items, ...(findings.length ? { refused: findings.map(describe) } : {}),
-    ...(incomplete.length ? { incomplete } : {}) };
+    ...(incomplete.length ? { incomplete } : {}), ...(contained.length ? { contained } : {}) };
   results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
-  return { grade, results, runDir, title: a.name, findings, contained: [], items: s.items, incomplete, annotations: courseAnnotations(s.items, a, sub, findings) };
+  return { grade, results, runDir, title: a.name, findings, contained, items: s.items, incomplete, annotations: courseAnnotations(s.items, a, sub, findings) };
 }
 
 /** Each lost check on the file it is about: a refusal's own file and line, else the part's Dockerfile or compose file. */

@@ -50,7 +50,7 @@ export function refusals(findings: Finding[]): Map<string, string> {
   return out;
 }
 
-const STRIPPED_WHY: Record<string, string> = {
+export const STRIPPED_WHY: Record<string, string> = {
   ports: 'removed: a graded project publishes nothing on the host\'s ports (its services reach each other by name)',
   container_name: 'removed: names on the engine are the grader\'s, so two submissions never collide',
 };

@@ -47,7 +47,7 @@ export async function readManifest(name: string): Promise<Manifest | null> {
 }
 
 const IMAGES = [
-  { ref: BASE_TAGS.busybox, tags: ['alpine:latest'] },
+  { ref: BASE_TAGS.busybox, tags: ['alpine:latest', 'busybox:latest'] },
   { ref: BASE_TAGS.go, tags: ['golang:alpine'] },
 ];
 

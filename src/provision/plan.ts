@@ -84,8 +84,9 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc
         argv: sh(`tar -C ${q(root)} -c . | docker import -c 'CMD ["/bin/sh"]' - ${bb} >/dev/null`), timeoutMs: 120_000 },
     );
   }
-  steps.push({ title: `tag ${bb} as isolab/busybox:latest${f.registry ? '' : ' and alpine:latest (no registry reachable)'}`,
-    argv: sh(`docker tag ${bb} isolab/busybox:latest${f.registry ? '' : ` && docker tag ${bb} alpine:latest`}`), timeoutMs: 30_000 });
+  steps.push({ title: `tag ${bb} as isolab/busybox:latest${f.registry ? '' : ', alpine:latest and busybox:latest (no registry reachable)'}`,
+    argv: sh(`docker tag ${bb} isolab/busybox:latest${f.registry ? '' : ` && docker tag ${bb} alpine:latest && docker tag ${bb} busybox:latest`}`),
+    timeoutMs: 30_000 });
   // With a registry, golang:alpine is pulled by the builds themselves: no local toolchain image.
   if (o.go && !f.registry) {
     if (!goHash) throw new Error('golang-go has no candidate version in apt: run apt-get update');

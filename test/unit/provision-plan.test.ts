@@ -29,7 +29,7 @@ describe('provision plan', () => {
       background: expect.objectContaining({ readyWithinMs: 30_000 }) })]);
     expect(titles(imagesPlan(fresh, opts, 'f31e3f08ab83'))).toEqual([
       'busybox rootfs', 'import isolab/busybox:3d9f2889d678 (busybox-static rootfs)',
-        'tag isolab/busybox:3d9f2889d678 as isolab/busybox:latest and alpine:latest (no registry reachable)',
+        'tag isolab/busybox:3d9f2889d678 as isolab/busybox:latest, alpine:latest and busybox:latest (no registry reachable)',
       'debootstrap bookworm with golang-go from http://deb.debian.org/debian (about a minute)',
         'drop its package cache', 'import isolab/golang:f31e3f08ab83',
       'tag isolab/golang:f31e3f08ab83 as isolab/golang:latest and golang:alpine (no registry reachable)',

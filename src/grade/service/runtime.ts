@@ -51,7 +51,7 @@ async function listTree(dir: string, rel = ''): Promise<string[]> {
   return out;
 }
 
-export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise<void> } {
+export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise<void>; contained: string[] } {
   const { ledger, part, limits } = o;
   const label = (s: string) => `${part.name}-${s}`;
   let built: Promise<BuiltImage> | undefined;
@@ -62,6 +62,8 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
   let network: string | undefined;
   /** what the grader wrote into the workspace (kept when a wipe puts the part back as submitted) */
   const graderFiles = new Set<string>();
+  /** what containment changed in the student's compose file (told to them) */
+  const contained: string[] = [];
 
   const imageOf = async (ref: string, dockerfile: string | null): Promise<BuiltImage> => {
     const i = await inspect<{ Size: number; Config: { User?: string; ExposedPorts?: Record<string, unknown> | null; Entrypoint?: string[] | null;
@@ -131,7 +133,7 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
     if (a) return a;
     const why = /can't connect|Connection refused/i.test(x.stderr) ? `${host}:${port} refused the connection`
       : /bad address|resolve/i.test(x.stderr) ? `no service named ${host} on the project's network`
-        : x.exitCode === 143 || x.timedOut ? `no answer from ${host}:${port} within 10 s` : `no HTTP answer from ${host}:${port}: ${JSON.stringify((x.stdout || x.stderr).slice(0, 120))}`;
+        : x.exitCode === 143 || x.timedOut ? `no answer from ${host}:${port} within 10 s` : !x.stdout.trim() ? `${host}:${port} closed the connection without an answer` : `no HTTP answer from ${host}:${port}: ${JSON.stringify(x.stdout.slice(0, 120))}`;
     return { error: why };
   };
 
@@ -192,6 +194,7 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
     if (!o.compose) throw new Error('no compose on this grading host');
     original ??= await listTree(o.dir);
     const stripped = await containFile();
+    for (const x of stripped) if (!contained.includes(x)) contained.push(x);
     project ??= await composeProject(ledger, o.compose, o.dir, [composeFileRel()], label('project'), {}, { buildDiskMb: limits.imageMb });
     const r = await project.cmd(['up', '-d', '--build'], limits.upSeconds * 1000, limits.buildSeconds * 1000);
     if (r.exitCode !== 0) {
@@ -226,6 +229,7 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
   };
 
   return {
+    contained,
     name: part.name,
     file: (rel) => readPlain(path.join(o.original, rel)),
     composeText: () => (part.compose ? readPlain(path.join(o.original, composeFileRel())) : Promise.resolve(null)),
@@ -265,6 +269,9 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
     async restart({ wipe }) {
       await up();
       if (!project) throw new PartFailure('a restart needs a compose part');
+      // The probe is on the project's networks: down could not remove them under it.
+      if (probe) await docker(['rm', '-f', probe], { check: false, timeoutMs: 30_000 });
+      probe = undefined;
       const down = await project.cmd(['down', '--timeout', '5', ...(wipe ? ['--volumes'] : [])], 60_000);
       if (down.exitCode !== 0) throw new Error(`compose down failed: ${lastLines(down.stderr)}`);
       if (wipe) await restoreWorkspace();
