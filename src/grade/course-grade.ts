@@ -116,7 +116,7 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   const incomplete = errors.map((i) => `${i.check}: ${i.why}`);
   const results: Results = { schema: SCHEMA, run: { id: runId(), startedAt, finishedAt: new Date().toISOString(), argv: process.argv.slice(1) },
     host: { builder: engine.builder, compose: engine.compose?.flavour ?? null }, claims, summary: summarize(claims),
-    ...(closed?.check?.leaks.length ? { leaks: closed.check.leaks.map((l) => ({ kind: l.kind, item: l.item, change: l.change })) } : {}) };
+    ...(closed?.check ? { leaks: closed.check.leaks.map((l) => ({ kind: l.kind, item: l.item, change: l.change })) } : {}) };
   const grade: Grade = { rubric: a.name, assignment: a.name, parts: a.parts.map((p) => p.name), submission: dir, score: s.earned,
     possible: s.possible, items: s.items, ...(findings.length ? { refused: findings.map(describe) } : {}),
     ...(incomplete.length ? { incomplete } : {}), ...(contained.length ? { contained } : {}) };
