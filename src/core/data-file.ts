@@ -61,6 +61,9 @@ export function check(schema: Schema, value: unknown, at: Array<string | number>
   const say = (message: string, p = at) => out.push({ path: p, message });
   if (schema.oneOf) {
     const fits = schema.oneOf.filter((s) => check(s, value, at, root).length === 0);
+    // None fits, but one is of the value's type: its own problems say more than "one of".
+    const sameType = schema.oneOf.filter((s) => s.type === typeOf(value));
+    if (!fits.length && sameType.length === 1 && schema.oneOf.every((s) => s.type)) return check(sameType[0]!, value, at, root);
     if (fits.length !== 1) say(`must be one of: ${schema.oneOf.map((s) => s.description ?? s.type).join('; ')}`);
     return out;
   }

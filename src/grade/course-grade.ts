@@ -17,12 +17,12 @@ import { writeRun } from '../results/write.js';
 import { summarize, SCHEMA, type ClaimResult, type Results, type Verdict } from '../types/results.js';
 import { PHASES, PartFailure, type Outcome } from './checks/kind.js';
 import { partRuntime } from './service/runtime.js';
-import { inspectParts, describe, type Finding } from './untrusted.js';
+import { inspectParts, describe, STRIPPED_WHY, type Finding } from './untrusted.js';
 import { score, type Rubric } from './rubric.js';
 import { workspacePath, type Annotation } from '../results/github.js';
 import type { CourseAssignment, CoursePart, DeclaredCheck } from './course.js';
 import type { Grade } from '../types/grade.js';
-import { STRIPPED_WHY, type Graded } from './submission.js';
+import type { Graded } from './graded.js';
 
 /** The rubric a course's assignment carries in its checks. */
 export const courseRubric = (a: CourseAssignment): Rubric => ({ name: a.name,

@@ -19,6 +19,8 @@ import { fromRoot } from '../core/paths.js';
 import { setting, setSetting } from '../core/settings.js';
 import { workspacePath, type Annotation } from '../results/github.js';
 import { isCourseFile, loadCourse } from './course.js';
+import { STRIPPED_WHY } from './untrusted.js';
+import type { Graded } from './graded.js';
 import { gradeCourse } from './course-grade.js';
 
 export const DEFAULT_RUBRIC = fromRoot('fixtures', 'grading', 'rubric.json');
@@ -30,13 +32,7 @@ export interface GradeRequest {
   progressToStderr?: boolean;
 }
 
-/** A grade, with what the terminal shows beside it; or why there is none (exit code 1 or 2). */
-export type Graded =
-  | { grade: Grade; results: Results; runDir: string; findings: Finding[]; contained: string[];
-    items: ReturnType<typeof score>['items']; incomplete: string[]; annotations: Annotation[];
-    /** what the grade is titled: the assignment's name */
-    title: string }
-  | { error: string; code: number };
+export type { Graded } from './graded.js';
 
 /** Which claims a refused part costs, and why (every finding in that part, file:line). */
 export function refusals(findings: Finding[]): Map<string, string> {
@@ -50,10 +46,6 @@ export function refusals(findings: Finding[]): Map<string, string> {
   return out;
 }
 
-export const STRIPPED_WHY: Record<string, string> = {
-  ports: 'removed: a graded project publishes nothing on the host\'s ports (its services reach each other by name)',
-  container_name: 'removed: names on the engine are the grader\'s, so two submissions never collide',
-};
 
 /** What containment changed in the submission's compose file, for the student (from the checks' evidence). */
 export function containedChanges(r: Results): string[] {

@@ -33,6 +33,12 @@ const SERVICE_OK = new Set([
 ]);
 /** Dropped with a note (no points lost): they would publish to the host or escape the run's names. */
 export const SERVICE_STRIPPED = new Set(['ports', 'container_name']);
+/** Why each stripped key was removed, for the student. */
+export const STRIPPED_WHY: Record<string, string> = {
+  ports: 'removed: a graded project publishes nothing on the host\'s ports (its services reach each other by name)',
+  container_name: 'removed: names on the engine are the grader\'s, so two submissions never collide',
+};
+
 /** Refused: each reaches the host. */
 const SERVICE_REFUSED: Record<string, string> = {
   privileged: 'runs the container with every capability and the host\'s devices',

@@ -2,7 +2,7 @@
 // shares the service's state (POST, then GET what was posted) — each answer judged by status,
 // body text and JSON fields.
 import type { Schema } from '../../core/data-file.js';
-import type { CheckKind, PartRuntime, SubCheck } from './kind.js';
+import { SERVICE_NAME, type CheckKind, type PartRuntime, type SubCheck } from './kind.js';
 import { matchText, matchJson, TEXT_MATCH_SCHEMA, type TextMatch } from './match.js';
 import type { HttpRequest } from '../service/http.js';
 
@@ -16,7 +16,7 @@ export interface HttpStep extends HttpRequest, TextMatch {
 export type HttpCheck = HttpStep | HttpStep[];
 
 export const STEP_SCHEMA: Schema = { type: 'object', additionalProperties: false, required: ['path'], properties: {
-  service: { type: 'string', minLength: 1, description: 'the compose service (an image part: its own)' },
+  service: { type: 'string', pattern: SERVICE_NAME, description: 'the compose service (an image part: its own)' },
   port: { type: 'integer', minimum: 1, maximum: 65535, description: 'the port it listens on inside the project' },
   method: { type: 'string', pattern: '^[A-Za-z]+$' },
   path: { type: 'string', pattern: '^/[^\\s]*$', description: 'path and query, e.g. /api/v1/status?x=1' },

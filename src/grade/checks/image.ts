@@ -2,7 +2,7 @@
 // entrypoint, command, working directory, environment and labels, the base of its final stage,
 // a file inside it. Read from the engine and the image's own files, never by running it.
 import type { Schema } from '../../core/data-file.js';
-import type { CheckKind, SubCheck, BuiltImage } from './kind.js';
+import { SERVICE_NAME, type CheckKind, type SubCheck, type BuiltImage } from './kind.js';
 import { matchText, TEXT_MATCH_SCHEMA, type TextMatch } from './match.js';
 
 export interface ImageCheck {
@@ -46,7 +46,7 @@ export const image: CheckKind<ImageCheck> = {
   describe: 'the image: size ≤ N MB, its user (non-root), exposed ports, entrypoint/cmd, workdir, env, labels, final base, a file in it',
   phase: 'image',
   schema: { type: 'object', additionalProperties: false, properties: {
-    service: { type: 'string', minLength: 1, description: 'a compose part: the service whose image' },
+    service: { type: 'string', pattern: SERVICE_NAME, description: 'a compose part: the service whose image' },
     maxMb: { type: 'number', exclusiveMinimum: 0, description: 'at most this many MB (10^6 bytes)' },
     user: { type: 'string', minLength: 1, description: '"non-root", or the user (name or uid) it must run as' },
     exposes: { type: 'array', minItems: 1, items: { type: 'integer', minimum: 1, maximum: 65535 }, description: 'ports it EXPOSEs' },

@@ -103,3 +103,6 @@ export interface CheckKind<V = never> {
   /** a commented example (grade --init, docs/grading.md) */
   example: Example<V>;
 }
+
+/** A service of the project, by name: never an address or a host name with dots (the probe reaches only the project). */
+export const SERVICE_NAME = '^[A-Za-z][A-Za-z0-9_-]*$';

@@ -1,5 +1,5 @@
 // `logs`: what a running service printed (its container's output, capped).
-import type { CheckKind } from './kind.js';
+import { SERVICE_NAME, type CheckKind } from './kind.js';
 import { matchText, TEXT_MATCH_SCHEMA, type TextMatch } from './match.js';
 
 export interface LogsCheck extends TextMatch {
@@ -10,7 +10,7 @@ export const logs: CheckKind<LogsCheck> = {
   name: 'logs',
   describe: 'what a running service printed: contains, excludes, matches',
   phase: 'service',
-  schema: { type: 'object', additionalProperties: false, properties: { service: { type: 'string', minLength: 1 }, ...TEXT_MATCH_SCHEMA } },
+  schema: { type: 'object', additionalProperties: false, properties: { service: { type: 'string', pattern: SERVICE_NAME }, ...TEXT_MATCH_SCHEMA } },
   title: (v) => `${v.service ?? 'the service'}'s log ${v.contains ? `says ${JSON.stringify(v.contains)}` : 'reads as asked'}`,
   async run(v, part) {
     await part.up();

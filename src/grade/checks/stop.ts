@@ -1,5 +1,5 @@
 // `stop`: a service ends on SIGTERM within N seconds (as `docker stop` asks), not by the SIGKILL after.
-import type { CheckKind } from './kind.js';
+import { SERVICE_NAME, type CheckKind } from './kind.js';
 
 export interface StopCheck {
   service?: string;
@@ -11,7 +11,7 @@ export const stop: CheckKind<StopCheck> = {
   describe: 'a service stops on SIGTERM within N seconds (PID 1 handles the signal; exec-form CMD)',
   phase: 'stop',
   schema: { type: 'object', additionalProperties: false, required: ['within'], properties: {
-    service: { type: 'string', minLength: 1 }, within: { type: 'integer', minimum: 1, maximum: 60 } } },
+    service: { type: 'string', pattern: SERVICE_NAME }, within: { type: 'integer', minimum: 1, maximum: 60 } } },
   title: (v) => `${v.service ?? 'the service'} stops on SIGTERM within ${v.within} s`,
   async run(v, part) {
     await part.up();

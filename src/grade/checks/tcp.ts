@@ -1,5 +1,5 @@
 // `tcp`: a service accepts (or refuses) a connection on a port, from the grader's probe.
-import type { CheckKind } from './kind.js';
+import { SERVICE_NAME, type CheckKind } from './kind.js';
 
 export interface TcpCheck {
   service?: string;
@@ -13,7 +13,7 @@ export const tcp: CheckKind<TcpCheck> = {
   describe: 'a service accepts a TCP connection on a port inside the project (or, open: false, refuses it)',
   phase: 'service',
   schema: { type: 'object', additionalProperties: false, required: ['port'], properties: {
-    service: { type: 'string', minLength: 1 }, port: { type: 'integer', minimum: 1, maximum: 65535 }, open: { type: 'boolean' } } },
+    service: { type: 'string', pattern: SERVICE_NAME }, port: { type: 'integer', minimum: 1, maximum: 65535 }, open: { type: 'boolean' } } },
   title: (v) => `${v.service ?? 'the service'}:${v.port} ${v.open === false ? 'closed' : 'accepts'}`,
   async run(v, part) {
     await part.up();

@@ -1,0 +1,131 @@
+// The vocabulary of grading checks: every kind fails its negative control (a part that does
+// not do what the check asks) and passes its positive one, against a part that is data here;
+// an assignment's mistakes are named by file:line and field; the schema file is the registry's.
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { KINDS, checkSchema } from '../../src/grade/checks/registry.js';
+import type { PartRuntime, BuiltImage } from '../../src/grade/checks/kind.js';
+import { parseCourse } from '../../src/grade/course.js';
+import { parseAnswer, requestText } from '../../src/grade/service/http.js';
+import { finalBase, isRoot } from '../../src/grade/checks/image.js';
+import { firstTarEntry } from '../../src/grade/service/runtime.js';
+import { SCHEMA_FILE } from '../../src/grade/schema-write.js';
+import { DataFileError } from '../../src/core/data-file.js';
+
+const IMAGE: BuiltImage = { ref: 'x', sizeBytes: 4e6, user: '10001', exposed: ['8080/tcp'], entrypoint: ['/srv'], cmd: null, workdir: '/app',
+  env: { MODE: 'prod' }, labels: {}, dockerfile: 'FROM busybox AS b\nFROM scratch\n' };
+
+/** A part as data: what each check would read of a real one. `good` does what is asked, the other does not. */
+function fakePart(good: boolean): PartRuntime {
+  let stored = 'OK';
+  let wiped = false;
+  return {
+    name: 'p',
+    file: async (rel) => (good && rel === 'README.md' ? 'run: docker compose up' : null),
+    composeText: async () => (good ? 'services:\n  proxy: { ports: ["80:80"] }\n  app: {}\n  db: { volumes: ["./data:/data"] }\n'
+      : 'services:\n  proxy: { ports: ["80:80"] }\n  app: { ports: ["8000:8000"] }\n'),
+    image: async () => (good ? IMAGE : { ...IMAGE, user: '', sizeBytes: 90e6, exposed: [], dockerfile: 'FROM busybox\n' }),
+    imageFile: async () => (good ? { mode: 0o644, type: 'file', text: 'hello' } : null),
+    runOnce: async () => (good ? { exitCode: 0, stdout: 'v1.2.3\n', stderr: '', timedOut: false } : { exitCode: 2, stdout: '', stderr: 'no', timedOut: false }),
+    up: async () => undefined,
+    http: async (r) => {
+      if (!good) return { error: 'p:8000 refused the connection' };
+      if (r.method === 'POST') { stored = JSON.parse(r.body ?? '{}').text ?? r.body ?? ''; return { status: 201, reason: '', headers: {}, body: '' }; }
+      return { status: 200, reason: 'OK', headers: {}, body: r.path === '/api/notes' ? (wiped ? '' : stored) : '{"status": "OK"}' };
+    },
+    tcp: async () => ({ open: good, said: good ? '' : 'refused' }),
+    logs: async () => (good ? 'listening on 8000' : ''),
+    restart: async ({ wipe }) => { if (wipe) wiped = true; else if (!good) stored = ''; },
+    stop: async () => (good ? { ms: 300, exitCode: 0, killed: false } : { ms: 5100, exitCode: 137, killed: true }),
+  };
+}
+
+describe('every kind of check', () => {
+  it.each(KINDS.map((k) => [k.name, k] as const))('%s: its example holds on a part that does it and fails on one that does not',
+    async (_, kind) => {
+      const good = await kind.run(kind.example.value as never, fakePart(true));
+      expect(good.checks.every((c) => c.ok), JSON.stringify(good.checks)).toBe(true);
+      const bad = await kind.run(kind.example.value as never, fakePart(false));
+      expect(bad.checks.some((c) => !c.ok), JSON.stringify(bad.checks)).toBe(true);
+      expect(kind.title(kind.example.value as never)).toBeTruthy();
+      expect(kind.hint(kind.example.value as never)).toBeTruthy();
+    });
+
+  it('schemas/assignment.schema.json has the registry\'s checks (npm run schema writes it)', () => {
+    const file = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { $defs: { check: unknown } };
+    expect(file.$defs.check).toEqual(checkSchema());
+  });
+});
+
+describe('an assignment in the vocabulary', () => {
+  const bad = (text: string) => { try { parseCourse(text, 'a.yaml'); return []; } catch (e) { return (e as DataFileError).problems ?? [String(e)]; } };
+  it('names each mistake with its line and field', () => {
+    const p = bad(`name: x
+parts:
+  - name: api
+    dir: api
+    image: { port: 8000 }
+    checks:
+      - htp: { path: / }
+        points: 1
+      - http: { path: nope }
+        points: 1
+      - http: { path: /, matches: "(" }
+        points: 1
+      - image: { maxMb: 5 }
+      - stop: { within: 3 }
+        points: 1
+        id: a
+      - tcp: { port: 1 }
+        points: 1
+        id: a
+`);
+    expect(p).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^a\.yaml:7: .*names no kind of check \(unknown: htp\); kinds: file, compose-file/),
+      expect.stringMatching(/^a\.yaml:9: parts\[0\]\.checks\[1\]\.http\.path: must match/),
+      expect.stringMatching(/^a\.yaml:11: parts\[0\]\.checks\[2\]\.http\.matches: not a regular expression/),
+      expect.stringMatching(/^a\.yaml:13: parts\[0\]\.checks\[3\]: "points" is required/),
+      expect.stringMatching(/^a\.yaml:\d+: parts\[0\]\.checks\[5\]\.id: "a" names two checks of part api/),
+    ]));
+  });
+  it('refuses a service check in a part with no image or compose project, and persist outside compose', () => {
+    expect(bad('name: x\nparts:\n  - name: a\n    dir: a\n    checks:\n      - http: { path: / }\n        points: 1\n'))
+      .toEqual([expect.stringMatching(/needs the part to declare an image or a compose project/)]);
+    expect(bad('name: x\nparts:\n  - name: a\n    image: {}\n    checks:\n      - persist: { write: [{ path: / }], kept: [{ path: / }] }\n        points: 1\n'))
+      .toEqual([expect.stringMatching(/persist needs a compose part/)]);
+  });
+  it('refuses a probe aimed at an address rather than a service of the project', () => {
+    expect(bad('name: x\nparts:\n  - name: a\n    compose: {}\n    checks:\n      - http: { service: 172.17.0.1, path: / }\n        points: 1\n'))
+      .toEqual([expect.stringMatching(/http\.service: must match/)]);
+  });
+  it('reads the example assignments', () => {
+    for (const n of ['status-api', 'notes-stack', 'image-hygiene']) {
+      const f = `examples/assignments/${n}/assignment.yaml`;
+      expect(parseCourse(readFileSync(f, 'utf8'), f).parts.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('what the probe speaks and reads', () => {
+  it('writes a request with its body\'s length and reads an answer', () => {
+    expect(requestText({ method: 'post', path: '/a', body: '{"x":1}' }, 'api')).toBe(
+      'POST /a HTTP/1.0\r\nHost: api\r\nConnection: close\r\nUser-Agent: isolab-grader\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"x":1}');
+    expect(parseAnswer('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\r\nno')).toEqual(
+      { status: 404, reason: 'Not Found', headers: { 'content-type': 'text/plain' }, body: 'no' });
+    expect(parseAnswer('SSH-2.0-OpenSSH\r\n')).toBeNull();
+  });
+  it('reads the final stage\'s base, a user\'s rootness and a tar entry', () => {
+    expect(finalBase('FROM --platform=linux/amd64 golang AS b\nRUN x\nfrom scratch\n')).toBe('scratch');
+    expect(isRoot('', null)).toBe(true);
+    expect(isRoot('app', 'app:x:0:0::/:/bin/sh\n')).toBe(true);
+    expect(isRoot('app', 'app:x:1000:1000::/:/bin/sh\n')).toBe(false);
+    expect(isRoot('10001:10001', null)).toBe(false);
+    const h = Buffer.alloc(1024);
+    h.write('index.html', 0);
+    h.write('0000644\0', 100);
+    h.write('00000000005\0', 124);
+    h.write('0', 156);
+    h.write('hello', 512);
+    expect(firstTarEntry(h)).toEqual({ mode: 0o644, type: 'file', text: 'hello' });
+  });
+});
