@@ -91,7 +91,7 @@ function defineGrade(program: Command, exit: Exit): void {
     .option('--format <name>', 'also write gradescope.json (gradescope), PrairieLearn\'s results (prairielearn), or the '
       + 'retired Classroom result (classroom); ctrf.json and junit.xml are always written; repeatable', collect)
     .option('--json', 'print the grade as JSON')
-    .option('--init [dir]', 'write a commented assignment.yaml and rubric.json to start from (the folder is made)')
+    .option('--init [dir]', 'write a commented assignment.yaml of every kind of check to start from (and the lecture\'s shape; the folder is made)')
     .option('--explain [assignment]', 'print what will be checked, for how many points, with which hints (with --rubric: '
       + 'that rubric); runs nothing')
     .option('--force', 'with --init: overwrite an existing assignment.yaml or rubric.json')

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { check, DataFileError, fieldPath, lineOf, type Schema } from '../core/data-file.js';
+import { fromRoot } from '../core/paths.js';
 import { kindOf } from './checks/registry.js';
 import type { CheckKind } from './checks/kind.js';
 import { ASSIGNMENT_SCHEMA, loadAssignment, LECTURE_ASSIGNMENT, type Assignment } from './assignment.js';
@@ -137,3 +138,6 @@ export function isCourseFile(file: string): boolean {
     return false;
   }
 }
+
+/** The commented template of every kind (`isolab grade --init` writes it as assignment.yaml). */
+export const COURSE_TEMPLATE = fromRoot('fixtures', 'grading', 'course.assignment.yaml');

@@ -80,7 +80,11 @@ describe('isolab grade --init and --merge make their folders', () => {
       const course = path.join(dir, 'a', 'b', 'course');
       const init = await isolab(['grade', '--init', course]);
       expect(init.code, init.out).toBe(0);
-      expect(init.out).toContain(`wrote ${path.join(course, 'assignment.yaml')} and ${path.join(course, 'rubric.json')}`);
+      expect(init.out).toContain(`wrote ${path.join(course, 'assignment.yaml')} (every kind of check`);
+      expect(init.out).toContain(`${path.join(course, 'lecture.assignment.yaml')} and ${path.join(course, 'rubric.json')}`);
+      const explained = await isolab(['grade', '--explain', path.join(course, 'assignment.yaml')]);
+      expect(explained.code, explained.out).toBe(0);
+      expect(explained.out).toMatch(/api\.state \(http: POST \/api\/v1\/status → 201, then GET \/api\/v1\/status → 200\)/);
       expect(await readFile(path.join(course, 'rubric.json'), 'utf8')).toMatch(/\{compose\.server\}/);
       const again = await isolab(['grade', '--init', course]);
       expect(again.code).toBe(2);

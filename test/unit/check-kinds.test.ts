@@ -98,6 +98,10 @@ parts:
     expect(bad('name: x\nparts:\n  - name: a\n    compose: {}\n    checks:\n      - http: { service: 172.17.0.1, path: / }\n        points: 1\n'))
       .toEqual([expect.stringMatching(/http\.service: must match/)]);
   });
+  it('the template grade --init writes uses every kind', () => {
+    const c = parseCourse(readFileSync('fixtures/grading/course.assignment.yaml', 'utf8'), 'template');
+    expect(new Set(c.parts.flatMap((p) => p.checks.map((x) => x.kind.name)))).toEqual(new Set(KINDS.map((k) => k.name)));
+  });
   it('reads the example assignments', () => {
     for (const n of ['status-api', 'notes-stack', 'image-hygiene']) {
       const f = `examples/assignments/${n}/assignment.yaml`;

@@ -2,6 +2,8 @@
 // terminal, or as JSON alone on stdout — and written in the formats asked for.
 import { stat, writeFile, copyFile, access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { isCourseFile, loadCourse, COURSE_TEMPLATE } from '../../grade/course.js';
+import { describeReady } from '../../grade/service/runtime.js';
 import { gradeSubmission, gradingPlan, DEFAULT_RUBRIC } from '../../grade/submission.js';
 import { PARTS, partOf } from '../../grade/assignment.js';
 import { LECTURE_ASSIGNMENT } from '../../grade/assignment.js';
@@ -111,7 +113,8 @@ async function readsAt(name: 'autograderRoot' | 'prairielearnRoot', fallback: st
 
 /** `isolab grade --init [dir]`: a commented assignment and a rubric to start a course's own from. */
 export async function gradeInit(dir = '.', o: { force?: boolean } = {}): Promise<number> {
-  const targets = [[LECTURE_ASSIGNMENT, 'assignment.yaml'], [DEFAULT_RUBRIC, 'rubric.json']] as const;
+  const targets = [[COURSE_TEMPLATE, 'assignment.yaml'], [LECTURE_ASSIGNMENT, 'lecture.assignment.yaml'],
+    [DEFAULT_RUBRIC, 'rubric.json']] as const;
   for (const [, name] of targets) {
     if (!o.force && (await access(path.join(dir, name)).then(() => true, () => false))) {
       err(`${path.join(dir, name)} exists; not overwriting it (remove it, pass another folder, or --force)`);
@@ -120,13 +123,16 @@ export async function gradeInit(dir = '.', o: { force?: boolean } = {}): Promise
   }
   await mkdir(dir, { recursive: true });
   for (const [from, name] of targets) await copyFile(from, path.join(dir, name));
-  process.stdout.write(`wrote ${path.join(dir, 'assignment.yaml')} and ${path.join(dir, 'rubric.json')}\nthen: sudo `
-    + `npx isolab grade <submission> --assignment ${path.join(dir, 'assignment.yaml')} --rubric ${path.join(dir, 'rubric.json')}\n`);
+  process.stdout.write(`wrote ${path.join(dir, 'assignment.yaml')} (every kind of check, commented: edit it into your course's)`
+    + `\n  and the lecture's own shape: ${path.join(dir, 'lecture.assignment.yaml')} and ${path.join(dir, 'rubric.json')}\n`
+    + `then: npx isolab grade --explain ${path.join(dir, 'assignment.yaml')}\n`
+    + `      sudo npx isolab grade <submission> --assignment ${path.join(dir, 'assignment.yaml')}\n`);
   return 0;
 }
 
 /** `isolab grade --explain`: what a grade checks, for how many points, in the course's words. Runs nothing. */
 export async function explainGrading(o: { assignment?: string; rubric?: string }): Promise<number> {
+  if (o.assignment && isCourseFile(path.resolve(o.assignment))) return explainCourse(o.assignment, o.rubric);
   const plan = await gradingPlan(o);
   if ('error' in plan) {
     err(plan.error);
@@ -152,5 +158,36 @@ export async function explainGrading(o: { assignment?: string; rubric?: string }
   out(`\nin all ${rubric.checks.reduce((n, c) => n + c.points, 0)} points. Each container: ${l.memoryMb} MB, ${l.pids} pids, `
     + `${l.cpus} CPU; a build: ${l.buildSeconds} s, no network, writes and image at most ${l.imageMb} MB; compose up: `
     + `${l.upSeconds} s; output kept: ${l.outputKb} KB.`);
+  return 0;
+}
+
+/** --explain for a course's assignment in the vocabulary: each part, how it runs, each check's points and hint. */
+function explainCourse(file: string, rubric?: string): number {
+  if (rubric) {
+    err(`${file} carries its own points and hints: --rubric goes with the lecture's shape only`);
+    return 2;
+  }
+  let a;
+  try {
+    a = loadCourse(path.resolve(file));
+  } catch (e) {
+    err((e as Error).message);
+    return 2;
+  }
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  out(`${a.name} — ${file}`);
+  for (const p of a.parts) {
+    const how = p.compose ? `compose project ${p.compose.file ?? 'docker-compose.yml'}` : p.image
+      ? `image from ${p.image.dockerfile ?? 'Dockerfile'}${p.image.port ? `, reached as ${p.image.service ?? p.name}:${p.image.port}` : ''}` : 'files';
+    out(`\n${p.name} — the submission's ${p.dir === '.' ? 'root' : `${p.dir}/`} (${how}): ${p.checks.reduce((n, c) => n + c.points, 0)} points`);
+    if (p.image || p.compose) out(`  ready when: ${describeReady(p.ready, p)}, within ${p.ready?.within ?? a.limits.upSeconds} s`);
+    for (const c of p.checks)
+      out(`  ${String(c.points).padStart(3)}  ${c.id} (${c.kind.name}: ${c.title})${c.partial ? ' (partial credit)' : ''}\n       ${c.hint}`);
+  }
+  const l = a.limits;
+  out(`\nin all ${a.parts.reduce((n, p) => n + p.checks.reduce((m, c) => m + c.points, 0), 0)} points. Each container: ${l.memoryMb} MB, `
+    + `${l.pids} pids, ${l.cpus} CPU, no network beyond its project, nothing published on the host; a build: ${l.buildSeconds} s, `
+    + `RUN steps ${a.build.network === 'open' ? 'with network (open)' : 'without network'}, writes at most ${l.imageMb} MB; `
+    + `up and ready: ${l.upSeconds} s; output kept: ${l.outputKb} KB.`);
   return 0;
 }

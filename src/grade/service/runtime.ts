@@ -321,12 +321,14 @@ export function firstTarEntry(tar: Buffer): { mode: number; type: 'file' | 'dir'
   return { mode, type, text: type === 'file' ? tar.subarray(512, 512 + Math.min(size, 1 << 20)).toString('utf8') : '' };
 }
 
-/** The ports a part's http checks reach: what "ready" means when the assignment says nothing. */
+/** The ports a part's http and persist checks reach: what "ready" means when the assignment says nothing. */
 function defaultPorts(part: CoursePart): Array<{ service?: string; port: number }> {
   const out = new Map<string, { service?: string; port: number }>();
   for (const c of part.checks) {
-    if (c.kind.name !== 'http') continue;
-    for (const s of ([] as Array<{ service?: string; port?: number }>).concat(c.value as never)) {
+    const v = c.value as { write?: unknown[]; kept?: unknown[]; wiped?: unknown[] };
+    const steps = c.kind.name === 'http' ? ([] as unknown[]).concat(c.value)
+      : c.kind.name === 'persist' ? [...(v.write ?? []), ...(v.kept ?? []), ...(v.wiped ?? [])] : [];
+    for (const s of steps as Array<{ service?: string; port?: number }>) {
       const port = s.port ?? part.image?.port ?? part.compose?.port;
       if (port) out.set(`${s.service ?? ''}:${port}`, { service: s.service, port });
     }
