@@ -16,7 +16,8 @@ import { setting, setSetting } from '../core/settings.js';
 import { writeRun } from '../results/write.js';
 import { summarize, SCHEMA, type ClaimResult, type Results, type Verdict } from '../types/results.js';
 import { PHASES, PartFailure, type Outcome } from './checks/kind.js';
-import { partRuntime } from './service/runtime.js';
+import { partRuntime, PROBE_IMAGE } from './service/runtime.js';
+import { docker } from '../docker/cli.js';
 import { inspectParts, describe, STRIPPED_WHY, type Finding } from './untrusted.js';
 import { score, type Rubric } from './rubric.js';
 import { workspacePath, type Annotation } from '../results/github.js';
@@ -44,6 +45,9 @@ async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, eng
   try {
     const original = path.join(sub, part.dir);
     const dir = await scratchDir(ledger, part.name, { sizeMb: 160 });
+    // Without root, what the student's containers wrote there as root is removed by a container too.
+    if (process.getuid?.() !== 0) ledger.add('other', `${dir} (files the containers wrote)`, () => docker(['run', '--rm', '--network', 'none',
+      '-v', `${dir}:/w`, PROBE_IMAGE, 'sh', '-c', 'rm -rf /w/* /w/.[!.]* 2>/dev/null; true'], { check: false, timeoutMs: 30_000 }));
     await cp(original, dir, { recursive: true, verbatimSymlinks: true });
     const rt = partRuntime({ ledger, part, dir, original, limits: a.limits, buildNetwork: a.build.network,
       builder: engine.builder === 'buildkit' ? 'buildkit' : 'legacy', compose: engine.compose });

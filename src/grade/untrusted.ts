@@ -33,6 +33,8 @@ const SERVICE_OK = new Set([
 ]);
 /** Dropped with a note (no points lost): they would publish to the host or escape the run's names. */
 export const SERVICE_STRIPPED = new Set(['ports', 'container_name']);
+/** The bridge driver's option that leaves the host without an address on a network. */
+export const NO_HOST_ADDRESS = 'com.docker.network.bridge.inhibit_ipv4';
 /** Why each stripped key was removed, for the student. */
 export const STRIPPED_WHY: Record<string, string> = {
   ports: 'removed: a graded project publishes nothing on the host\'s ports (its services reach each other by name)',
@@ -378,8 +380,10 @@ export function containCompose(text: string, a: Pick<Assignment, 'limits'>, flav
   }
   out.services = services;
   const nets = (js.networks ?? {}) as Record<string, Record<string, unknown> | null>;
-  out.networks = { default: { internal: true },
-    ...Object.fromEntries(Object.entries(nets).map(([n, v]) => [n, { ...(v ?? {}), internal: true }])) };
+  // Internal, and without an address of the host's on the bridge: a container can reach its
+  // project's services, never the host's ports through the bridge's gateway address.
+  const closed = { internal: true, driver_opts: { [NO_HOST_ADDRESS]: 'true' } };
+  out.networks = { default: closed, ...Object.fromEntries(Object.entries(nets).map(([n, v]) => [n, { ...(v ?? {}), ...closed }])) };
   if (js.volumes) out.volumes = js.volumes;
   for (const k of Object.keys(js)) if (TOP_STRIPPED.has(k)) stripped.push(k);
   return { text: `# contained by isolab grade: limits, no-new-privileges, internal `

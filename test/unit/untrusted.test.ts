@@ -121,12 +121,16 @@ describe('containCompose', () => {
     expect(y.services.client).toMatchObject({ mem_limit: '256m', memswap_limit: '256m', pids_limit: 128, cpus: 1,
       security_opt: ['no-new-privileges:true'] });
     expect(y.services.client.ports).toBeUndefined();
-    expect(y.networks.default.internal).toBe(true);
+    // The host gets no address on the project's bridge: its ports are not reachable through the gateway.
+    expect(y.networks.default).toEqual({ internal: true, driver_opts: { 'com.docker.network.bridge.inhibit_ipv4': 'true' } });
     expect(stripped).toEqual(['services.client.ports', 'services.client.container_name']);
     expect(parse(containCompose(svc(''), a, 'v2').text).version).toBeUndefined();
     // A service's build gets no network, whether its file says `build: .` or a build object.
     expect(y.services.server1.build).toEqual({ context: '.', network: 'none' });
     expect(parse(containCompose('services:\n  s:\n    build: { context: app, dockerfile: D }\n', a, 'v2').text).services.s.build)
       .toEqual({ context: 'app', dockerfile: 'D', network: 'none' });
+    // An assignment that opens the build's network: the engine's default, never the host's.
+    expect(parse(containCompose('services:\n  s:\n    build: app\n', a, 'v2', { buildNetwork: 'open' }).text).services.s.build)
+      .toEqual({ context: 'app', network: 'default' });
   });
 });

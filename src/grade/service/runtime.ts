@@ -11,7 +11,7 @@ import type { Ledger } from '../../core/ledger.js';
 import { docker, runContainer, createNetwork, inspect } from '../../docker/cli.js';
 import { buildImage, BuildError, type Builder } from '../../docker/build.js';
 import { composeProject, type ComposeProject } from '../../docker/compose.js';
-import { containCompose } from '../untrusted.js';
+import { containCompose, NO_HOST_ADDRESS } from '../untrusted.js';
 import { until } from '../../core/waits.js';
 import { resourceName } from '../../core/names.js';
 import type { ComposeInfo } from '../../types/host.js';
@@ -84,7 +84,7 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
         timeoutMs: limits.buildSeconds * 1000, diskMb: limits.imageMb });
       return await imageOf(b.tag, await readPlain(path.join(o.dir, dockerfile)));
     } catch (e) {
-      if (e instanceof BuildError) throw new PartFailure(`the image did not build: ${e.engineError}`, { build: cap(e.output, 8) });
+      if (e instanceof BuildError) throw new PartFailure(`the image did not build: ${e.engineError}${failingStep(e.output)}`, { build: cap(e.output, 8) });
       throw e;
     }
   };
@@ -180,7 +180,7 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
 
   const upImage = async () => {
     const img = await (built ??= buildOwn());
-    network = await createNetwork(ledger, label('net'), ['--internal']);
+    network = await createNetwork(ledger, label('net'), ['--internal', '-o', `${NO_HOST_ADDRESS}=true`]);
     const env = Object.entries(part.image?.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     const c = await runContainer(ledger, label('service'), [...containment(limits), '--network', network, '--network-alias', hostOf(),
       ...env, img.ref, ...(part.image?.command ?? [])], { check: false, timeoutMs: 30_000 });
@@ -292,6 +292,16 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
       // The ledger removes everything; nothing is kept between parts.
     },
   };
+}
+
+/** What the failing step printed last, before the builder's own error line (" — it said: …"), or nothing. */
+export function failingStep(output: string): string {
+  // The legacy builder's deprecation notice is the CLI's, not the step's.
+  const lines = output.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+    .filter((l) => l && !/^(DEPRECATED: The legacy builder|Install the buildx component|https:\/\/docs\.docker\.com\/go\/buildx|Removing intermediate container|---> Running in)/.test(l));
+  const at = lines.findIndex((l) => /returned a non-zero code|did not complete successfully/.test(l));
+  const said = lines.slice(Math.max(0, at - 2), at).filter((l) => !/^(Step \d|---> |#\d+ \[)/.test(l));
+  return at > 0 && said.length ? ` — it said: ${said.join(' | ').slice(0, 300)}` : '';
 }
 
 const lastLines = (s: string, n = 3) => s.trim().split('\n').slice(-n).join(' | ');
