@@ -4,6 +4,8 @@ import { gradeCommand, gradeInit, explainGrading, DEFAULT_RUBRIC } from './grade
 import { gradeBatch, mergeCsv } from '../../grade/batch.js';
 import { loadRubric } from '../../grade/rubric.js';
 import { loadAssignment } from '../../grade/assignment.js';
+import { isCourseFile, loadCourse } from '../../grade/course.js';
+import { courseRubric } from '../../grade/course-grade.js';
 import { engineName } from '../../core/engine-name.js';
 import { EXIT } from '../../types/results.js';
 
@@ -59,8 +61,11 @@ export async function gradeCli(dir: string | undefined, o: GradeCliOptions): Pro
     return fail('--out goes with --batch, --merge, or --format gradescope (the results file)');
   if (!o.batch) return gradeCommand(dir, o);
   try {
-    if (o.assignment) loadAssignment(path.resolve(o.assignment)); // a bad file fails once, not per student
-    const rubric = await loadRubric(path.resolve(o.rubric ?? DEFAULT_RUBRIC));
+    // A bad file fails once, not per student. A course's assignment carries its own points (its rubric).
+    const course = o.assignment && isCourseFile(path.resolve(o.assignment)) ? loadCourse(path.resolve(o.assignment)) : null;
+    if (course && o.rubric) return fail(`${o.assignment} carries its own points and hints: --rubric goes with the lecture's shape only`);
+    if (o.assignment && !course) loadAssignment(path.resolve(o.assignment));
+    const rubric = course ? courseRubric(course) : await loadRubric(path.resolve(o.rubric ?? DEFAULT_RUBRIC));
     const out = path.resolve(o.out ?? path.join('reports', `batch-${path.basename(path.resolve(dir))}`));
     const r = await gradeBatch(path.resolve(dir), {
       rubric, out, shard: o.shard, format: o.format,
