@@ -1,7 +1,8 @@
 // Per-submission grading time of the sample, cold (content its builds have never seen) and warm
 // (the same copy again), each a whole `isolab grade` in its own process, and where its seconds
 // go: the trace setting logs every external command with its duration, grouped here by phase.
-// Goal: ≤ 30 s warm, ≤ 60 s cold. Not a timed test: `isolab bench grading`.
+// Goal: ≤ 30 s warm, ≤ 60 s cold. Then each example assignment's harness share (grading-share.ts).
+// Not a timed test: `isolab bench grading`.
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { run } from '../core/exec.js';
 import type { BenchContext } from './types.js';
 import { ROOT as repo, BIN } from '../core/paths.js';
 import { envWith } from '../core/settings.js';
+import { gradingShare } from './grading-share.js';
 
 const WARM_GOAL_MS = 30_000;
 const COLD_GOAL_MS = 60_000;
@@ -85,7 +87,9 @@ export async function grading(ctx: BenchContext) {
   };
   const cold = await once('cold');
   const warm = await once('warm');
+  const examples = await gradingShare(ctx);
   return {
+    examples,
     submission: 'fixtures/grading/sample', coldMs: cold.ms, warmMs: warm.ms, score: warm.score, coldScore: cold.score,
     warmGoalMs: WARM_GOAL_MS, warmWithinGoal: warm.ms <= WARM_GOAL_MS, coldGoalMs: COLD_GOAL_MS, coldWithinGoal: cold.ms <= COLD_GOAL_MS,
     phases: { cold: cold.phases, warm: warm.phases },

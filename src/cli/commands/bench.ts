@@ -60,6 +60,11 @@ function printSection(name: string, out: unknown): void {
       + `≤ ${g.coldGoalMs / 1000} s: ${g.coldWithinGoal ? 'met' : 'missed'}), warm ${(g.warmMs / 1000).toFixed(1)} `
       + `s (goal ≤ ${g.warmGoalMs / 1000} s: ${g.warmWithinGoal ? 'met' : 'missed'}), score ${g.score}\n`);
     process.stdout.write(`${phaseLines(g.phases).join('\n')}\n`);
+    const e = g.examples;
+    process.stdout.write(`\nexample assignments, good submission graded warm beside the same work by bare engine commands `
+      + `(harness share target ≤ ${e.target * 100}%):\n${table(e.rows.map((r) => [r.example, r.score, `${(r.gradeMs / 1000).toFixed(1)} s`,
+        `${(r.bareMs / 1000).toFixed(1)} s`, `${(r.harnessShare * 100).toFixed(0)}%`, r.withinTarget ? ok('met') : bad('missed')]),
+      ['example', 'score', 'isolab grade', 'bare commands', 'harness share', 'target'])}\n`);
   }
   if (name === 'guests') {
     const g = out as Awaited<ReturnType<typeof guests>>;
