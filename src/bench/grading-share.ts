@@ -90,6 +90,12 @@ async function bareWork(part: CoursePart, dir: string, compose: string[] | null,
   return performance.now() - t0;
 }
 
+/** Images made since `before` (a multi-stage build's stages under the classic builder are untagged): removed. */
+async function removeNew(before: Set<string>): Promise<void> {
+  const now = (await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean);
+  for (const id of now.filter((i) => !before.has(i))) await docker(['rmi', '-f', id], { check: false, timeoutMs: 30_000 });
+}
+
 export async function gradingShare(ctx: BenchContext) {
   const root = path.join(repo, 'examples', 'assignments');
   const rows = [];
@@ -110,10 +116,15 @@ export async function gradingShare(ctx: BenchContext) {
     const graded = await gradeOnce('warm');
     let bareMs = 0;
     const compose = ctx.host.compose?.command ?? null;
-    for (const part of a.parts) {
-      const copy = path.join(work, 'bare', part.name);
-      await cp(path.join(good, part.dir), copy, { recursive: true });
-      bareMs += await bareWork(part, copy, compose, a.limits);
+    const before = new Set((await docker(['images', '-a', '-q', '--no-trunc'], { timeoutMs: 15_000 })).stdout.split('\n').filter(Boolean));
+    try {
+      for (const part of a.parts) {
+        const copy = path.join(work, 'bare', part.name);
+        await cp(path.join(good, part.dir), copy, { recursive: true });
+        bareMs += await bareWork(part, copy, compose, a.limits);
+      }
+    } finally {
+      await removeNew(before);
     }
     const share = (graded.ms - bareMs) / graded.ms;
     rows.push({ example: name, score: graded.score, gradeMs: Math.round(graded.ms), bareMs: Math.round(bareMs),

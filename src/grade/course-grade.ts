@@ -67,6 +67,7 @@ async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, eng
       }
     }
     for (const x of rt.contained) contained.push(`${part.name}: ${x} ${STRIPPED_WHY[x.split('.').pop()!] ?? 'removed: it reaches beyond the project'}`);
+    await rt.close();
   } finally {
     await ledger.close();
   }
@@ -77,13 +78,18 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   const present = await Promise.all(a.parts.map((p) => stat(path.join(sub, p.dir)).then((s) => s.isDirectory(), () => false)));
   if (!present.some(Boolean)) return { code: 2, error: `${dir} has none of the assignment's folders `
     + `(${[...new Set(a.parts.map((p) => p.dir))].join(', ')}); see ${path.relative(process.cwd(), a.file)}` };
-  const engine = await probeEngine();
+  // Compose is asked for only where a part needs it (its CLI takes most of a second to answer);
+  // the host's state is read for the leak check meanwhile.
+  const opening = openSession('grade');
+  opening.catch(() => undefined);
+  const engine = await probeEngine({ compose: a.parts.some((p) => p.compose) });
+  if (!engine.docker) await (await opening).ledger.close();
   if (!engine.docker) return { code: 3, error: `no container engine answers here (${engine.dockerReason ?? 'docker info failed'}): `
     + 'nothing was graded — run `isolab provision` or start the engine, then grade again' };
   if (!setting('runDir')) setSetting('runDir', runFolder(runId(), 'grade'));
   const runDir = setting('runDir')!;
   const startedAt = new Date().toISOString();
-  const session = await openSession('grade');
+  const session = await opening;
   const findings = await inspectParts(sub, {
     dirs: a.parts.map((p) => ({ name: p.name, dir: p.dir })),
     dockerfiles: a.parts.filter((p) => p.image).map((p) => path.join(p.dir, p.image!.dockerfile ?? 'Dockerfile')),

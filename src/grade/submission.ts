@@ -4,7 +4,6 @@
 // beside the run's results. The CLI (src/cli/commands/grade.ts, grade-output.ts) prints it and writes its formats.
 import { stat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { runSuites } from '../run/suites.js';
 import { emptyRequest } from '../run/request.js';
 import { loadRubric, score, fillHint, type Rubric } from './rubric.js';
 import { loadAssignment, partOf, LECTURE_ASSIGNMENT, PART_CLAIMS, type Assignment } from './assignment.js';
@@ -120,6 +119,9 @@ async function runChecks(sub: string, toRun: string[],
   if (o.assignment) setSetting('assignment', path.resolve(o.assignment));
   if (!setting('runDir')) setSetting('runDir', runFolder(runId(), 'grade'));
   const runDir = setting('runDir')!;
+  // Loaded here, not above: vitest's API takes most of a second to load, and a course's
+  // assignment in the vocabulary (course-grade.ts) never runs the suites.
+  const { runSuites } = await import('../run/suites.js');
   const run = () => runSuites({ ...emptyRequest(), claims: toRun }, { quiet: true });
   const code = toRun.length ? await (o.progressToStderr ? toStderr(run) : run()) : 0;
   try {

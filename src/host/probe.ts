@@ -214,7 +214,7 @@ export async function probeHost(o: { kvmBoot?: boolean } = {}): Promise<HostInfo
 }
 
 /** The engine alone: does it answer, its builder, its compose (what grading a course's parts needs). */
-export async function probeEngine(): Promise<Pick<HostInfo, 'docker' | 'dockerReason' | 'builder' | 'compose'>> {
+export async function probeEngine(o: { compose: boolean }): Promise<Pick<HostInfo, 'docker' | 'dockerReason' | 'builder' | 'compose'>> {
   const d = await probeDocker();
-  return { ...d, compose: await probeCompose(!!d.docker) };
+  return { ...d, compose: o.compose ? await probeCompose(!!d.docker) : null };
 }

@@ -62,6 +62,7 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
   let network: string | undefined;
   /** what the grader wrote into the workspace (kept when a wipe puts the part back as submitted) */
   const graderFiles = new Set<string>();
+  const createdFrom: Record<string, ReturnType<typeof runContainer>> = {};
   /** what containment changed in the student's compose file (told to them) */
   const contained: string[] = [];
 
@@ -182,11 +183,12 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
     const img = await (built ??= buildOwn());
     network = await createNetwork(ledger, label('net'), ['--internal', '-o', `${NO_HOST_ADDRESS}=true`]);
     const env = Object.entries(part.image?.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    const c = await runContainer(ledger, label('service'), [...containment(limits), '--network', network, '--network-alias', hostOf(),
-      ...env, img.ref, ...(part.image?.command ?? [])], { check: false, timeoutMs: 30_000 });
+    // The service and the probe start side by side: neither waits for the other.
+    const [c] = await Promise.all([runContainer(ledger, label('service'), [...containment(limits), '--network', network,
+      '--network-alias', hostOf(), ...env, img.ref, ...(part.image?.command ?? [])], { check: false, timeoutMs: 30_000 }),
+    startProbe([network])]);
     if (c.result.exitCode !== 0) throw new PartFailure(`the container did not start: ${c.result.stderr.trim().split('\n').pop()}`);
     container = c.name;
-    await startProbe([network]);
   };
 
   let original: string[] | undefined;
@@ -243,11 +245,12 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
     },
     async imageFile(p, service) {
       const ref = (await this.image(service)).ref;
-      const c = await runContainer(ledger, label(`files-${Math.random().toString(36).slice(2, 8)}`), ['--network', 'none', ref, '/'],
-        { create: true, check: false, timeoutMs: 30_000 });
+      // One created (never started) container per image, its files read with `docker cp`; the ledger removes it.
+      const made = (createdFrom[ref] ??= runContainer(ledger, label(`files-${Object.keys(createdFrom).length + 1}`),
+        ['--network', 'none', ref, '/'], { create: true, check: false, timeoutMs: 30_000 }));
+      const c = await made;
       if (c.result.exitCode !== 0) return null;
       const r = await docker(['cp', `${c.name}:${p}`, '-'], { check: false, timeoutMs: 30_000 });
-      await docker(['rm', '-f', c.name], { check: false, timeoutMs: 30_000 });
       return r.exitCode === 0 ? firstTarEntry(Buffer.from(r.stdout, 'utf8')) : null;
     },
     async runOnce(x): Promise<RunOutcome> {
@@ -289,7 +292,10 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
       return { ms, exitCode, killed: exitCode === 137 };
     },
     async close() {
-      // The ledger removes everything; nothing is kept between parts.
+      // The part's containers in one call (the ledger, after, finds them gone); the rest is the ledger's.
+      const made = [container, probe, ...await Promise.all(Object.values(createdFrom).map(async (c) => (await c).name))]
+        .filter((n): n is string => !!n);
+      if (made.length) await docker(['rm', '-f', '-v', ...made], { check: false, timeoutMs: 60_000 });
     },
   };
 }
