@@ -3,7 +3,8 @@
 // file, line and reason), then part by part — a private copy of its folder, its image or compose
 // project brought up contained (src/grade/service/runtime.ts), its checks run in phase order —
 // in one run session: everything made is undone after each part and the leak check judges the host.
-import { cp, stat } from 'node:fs/promises';
+import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { emptyRequest } from '../run/request.js';
 import path from 'node:path';
 import { openSession, closeSession } from '../run/session.js';
 import { Ledger } from '../core/ledger.js';
@@ -21,7 +22,7 @@ import { docker } from '../docker/cli.js';
 import { inspectParts, describe, STRIPPED_WHY, type Finding } from './untrusted.js';
 import { score, type Rubric } from './rubric.js';
 import { workspacePath, type Annotation } from '../results/github.js';
-import type { CourseAssignment, CoursePart, DeclaredCheck } from './course.js';
+import { lectureShape, type CourseAssignment, type CoursePart, type DeclaredCheck } from './course.js';
 import type { Grade } from '../types/grade.js';
 import type { Graded } from './graded.js';
 
@@ -92,8 +93,11 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   const session = await opening;
   const findings = await inspectParts(sub, {
     dirs: a.parts.map((p) => ({ name: p.name, dir: p.dir })),
-    dockerfiles: a.parts.filter((p) => p.image).map((p) => path.join(p.dir, p.image!.dockerfile ?? 'Dockerfile')),
-    composeFiles: a.parts.filter((p) => p.compose).map((p) => ({ part: p.name, file: path.join(p.dir, p.compose!.file ?? 'docker-compose.yml') })),
+    dockerfiles: [...a.parts.filter((p) => p.image).map((p) => path.join(p.dir, p.image!.dockerfile ?? 'Dockerfile')),
+      ...a.parts.filter((p) => p.lecture && p.lecture.part !== 'compose').map((p) => path.join(p.dir, 'Dockerfile'))],
+    composeFiles: [...a.parts.filter((p) => p.compose).map((p) => ({ part: p.name, file: path.join(p.dir, p.compose!.file ?? 'docker-compose.yml') })),
+      ...a.parts.filter((p) => p.lecture?.part === 'compose').map((p) => ({ part: p.name,
+        file: path.join(p.dir, String(p.lecture!.file ?? 'docker-compose.yml')) }))],
     declared: a.parts.map((p) => p.name),
   });
   const refused = new Map<string, string>();
@@ -101,6 +105,9 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   const contained: string[] = [];
   let closed: Awaited<ReturnType<typeof closeSession>> | undefined;
   try {
+    // The lecture-shaped parts' claims run first, together, as the suites run them.
+    const lectureParts = a.parts.filter((p, i) => p.lecture && present[i] && !findings.some((f) => f.parts.includes(p.name)));
+    const fromClaims = lectureParts.length ? await gradeLectureParts(a, lectureParts, sub, runDir) : new Map<string, ClaimResult>();
     for (const [i, part] of a.parts.entries()) {
       const mine = findings.filter((f) => f.parts.includes(part.name));
       if (mine.length) {
@@ -111,6 +118,8 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
         }
       } else if (!present[i]) {
         for (const c of part.checks) claims.push(result(c, part, 'fail', { reason: `${part.dir}/ is not in the submission`, ms: 0 }));
+      } else if (part.lecture) {
+        for (const c of part.checks) claims.push(fromClaims.get(c.id) ?? result(c, part, 'error', { reason: 'its claim wrote no result', ms: 0 }));
       } else claims.push(...await gradePart(a, part, sub, engine, contained));
     }
   } finally {
@@ -133,6 +142,36 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
   return { grade, results, runDir, title: a.name, findings, contained, items: s.items, incomplete, annotations: courseAnnotations(s.items, a, sub, findings) };
+}
+
+/**
+ * The lecture-shaped parts' claim checks, run as a run of the suites (the lecture's grading path):
+ * the parts written as an assignment of the lecture's shape, the claims run once, each result
+ * taken as its check's (a claim's scenario where the check names one).
+ */
+async function gradeLectureParts(a: CourseAssignment, parts: CoursePart[], sub: string, runDir: string): Promise<Map<string, ClaimResult>> {
+  const shape = lectureShape({ ...a, parts })!;
+  const file = path.join(runDir, 'lecture-parts.assignment.json');
+  await mkdir(runDir, { recursive: true });
+  await writeFile(file, JSON.stringify({ name: shape.name, limits: shape.limits,
+    ...Object.fromEntries(shape.declared.map((p) => [p, shape[p]])) }, null, 2));
+  setSetting('submission', sub);
+  setSetting('assignment', file);
+  if (!setting('composeTimeoutMs')) setSetting('composeTimeoutMs', String(a.limits.upSeconds * 1000));
+  const checks = parts.flatMap((p) => p.checks.map((c) => ({ c, p })));
+  const { runSuites } = await import('../run/suites.js');
+  await runSuites({ ...emptyRequest(), claims: [...new Set(checks.map(({ c }) => String(c.value)))] }, { quiet: true });
+  const ran = JSON.parse(await readFile(path.join(runDir, 'results.json'), 'utf8').catch(() => '{"claims":[]}')) as Results;
+  const out = new Map<string, ClaimResult>();
+  for (const { c, p } of checks) {
+    const [id, scenario] = String(c.value).split(' › ');
+    const cl = ran.claims.find((x) => x.id === id);
+    const t = scenario ? cl?.scenarios?.find((x) => x.name === scenario) : cl;
+    if (!cl || !t) continue;
+    out.set(c.id, { id: c.id, suite: p.name, statement: `${c.value}: ${cl.statement}`, verdict: t.verdict, ...(t.reason ? { reason: t.reason } : {}),
+      evidence: t.evidence ?? {}, checks: t.checks ?? (!scenario ? cl.scenarios?.flatMap((x) => x.checks ?? []) : undefined), durationMs: t.durationMs });
+  }
+  return out;
 }
 
 /** Each lost check on the file it is about: a refusal's own file and line, else the part's Dockerfile or compose file. */

@@ -8,7 +8,8 @@ import { check, DataFileError, fieldPath, lineOf, type Schema } from '../core/da
 import { fromRoot } from '../core/paths.js';
 import { kindOf } from './checks/registry.js';
 import type { CheckKind } from './checks/kind.js';
-import { ASSIGNMENT_SCHEMA, loadAssignment, LECTURE_ASSIGNMENT, type Assignment } from './assignment.js';
+import { ASSIGNMENT_SCHEMA, loadAssignment, LECTURE_ASSIGNMENT, partOf, type Assignment, type Part } from './assignment.js';
+import { CLAIMS } from '../claims/catalog.js';
 
 export type Limits = Assignment['limits'];
 
@@ -35,6 +36,8 @@ export interface DeclaredCheck {
 export interface CoursePart {
   name: string;
   dir: string;
+  /** a part of the lecture's shape: which, and its fields (the lecture's own where left out) */
+  lecture?: { part: Part } & Record<string, unknown>;
   image?: { dockerfile?: string; service?: string; port?: number; command?: string[]; env?: Record<string, string> };
   compose?: { file?: string; service?: string; port?: number };
   ready?: Ready;
@@ -92,6 +95,13 @@ export function parseCourse(text: string, file: string): CourseAssignment {
       for (const x of check(k.kind.schema, k.value, [...at, k.kind.name])) problems.push(x);
       regexProblems(k.value, [...at, k.kind.name], problems);
       if (typeof c.points !== 'number') say(at, '"points" is required');
+      if (k.kind.name === 'claim') {
+        const id = String(k.value).split(' › ')[0]!;
+        const lp = (p.lecture as { part?: Part } | undefined)?.part;
+        if (!CLAIMS.some((x) => x.id === id)) say([...at, 'claim'], `unknown claim "${id}" (the ids: isolab run --list)`);
+        else if (!lp) say([...at, 'claim'], 'a claim check needs a lecture-shaped part (lecture: { part: hello | compose | multistage })');
+        else if (partOf(id) !== lp) say([...at, 'claim'], `${id} checks the lecture's ${partOf(id) ?? 'no'} part, not ${lp}`);
+      } else if (p.lecture) say(at, `a lecture-shaped part has claim checks only (${k.kind.name} is for a part with image or compose)`);
       const needsRunning = SERVICE_KINDS.has(k.kind.name) || ['image', 'run'].includes(k.kind.name);
       if (needsRunning && !p.image && !p.compose) say(at, `a ${k.kind.name} check needs the part to declare an image or a compose project`);
       if (k.kind.name === 'persist' && !isCompose) say(at, 'persist needs a compose part (its data lives in a volume or folder of the project)');
@@ -102,7 +112,13 @@ export function parseCourse(text: string, file: string): CourseAssignment {
         hint: typeof c.hint === 'string' ? c.hint : k.kind.hint(k.value as never), title: safeTitle(k.kind, k.value),
         line: lineOf(doc, lc, at) });
     });
-    parts.push({ name, dir: String(p.dir ?? '.'), ...(p.image ? { image: p.image as CoursePart['image'] } : {}),
+    const lp = (p.lecture as { part?: string } | undefined)?.part;
+    if (lp && lp in (ASSIGNMENT_SCHEMA.properties ?? {})) {
+      const { part: _, ...fields } = p.lecture as Record<string, unknown>;
+      for (const x of check(ASSIGNMENT_SCHEMA.properties![lp]!, fields, ['parts', pi, 'lecture'])) problems.push(x);
+    }
+    if (p.lecture && (p.image || p.compose)) say(['parts', pi, 'lecture'], 'a part is lecture-shaped, an image or a compose project: one of them');
+    parts.push({ name, dir: String(p.dir ?? '.'), ...(p.lecture ? { lecture: p.lecture as CoursePart['lecture'] } : {}), ...(p.image ? { image: p.image as CoursePart['image'] } : {}),
       ...(p.compose ? { compose: p.compose as CoursePart['compose'] } : {}), ...(p.ready ? { ready: p.ready as Ready } : {}), checks });
   });
   if (problems.length) throw new DataFileError(file,
@@ -141,3 +157,19 @@ export function isCourseFile(file: string): boolean {
 
 /** The commented template of every kind (`isolab grade --init` writes it as assignment.yaml). */
 export const COURSE_TEMPLATE = fromRoot('fixtures', 'grading', 'course.assignment.yaml');
+
+/**
+ * The lecture's shape of a course's lecture-shaped parts, for the suites that run its claims:
+ * each part's folder and fields over the lecture's, the course's limits; only those parts declared.
+ */
+export function lectureShape(a: CourseAssignment): Assignment | null {
+  const parts = a.parts.filter((p) => p.lecture);
+  if (!parts.length) return null;
+  const base = loadAssignment(LECTURE_ASSIGNMENT);
+  const out = { ...base, name: a.name, limits: a.limits, declared: parts.map((p) => p.lecture!.part) } as Assignment;
+  for (const p of parts) {
+    const { part, ...fields } = p.lecture!;
+    (out as unknown as Record<string, unknown>)[part] = { ...base[part], ...fields, dir: p.dir };
+  }
+  return out;
+}

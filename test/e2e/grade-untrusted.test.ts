@@ -46,7 +46,7 @@ function isolabStdout(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
 const lastScore = (out: string) => /^score: ([\d.]+)\/(\d+)$/m.exec(out.trim().split('\n').pop() ?? '')?.slice(1).map(Number) ?? [];
 
 describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('grading untrusted submissions', () => {
-  it('refuses a compose file that mounts the host and joins its namespaces, before it runs', { timeout: 120_000 }, async () => {
+  it('refuses a compose file that mounts the host and joins its namespaces, before it runs', { timeout: 240_000 }, async () => {
     const reports = await mkdtemp(path.join(tmpdir(), 'grade-escape-'));
     const canary = '/tmp/isolab-canary-escape';
     try {
@@ -68,6 +68,14 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('gradin
       expect(gs.tests.find((t: { name: string }) => t.name.startsWith('compose.service-dns')).output).toMatch(/refused before running/);
       const res = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8'));
       expect(res.leaks).toEqual([]);
+      // The same refusals and score from the lecture's assignment in the vocabulary.
+      const v = await isolabStdout(['grade', fx('hostile/escape'), '--assignment', path.join(repo, 'fixtures/grading/lecture.parts.yaml'),
+        '--json'], { ISOLAB_REPORTS: path.join(reports, 'vocabulary') });
+      expect(v.code, v.stderr).toBe(0);
+      const vg = JSON.parse(v.stdout);
+      expect([vg.score, vg.possible]).toEqual([7, 11]);
+      expect(vg.refused).toEqual(grade.refused);
+      expect(await access(canary).then(() => 'written', () => 'absent')).toBe('absent');
     } finally {
       await rm(canary, { force: true });
       await rm(reports, { recursive: true, force: true });

@@ -14,20 +14,21 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const host = await currentHost();
 const ready = !!host.docker && !!host.compose && (!!host.images.go || host.registry);
 
-function grade(dir: string, reports: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
+function grade(dir: string, reports: string, args: string[] = []): Promise<{ code: number | null; out: string; stdout: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, ISOLAB_REPORTS: reports, NO_COLOR: '1' };
   for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION']) delete env[k];
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [path.join(repo, 'bin/isolab.js'), 'grade', dir, ...args], { env, cwd: repo });
     let out = '';
-    p.stdout.on('data', (d) => (out += d));
+    let stdout = '';
+    p.stdout.on('data', (d) => { out += d; stdout += d; });
     p.stderr.on('data', (d) => (out += d));
-    p.on('exit', (code) => resolve({ code, out }));
+    p.on('exit', (code) => resolve({ code, out, stdout }));
   });
 }
 
 describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('isolab grade', () => {
-  it('gives a broken copy partial marks with hints', { timeout: 150_000 }, async () => {
+  it('gives a broken copy partial marks with hints; the lecture\'s assignment in the vocabulary gives the same', { timeout: 300_000 }, async () => {
     const reports = await mkdtemp(path.join(tmpdir(), 'isolab-grade-'));
     const sub = await mkdtemp(path.join(tmpdir(), 'isolab-submission-'));
     try {
@@ -45,6 +46,19 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('isolab
       expect(r.out).toMatch(/missing "server.go"/);
       const res = JSON.parse(await readFile(path.join(reports, 'latest', 'results.json'), 'utf8'));
       expect(res.leaks).toEqual([]);
+      // The lecture's assignment in the vocabulary (claim checks) grades the same copy the same, check by check.
+      const same = await grade(sub, path.join(reports, 'vocabulary'), ['--assignment', path.join(repo, 'fixtures/grading/lecture.parts.yaml'),
+        '--json']);
+      expect(same.code, same.out).toBe(0);
+      const legacy = res.grade.items as Array<{ check: string; earned: number }>;
+      const vocab = JSON.parse(same.stdout) as { score: number;
+        items: Array<{ check: string; earned: number }> };
+      const ID: Record<string, string> = { 'image.layers': 'hello.layers', 'image.cache-hit': 'hello.cache-hit', 'image.lifecycle':
+        'hello.lifecycle', 'image.multistage-size': 'multistage.size', 'compose.service-dns › as written (sleep 3)': 'compose.service-dns',
+        'compose.service-dns › with a readiness wait instead of sleep 3': 'compose.readiness', 'compose.teardown › the lecture\'s project':
+        'compose.teardown' };
+      expect(vocab.items.map((i) => [i.check, i.earned])).toEqual(legacy.map((i) => [ID[i.check], i.earned]));
+      expect(vocab.score).toBe(Number(earned));
     } finally {
       await rm(reports, { recursive: true, force: true });
       await rm(sub, { recursive: true, force: true });

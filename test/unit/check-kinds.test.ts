@@ -41,7 +41,9 @@ function fakePart(good: boolean): PartRuntime {
 }
 
 describe('every kind of check', () => {
-  it.each(KINDS.map((k) => [k.name, k] as const))('%s: its example holds on a part that does it and fails on one that does not',
+  // `claim` runs with the suites (each claim has its own negative control: test/controls); graded
+  // the same as the lecture's rubric in test/e2e/grade.test.ts.
+  it.each(KINDS.filter((k) => k.name !== 'claim').map((k) => [k.name, k] as const))('%s: its example holds on a part that does it and fails on one that does not',
     async (_, kind) => {
       const good = await kind.run(kind.example.value as never, fakePart(true));
       expect(good.checks.every((c) => c.ok), JSON.stringify(good.checks)).toBe(true);
@@ -98,9 +100,20 @@ parts:
     expect(bad('name: x\nparts:\n  - name: a\n    compose: {}\n    checks:\n      - http: { service: 172.17.0.1, path: / }\n        points: 1\n'))
       .toEqual([expect.stringMatching(/http\.service: must match/)]);
   });
-  it('the template grade --init writes uses every kind', () => {
+  it('the template grade --init writes uses every kind; the lecture\'s assignment in the vocabulary, its claims', () => {
     const c = parseCourse(readFileSync('fixtures/grading/course.assignment.yaml', 'utf8'), 'template');
-    expect(new Set(c.parts.flatMap((p) => p.checks.map((x) => x.kind.name)))).toEqual(new Set(KINDS.map((k) => k.name)));
+    expect(new Set(c.parts.flatMap((p) => p.checks.map((x) => x.kind.name)))).toEqual(new Set(KINDS.map((k) => k.name).filter((k) => k !== 'claim')));
+    const l = parseCourse(readFileSync('fixtures/grading/lecture.parts.yaml', 'utf8'), 'lecture');
+    expect(l.parts.flatMap((p) => p.checks.map((x) => [x.id, x.points]))).toEqual([['hello.layers', 2], ['hello.cache-hit', 1],
+      ['hello.lifecycle', 1], ['multistage.size', 3], ['compose.service-dns', 2], ['compose.readiness', 1], ['compose.teardown', 1]]);
+  });
+  it('refuses a claim outside a lecture-shaped part, or of another part', () => {
+    expect(bad('name: x\nparts:\n  - name: a\n    image: {}\n    checks:\n      - claim: image.layers\n        points: 1\n'))
+      .toEqual(expect.arrayContaining([expect.stringMatching(/needs a lecture-shaped part/)]));
+    expect(bad('name: x\nparts:\n  - name: a\n    lecture: { part: hello }\n    checks:\n      - claim: compose.teardown\n        points: 1\n'))
+      .toEqual([expect.stringMatching(/compose\.teardown checks the lecture's compose part, not hello/)]);
+    expect(bad('name: x\nparts:\n  - name: a\n    lecture: { part: hello, port: 1 }\n    checks:\n      - claim: image.layers\n        points: 1\n'))
+      .toEqual([expect.stringMatching(/parts\[0\]\.lecture\.port: unknown field "port"/)]);
   });
   it('reads the example assignments', () => {
     for (const n of ['status-api', 'notes-stack', 'image-hygiene']) {

@@ -177,7 +177,7 @@ function explainCourse(file: string, rubric?: string): number {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`${a.name} — ${file}`);
   for (const p of a.parts) {
-    const how = p.compose ? `compose project ${p.compose.file ?? 'docker-compose.yml'}` : p.image
+    const how = p.lecture ? `the lecture's ${p.lecture.part} part, checked by its claims` : p.compose ? `compose project ${p.compose.file ?? 'docker-compose.yml'}` : p.image
       ? `image from ${p.image.dockerfile ?? 'Dockerfile'}${p.image.port ? `, reached as ${p.image.service ?? p.name}:${p.image.port}` : ''}` : 'files';
     out(`\n${p.name} — the submission's ${p.dir === '.' ? 'root' : `${p.dir}/`} (${how}): ${p.checks.reduce((n, c) => n + c.points, 0)} points`);
     if (p.image || p.compose) out(`  ready when: ${describeReady(p.ready, p)}, within ${p.ready?.within ?? a.limits.upSeconds} s`);

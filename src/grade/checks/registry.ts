@@ -12,9 +12,10 @@ import { tcp } from './tcp.js';
 import { logs } from './logs.js';
 import { persist } from './persist.js';
 import { stop } from './stop.js';
+import { claim } from './claim.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const KINDS: ReadonlyArray<CheckKind<any>> = [file, composeFile, image, runImage, http, tcp, logs, persist, stop];
+export const KINDS: ReadonlyArray<CheckKind<any>> = [file, composeFile, image, runImage, http, tcp, logs, persist, stop, claim];
 
 /** The keys every check has beside its kind. */
 export const COMMON: Record<string, Schema> = {
