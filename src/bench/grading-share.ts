@@ -63,6 +63,21 @@ async function bareWork(part: CoursePart, dir: string, compose: string[] | null,
       own.push(() => docker(['rmi', '-f', tag], { check: false, timeoutMs: 60_000 }));
       await docker(['build', '--network', 'none', '-q', '-t', tag, '-f', path.join(dir, part.image?.dockerfile ?? 'Dockerfile'), dir], { timeoutMs: 300_000 });
       await docker(['image', 'inspect', tag], { timeoutMs: 15_000 });
+      // The image checks' reads of its files (a user's name in /etc/passwd, a file the assignment names).
+      const files = part.checks.filter((c) => c.kind.name === 'image').flatMap((c) => {
+        const v = c.value as { user?: string; file?: { path: string } };
+        return [...(v.user === 'non-root' ? ['/etc/passwd'] : []), ...(v.file ? [v.file.path] : [])];
+      });
+      if (files.length) {
+        await docker(['create', '--name', `${tag}-files`, tag, '/'], { timeoutMs: 30_000 });
+        for (const f of files) await docker(['cp', `${tag}-files:${f}`, '-'], { check: false, timeoutMs: 30_000 });
+        await docker(['rm', '-f', `${tag}-files`], { timeoutMs: 30_000 });
+      }
+      for (const c of part.checks.filter((x) => x.kind.name === 'run')) {
+        const v = c.value as { args?: string[]; stdin?: string };
+        await docker(['run', '--rm', '--network', 'none', ...containment(limits), ...(v.stdin !== undefined ? ['-i'] : []), tag, ...(v.args ?? [])],
+          { check: false, timeoutMs: 60_000, input: v.stdin });
+      }
       own.push(() => docker(['network', 'rm', `${tag}-net`], { check: false, timeoutMs: 30_000 }));
       await docker(['network', 'create', '--internal', '-o', `${NO_HOST_ADDRESS}=true`, `${tag}-net`], { timeoutMs: 30_000 });
       up = async () => {
