@@ -18,6 +18,7 @@ import { writeRun } from '../results/write.js';
 import { summarize, SCHEMA, type ClaimResult, type Results, type Verdict } from '../types/results.js';
 import { PHASES, PartFailure, type Outcome } from './checks/kind.js';
 import { partRuntime, PROBE_IMAGE } from './service/runtime.js';
+import { gradeScriptPart } from './script/grade-script.js';
 import { docker } from '../docker/cli.js';
 import { inspectParts, describe, STRIPPED_WHY, type Finding } from './untrusted.js';
 import { score, type Rubric } from './rubric.js';
@@ -52,7 +53,7 @@ async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, eng
     await cp(original, dir, { recursive: true, verbatimSymlinks: true });
     const rt = partRuntime({ ledger, part, dir, original, limits: a.limits, buildNetwork: a.build.network,
       builder: engine.builder === 'buildkit' ? 'buildkit' : 'legacy', compose: engine.compose });
-    const order = [...part.checks].sort((x, y) => PHASES.indexOf(x.kind.phase) - PHASES.indexOf(y.kind.phase));
+    const order = [...part.checks].filter((c) => !c.kind.inKernel).sort((x, y) => PHASES.indexOf(x.kind.phase) - PHASES.indexOf(y.kind.phase));
     for (const c of order) {
       const t0 = performance.now();
       const ms = () => performance.now() - t0;
@@ -69,6 +70,8 @@ async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, eng
     }
     for (const x of rt.contained) contained.push(`${part.name}: ${x} ${STRIPPED_WHY[x.split('.').pop()!] ?? 'removed: it reaches beyond the project'}`);
     await rt.close();
+    // A script part's checks run in its throwaway kernel, all in one boot.
+    if (part.script) for (const r of await gradeScriptPart(ledger, part, sub, (c, v, o) => result(c, part, v, o))) out.set(r.id, r);
   } finally {
     await ledger.close();
   }
@@ -84,8 +87,10 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   const opening = openSession('grade');
   opening.catch(() => undefined);
   const engine = await probeEngine({ compose: a.parts.some((p) => p.compose) });
-  if (!engine.docker) await (await opening).ledger.close();
-  if (!engine.docker) return { code: 3, error: `no container engine answers here (${engine.dockerReason ?? 'docker info failed'}): `
+  // Script parts run in a VM of their own: only images, compose projects and the lecture's parts need the engine.
+  const needsEngine = a.parts.some((p) => p.image || p.compose || p.lecture);
+  if (!engine.docker && needsEngine) await (await opening).ledger.close();
+  if (!engine.docker && needsEngine) return { code: 3, error: `no container engine answers here (${engine.dockerReason ?? 'docker info failed'}): `
     + 'nothing was graded — run `isolab provision` or start the engine, then grade again' };
   if (!setting('runDir')) setSetting('runDir', runFolder(runId(), 'grade'));
   const runDir = setting('runDir')!;
@@ -133,6 +138,9 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   }
   const errors = s.items.filter((i) => i.verdict === 'error');
   const incomplete = errors.map((i) => `${i.check}: ${i.why}`);
+  // Every check skipped (no VM can boot here, say): 0/0 is not a grade.
+  if (!incomplete.length && s.items.length && s.items.every((i) => i.verdict === 'skip'))
+    incomplete.push(`no check could run on this grading host: ${s.items[0]!.why}`);
   const results: Results = { schema: SCHEMA, run: { id: runId(), startedAt, finishedAt: new Date().toISOString(), argv: process.argv.slice(1) },
     host: { builder: engine.builder, compose: engine.compose?.flavour ?? null }, claims, summary: summarize(claims),
     ...(closed?.check ? { leaks: closed.check.leaks.map((l) => ({ kind: l.kind, item: l.item, change: l.change })) } : {}) };

@@ -40,6 +40,8 @@ export interface CoursePart {
   lecture?: { part: Part } & Record<string, unknown>;
   image?: { dockerfile?: string; service?: string; port?: number; command?: string[]; env?: Record<string, string> };
   compose?: { file?: string; service?: string; port?: number };
+  /** a part run as root in a throwaway kernel (src/grade/script/): the setup and the kernel's declared settings */
+  script?: { run: string[]; within?: number; guest?: string; kernel?: { sysctl?: Record<string, string | number> } };
   ready?: Ready;
   checks: DeclaredCheck[];
 }
@@ -102,6 +104,8 @@ export function parseCourse(text: string, file: string): CourseAssignment {
         else if (!lp) say([...at, 'claim'], 'a claim check needs a lecture-shaped part (lecture: { part: hello | compose | multistage })');
         else if (partOf(id) !== lp) say([...at, 'claim'], `${id} checks the lecture's ${partOf(id) ?? 'no'} part, not ${lp}`);
       } else if (p.lecture) say(at, `a lecture-shaped part has claim checks only (${k.kind.name} is for a part with image or compose)`);
+      if (k.kind.inKernel && !p.script) say(at, `a ${k.kind.name} check needs a script part (script: { run: [...] })`);
+      if (p.script && !k.kind.inKernel && k.kind.name !== 'file') say(at, `a script part has file, reach, sysctl and command checks (not ${k.kind.name})`);
       const needsRunning = SERVICE_KINDS.has(k.kind.name) || ['image', 'run'].includes(k.kind.name);
       if (needsRunning && !p.image && !p.compose) say(at, `a ${k.kind.name} check needs the part to declare an image or a compose project`);
       if (k.kind.name === 'persist' && !isCompose) say(at, 'persist needs a compose part (its data lives in a volume or folder of the project)');
@@ -117,9 +121,11 @@ export function parseCourse(text: string, file: string): CourseAssignment {
       const { part: _, ...fields } = p.lecture as Record<string, unknown>;
       for (const x of check(ASSIGNMENT_SCHEMA.properties![lp]!, fields, ['parts', pi, 'lecture'])) problems.push(x);
     }
+    if ([p.lecture, p.image, p.compose, p.script].filter(Boolean).length > 1)
+      say(['parts', pi], 'a part is one of: image, compose, script or lecture');
     if (p.lecture && (p.image || p.compose)) say(['parts', pi, 'lecture'], 'a part is lecture-shaped, an image or a compose project: one of them');
     parts.push({ name, dir: String(p.dir ?? '.'), ...(p.lecture ? { lecture: p.lecture as CoursePart['lecture'] } : {}), ...(p.image ? { image: p.image as CoursePart['image'] } : {}),
-      ...(p.compose ? { compose: p.compose as CoursePart['compose'] } : {}), ...(p.ready ? { ready: p.ready as Ready } : {}), checks });
+      ...(p.compose ? { compose: p.compose as CoursePart['compose'] } : {}), ...(p.script ? { script: p.script as CoursePart['script'] } : {}), ...(p.ready ? { ready: p.ready as Ready } : {}), checks });
   });
   if (problems.length) throw new DataFileError(file,
     problems.map((x) => `${file}:${lineOf(doc, lc, x.path) ?? '?'}: ${fieldPath(x.path)}: ${x.message}`));

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { currentHost } from '../../src/claims/current-host.js';
 import { requireRoot } from '../controls/gate.js';
+import { loadCourse } from '../../src/grade/course.js';
+import { scriptHostProblem } from '../../src/grade/script/grade-script.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const examples = path.join(repo, 'examples/assignments');
@@ -48,8 +50,12 @@ async function twoAtATime<T>(fns: Array<() => Promise<T>>): Promise<T[]> {
 const names = (await readdir(examples, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
 
 describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the example assignments', () => {
-  it.each(names)('%s: each submission gets its expected grade', { timeout: 400_000 }, async (name) => {
+  it.for(names)('%s: each submission gets its expected grade', { timeout: 400_000 }, async (name, ctx) => {
     const dir = path.join(examples, name);
+    // A script part boots the trixie guest: graded where it is built (CI builds it after npm test, then grades these).
+    const course = loadCourse(path.join(dir, 'assignment.yaml'));
+    const noVm = course.parts.some((p) => p.script) ? await scriptHostProblem() : null;
+    if (noVm) ctx.skip(noVm);
     const expected = parse(await readFile(path.join(dir, 'expected.yaml'), 'utf8')) as Record<string, { score: number; lost: string[] }>;
     const subs = (await readdir(path.join(dir, 'submissions'))).sort();
     expect(Object.keys(expected).sort()).toEqual(subs);

@@ -43,7 +43,16 @@ function fakePart(good: boolean): PartRuntime {
 describe('every kind of check', () => {
   // `claim` runs with the suites (each claim has its own negative control: test/controls); graded
   // the same as the lecture's rubric in test/e2e/grade.test.ts.
-  it.each(KINDS.filter((k) => k.name !== 'claim').map((k) => [k.name, k] as const))('%s: its example holds on a part that does it and fails on one that does not',
+  // The kernel's kinds judge what their command printed inside the part's kernel.
+  const kernelSaid: Record<string, string> = { reach: '1 packets received', sysctl: '1\n', command: 'default via 10.0.1.1 dev h1\n' };
+  it.each(KINDS.filter((k) => k.inKernel).map((k) => [k.name, k] as const))('%s: judged an answer that holds, and one that does not',
+    (_, kind) => {
+      const j = kind.inKernel!;
+      expect(j.command(kind.example.value as never)).toBeTruthy();
+      expect(j.judge(kind.example.value as never, { exitCode: 0, stdout: kernelSaid[kind.name]!, stderr: '' }).checks.every((c) => c.ok)).toBe(true);
+      expect(j.judge(kind.example.value as never, { exitCode: 1, stdout: '0\n', stderr: 'no' }).checks.some((c) => !c.ok)).toBe(true);
+    });
+  it.each(KINDS.filter((k) => k.name !== 'claim' && !k.inKernel).map((k) => [k.name, k] as const))('%s: its example holds on a part that does it and fails on one that does not',
     async (_, kind) => {
       const good = await kind.run(kind.example.value as never, fakePart(true));
       expect(good.checks.every((c) => c.ok), JSON.stringify(good.checks)).toBe(true);

@@ -20,7 +20,7 @@ export interface Outcome {
 }
 
 /** Files only; an image built; services up; a restart of the project; a service stopped. */
-export const PHASES = ['files', 'image', 'service', 'restart', 'stop'] as const;
+export const PHASES = ['files', 'image', 'service', 'restart', 'stop', 'kernel'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** The student did not do what the part asks (an image that does not build, a service never ready): a fail with this reason. */
@@ -102,6 +102,11 @@ export interface CheckKind<V = never> {
   hint(v: V): string;
   /** a commented example (grade --init, docs/grading.md) */
   example: Example<V>;
+  /**
+   * A check of a script part, run inside the part's throwaway kernel after the student's setup
+   * (src/grade/script/): the shell command it runs there, and how its result is judged.
+   */
+  inKernel?: { command(v: V): string; judge(v: V, r: { exitCode: number | null; stdout: string; stderr: string }): Outcome };
 }
 
 /** A service of the project, by name: never an address or a host name with dots (the probe reaches only the project). */
