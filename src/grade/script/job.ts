@@ -38,9 +38,9 @@ cg=/sys/fs/cgroup/isolab-setup
 echo "+pids +memory +cpu" > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 mkdir -p "$cg" && echo ${SETUP_PIDS} > "$cg/pids.max" && echo ${SETUP_MEMORY} > "$cg/memory.max" && echo "50000 100000" > "$cg/cpu.max" \
   || echo "no setup cgroup: the setup runs unbounded but for its time" >> "$out/kernel"
-cat > /job/setup-commands.sh <<'ISOLAB_SETUP'
+cat > /job/setup-commands.sh <<'END_OF_SETUP'
 ${s.run.join('\n')}
-ISOLAB_SETUP
+END_OF_SETUP
 sh -c 'echo $$ > /sys/fs/cgroup/isolab-setup/cgroup.procs 2>/dev/null; exec sh /job/setup-commands.sh' > "$out/setup.out" 2>&1 < /dev/null &
 setup=$!
 # Bounded as a whole: past its time, everything it started is killed (its kernel state stays).
