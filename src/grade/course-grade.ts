@@ -6,7 +6,7 @@
 import { cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { emptyRequest } from '../run/request.js';
 import path from 'node:path';
-import { openSession, closeSession } from '../run/session.js';
+import { openSession, closeSession, leakLines } from '../run/session.js';
 import { Ledger } from '../core/ledger.js';
 import { scratchDir } from '../core/fs.js';
 import { engineAnswers } from '../core/faults.js';
@@ -143,7 +143,11 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
     incomplete.push(`no check could run on this grading host: ${s.items[0]!.why}`);
   const results: Results = { schema: SCHEMA, run: { id: runId(), startedAt, finishedAt: new Date().toISOString(), argv: process.argv.slice(1) },
     host: { builder: engine.builder, compose: engine.compose?.flavour ?? null }, claims, summary: summarize(claims),
-    ...(closed?.check ? { leaks: closed.check.leaks.map((l) => ({ kind: l.kind, item: l.item, change: l.change })) } : {}) };
+    ...(closed?.check ? { leaks: closed.check.leaks.map((l) => ({ kind: l.kind, item: l.item, change: l.change })),
+      ...(closed.check.notOurs.length ? { notLeaks: closed.check.notOurs.map((l) => ({ kind: l.kind, item: l.item, change: l.change, not: l.not })) } : {}) }
+      : {}) };
+  // What the leak check saw, as a run of the suites says it (stderr: stdout may be the grade's JSON).
+  if (closed?.check) for (const l of leakLines(closed.check)) process.stderr.write(`${l}\n`);
   const grade: Grade = { rubric: a.name, assignment: a.name, parts: a.parts.map((p) => p.name), submission: dir, score: s.earned,
     possible: s.possible, items: s.items, ...(findings.length ? { refused: findings.map(describe) } : {}),
     ...(incomplete.length ? { incomplete } : {}), ...(contained.length ? { contained } : {}) };
