@@ -58,7 +58,7 @@ describe('bench', () => {
   });
 
   it.skipIf(!requireRoot())('--quick runs end to end and writes well-formed results', { timeout: 180_000 }, async () => {
-    const reports = await mkdtemp(path.join(tmpdir(), 'isolab-bench-'));
+    const reports = await mkdtemp(path.join(tmpdir(), 'test-bench-'));
     try {
       const r = await isolab(['bench', '--quick'], { ...process.env, ISOLAB_REPORTS: reports, NO_COLOR: '1' });
       expect(r.code, r.out).toBe(0);

@@ -33,7 +33,7 @@ const client = process.getuid?.() === 0 ? await buildkitClient() : null;
 
 describe.skipIf(!requireRoot() || !client)('the image claims under BuildKit', () => {
   it('layers, cache hit and invalidation, multi-stage hold with BuildKit too', { timeout: 180_000 }, async () => {
-    const reports = await mkdtemp(path.join(tmpdir(), 'isolab-bk-'));
+    const reports = await mkdtemp(path.join(tmpdir(), 'test-bk-'));
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${path.dirname(client!)}:${process.env.PATH}`,
       DOCKER_BUILDKIT: '1', ISOLAB_REPORTS: reports, NO_COLOR: '1' };
     for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID']) delete env[k];

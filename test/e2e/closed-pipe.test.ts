@@ -13,7 +13,7 @@ const BIN = fileURLToPath(new URL('../../bin/isolab.js', import.meta.url));
 
 describe.skipIf(!requireRoot())('output into a pipe that closes early', () => {
   it('isolab provision | head -1 exits 0 and leaves nothing in its TMPDIR', { timeout: 180_000 }, async () => {
-    const tmp = await mkdtemp(path.join(tmpdir(), 'isolab-test-pipe-'));
+    const tmp = await mkdtemp(path.join(tmpdir(), 'test-test-pipe-'));
     try {
       const r = await run('bash',
         ['-c', `"${process.execPath}" "${BIN}" provision --no-go --no-vm | head -1; echo "rc=\${PIPESTATUS[0]}"`],

@@ -16,7 +16,7 @@ const gone = async (pid: number) => !(await readFile(`/proc/${pid}/stat`, 'utf8'
 
 describe.skipIf(!requireRoot() || !(await which('dockerd')))('an engine started again right after SIGKILL', () => {
   it('comes back on the first try, 5 of 5; a pid file naming another program is no obstacle', { timeout: 180_000 }, async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'isolab-engine-restart-'));
+    const dir = await mkdtemp(path.join(tmpdir(), 'test-engine-restart-'));
     const sock = `unix://${dir}/docker.sock`;
     // In a network namespace of its own (unshare execs dockerd: the pid is dockerd's): a dockerd
     // with `--bridge none` deletes the docker0 it finds, and the host's must stay.

@@ -59,7 +59,7 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the ex
     const expected = parse(await readFile(path.join(dir, 'expected.yaml'), 'utf8')) as Record<string, { score: number; lost: string[] }>;
     const subs = (await readdir(path.join(dir, 'submissions'))).sort();
     expect(Object.keys(expected).sort()).toEqual(subs);
-    const reports = await mkdtemp(path.join(tmpdir(), `isolab-example-${name}-`));
+    const reports = await mkdtemp(path.join(tmpdir(), `test-example-${name}-`));
     try {
       const graded = await twoAtATime(subs.map((s) => () => grade(path.join(dir, 'submissions', s), path.join(dir, 'assignment.yaml'),
         path.join(reports, s))));

@@ -35,7 +35,7 @@ const items = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { it
 
 describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('a course\'s assignment, graded contained', () => {
   it('builds offline unless the assignment opens the build\'s network', { timeout: 200_000 }, async () => {
-    const work = await mkdtemp(path.join(tmpdir(), 'isolab-course-net-'));
+    const work = await mkdtemp(path.join(tmpdir(), 'test-course-net-'));
     try {
       await mkdir(path.join(work, 'sub', 'img'), { recursive: true });
       // A download while building: Debian's mirror answers containers here, as a registry would on a runner.
@@ -58,7 +58,7 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('a cour
   });
 
   it('refuses the part that reaches for the host, grades the rest; a service cannot reach the host through its bridge', { timeout: 200_000 }, async () => {
-    const work = await mkdtemp(path.join(tmpdir(), 'isolab-course-hostile-'));
+    const work = await mkdtemp(path.join(tmpdir(), 'test-course-hostile-'));
     try {
       const sub = path.join(work, 'sub');
       await mkdir(path.join(sub, 'svc'), { recursive: true });

@@ -31,7 +31,7 @@ const earned = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { i
 
 describe.skipIf(!!noVm)(`in a throwaway kernel${noVm ? ` (skipped: ${noVm})` : ''}`, () => {
   it('a hostile script changes nothing of the host and is graded on what it did inside', { timeout: 300_000 }, async () => {
-    const work = await mkdtemp(path.join(tmpdir(), 'isolab-script-hostile-'));
+    const work = await mkdtemp(path.join(tmpdir(), 'test-script-hostile-'));
     const canary = '/tmp/isolab-canary-script';
     const forwardBefore = await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8');
     try {
@@ -83,7 +83,7 @@ parts:
   });
 
   it('the declared kernel settings decide forwarding-only-in-the-root-namespace the same way everywhere', { timeout: 300_000 }, async () => {
-    const work = await mkdtemp(path.join(tmpdir(), 'isolab-script-kernel-'));
+    const work = await mkdtemp(path.join(tmpdir(), 'test-script-kernel-'));
     try {
       // Negative control: without the declaration, the kernel's default (IPv4 settings inherited
       // from the root namespace) lets the flawed submission pass; declared, it fails.

@@ -29,8 +29,8 @@ function grade(dir: string, reports: string, args: string[] = []): Promise<{ cod
 
 describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('isolab grade', () => {
   it('gives a broken copy partial marks with hints; the lecture\'s assignment in the vocabulary gives the same', { timeout: 300_000 }, async () => {
-    const reports = await mkdtemp(path.join(tmpdir(), 'isolab-grade-'));
-    const sub = await mkdtemp(path.join(tmpdir(), 'isolab-submission-'));
+    const reports = await mkdtemp(path.join(tmpdir(), 'test-grade-'));
+    const sub = await mkdtemp(path.join(tmpdir(), 'test-submission-'));
     try {
       await cp(path.join(repo, 'fixtures/grading/sample'), sub, { recursive: true });
       await writeFile(path.join(sub, 'hello/hello.sh'), '#!/bin/sh\necho "Hello"\n');
@@ -69,7 +69,7 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('isolab
 describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('an assignment that declares one part', () => {
   it('grades that part alone, under its own name; a rubric scoring a part it leaves out is refused', { timeout: 150_000 },
     async () => {
-    const work = await mkdtemp(path.join(tmpdir(), 'isolab-one-part-'));
+    const work = await mkdtemp(path.join(tmpdir(), 'test-one-part-'));
     try {
       await writeFile(path.join(work, 'assignment.yaml'), 'name: Lab 2 — a greeting image\nhello:\n  dir: hello\n');
       const r = await grade(path.join(repo, 'fixtures/grading/sample'), work, ['--assignment', path.join(work, 'assignment.yaml')]);
@@ -101,7 +101,7 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('the co
     const action = parse(await readFile(path.join(repo, 'action.yml'),
       'utf8')) as { runs: { steps: Array<{ id?: string; run?: string; env?: Record<string, string> }> } };
     const step = action.runs.steps.find((s) => s.id === 'grade')!;
-    const work = await mkdtemp(path.join(tmpdir(), 'isolab-action-'));
+    const work = await mkdtemp(path.join(tmpdir(), 'test-action-'));
     try {
       // The runner has sudo; as root here a stand-in runs the command as it is.
       await mkdir(path.join(work, 'bin'));

@@ -37,7 +37,7 @@ const chromium = await which('chromium');
 
 describe.skipIf(!chromium && process.env.CI !== 'true')('report.html', () => {
   it('is self-contained and renders to a screenshot', { timeout: 60_000 }, async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'isolab-shot-'));
+    const dir = await mkdtemp(path.join(tmpdir(), 'test-shot-'));
     try {
       const html = await toHtml(results);
       expect(html).not.toMatch(/(src|href)="https?:/);

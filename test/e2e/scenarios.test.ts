@@ -29,7 +29,7 @@ async function isolab(args: string[]) {
 
 describe.skipIf(!requireRoot())('a course\'s scenario files', () => {
   it.skipIf(!host.docker)('run beside the built-in ones, and the results name their files', { timeout: 600_000 }, async () => {
-    const course = await mkdtemp(path.join(tmpdir(), 'isolab-course-'));
+    const course = await mkdtemp(path.join(tmpdir(), 'test-course-'));
     made.push(course);
     await cp(path.join(repo, 'examples/course-scenarios'), course, { recursive: true });
     const claims = ['overlay.copy-up', 'cgroups.cpu-weight-split', 'netns.veth', 'image.layers'];
@@ -47,7 +47,7 @@ describe.skipIf(!requireRoot())('a course\'s scenario files', () => {
   });
 
   it('a malformed folder: every problem with file:line, exit 2, nothing created', async () => {
-    const course = await mkdtemp(path.join(tmpdir(), 'isolab-badcourse-'));
+    const course = await mkdtemp(path.join(tmpdir(), 'test-badcourse-'));
     made.push(course);
     await writeFile(path.join(course, 'a.yaml'),
       'kind: overlay\nscenarios:\n  - claim: overlay.union\n    name: x\n    lowers: [{}]\n    upper: {}\n    '

@@ -10,7 +10,7 @@ import { BIN } from '../../src/core/paths.js';
 describe('assignment parts', () => {
   it("the lecture's declares all three; a course's only those it writes, with the lecture's values within them", async () => {
     expect(loadAssignment().declared).toEqual(['hello', 'compose', 'multistage']);
-    const d = await mkdtemp(path.join(tmpdir(), 'isolab-unit-parts-'));
+    const d = await mkdtemp(path.join(tmpdir(), 'test-unit-parts-'));
     try {
       await writeFile(path.join(d, 'a.yaml'), 'name: Lab 2\nhello:\n  dir: greet\n');
       const a = loadAssignment(path.join(d, 'a.yaml'));
@@ -29,7 +29,7 @@ describe('assignment parts', () => {
   });
 
   it('`isolab grade --explain` says what is checked, for how many points, in the course\'s words; runs nothing', async () => {
-    const d = await mkdtemp(path.join(tmpdir(), 'isolab-unit-explain-'));
+    const d = await mkdtemp(path.join(tmpdir(), 'test-unit-explain-'));
     try {
       await writeFile(path.join(d, 'a.yaml'), 'name: Lab 2 — a greeting image\nhello:\n  dir: greet\n  output: Servus\n');
       const r = await execa(process.execPath, [BIN, 'grade', '--explain', path.join(d, 'a.yaml')], { reject: false });

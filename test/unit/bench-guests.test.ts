@@ -11,7 +11,7 @@ import path from 'node:path';
 const { which } = await import('../../src/core/exec.js');
 const runs = process.getuid?.() === 0
   && (await Promise.all(['debootstrap', 'mkfs.ext4', 'debugfs', 'qemu-system-x86_64', 'docker'].map(which))).every(Boolean);
-const tmp = runs ? mkdtempSync(path.join(tmpdir(), 'isolab-bench-guests-')) : '';
+const tmp = runs ? mkdtempSync(path.join(tmpdir(), 'test-bench-guests-')) : '';
 if (runs) {
   process.env.ISOLAB_GUEST_CACHE = path.join(tmp, 'guests'); // before src/guest/recipe.ts reads it
   process.env.ISOLAB_REPORTS = path.join(tmp, 'reports');

@@ -9,7 +9,7 @@ import { compiledDir } from '../../bin/load.js';
 import { newestSource, STAMP } from '../../bin/sources.js';
 
 async function tree(files: Record<string, string>): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'isolab-unit-clone-'));
+  const root = await mkdtemp(path.join(tmpdir(), 'test-unit-clone-'));
   for (const [f, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(root, f)), { recursive: true });
     await writeFile(path.join(root, f), text);

@@ -84,7 +84,7 @@ describe('GitHub Actions', () => {
     expect(workspacePath('/elsewhere/x', '/w')).toBeUndefined(); // outside the workspace: no file
   });
   it('the report appended to the job summary and failed claims annotated; outside Actions, or nested, nothing', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'isolab-unit-gh-'));
+    const dir = await mkdtemp(path.join(tmpdir(), 'test-unit-gh-'));
     try {
       const r = run([claim('overlay.union', 'pass'), claim('cgroups.memory-limit', 'fail', { reason: 'not killed' })]);
       let out = '';

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'isolab-runs-test-'));
+const dir = mkdtempSync(path.join(tmpdir(), 'test-runs-test-'));
 process.env.ISOLAB_RUNS_DIR = dir; // before src/core/runs.ts reads it
 const runs = { ...(await import('../../src/core/runs.js')), ...(await import('../../src/core/activity.js')),
   ...(await import('../../src/docker/engine-cache.js')), ...(await import('../../src/core/windows.js')) };

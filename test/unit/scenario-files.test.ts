@@ -48,7 +48,7 @@ describe('scenario files', () => {
     expect(parse(text)).toMatch(want);
   });
   it('a folder that is missing, empty or holds a bad file: all problems at once, nothing loaded', async () => {
-    const d = await mkdtemp(path.join(tmpdir(), 'isolab-unit-scen-'));
+    const d = await mkdtemp(path.join(tmpdir(), 'test-unit-scen-'));
     dirs.push(d);
     await mkdir(path.join(d, 'empty'));
     await writeFile(path.join(d, 'bad.yaml'), 'kind: overlay\nscenarios: 3\n');
@@ -58,7 +58,7 @@ describe('scenario files', () => {
     expect(err).toMatch(/empty: holds no \*\.yaml scenario files/);
   });
   it('ISOLAB_SCENARIOS adds a course\'s files to a suite\'s own', async () => {
-    const d = await mkdtemp(path.join(tmpdir(), 'isolab-unit-scen-'));
+    const d = await mkdtemp(path.join(tmpdir(), 'test-unit-scen-'));
     dirs.push(d);
     await writeFile(path.join(d, 'mine.yaml'),
       'kind: overlay\nscenarios:\n  - { claim: overlay.union, name: a course\'s union, lowers: [{ a: x }], upper: '

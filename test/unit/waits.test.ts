@@ -23,7 +23,7 @@ describe('waits', () => {
     let text = 'starting\n';
     setTimeout(() => (text += 'listening on 8080\n'), 30);
     expect(await logLine(() => text, /listening on (\d+)/, { what: 'the server', timeoutMs: 2000, everyMs: 5 })).toBe('listening on 8080');
-    const dir = await mkdtemp(path.join(tmpdir(), 'isolab-unit-waits-'));
+    const dir = await mkdtemp(path.join(tmpdir(), 'test-unit-waits-'));
     try {
       expect(await file(path.join(dir, 'ready'), { what: 'ready', timeoutMs: 60, everyMs: 10 })).toBeNull();
       await writeFile(path.join(dir, 'ready'), '');

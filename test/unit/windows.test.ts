@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'isolab-windows-test-'));
+const dir = mkdtempSync(path.join(tmpdir(), 'test-windows-test-'));
 process.env.ISOLAB_RUNS_DIR = dir; // before src/core/runs.ts reads it
 const { measuringWindow, allowedCpus, seatCpus } = await import('../../src/core/windows.js');
 const runs = { ...(await import('../../src/core/runs.js')), ...(await import('../../src/core/activity.js')) };
