@@ -206,6 +206,10 @@ export interface BuildOptions {
   builder: Builder;
   /** RUN steps' network ("none" for untrusted input) */
   network?: string;
+  /** --build-arg pairs (a registries build's proxy: Docker keeps these out of the image's history) */
+  buildArgs?: Record<string, string>;
+  /** the CLI's environment beside the run's (DOCKER_BUILDKIT=0 for the classic builder) */
+  env?: Record<string, string>;
   /** memory cap of RUN steps (the legacy builder and buildah honour it; BuildKit has no such flag) */
   memoryMb?: number;
   /** what the build may write to the engine's disk (MB): past it, stopped and failed (build-disk.ts) */
@@ -234,8 +238,8 @@ export async function buildImage(ledger: Ledger, context: string, o: BuildOption
   const scoped = path.join(await scratchDir(ledger, 'dockerfile', { tmpfs: false }), 'Dockerfile');
   await writeFile(scoped, withCacheScope(await readFile(authored, 'utf8'), runId()));
   const args = ['build', ...progress, ...limits, '-f', scoped, ...(o.target ? ['--target', o.target] : []),
-    ...(o.noCache ? ['--no-cache'] : []), '-t', tag, '.'];
-  const bounds = { cwd: context, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false' } };
+    ...(o.noCache ? ['--no-cache'] : []), ...Object.entries(o.buildArgs ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), '-t', tag, '.'];
+  const bounds = { cwd: context, timeoutMs: o.timeoutMs ?? 180_000, env: { DOCKER_CLI_HINTS: 'false', ...o.env } };
   const r: RunResult & { overDisk?: string } = await withEngineCache(`docker build ${tag}`, () => (o.diskMb
     ? runWatchedBuild(engineName(), args, { ...bounds, limitMb: o.diskMb }) : docker(args, { ...bounds, check: false })),
   { mode: 'build' });

@@ -16,7 +16,7 @@ import { runFolder } from '../core/paths.js';
 import { setting, setSetting } from '../core/settings.js';
 import { writeRun } from '../results/write.js';
 import { summarize, SCHEMA, type ClaimResult, type Results, type Verdict } from '../types/results.js';
-import { PHASES, PartFailure, type Outcome } from './checks/kind.js';
+import { PHASES, PartFailure, HostFailure, type Outcome } from './checks/kind.js';
 import { partRuntime, PROBE_IMAGE } from './service/runtime.js';
 import { gradeScriptPart } from './script/grade-script.js';
 import { docker } from '../docker/cli.js';
@@ -51,7 +51,7 @@ async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, eng
     if (process.getuid?.() !== 0) ledger.add('other', `${dir} (files the containers wrote)`, () => docker(['run', '--rm', '--network', 'none',
       '-v', `${dir}:/w`, PROBE_IMAGE, 'sh', '-c', 'rm -rf /w/* /w/.[!.]* 2>/dev/null; true'], { check: false, timeoutMs: 30_000 }));
     await cp(original, dir, { recursive: true, verbatimSymlinks: true });
-    const rt = partRuntime({ ledger, part, dir, original, limits: a.limits, buildNetwork: a.build.network,
+    const rt = partRuntime({ ledger, part, dir, original, limits: a.limits, buildNetwork: a.build,
       builder: engine.builder === 'buildkit' ? 'buildkit' : 'legacy', compose: engine.compose });
     const order = [...part.checks].filter((c) => !c.kind.inKernel).sort((x, y) => PHASES.indexOf(x.kind.phase) - PHASES.indexOf(y.kind.phase));
     for (const c of order) {
@@ -64,6 +64,7 @@ async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, eng
         out.set(c.id, result(c, part, ok ? 'pass' : 'fail', { outcome, ms: ms(), ...(ok ? {} : { reason: lost.join('; ') }) }));
       } catch (e) {
         if (e instanceof PartFailure) out.set(c.id, result(c, part, 'fail', { reason: e.message, evidence: e.evidence, ms: ms() }));
+        else if (e instanceof HostFailure) out.set(c.id, result(c, part, 'error', { reason: e.message, ms: ms() }));
         else if (!(await engineAnswers())) out.set(c.id, result(c, part, 'error', { reason: 'the container engine stopped answering', ms: ms() }));
         else out.set(c.id, result(c, part, 'error', { reason: `the grader failed: ${(e as Error).message.split('\n')[0]}`, ms: ms() }));
       }

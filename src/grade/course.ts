@@ -49,10 +49,24 @@ export interface CoursePart {
 export interface CourseAssignment {
   name: string;
   file: string;
-  /** RUN steps' network while building: none (the default) or open */
-  build: { network: 'none' | 'open' };
+  /** RUN steps' network while building: none (the default), registries (through the egress proxy) or open */
+  build: BuildNetwork;
   limits: Limits;
   parts: CoursePart[];
+}
+
+/** The registries a registries build reaches unless the assignment names its own: the package managers' own. */
+export const DEFAULT_REGISTRIES = [
+  'deb.debian.org', 'security.debian.org', 'archive.ubuntu.com', 'security.ubuntu.com', 'dl-cdn.alpinelinux.org',
+  'registry.npmjs.org', 'registry.yarnpkg.com', 'pypi.org', 'files.pythonhosted.org',
+  'proxy.golang.org', 'sum.golang.org', 'repo.maven.apache.org', 'repo1.maven.org',
+  'index.crates.io', 'static.crates.io', 'rubygems.org', 'index.rubygems.org',
+];
+
+export interface BuildNetwork {
+  network: 'none' | 'registries' | 'open';
+  /** the hosts a registries build reaches (a leading dot: every name under it) */
+  registries: string[];
 }
 
 /** Is this assignment file in the vocabulary (a `parts:` list) rather than the lecture's shape? */
@@ -130,7 +144,8 @@ export function parseCourse(text: string, file: string): CourseAssignment {
   if (problems.length) throw new DataFileError(file,
     problems.map((x) => `${file}:${lineOf(doc, lc, x.path) ?? '?'}: ${fieldPath(x.path)}: ${x.message}`));
   const lecture = loadAssignment(LECTURE_ASSIGNMENT);
-  return { name: String(raw.name), file, build: { network: ((raw.build as { network?: string } | undefined)?.network ?? 'none') as 'none' | 'open' },
+  const b = (raw.build ?? {}) as { network?: BuildNetwork['network']; registries?: string[] };
+  return { name: String(raw.name), file, build: { network: b.network ?? 'none', registries: b.registries ?? DEFAULT_REGISTRIES },
     limits: { ...lecture.limits, ...(raw.limits as Partial<Limits> | undefined ?? {}) }, parts };
 }
 

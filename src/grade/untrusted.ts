@@ -350,7 +350,7 @@ export const describe = (f: Finding) => `${f.file}${f.line ? `:${f.line}` : ''}:
  * host's ports.
  */
 export function containCompose(text: string, a: Pick<Assignment, 'limits'>, flavour: 'v1' | 'v2',
-  o: { buildNetwork?: 'none' | 'open' } = {}): { text: string; stripped: string[] } {
+  o: { buildNetwork?: 'none' | 'open' | { network: string; args: Record<string, string> } } = {}): { text: string; stripped: string[] } {
   const doc = parseDocument(text);
   const js = (doc.toJS() ?? {}) as Record<string, unknown>;
   const stripped: string[] = [];
@@ -372,10 +372,16 @@ export function containCompose(text: string, a: Pick<Assignment, 'limits'>, flav
     s.security_opt = ['no-new-privileges:true'];
     s.logging = { driver: 'json-file', options: { 'max-size': `${a.limits.outputKb}k`, 'max-file': '1' } };
     // Its image's RUN steps get no network, as a graded `docker build` does (--network none),
-    // unless the assignment opens the build's network (the engine's default bridge, never host).
-    const network = o.buildNetwork === 'open' ? 'default' : 'none';
-    if (typeof s.build === 'string') s.build = { context: s.build, network };
-    else if (s.build && typeof s.build === 'object') s.build = { ...(s.build as Record<string, unknown>), network };
+    // unless the assignment opens the build's network (the engine's default bridge, never host)
+    // or lets it reach registries (the build's own network, the egress proxy's arguments).
+    const via = typeof o.buildNetwork === 'object' ? o.buildNetwork : null;
+    const network = via ? via.network : o.buildNetwork === 'open' ? 'default' : 'none';
+    const build = typeof s.build === 'string' ? { context: s.build } : s.build && typeof s.build === 'object' ? s.build as Record<string, unknown> : null;
+    if (build) {
+      const own = Array.isArray(build.args) ? Object.fromEntries((build.args as string[]).map((x) => [x.split('=')[0]!, x.slice(x.indexOf('=') + 1)]))
+        : (build.args ?? {}) as Record<string, unknown>;
+      s.build = { ...build, network, ...(via ? { args: { ...own, ...via.args } } : {}) };
+    }
     services[name] = s;
   }
   out.services = services;

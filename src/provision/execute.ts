@@ -12,7 +12,7 @@ import { debianMirror } from './mirror.js';
 import { startEngine } from './engine.js';
 import { runStep, type Step } from '../core/steps.js';
 import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM } from './packages.js';
-import { packagesPlan, enginePlan, imagesPlan, vmPlan, settlePlan, VM_DIR, type HostFacts, type ProvisionOptions } from './plan.js';
+import { packagesPlan, enginePlan, imagesPlan, vmPlan, settlePlan, VM_DIR, EGRESS_DIR, type HostFacts, type ProvisionOptions } from './plan.js';
 
 const say = (s: string) => process.stdout.write(`provision: ${s}\n`);
 const q = { check: false, timeoutMs: 15_000 } as const;
@@ -50,6 +50,13 @@ export async function readFacts(): Promise<HostFacts> {
       || null : kernelPackage },
   };
 }
+
+/** The egress proxy's content tag: its source and Dockerfile. */
+export const egressHash = async () => {
+  const h = createHash('sha256');
+  for (const f of ['main.go', 'Dockerfile']) h.update(await readFile(path.join(EGRESS_DIR, f)));
+  return h.digest('hex').slice(0, 12);
+};
 
 export const goHash = (version: string) => createHash('sha256').update(`bookworm-minbase-${version}`).digest('hex').slice(0, 12);
 
@@ -94,7 +101,7 @@ export async function runProvision(o: { go: boolean; vm: boolean }): Promise<num
       + `(${(await run('docker', ['version', '-f', '{{.Server.Version}}'], q)).stdout.trim()})`);
     for (const s of en) await execute(s);
     if (en.length) f = await readFacts();
-    for (const s of imagesPlan(f, opts, f.goVersion ? goHash(f.goVersion) : null)) await execute(s);
+    for (const s of imagesPlan(f, opts, f.goVersion ? goHash(f.goVersion) : null, await egressHash())) await execute(s);
     const vm = vmPlan(f, opts);
     if (o.vm && !vm.length) say(`VM guest present in ${VM_DIR} (${f.vm.kernelPackage ?? '?'})`);
     for (const s of vm) await execute(s);

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { SUITE_TOOLS, HOST_TOOLS, HOST_ENGINE, FOR_GO_IMAGE, FOR_VM, FOREIGN } from './packages.js';
 import type { Step } from '../core/steps.js';
+import { fromRoot } from '../core/paths.js';
 
 export interface HostFacts {
   /** of the packages the plan may want, those installed */
@@ -64,13 +65,16 @@ export function enginePlan(f: HostFacts): Step[] {
 
 export const busyboxTag = (hash: string) => `isolab/busybox:${hash}`;
 export const goTag = (hash12: string) => `isolab/golang:${hash12}`;
+export const egressTag = (hash12: string) => `isolab/egress:${hash12}`;
+/** images/egress: the proxy a registries build reaches its registries through (src/grade/service/egress.ts) */
+export const EGRESS_DIR = fromRoot('images', 'egress');
 
 /**
  * Phase 3: the offline base images, content-tagged (a warm host reuses them, a changed input
  * rebuilds): busybox-static as isolab/busybox (and `alpine` offline), Debian's golang-go as
  * isolab/golang (and `golang:alpine` offline). `goHash` is sha256("bookworm-minbase-<version>").
  */
-export function imagesPlan(f: HostFacts, o: ProvisionOptions, goHash: string | null): Step[] {
+export function imagesPlan(f: HostFacts, o: ProvisionOptions, goHash: string | null, egressHash: string | null = null): Step[] {
   if (!f.busybox) throw new Error('busybox-static is not installed: the base image is made from it');
   const steps: Step[] = [];
   const bb = busyboxTag(f.busybox.hash);
@@ -106,6 +110,16 @@ echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"; echo 'root:x:0:' >"$r/etc
     }
     steps.push({ title: `tag ${gt} as isolab/golang:latest and golang:alpine (no registry reachable)`,
       argv: sh(`docker tag ${gt} isolab/golang:latest && docker tag ${gt} golang:alpine`), timeoutMs: 30_000 });
+  }
+  // The egress proxy, compiled from its source with the Go image at hand (its content tag: the source's hash).
+  if (o.go && egressHash) {
+    const et = egressTag(egressHash);
+    if (!f.images.includes(et)) steps.push({ title: `build ${et} (the registries builds' proxy, from images/egress)`,
+      argv: ['docker', 'build', '-q', '--network', 'none', '--build-arg', `GO=${f.registry ? 'golang:alpine' : 'isolab/golang:latest'}`,
+        '-t', et, EGRESS_DIR], timeoutMs: 600_000 },
+    { title: 'remove its build stage', argv: ['docker', 'image', 'prune', '-f', '--filter', 'label=isolab.provision=egress-build'],
+      timeoutMs: 60_000 });
+    steps.push({ title: `tag ${et} as isolab/egress:latest`, argv: ['docker', 'tag', et, 'isolab/egress:latest'], timeoutMs: 30_000 });
   }
   return steps;
 }

@@ -1,11 +1,12 @@
 // A course's assignment in the vocabulary, graded where it could go wrong: a build's network as
-// the assignment declares it (none refuses a download, open allows it), a submission that reaches
+// the assignment declares it (none refuses a download, registries allows the named ones only, open allows it), a submission that reaches
 // for the host refused part by part while the rest is graded, services with no way out of their
 // project, and a grader without root (docker group only) leaving nothing behind.
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { chown, cp, mkdir, mkdtemp, readFile, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { lookup } from 'node:dns/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { currentHost } from '../../src/claims/current-host.js';
@@ -34,24 +35,58 @@ const items = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { it
   .items.map((i) => [i.check, i]));
 
 describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('a course\'s assignment, graded contained', () => {
-  it('builds offline unless the assignment opens the build\'s network', { timeout: 200_000 }, async () => {
+  it('builds offline unless the assignment lets its builds reach registries (only those) or opens the network', { timeout: 300_000 }, async () => {
     const work = await mkdtemp(path.join(tmpdir(), 'test-course-net-'));
     try {
-      await mkdir(path.join(work, 'sub', 'img'), { recursive: true });
-      // A download while building: Debian's mirror answers containers here, as a registry would on a runner.
-      await writeFile(path.join(work, 'sub', 'img', 'Dockerfile'),
-        'FROM busybox\nRUN wget -q -O /release http://deb.debian.org/debian/dists/bookworm/Release\nCMD ["head", "-c", "40", "/release"]\n');
-      const assignment = (network: string) => `name: downloads\nbuild: { network: ${network} }\nparts:\n  - name: img\n    dir: img\n`
-        + '    image: {}\n    checks:\n      - id: built\n        run: { stdout: { contains: Debian } }\n        points: 1\n';
-      await writeFile(path.join(work, 'none.yaml'), assignment('none'));
-      await writeFile(path.join(work, 'open.yaml'), assignment('open'));
+      // Downloads while building: Debian's mirror answers containers here, as a registry would on a runner.
+      const release = (from: string) => `http://${from}/debian/dists/bookworm/Release`;
+      const mirror = (await lookup('deb.debian.org')).address;
+      const files: Record<string, string> = {
+        'img/Dockerfile': `FROM busybox\nRUN wget -q -O /release ${release('deb.debian.org')}\nCMD ["head", "-c", "40", "/release"]\n`,
+        // A package installed the way nearly every real Dockerfile does (the offline Go image is Debian's).
+        'pkg/Dockerfile': 'FROM isolab/golang:latest\nRUN apt-get update -qq && apt-get install -y -qq --no-install-recommends jq >/dev/null\n'
+          + 'CMD ["jq", "--version"]\n',
+        'other/Dockerfile': `FROM busybox\nRUN wget -q -O /release ${release('ftp.debian.org')}\n`,
+        // Around the proxy, by address: no route out of the build's network.
+        'bypass/Dockerfile': `FROM busybox\nRUN env -u http_proxy -u HTTP_PROXY wget -q -T 5 -O /release http://${mirror}/debian/dists/bookworm/Release\n`,
+        'stack/docker-compose.yml': 'services:\n  app:\n    build: .\n    command: ["sh", "-c", "head -c 40 /release; sleep 600"]\n',
+        'stack/Dockerfile': `FROM busybox\nRUN wget -q -O /release ${release('deb.debian.org')}\n`,
+      };
+      for (const [f, text] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(work, 'sub', f)), { recursive: true });
+        await writeFile(path.join(work, 'sub', f), text);
+      }
+      const image = (name: string, check: string) => `  - name: ${name}\n    dir: ${name}\n    image: {}\n    checks:\n`
+        + `      - id: built\n        ${check}\n        points: 1\n`;
+      const parts = {
+        img: image('img', 'run: { stdout: { contains: Debian } }'), pkg: image('pkg', 'run: { stdout: { contains: jq- } }'),
+        other: image('other', 'image: { user: root }'), bypass: image('bypass', 'image: { user: root }'),
+        stack: '  - name: stack\n    dir: stack\n    compose: { service: app }\n    ready: { log: { contains: Debian } }\n'
+          + '    checks:\n      - id: built\n        logs: { contains: Debian }\n        points: 1\n',
+      };
+      const assignment = async (network: string, names: Array<keyof typeof parts>) => {
+        const f = path.join(work, `${network}.yaml`);
+        await writeFile(f, `name: downloads\nbuild: { network: ${network} }\nparts:\n${names.map((n) => parts[n]).join('')}`);
+        return f;
+      };
       const env = { ISOLAB_REPORTS: path.join(work, 'reports') };
-      const offline = await isolab(['grade', path.join(work, 'sub'), '--assignment', path.join(work, 'none.yaml'), '--json'], env);
-      expect(offline.code, offline.out).toBe(0);
-      expect(items(offline.stdout)['img.built']).toMatchObject({ earned: 0, why: expect.stringMatching(/did not build.*it said: wget: bad address/) });
-      const open = await isolab(['grade', path.join(work, 'sub'), '--assignment', path.join(work, 'open.yaml'), '--json'], env);
-      expect(open.code, open.out).toBe(0);
-      expect(items(open.stdout)['img.built']).toMatchObject({ earned: 1 });
+      const grade = async (f: string) => {
+        const r = await isolab(['grade', path.join(work, 'sub'), '--assignment', f, '--json'], env);
+        expect(r.code, r.out).toBe(0);
+        return items(r.stdout);
+      };
+      const offline = await grade(await assignment('none', ['img', 'pkg']));
+      expect(offline['img.built']).toMatchObject({ earned: 0, why: expect.stringMatching(/did not build.*it said: wget: bad address/) });
+      expect(offline['pkg.built']).toMatchObject({ earned: 0, why: expect.stringMatching(/did not build/) });
+      const registries = await grade(await assignment('registries', ['img', 'pkg', 'other', 'bypass', 'stack']));
+      expect(registries['img.built']).toMatchObject({ earned: 1 });
+      expect(registries['pkg.built']).toMatchObject({ earned: 1 });
+      expect(registries['stack.built']).toMatchObject({ earned: 1 });
+      expect(registries['other.built']).toMatchObject({ earned: 0,
+        why: expect.stringMatching(/did not build.*asked for ftp\.debian\.org:80, not among the registries this assignment allows/) });
+      expect(registries['bypass.built']).toMatchObject({ earned: 0, why: expect.stringMatching(/did not build/) });
+      const open = await grade(await assignment('open', ['img']));
+      expect(open['img.built']).toMatchObject({ earned: 1 });
     } finally {
       await rm(work, { recursive: true, force: true });
     }

@@ -60,6 +60,12 @@ describe('provision plan', () => {
     expect(packagesPlan(runner, opts)[1]!.argv).not.toContain('docker.io');
     expect(packagesPlan(runner, opts)[1]!.argv).not.toContain('docker-compose');
     expect(titles(imagesPlan(runner, opts, 'f31e3f08ab83')).join(' ')).not.toMatch(/golang|alpine/);
+    // The egress proxy is compiled there from the registry's Go image, here from the offline one; kept once built.
+    const egress = (f: HostFacts) => imagesPlan(f, opts, 'f31e3f08ab83', '8bde44cd8e50').filter((s) => /egress|build stage/.test(s.title));
+    expect(egress(runner)[0]!.argv).toContain('GO=golang:alpine');
+    expect(egress(fresh)[0]!.argv).toContain('GO=isolab/golang:latest');
+    expect(titles(egress({ ...ready, images: [...ready.images, 'isolab/egress:8bde44cd8e50'] })))
+      .toEqual(['tag isolab/egress:8bde44cd8e50 as isolab/egress:latest']);
     expect(packagesPlan(fresh, { ...opts, go: false, vm: false })[1]!.argv).not.toContain('qemu-system-x86');
   });
 

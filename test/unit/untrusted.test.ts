@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { inspectSubmission, lintDockerfile, containCompose } from '../../src/grade/untrusted.js';
+import { parseDecisions, egressVerdict } from '../../src/grade/service/egress.js';
 import { loadAssignment } from '../../src/grade/assignment.js';
 import { refusals } from '../../src/grade/submission.js';
 
@@ -132,5 +133,31 @@ describe('containCompose', () => {
     // An assignment that opens the build's network: the engine's default, never the host's.
     expect(parse(containCompose('services:\n  s:\n    build: app\n', a, 'v2', { buildNetwork: 'open' }).text).services.s.build)
       .toEqual({ context: 'app', network: 'default' });
+    // Registries: the build's own network and the proxy's arguments, beside the student's own (list or map).
+    const via = { network: 'isolab-x-build', args: { HTTP_PROXY: 'http://10.0.0.2:3128' } };
+    expect(parse(containCompose('services:\n  s:\n    build: { context: app, args: ["A=1=2"] }\n', a, 'v2', { buildNetwork: via }).text)
+      .services.s.build).toEqual({ context: 'app', network: 'isolab-x-build', args: { A: '1=2', HTTP_PROXY: 'http://10.0.0.2:3128' } });
+    // A student's own HTTP_PROXY does not steer the build elsewhere: the grader's wins.
+    expect(parse(containCompose('services:\n  s:\n    build: { context: ., args: { HTTP_PROXY: "http://evil:1" } }\n', a, 'v2',
+      { buildNetwork: via }).text).services.s.build.args).toEqual({ HTTP_PROXY: 'http://10.0.0.2:3128' });
+  });
+});
+
+describe('the egress proxy\'s decisions (images/egress/main.go writes one line each)', () => {
+  const log = ['listening on :3128; registries: deb.debian.org', 'allowed GET deb.debian.org:80', 'allowed GET deb.debian.org:80',
+    'refused GET ftp.debian.org:80 (not a registry the assignment allows)',
+    'unreachable nosuch.debian.org:80: lookup nosuch.debian.org on 10.0.0.53:53: no such host',
+    'unreachable pypi.org:443: dial tcp 151.101.0.223:443: i/o timeout'].join('\n');
+  it('reads what it let through, refused and could not reach', () => {
+    expect(parseDecisions(log)).toEqual({ allowed: ['deb.debian.org:80'], refused: ['ftp.debian.org:80'],
+      unknown: ['nosuch.debian.org:80 (lookup nosuch.debian.org on 10.0.0.53:53: no such host)'],
+      unreachable: ['pypi.org:443 (dial tcp 151.101.0.223:443: i/o timeout)'] });
+  });
+  it('blames the submission for a host it was not allowed or a name that does not exist, the grading host for a registry that did not answer', () => {
+    expect(egressVerdict(parseDecisions(log), ['deb.debian.org']).student).toMatch(/asked for ftp\.debian\.org:80, not among .*\(deb\.debian\.org\)/);
+    expect(egressVerdict(parseDecisions(log.split('\n').filter((l) => !l.startsWith('refused')).join('\n')), []).student).toMatch(/no such host/);
+    expect(egressVerdict(parseDecisions(log.split('\n').filter((l) => !/^(refused|unreachable nosuch)/.test(l)).join('\n')), []))
+      .toEqual({ host: expect.stringMatching(/did not answer the grading host: pypi\.org:443/) });
+    expect(egressVerdict(parseDecisions('allowed GET deb.debian.org:80'), [])).toEqual({});
   });
 });

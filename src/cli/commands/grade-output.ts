@@ -187,7 +187,7 @@ function explainCourse(file: string, rubric?: string): number {
   const l = a.limits;
   out(`\nin all ${a.parts.reduce((n, p) => n + p.checks.reduce((m, c) => m + c.points, 0), 0)} points. Each container: ${l.memoryMb} MB, `
     + `${l.pids} pids, ${l.cpus} CPU, no network beyond its project, nothing published on the host; a build: ${l.buildSeconds} s, `
-    + `RUN steps ${a.build.network === 'open' ? 'with network (open)' : 'without network'}, writes at most ${l.imageMb} MB; `
+    + `RUN steps ${a.build.network === 'open' ? 'with network (open)' : a.build.network === 'registries' ? `reaching ${a.build.registries.length} registries only` : 'without network'}, writes at most ${l.imageMb} MB; `
     + `up and ready: ${l.upSeconds} s; output kept: ${l.outputKb} KB.`);
   return 0;
 }

@@ -31,6 +31,14 @@ export class PartFailure extends Error {
   }
 }
 
+/** The grading host failed the part (a registry that did not answer it): `error`, never the student's fault. */
+export class HostFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HostFailure';
+  }
+}
+
 /** What the engine says of an image: its size and configuration. */
 export interface BuiltImage {
   ref: string;

@@ -15,9 +15,10 @@ import { containCompose, NO_HOST_ADDRESS } from '../untrusted.js';
 import { until } from '../../core/waits.js';
 import { resourceName } from '../../core/names.js';
 import type { ComposeInfo } from '../../types/host.js';
-import { PartFailure, type BuiltImage, type PartRuntime, type RunOutcome } from '../checks/kind.js';
+import { PartFailure, HostFailure, type BuiltImage, type PartRuntime, type RunOutcome } from '../checks/kind.js';
 import { requestText, parseAnswer, type HttpRequest, type HttpAnswer } from './http.js';
-import type { CoursePart, Limits, Ready } from '../course.js';
+import type { BuildNetwork, CoursePart, Limits, Ready } from '../course.js';
+import { startEgress, egressVerdict, type Egress } from './egress.js';
 
 /** The grader's probe: busybox (provisioned offline), nc and timeout in it. */
 export const PROBE_IMAGE = 'isolab/busybox:latest';
@@ -29,7 +30,7 @@ export interface RuntimeOptions {
   dir: string;
   original: string;
   limits: Limits;
-  buildNetwork: 'none' | 'open';
+  buildNetwork: BuildNetwork;
   builder: Builder;
   compose: ComposeInfo | null;
 }
@@ -73,17 +74,34 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
       labels: Object.fromEntries(Object.entries(c.Labels ?? {}).filter(([k]) => !k.startsWith('isolab.'))), dockerfile };
   };
 
+  // A registries build's way out (egress.ts), started with the part's first build.
+  let egress: Promise<Egress> | undefined;
+  const registries = o.buildNetwork.network === 'registries';
+  const egressOf = () => (egress ??= startEgress(ledger, label, o.buildNetwork.registries));
+  /** A failed build through the proxy: what it refused is the submission's doing; a registry that did not answer, the host's. */
+  const egressSays = async (): Promise<string> => {
+    if (!egress) return '';
+    const v = egressVerdict(await (await egress).decisions(), o.buildNetwork.registries);
+    if (v.host) throw new HostFailure(`the build could not reach its registries from this grading host: ${v.host}`);
+    return v.student ? ` — ${v.student}` : '';
+  };
+
   const readPlain = async (abs: string) => (await lstat(abs).then((s) => s.isFile(), () => false)) ? readFile(abs, 'utf8') : null;
 
   const buildOwn = async (): Promise<BuiltImage> => {
     const dockerfile = part.image?.dockerfile ?? 'Dockerfile';
     try {
-      const b = await buildImage(ledger, o.dir, { label: label('image'), dockerfile, builder: o.builder,
-        ...(o.buildNetwork === 'none' ? { network: 'none' } : {}), memoryMb: limits.memoryMb * 4,
-        timeoutMs: limits.buildSeconds * 1000, diskMb: limits.imageMb });
+      // Through the proxy, RUN steps join a network of the build's own: the classic builder's
+      // (BuildKit's --network takes default, none or host only).
+      const through = registries ? await egressOf() : undefined;
+      const b = await buildImage(ledger, o.dir, { label: label('image'), dockerfile, builder: through ? 'legacy' : o.builder,
+        ...(o.buildNetwork.network === 'none' ? { network: 'none' } : {}),
+        ...(through ? { network: through.network, buildArgs: through.args, env: { DOCKER_BUILDKIT: '0' } } : {}),
+        memoryMb: limits.memoryMb * 4, timeoutMs: limits.buildSeconds * 1000, diskMb: limits.imageMb });
       return await imageOf(b.tag, await readPlain(path.join(o.dir, dockerfile)));
     } catch (e) {
-      if (e instanceof BuildError) throw new PartFailure(`the image did not build: ${e.engineError}${failingStep(e.output)}`, { build: cap(e.output, 8) });
+      if (e instanceof BuildError) throw new PartFailure(`the image did not build: ${e.engineError}${failingStep(e.output)}${await egressSays()}`,
+        { build: cap(e.output, 8) });
       throw e;
     }
   };
@@ -96,7 +114,9 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
     const text = await readPlain(abs);
     if (text === null) throw new PartFailure(`${composeFileRel()} is not in ${part.dir}`);
     const v1 = o.compose!.flavour === 'standalone-v1';
-    const contained = containCompose(text, { limits }, v1 ? 'v1' : 'v2', { buildNetwork: o.buildNetwork });
+    const through = registries ? await egressOf() : undefined;
+    const contained = containCompose(text, { limits }, v1 ? 'v1' : 'v2',
+      { buildNetwork: through ? { network: through.network, args: through.args } : o.buildNetwork.network === 'open' ? 'open' : 'none' });
     await writeFile(abs, contained.text);
     return contained.stripped;
   };
@@ -197,11 +217,12 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
     original ??= await listTree(o.dir);
     const stripped = await containFile();
     for (const x of stripped) if (!contained.includes(x)) contained.push(x);
-    project ??= await composeProject(ledger, o.compose, o.dir, [composeFileRel()], label('project'), {}, { buildDiskMb: limits.imageMb });
+    project ??= await composeProject(ledger, o.compose, o.dir, [composeFileRel()], label('project'),
+      registries ? { DOCKER_BUILDKIT: '0' } : {}, { buildDiskMb: limits.imageMb });
     const r = await project.cmd(['up', '-d', '--build'], limits.upSeconds * 1000, limits.buildSeconds * 1000);
     if (r.exitCode !== 0) {
       const out = cap(r.stdout + r.stderr, 8);
-      throw new PartFailure(r.stage === 'build' ? `its images did not build${r.timedOut ? ` within ${limits.buildSeconds} s` : ''}: ${lastLines(out)}`
+      throw new PartFailure(r.stage === 'build' ? `its images did not build${r.timedOut ? ` within ${limits.buildSeconds} s` : ''}: ${lastLines(out)}${await egressSays()}`
         : `compose up failed${r.timedOut ? ` (no exit within ${limits.upSeconds} s)` : ''}: ${lastLines(out)}`, { compose: out, stripped });
     }
     const nets = (await docker(['network', 'ls', '--filter', `label=com.docker.compose.project=${project.name}`, '--format', '{{.Name}}'],
