@@ -26,6 +26,8 @@ export const SETTINGS = {
     + 'skipped for one fails', default: 'none' },
   excuse: { env: 'ISOLAB_EXCUSE', meaning: 'capabilities (comma-separated) a claim may skip for under ISOLAB_STRICT', default: 'none' },
   leakCheck: { env: 'ISOLAB_LEAK_CHECK', meaning: '0: no leak check at the end of a run', default: '1' },
+  engineApi: { env: 'ISOLAB_ENGINE_API',
+    meaning: "0: the leak check reads docker's listings through its CLI, not on the engine's socket", default: '1' },
   holdMs: { env: 'ISOLAB_HOLD_MS', meaning: 'keep what a check built in place this long before it is undone, to look at it', default: '0' },
   trace: { env: 'ISOLAB_TRACE',
     meaning: 'a file: one line per external command isolab ran (time, milliseconds, pid, command)', default: 'none' },
