@@ -3,6 +3,7 @@
 // an assignment's mistakes are named by file:line and field; the schema file is the registry's.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { hops, parseHops } from '../../src/grade/checks/hops.js';
 import { KINDS, checkSchema } from '../../src/grade/checks/registry.js';
 import type { PartRuntime, BuiltImage } from '../../src/grade/checks/kind.js';
 import { parseCourse } from '../../src/grade/course.js';
@@ -44,7 +45,8 @@ describe('every kind of check', () => {
   // `claim` runs with the suites (each claim has its own negative control: test/controls); graded
   // the same as the lecture's rubric in test/e2e/grade.test.ts.
   // The kernel's kinds judge what their command printed inside the part's kernel.
-  const kernelSaid: Record<string, string> = { reach: '1 packets received', sysctl: '1\n', command: 'default via 10.0.1.1 dev h1\n' };
+  const kernelSaid: Record<string, string> = { reach: '1 packets received', sysctl: '1\n', command: 'default via 10.0.1.1 dev h1\n',
+    hops: 'traceroute to 10.0.2.2 (10.0.2.2), 2 hops max, 46 byte packets\n 1  10.0.1.1  0.012 ms\n 2  10.0.2.2  0.004 ms\n' };
   it.each(KINDS.filter((k) => k.inKernel).map((k) => [k.name, k] as const))('%s: judged an answer that holds, and one that does not',
     (_, kind) => {
       const j = kind.inKernel!;
@@ -61,6 +63,15 @@ describe('every kind of check', () => {
       expect(kind.title(kind.example.value as never)).toBeTruthy();
       expect(kind.hint(kind.example.value as never)).toBeTruthy();
     });
+
+  it('hops: a path around the router, and one that stops at it, are not the path asked for', () => {
+    const v = { from: 'ns1', to: '10.0.2.2', via: ['10.0.1.1'] };
+    const judged = (out: string) => hops.inKernel!.judge(v, { exitCode: 0, stdout: out, stderr: '' });
+    expect(judged(' 1  10.0.2.2  0.01 ms\n').checks.map((c) => c.ok)).toEqual([false, false]);
+    expect(judged(' 1  10.0.1.1  0.01 ms\n 2  *\n').checks.map((c) => [c.ok, c.actual])).toEqual([[true, '10.0.1.1'], [false, '*']]);
+    expect(parseHops(' 1  *\n 2  10.0.2.2  0.1 ms\n')).toEqual(['*', '10.0.2.2']);
+    expect(hops.inKernel!.command(v)).toBe("ip netns exec 'ns1' busybox traceroute -n -I -q 1 -w 1 -m 2 '10.0.2.2'");
+  });
 
   it('schemas/assignment.schema.json has the registry\'s checks (npm run schema writes it)', () => {
     const file = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { $defs: { check: unknown } };

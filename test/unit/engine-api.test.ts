@@ -41,7 +41,7 @@ describe('the engine socket the CLI would use', () => {
       'isolab/busybox:latest', 'sleep', '60'], { timeoutMs: 30_000 });
     try {
       const flat = (x: Awaited<ReturnType<typeof snapshot>>) => [...x.containers.map((c) => `c ${c}`), ...x.networks.map((n) => `n ${n}`),
-        ...x.images.map((i) => `i ${i}`), ...Object.entries(x.owned).map(([k, v]) => `o ${k} ${v}`)];
+        ...x.images.map((i) => `i ${i}`), ...Object.entries(x.owned ?? {}).map(([k, v]) => `o ${k} ${v}`)];
       const viaApi = flat(await snapshot());
       process.env.ISOLAB_ENGINE_API = '0';
       const viaCli = flat(await snapshot());
