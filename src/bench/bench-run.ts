@@ -12,7 +12,7 @@ import { hostFingerprint } from '../results/host-fingerprint.js';
 import { summarize, SCHEMA, type ClaimResult, type Results } from '../types/results.js';
 import { writeRun } from '../results/write.js';
 import { runFolder } from '../core/paths.js';
-import { claimDef } from '../claims/catalog.js';
+import { claimHead } from '../claims/catalog.js';
 import type { BenchContext, LadderRow } from './types.js';
 import { ExecTimer } from './exec-timer.js';
 import { ladder } from './ladder.js';
@@ -57,14 +57,14 @@ async function runSection(ctx: BenchContext, name: string, fn: (typeof SECTION_F
     const checks = judgeSection(name as 'sizes' | 'primitives', out);
     const failed = checks.filter((k) => !k.ok);
     claims.push({
-      ...claimDef(id), verdict: failed.length ? 'fail' : 'pass',
+      ...claimHead(id), verdict: failed.length ? 'fail' : 'pass',
       ...(failed.length ? { reason: failed.map((k) => `✗ ${k.what}: ${k.actual}`).join('\n') } : {}),
       evidence: { summary: summarizeSection(name, out), ...out }, checks, durationMs: Math.round(performance.now() - t),
     });
   } catch (e) {
     const reason = (e as Error).message;
     r.say(`${name}: failed — ${reason}`);
-    if (id) claims.push({ ...claimDef(id),
+    if (id) claims.push({ ...claimHead(id),
       verdict: /needs root|not installed|no Docker/.test(reason) ? 'skip' : 'fail', reason, evidence: {},
       durationMs: Math.round(performance.now() - t) });
   }

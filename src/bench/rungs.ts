@@ -5,7 +5,7 @@ import { hyperfine } from './hyperfine.js';
 import type { BenchContext, LadderRow, Rung } from './types.js';
 import { missing } from '../claims/requirements.js';
 import type { ClaimResult } from '../types/results.js';
-import { claimDef } from '../claims/catalog.js';
+import { claimHead } from '../claims/catalog.js';
 
 const FIDELITY = 0.1;
 const ROUNDS = 8;
@@ -82,7 +82,7 @@ export async function runLadder(ctx: BenchContext, rungs: Rung[]): Promise<Ladde
   return rows;
 }
 
-const def = (id: string) => claimDef(id);
+const def = (id: string) => claimHead(id);
 
 export function ladderClaim(rows: LadderRow[], ms: number): ClaimResult {
   const get = (role: string) => rows.find((r) => r.role === role && r.meanMs !== undefined);

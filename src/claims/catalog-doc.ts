@@ -18,13 +18,14 @@ export function claimsMarkdown(): string {
     'Every checkable statement of the course\'s lecture on containers and VMs is a claim with a stable id (ids are',
     'added, never renamed). `isolab run` proves or refutes each on the host it runs on; results.json carries the',
     'verdict (pass, differs, fail, skip, error) with its evidence. `differs`: the mechanism holds but the slide\'s own number',
-    'does not on this host (docs/architecture.md, "Reading a departure").', ''];
+    'does not on this host (docs/architecture.md, "Reading a departure"). A claim with a scenario-file kind takes',
+    'checks declared as data: a course\'s files of that kind may name it (docs/scenarios.md).', ''];
   for (const [suite, title] of Object.entries(SUITES)) {
     const rows = CLAIMS.filter((c) => c.suite === suite);
     if (!rows.length) continue;
-    out.push(`## ${title}`, '', '| id | the lecture says / what is checked | the slide\'s own number |', '|---|---|---|');
+    out.push(`## ${title}`, '', '| id | the lecture says / what is checked | the slide\'s own number | scenario files |', '|---|---|---|---|');
     for (const c of rows) out.push(`| \`${c.id}\` | ${c.statement.replace(/\|/g, '\\|')} `
-      + `| ${(SLIDE_NUMBERS[c.id] ?? 'none (the verdict is the mechanism)').replace(/\|/g, '\\|')} |`);
+      + `| ${(SLIDE_NUMBERS[c.id] ?? 'none (the verdict is the mechanism)').replace(/\|/g, '\\|')} | ${c.scenarios ? `\`kind: ${c.scenarios}\`` : '—'} |`);
     out.push('');
   }
   return out.join('\n');

@@ -3,7 +3,7 @@
 // results reporter turns that into results.json. One path: `npx vitest` and `isolab run`.
 import { test, afterAll, type TestContext } from 'vitest';
 import { Ledger, installSignalCleanup } from '../core/ledger.js';
-import { claimDef } from './catalog.js';
+import { claimDef, claimHead } from './catalog.js';
 import { missing, strict, expectedOnHost, type Capability } from './requirements.js';
 import { currentHost } from './current-host.js';
 import type { HostInfo } from '../host/probe.js';
@@ -157,13 +157,15 @@ export function claim(id: string, opts: ClaimOptions, fn: (c: ClaimContext) => P
   const def = claimDef(id);
   const name = opts.scenario ? `${id} › ${opts.scenario}` : id;
   test(name, { timeout: harnessBound(opts.timeoutMs ?? 60_000), concurrent: opts.concurrent }, async (ctx) => {
-    (ctx.task.meta as ClaimMeta).claim = { ...def, ...(opts.scenario ? { scenario: opts.scenario } : {}),
+    (ctx.task.meta as ClaimMeta).claim = { ...claimHead(id), ...(opts.scenario ? { scenario: opts.scenario } : {}),
       ...(opts.source ? { source: opts.source } : {}) };
     const c = new ClaimContext(ctx, await currentHost(), name);
     open.add(c);
     let failed = false;
     try {
-      if (opts.needs) c.needs(...opts.needs);
+      // The catalog's gates of the claim (its scenarios' own), then the spec's.
+      const needs = [...new Set([...(def.needs ?? []), ...(opts.needs ?? [])])];
+      if (needs.length) c.needs(...needs);
       await fn(c);
     } catch (e) {
       // No window was a measurement: the host's neighbours, not the mechanism — a skip that names them.

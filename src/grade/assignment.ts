@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { loadSchema, parseDataText } from '../core/data-file.js';
 import { fromRoot } from '../core/paths.js';
 import { setting } from '../core/settings.js';
+import { CLAIMS } from '../claims/catalog.js';
 
 export const PARTS = ['hello', 'compose', 'multistage'] as const;
 export type Part = (typeof PARTS)[number];
@@ -54,11 +55,7 @@ export function currentAssignment(): Assignment {
 }
 
 /** The parts of a submission and the claims that read each: a refused part costs those. */
-export const PART_CLAIMS: Record<Part, string[]> = {
-  hello: ['image.layers', 'image.cache-hit', 'image.lifecycle'],
-  multistage: ['image.multistage-size'],
-  compose: ['compose.service-dns', 'compose.teardown'],
-};
+export const PART_CLAIMS = Object.fromEntries(PARTS.map((p) => [p, CLAIMS.filter((c) => c.grades === p).map((c) => c.id)])) as Record<Part, string[]>;
 
 /** The part a check (claim id, or "claim › scenario") reads, or undefined for one of no part. */
 export const partOf = (check: string): Part | undefined =>

@@ -13,7 +13,7 @@ import { runId } from '../core/names.js';
 import { writeRun } from '../results/write.js';
 import { runFolder } from '../core/paths.js';
 import { summarize, SCHEMA, type Results } from '../types/results.js';
-import { CLAIMS } from '../claims/catalog.js';
+import { claimHead } from '../claims/catalog.js';
 import { fromRoot } from '../core/paths.js';
 import { setting, setSetting } from '../core/settings.js';
 import { workspacePath, type Annotation } from '../results/github.js';
@@ -165,8 +165,7 @@ export async function gradeSubmission(dir: string, o: GradeRequest = {}): Promis
   // Refused checks did not run: they enter the results as failures that say why.
   for (const [id, why] of refused) {
     if (!rubric.checks.some((c) => c.check.split(' › ')[0] === id) || results.claims.some((c) => c.id === id)) continue;
-    const def = CLAIMS.find((c) => c.id === id)!;
-    results.claims.push({ ...def, verdict: 'fail', reason: why,
+    results.claims.push({ ...claimHead(id), verdict: 'fail', reason: why,
       evidence: { summary: 'refused before running', refused: findings.map(describe) }, durationMs: 0 });
   }
   results.summary = summarize(results.claims);

@@ -5,7 +5,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataFileError, loadSchema, parseDataLines, type Schema } from '../core/data-file.js';
-import { CLAIMS } from '../claims/catalog.js';
+import { CLAIMS, type ScenarioKind } from '../claims/catalog.js';
 import { validateTopology } from '../netns/topology.js';
 import { validateScenario, type OverlayScenario } from '../overlay/scenario.js';
 import type { NetnsScenario } from '../netns/scenario.js';
@@ -33,11 +33,11 @@ const SEMANTIC: Record<Kind, (s: Record<string, unknown>) => string[]> = {
   image: () => [],
 };
 
-export const KINDS = ['overlay', 'cgroups', 'netns', 'image'] as const;
-export type Kind = (typeof KINDS)[number];
+export const KINDS = ['overlay', 'cgroups', 'netns', 'image'] as const satisfies readonly ScenarioKind[];
+export type Kind = ScenarioKind;
 
-/** The suite a kind's scenarios run in (images are checked with compose). */
-export const SUITE_OF: Record<Kind, string> = { overlay: 'overlay', cgroups: 'cgroups', netns: 'netns', image: 'compose' };
+/** The suite a kind's scenarios run in: its claims' (the catalog's), images with compose. */
+export const SUITE_OF = Object.fromEntries(KINDS.map((k) => [k, CLAIMS.find((c) => c.scenarios === k)!.suite])) as Record<Kind, string>;
 
 export interface Declared<T> {
   claim: string;
@@ -72,9 +72,10 @@ export function parseScenarioFile(text: string, file: string,
     const def = CLAIMS.find((c) => c.id === s.claim);
     if (!def) problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: unknown claim id `
       + `"${s.claim}" (the ids are in docs/claims.md)`);
-    else if (def.suite !== SUITE_OF[kind])
+    else if (def.scenarios !== kind)
       problems.push(`${name}:${line(['scenarios', i, 'claim'])}: scenarios[${i}].claim: "${s.claim}" is not `
-      + `a${kind === 'image' ? 'n' : ''} ${kind} claim`);
+      + `a${kind === 'image' ? 'n' : ''} ${kind} claim${def.scenarios ? ` (its scenarios are ${def.scenarios} files)`
+        : ': it takes no scenario files'} — the claims each kind takes are in docs/claims.md`);
     for (const e of def ? SEMANTIC[kind](s) : [])
       problems.push(`${name}:${line(['scenarios', i]) ?? '?'}: scenarios[${i}] (${s.name}): ${e}`);
     const { claim, name: title, ...spec } = s;

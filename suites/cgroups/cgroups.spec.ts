@@ -9,7 +9,6 @@ import { BASE_TAGS } from '../../src/docker/base-images.js';
 import { dockerShares } from './scenarios.js';
 import { scenariosOf } from '../../src/scenarios/files.js';
 import { RUNNERS, type CgroupScenario } from '../../src/cgroups/scenario.js';
-import type { Capability } from '../../src/claims/requirements.js';
 import { dumpRunGroups } from '../../src/cgroups/fsgroup.js';
 import { runPrefix } from '../../src/core/names.js';
 
@@ -35,21 +34,12 @@ claim('cgroups.move', { needs: ['root', 'cgroup.cpu'] }, async (c) => {
 });
 
 // The scenario files (scenarios/*.yaml here, and a course's own): splits, nested weights,
-// quota, memory.high, the freezer and cpusets, each run by its claim's runner. The windows run
-// concurrently: each takes a seat — a CPU of its own, or every CPU — and waits for one.
-const GATES: Record<keyof typeof RUNNERS, Capability[]> = {
-  'cgroups.cpu-weight-split': ['root', 'cgroup.cpu', 'tool.taskset'],
-  'cgroups.nested-weight': ['root', 'cgroup.cpu', 'tool.taskset'],
-  'cgroups.cpu-quota': ['root', 'cgroup.cpu', 'tool.taskset'],
-  'cgroups.unpinned-no-contention': ['root', 'cgroup.cpu'],
-  'cgroups.memory-high': ['root', 'cgroup.memory-high'],
-  'cgroups.freeze': ['root', 'cgroup.cpu', 'cgroup.freeze'],
-  'cgroups.cpuset': ['root', 'cgroup.cpu', 'cgroup.cpuset', 'tool.taskset'],
-};
+// quota, memory.high, the freezer and cpusets, each run by its claim's runner, gated by its
+// claim's needs (src/claims/catalog.ts). The windows run concurrently: each takes a seat — a
+// CPU of its own, or every CPU — and waits for one.
 for (const { claim: id, spec: s, source } of await scenariosOf<CgroupScenario>('cgroups')) {
   const runner = RUNNERS[id as keyof typeof RUNNERS];
-  const needs = [...GATES[id as keyof typeof RUNNERS], ...(s.needs ?? [])];
-  claim(id, { scenario: s.name, source, needs, timeoutMs: 120_000, concurrent: true }, async (c) => {
+  claim(id, { scenario: s.name, source, needs: s.needs ?? [], timeoutMs: 120_000, concurrent: true }, async (c) => {
     dumpOnFailure(c);
     const o = await runner(c.ledger, cgroupDriver(c.host), s);
     c.evidence({ summary: o.summary, source, ...o.evidence });
