@@ -4,7 +4,7 @@
 // defaults would decide otherwise (forwarding only in the root namespace).
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,39 @@ parts:
       expect(earned(undeclared.stdout)['topology.there']).toBe(3);
       const res = JSON.parse(await readFile(path.join(work, 'r1', 'latest', 'results.json'), 'utf8'));
       expect(res.claims[0].evidence.kernel.settings).toEqual(['net.core.devconf_inherit_init_net = 2']);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
+  it('grades a class through --batch, a throwaway kernel per student, and the VMs are gone after', { timeout: 300_000 }, async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'test-script-batch-'));
+    const qemus = () => new Promise<string[]>((resolve) => {
+      const p = spawn('pgrep', ['-f', 'qemu-system']);
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.on('exit', () => resolve(out.split('\n').filter(Boolean).sort()));
+    });
+    const before = await qemus();
+    try {
+      for (const s of ['good', 'shortcut']) await cp(path.join(example, 'submissions', s), path.join(work, 'class', s), { recursive: true });
+      const env: NodeJS.ProcessEnv = { ...process.env, ISOLAB_REPORTS: path.join(work, 'reports'), NO_COLOR: '1' };
+      for (const k of ['ISOLAB_HOST', 'ISOLAB_RUN_DIR', 'ISOLAB_RUN_ID', 'ISOLAB_SUBMISSION']) delete env[k];
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn(process.execPath, [path.join(repo, 'bin/isolab.js'), 'grade', '--batch', path.join(work, 'class'),
+          '--assignment', path.join(example, 'assignment.yaml'), '--out', path.join(work, 'out')], { env, cwd: repo });
+        let out = '';
+        p.stdout.on('data', (d) => (out += d));
+        p.stderr.on('data', (d) => (out += d));
+        p.on('exit', (code) => resolve({ code, out }));
+      });
+      expect(r.code, r.out).toBe(0);
+      const csv = (await readFile(path.join(work, 'out', 'grades.csv'), 'utf8')).trim().split('\n');
+      expect(csv[0]).toBe('student,topology.there,topology.back,topology.forwarding,topology.route,topology.via-router,'
+        + 'topology.only-through-router,score,possible,status,note');
+      expect(csv.slice(1)).toEqual(['good,3,2,2,1,1,2,11,11,graded,', 'shortcut,3,2,2,1,0,0,8,11,graded,']);
+      // Each student's VM is gone when the batch ends (each grade's leak check held it to that too).
+      expect(await qemus()).toEqual(before);
     } finally {
       await rm(work, { recursive: true, force: true });
     }
