@@ -117,6 +117,9 @@ export async function gradingShare(ctx: BenchContext) {
   for (const name of (await readdir(root)).sort()) {
     const assignmentFile = path.join(root, name, 'assignment.yaml');
     const a = loadCourse(assignmentFile);
+    // Script parts boot a VM per submission: what they cost is the boot and the script
+    // (docs/measurements.md), with no bare engine commands to set beside them.
+    if (a.parts.some((p) => p.script)) continue;
     const work = await mkdtemp(path.join(tmpdir(), `bench-share-${name}-`));
     ctx.ledger.add('tempdir', work, () => rm(work, { recursive: true, force: true }));
     const good = path.join(root, name, 'submissions', 'good');

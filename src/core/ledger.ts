@@ -44,6 +44,11 @@ export class Ledger {
     if (i >= 0) this.entries.splice(i, 1);
   }
 
+  /** Forget the entries of this kind and name (removed together elsewhere, e.g. several containers in one call). */
+  forgetNamed(kind: ResourceKind, names: string[]): void {
+    this.entries = this.entries.filter((e) => e.kind !== kind || !names.includes(e.name));
+  }
+
   get size(): number {
     return this.entries.length;
   }

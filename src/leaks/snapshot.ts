@@ -163,11 +163,11 @@ export async function snapshot(): Promise<HostSnapshot> {
   const { engines, networks: netsBefore } = await enginesUp();
   const api = (e: EngineName) => e === 'docker' && !!apiSocket;
   // Both engines' lists in one; podman's entries say so (the two can hold the same names).
-  const ds = async (args: string[]) => (await Promise.all(engines.map(async (e) =>
+  const ds = async (args: string[]) => (await Promise.all(engines.filter((e) => !api(e)).map(async (e) =>
     lines((await run(e, args, q)).stdout).map((l) => (e === 'docker' ? l : `podman ${l}`))))).flat();
   let apiListed: Array<{ id: string; line: string }> = [];
-  const containerLines = async () => [...(engines.includes('docker') && apiSocket ? (apiListed = await apiContainers().catch(() => [])).map((c) => c.line) : []),
-    ...await ds(['ps', '-a', '--format', CONTAINER_FORMAT]).then((l) => (apiSocket ? l.filter((x) => x.startsWith('podman ')) : l))];
+  const containerLines = async () => [...(engines.some(api) ? (apiListed = await apiContainers().catch(() => [])).map((c) => c.line) : []),
+    ...await ds(['ps', '-a', '--format', CONTAINER_FORMAT])];
   // Networks are listed before and after the links: another run's bridge seen in the links had
   // its network in one of the two lists, even when that run created or removed it meanwhile.
   const [mountinfo, netns, linkLines, addresses, routes, cgroups, containers, netsDuring, images, ipt, nft, tmp] = await Promise.all([

@@ -317,7 +317,9 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
       // The part's containers in one call (the ledger, after, finds them gone); the rest is the ledger's.
       const made = [container, probe, ...await Promise.all(Object.values(createdFrom).map(async (c) => (await c).name))]
         .filter((n): n is string => !!n);
-      if (made.length) await docker(['rm', '-f', '-v', ...made], { check: false, timeoutMs: 60_000 });
+      if (!made.length) return;
+      const r = await docker(['rm', '-f', '-v', ...made], { check: false, timeoutMs: 60_000 });
+      if (r.exitCode === 0) ledger.forgetNamed('container', made);
     },
   };
 }
