@@ -48,6 +48,34 @@ export function engineGet<T>(socketPath: string, apiPath: string, timeoutMs = 10
   });
 }
 
+/**
+ * The first `maxBytes` of a GET's body, the rest never read (the request is ended there): null
+ * for 404. For a file copied out of a container (`/containers/<id>/archive?path=…`, a tar stream).
+ */
+export function engineGetHead(socketPath: string, apiPath: string, maxBytes: number, timeoutMs = 30_000): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const req = request({ socketPath, path: apiPath, method: 'GET', headers: { Host: 'docker' }, timeout: timeoutMs }, (res) => {
+      if (res.statusCode === 404) { res.resume(); return resolve(null); }
+      if ((res.statusCode ?? 500) >= 300) { res.resume(); return reject(new EngineApiError(`GET ${apiPath}: ${res.statusCode}`)); }
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        got += c.length;
+        if (got >= maxBytes) {
+          req.destroy();
+          resolve(Buffer.concat(chunks).subarray(0, maxBytes));
+        }
+      });
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+      res.on('error', () => resolve(Buffer.concat(chunks)));
+    });
+    req.on('timeout', () => req.destroy(new EngineApiError(`GET ${apiPath}: no answer within ${timeoutMs / 1000} s`)));
+    req.on('error', (e) => (got >= maxBytes ? undefined : reject(e)));
+    req.end();
+  });
+}
+
 /** Does the engine answer on this socket? (`/_ping` answers "OK", not JSON.) */
 export function enginePing(socketPath: string, timeoutMs = 5_000): Promise<boolean> {
   return new Promise((resolve) => {

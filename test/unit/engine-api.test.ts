@@ -5,7 +5,8 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { engineSocket, enginePing } from '../../src/docker/engine-api.js';
+import { engineSocket, enginePing, engineGetHead } from '../../src/docker/engine-api.js';
+import { createServer } from 'node:http';
 import { snapshot } from '../../src/leaks/snapshot.js';
 import { run } from '../../src/core/exec.js';
 import { runId } from '../../src/core/names.js';
@@ -25,6 +26,33 @@ describe('the engine socket the CLI would use', () => {
       expect(engineSocket({ DOCKER_CONFIG: conf })).toBe(existsSync('/var/run/docker.sock') ? '/var/run/docker.sock' : null);
     } finally {
       await rm(conf, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the head of an answer that never ends, and nothing more', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'test-engine-sock-'));
+    const sock = path.join(dir, 'api.sock');
+    let written = 0;
+    const server = createServer((req, res) => {
+      if (req.url!.includes('missing')) { res.writeHead(404); res.end('no such file'); return; }
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const more = () => { while (!res.destroyed && res.write(chunk)) written += chunk.length; };
+      res.on('drain', more);
+      more();
+    });
+    await new Promise<void>((r) => server.listen(sock, r));
+    try {
+      const head = await engineGetHead(sock, '/containers/x/archive?path=/big', 1 << 20);
+      expect(head!.length).toBe(1 << 20);
+      expect(await engineGetHead(sock, '/containers/x/archive?path=/missing', 1 << 20)).toBeNull();
+      await new Promise((r) => setTimeout(r, 200));
+      // The server stopped being read: what it wrote is the head plus the socket's buffers, not gigabytes.
+      expect(written).toBeLessThan(64 << 20);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
