@@ -4,6 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { hops, parseHops } from '../../src/grade/checks/hops.js';
+import { nat, peersOf } from '../../src/grade/checks/nat.js';
 import { KINDS, checkSchema } from '../../src/grade/checks/registry.js';
 import type { PartRuntime, BuiltImage } from '../../src/grade/checks/kind.js';
 import { parseCourse } from '../../src/grade/course.js';
@@ -46,7 +47,8 @@ describe('every kind of check', () => {
   // the same as the lecture's rubric in test/e2e/grade.test.ts.
   // The kernel's kinds judge what their command printed inside the part's kernel.
   const kernelSaid: Record<string, string> = { reach: '1 packets received', sysctl: '1\n', command: 'default via 10.0.1.1 dev h1\n',
-    hops: 'traceroute to 10.0.2.2 (10.0.2.2), 2 hops max, 46 byte packets\n 1  10.0.1.1  0.012 ms\n 2  10.0.2.2  0.004 ms\n' };
+    hops: 'traceroute to 10.0.2.2 (10.0.2.2), 2 hops max, 46 byte packets\n 1  10.0.1.1  0.012 ms\n 2  10.0.2.2  0.004 ms\n',
+    nat: 'ESTAB 0 0 192.0.2.2:8080 192.0.2.1:40312\n' };
   it.each(KINDS.filter((k) => k.inKernel).map((k) => [k.name, k] as const))('%s: judged an answer that holds, and one that does not',
     (_, kind) => {
       const j = kind.inKernel!;
@@ -71,6 +73,16 @@ describe('every kind of check', () => {
     expect(judged(' 1  10.0.1.1  0.01 ms\n 2  *\n').checks.map((c) => [c.ok, c.actual])).toEqual([[true, '10.0.1.1'], [false, '*']]);
     expect(parseHops(' 1  *\n 2  10.0.2.2  0.1 ms\n')).toEqual(['*', '10.0.2.2']);
     expect(hops.inKernel!.command(v)).toBe("ip netns exec 'ns1' busybox traceroute -n -I -q 1 -w 1 -m 2 '10.0.2.2'");
+  });
+
+  it('nat: the source a connection arrives from, half-open or established; the LAN\'s own address is not the router\'s', () => {
+    expect(peersOf('SYN-RECV 0 0 192.0.2.2:8080 10.0.1.2:51000\nESTAB 0 0 [::ffff:192.0.2.2]:8080 [::ffff:192.0.2.1]:40000\n', 8080))
+      .toEqual(['10.0.1.2', '192.0.2.1']);
+    const v = { from: 'lan', to: '192.0.2.2', tcp: 8080, at: 'outside', seen: '192.0.2.1' };
+    const judged = (out: string) => nat.inKernel!.judge(v, { exitCode: 0, stdout: out, stderr: '' }).checks[0]!;
+    expect(judged('ESTAB 0 0 192.0.2.2:8080 10.0.1.2:51000\n')).toMatchObject({ ok: false, actual: '10.0.1.2' });
+    expect(judged('')).toMatchObject({ ok: false, actual: 'nothing arrived on port 8080' });
+    expect(nat.inKernel!.command(v)).toContain("ip netns exec 'outside' ss -Htn exclude listening '( sport = :8080 )'");
   });
 
   it('schemas/assignment.schema.json has the registry\'s checks (npm run schema writes it)', () => {

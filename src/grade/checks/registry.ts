@@ -15,11 +15,12 @@ import { stop } from './stop.js';
 import { claim } from './claim.js';
 import { reach } from './reach.js';
 import { hops } from './hops.js';
+import { nat } from './nat.js';
 import { sysctl } from './sysctl.js';
 import { command } from './command.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const KINDS: ReadonlyArray<CheckKind<any>> = [file, composeFile, image, runImage, http, tcp, logs, persist, stop, claim, reach, hops, sysctl, command];
+export const KINDS: ReadonlyArray<CheckKind<any>> = [file, composeFile, image, runImage, http, tcp, logs, persist, stop, claim, reach, hops, nat, sysctl, command];
 
 /** The keys every check has beside its kind. */
 export const COMMON: Record<string, Schema> = {
