@@ -41,7 +41,7 @@ const result = (c: DeclaredCheck, part: CoursePart, verdict: Verdict, o: { reaso
 
 /** One part's checks, in phase order (files, image, service, restart, stop), reported in the author's order. */
 async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, engine: Awaited<ReturnType<typeof probeEngine>>,
-  contained: string[]): Promise<ClaimResult[]> {
+  contained: string[], standIns: string[]): Promise<ClaimResult[]> {
   const ledger = new Ledger(`grade ${part.name}`);
   const out = new Map<string, ClaimResult>();
   try {
@@ -69,6 +69,7 @@ async function gradePart(a: CourseAssignment, part: CoursePart, sub: string, eng
         else out.set(c.id, result(c, part, 'error', { reason: `the grader failed: ${(e as Error).message.split('\n')[0]}`, ms: ms() }));
       }
     }
+    for (const x of rt.standIns) standIns.push(`${part.name}: ${x}`);
     for (const x of rt.contained) contained.push(`${part.name}: ${x} ${STRIPPED_WHY[x.split('.').pop()!] ?? 'removed: it reaches beyond the project'}`);
     await rt.close();
     // A script part's checks run in its throwaway kernel, all in one boot.
@@ -109,6 +110,7 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   const refused = new Map<string, string>();
   const claims: ClaimResult[] = [];
   const contained: string[] = [];
+  const standIns: string[] = [];
   let closed: Awaited<ReturnType<typeof closeSession>> | undefined;
   try {
     // The lecture-shaped parts' claims run first, together, as the suites run them.
@@ -126,7 +128,7 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
         for (const c of part.checks) claims.push(result(c, part, 'fail', { reason: `${part.dir}/ is not in the submission`, ms: 0 }));
       } else if (part.lecture) {
         for (const c of part.checks) claims.push(fromClaims.get(c.id) ?? result(c, part, 'error', { reason: 'its claim wrote no result', ms: 0 }));
-      } else claims.push(...await gradePart(a, part, sub, engine, contained));
+      } else claims.push(...await gradePart(a, part, sub, engine, contained, standIns));
     }
   } finally {
     closed = await closeSession(session);
@@ -151,10 +153,10 @@ export async function gradeCourse(dir: string, sub: string, a: CourseAssignment)
   if (closed?.check) for (const l of leakLines(closed.check)) process.stderr.write(`${l}\n`);
   const grade: Grade = { rubric: a.name, assignment: a.name, parts: a.parts.map((p) => p.name), submission: dir, score: s.earned,
     possible: s.possible, items: s.items, ...(findings.length ? { refused: findings.map(describe) } : {}),
-    ...(incomplete.length ? { incomplete } : {}), ...(contained.length ? { contained } : {}) };
+    ...(incomplete.length ? { incomplete } : {}), ...(contained.length ? { contained } : {}), ...(standIns.length ? { standIns } : {}) };
   results.grade = grade as unknown as Record<string, unknown>;
   await writeRun(runDir, results);
-  return { grade, results, runDir, title: a.name, findings, contained, items: s.items, incomplete, annotations: courseAnnotations(s.items, a, sub, findings) };
+  return { grade, results, runDir, title: a.name, findings, contained, standIns, items: s.items, incomplete, annotations: courseAnnotations(s.items, a, sub, findings) };
 }
 
 /**

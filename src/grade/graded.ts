@@ -8,6 +8,8 @@ import type { Annotation } from '../results/github.js';
 /** A grade, with what the terminal shows beside it; or why there is none (exit code 1 or 2). */
 export type Graded =
   | { grade: Grade; results: Results; runDir: string; findings: Finding[]; contained: string[];
+    /** base images that were the host's offline stand-ins */
+    standIns?: string[];
     items: Scored[]; incomplete: string[]; annotations: Annotation[];
     /** what the grade is titled: the assignment's name */
     title: string }

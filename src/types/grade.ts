@@ -29,4 +29,6 @@ export interface Grade {
   incomplete?: string[];
   /** what grading changed in the student's files to contain them (a published port removed…) */
   contained?: string[];
+  /** base images that were the grading host's offline stand-ins (no registry answered it) */
+  standIns?: string[];
 }

@@ -41,10 +41,13 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('a cour
       // Downloads while building: Debian's mirror answers containers here, as a registry would on a runner.
       const release = (from: string) => `http://${from}/debian/dists/bookworm/Release`;
       const mirror = (await lookup('deb.debian.org')).address;
+      // Debian: offline, provision's Go image is one; where a registry answers, Debian's own.
+      const offlineGo = (await run('docker', ['image', 'inspect', 'isolab/golang:latest'], { check: false, timeoutMs: 15_000 })).exitCode === 0;
+      const debian = offlineGo ? 'isolab/golang:latest' : 'debian:bookworm-slim';
       const files: Record<string, string> = {
         'img/Dockerfile': `FROM busybox\nRUN wget -q -O /release ${release('deb.debian.org')}\nCMD ["head", "-c", "40", "/release"]\n`,
         // A package installed the way nearly every real Dockerfile does (the offline Go image is Debian's).
-        'pkg/Dockerfile': 'FROM isolab/golang:latest\nRUN apt-get update -qq && apt-get install -y -qq --no-install-recommends jq >/dev/null\n'
+        'pkg/Dockerfile': `FROM ${debian}\nRUN apt-get update -qq && apt-get install -y -qq --no-install-recommends jq >/dev/null\n`
           + 'CMD ["jq", "--version"]\n',
         'other/Dockerfile': `FROM busybox\nRUN wget -q -O /release ${release('ftp.debian.org')}\n`,
         // Around the proxy, by address: no route out of the build's network.
@@ -78,7 +81,15 @@ describe.skipIf(!requireRoot() || (!ready && process.env.CI !== 'true'))('a cour
       const offline = await grade(await assignment('none', ['img', 'pkg']));
       expect(offline['img.built']).toMatchObject({ earned: 0, why: expect.stringMatching(/did not build.*it said: wget: bad address/) });
       expect(offline['pkg.built']).toMatchObject({ earned: 0, why: expect.stringMatching(/did not build/) });
-      const registries = await grade(await assignment('registries', ['img', 'pkg', 'other', 'bypass', 'stack']));
+      const registriesRaw = await isolab(['grade', path.join(work, 'sub'), '--assignment',
+        await assignment('registries', ['img', 'pkg', 'other', 'bypass', 'stack']), '--json'], env);
+      expect(registriesRaw.code, registriesRaw.out).toBe(0);
+      const registries = items(registriesRaw.stdout);
+      // Offline, busybox is provision's stand-in: the grade says so (with a registry, it is the real one and says nothing).
+      const ids = await run('docker', ['image', 'inspect', '--format', '{{.Id}}', 'busybox:latest', 'isolab/busybox:latest'], { check: false, timeoutMs: 15_000 });
+      const standIn = new Set(ids.stdout.trim().split('\n')).size === 1;
+      expect((JSON.parse(registriesRaw.stdout) as { standIns?: string[] }).standIns ?? [])
+        .toEqual(standIn ? expect.arrayContaining([expect.stringMatching(/^img: FROM busybox was isolab\/busybox:latest on this host/)]) : []);
       expect(registries['img.built']).toMatchObject({ earned: 1 });
       expect(registries['pkg.built']).toMatchObject({ earned: 1 });
       expect(registries['stack.built']).toMatchObject({ earned: 1 });

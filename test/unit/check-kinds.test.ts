@@ -5,6 +5,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { hops, parseHops } from '../../src/grade/checks/hops.js';
 import { nat, peersOf } from '../../src/grade/checks/nat.js';
+import { baseImages } from '../../src/grade/service/stand-ins.js';
 import { KINDS, checkSchema } from '../../src/grade/checks/registry.js';
 import type { PartRuntime, BuiltImage } from '../../src/grade/checks/kind.js';
 import { parseCourse } from '../../src/grade/course.js';
@@ -83,6 +84,11 @@ describe('every kind of check', () => {
     expect(judged('ESTAB 0 0 192.0.2.2:8080 10.0.1.2:51000\n')).toMatchObject({ ok: false, actual: '10.0.1.2' });
     expect(judged('')).toMatchObject({ ok: false, actual: 'nothing arrived on port 8080' });
     expect(nat.inKernel!.command(v)).toContain("ip netns exec 'outside' ss -Htn exclude listening '( sport = :8080 )'");
+  });
+
+  it('a Dockerfile\'s base images: not its own stages, not scratch, not an ARG', () => {
+    expect(baseImages('ARG V=1\nFROM --platform=$BUILDPLATFORM golang:alpine AS build\nFROM build AS test\nFROM scratch\n'
+      + 'COPY --from=build /x /x\nFROM alpine:${V}\nFROM BusyBox\n')).toEqual(['golang:alpine', 'busybox']);
   });
 
   it('schemas/assignment.schema.json has the registry\'s checks (npm run schema writes it)', () => {

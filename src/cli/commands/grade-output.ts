@@ -42,7 +42,7 @@ export async function gradeCommand(dir: string, o: GradeOptions): Promise<number
   await writeFormats(grade, runDir, formats, o.out);
   await toGithub(results, g.annotations, o.json ? process.stderr : process.stdout);
   if (o.json) process.stdout.write(JSON.stringify(grade, null, 2) + '\n');
-  else if (!o.quiet) printGrade({ name: g.title, dir, runDir, findings: g.findings, contained: g.contained, items: g.items, formats });
+  else if (!o.quiet) printGrade({ name: g.title, dir, runDir, findings: g.findings, contained: g.contained, standIns: g.standIns ?? [], items: g.items, formats });
   if (results.leaks?.length) process.stderr.write(bad(`the grading run left ${results.leaks.length} thing(s) behind (see above)\n`));
   if (incomplete.length) {
     process.stderr.write(`isolab grade: the grade is incomplete — ${incomplete.join('; ')}. No score was `
@@ -80,7 +80,7 @@ async function writeFormats(grade: Parameters<typeof gradescope>[0], runDir: str
 
 /** The grade on the terminal: what was refused and changed, each item with its hint. */
 function printGrade(g: { name: string; dir: string; runDir: string; findings: Parameters<typeof describe>[0][];
-  contained: string[]; items: ReturnType<typeof score>['items']; formats: Set<string> }): void {
+  contained: string[]; standIns: string[]; items: ReturnType<typeof score>['items']; formats: Set<string> }): void {
   const { dir, runDir, findings, contained, formats } = g;
   process.stdout.write(`\n${g.name} — ${dir}\n`);
   if (findings.length) {
@@ -90,6 +90,10 @@ function printGrade(g: { name: string; dir: string; runDir: string; findings: Pa
   if (contained.length) {
     process.stdout.write(dim('changed in your files before running (grading publishes nothing, limits every container):\n'));
     for (const c of contained) process.stdout.write(dim(`  ${c}\n`));
+  }
+  if (g.standIns.length) {
+    process.stdout.write(dim('built from stand-ins for base images (this host reaches no registry):\n'));
+    for (const c of g.standIns) process.stdout.write(dim(`  ${c}\n`));
   }
   for (const i of g.items) {
     if (i.verdict === 'error') {

@@ -19,6 +19,7 @@ import { PartFailure, HostFailure, type BuiltImage, type PartRuntime, type RunOu
 import { requestText, parseAnswer, type HttpRequest, type HttpAnswer } from './http.js';
 import type { BuildNetwork, CoursePart, Limits, Ready } from '../course.js';
 import { startEgress, egressVerdict, type Egress } from './egress.js';
+import { standInsOf } from './stand-ins.js';
 import { engineGetHead, engineSocket } from '../../docker/engine-api.js';
 import { engineName } from '../../core/engine-name.js';
 import { run } from '../../core/exec.js';
@@ -55,7 +56,7 @@ async function listTree(dir: string, rel = ''): Promise<string[]> {
   return out;
 }
 
-export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise<void>; contained: string[] } {
+export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise<void>; contained: string[]; standIns: string[] } {
   const { ledger, part, limits } = o;
   const label = (s: string) => `${part.name}-${s}`;
   let built: Promise<BuiltImage> | undefined;
@@ -67,6 +68,8 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
   const createdFrom: Record<string, ReturnType<typeof runContainer>> = {};
   /** what containment changed in the student's compose file (told to them) */
   const contained: string[] = [];
+  /** base images that were this host's offline stand-ins (told to them) */
+  const standIns: string[] = [];
 
   const imageOf = async (ref: string, dockerfile: string | null): Promise<BuiltImage> => {
     const i = await inspect<{ Size: number; Config: { User?: string; ExposedPorts?: Record<string, unknown> | null; Entrypoint?: string[] | null;
@@ -101,7 +104,10 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
         ...(o.buildNetwork.network === 'none' ? { network: 'none' } : {}),
         ...(through ? { network: through.network, buildArgs: through.args, env: { DOCKER_BUILDKIT: '0' } } : {}),
         memoryMb: limits.memoryMb * 4, timeoutMs: limits.buildSeconds * 1000, diskMb: limits.imageMb });
-      return await imageOf(b.tag, await readPlain(path.join(o.dir, dockerfile)));
+      const text = await readPlain(path.join(o.dir, dockerfile));
+      const [img, stood] = await Promise.all([imageOf(b.tag, text), text ? standInsOf(text) : Promise.resolve([])]);
+      for (const s of stood) if (!standIns.includes(s)) standIns.push(s);
+      return img;
     } catch (e) {
       if (e instanceof BuildError) throw new PartFailure(`the image did not build: ${e.engineError}${failingStep(e.output)}${await egressSays()}`,
         { build: cap(e.output, 8) });
@@ -257,6 +263,7 @@ export function partRuntime(o: RuntimeOptions): PartRuntime & { close(): Promise
 
   return {
     contained,
+    standIns,
     name: part.name,
     file: (rel) => readPlain(path.join(o.original, rel)),
     composeText: () => (part.compose ? readPlain(path.join(o.original, composeFileRel())) : Promise.resolve(null)),
