@@ -39,7 +39,8 @@ export function parseDecisions(log: string): Decisions {
     let m = /^allowed (?:CONNECT|[A-Z]+) (\S+)$/.exec(line);
     if (m) add(d.allowed, m[1]!);
     else if ((m = /^refused [A-Z]+ (\S+) /.exec(line))) add(d.refused, m[1]!);
-    else if ((m = /^unreachable (\S+?): (.*)$/.exec(line))) add(/no such host/.test(m[2]!) ? d.unknown : d.unreachable, `${m[1]!} (${m[2]!.slice(0, 120)})`);
+    else if ((m = /^unreachable (\S+?): (.*)$/.exec(line)))
+      add(/no such host/.test(m[2]!) ? d.unknown : d.unreachable, `${m[1]!} (${m[2]!.slice(0, 120)})`);
   }
   return d;
 }
@@ -63,11 +64,12 @@ export async function startEgress(ledger: Ledger, label: (s: string) => string, 
     '--pids-limit', '64', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
     '--log-opt', 'max-size=1m', '-e', `EGRESS_ALLOW=${registries.join(',')}`, EGRESS_IMAGE]);
   await docker(['network', 'connect', network, proxy.name], { timeoutMs: 15_000 });
-  const ip = (await docker(['inspect', '--format', `{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k "${network}"}}{{$v.IPAddress}}{{end}}{{end}}`,
-    proxy.name], { timeoutMs: 15_000 })).stdout.trim();
+  const onNetwork = `{{range $k, $v := .NetworkSettings.Networks}}{{if eq $k "${network}"}}{{$v.IPAddress}}{{end}}{{end}}`;
+  const ip = (await docker(['inspect', '--format', onNetwork, proxy.name], { timeoutMs: 15_000 })).stdout.trim();
   if (!ip) throw new Error(`the egress proxy has no address on ${network}`);
   const log = async () => (await docker(['logs', proxy.name], { check: false, timeoutMs: 15_000 })).stdout;
-  if (!(await until(async () => (await log()).includes('listening on'), { what: 'the egress proxy listens', timeoutMs: 15_000, everyMs: 100 })))
+  const listening = async () => (await log()).includes('listening on');
+  if (!(await until(listening, { what: 'the egress proxy listens', timeoutMs: 15_000, everyMs: 100 })))
     throw new Error('the egress proxy did not start within 15 s');
   const url = `http://${ip}:3128`;
   return {
