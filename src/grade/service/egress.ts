@@ -59,8 +59,10 @@ export async function startEgress(ledger: Ledger, label: (s: string) => string, 
   if (seen.exitCode !== 0) throw new Error(`${EGRESS_IMAGE} is not on this host (a build with registries goes through it): `
     + 'run `sudo npx isolab provision`');
   const network = await createNetwork(ledger, label('build'), ['--internal', '-o', `${NO_HOST_ADDRESS}=true`]);
-  // On the engine's default bridge (its way out) and the build's network; nothing of the host's mounted, no capability.
-  const proxy = await runContainer(ledger, label('egress'), ['--network', 'bridge', '--memory', '64m', '--memory-swap', '64m',
+  // Its way out: a network of its own, named for the run (on the default bridge, its veth would
+  // be nobody's to a leak check of another run beside it); nothing of the host's mounted, no capability.
+  const out = await createNetwork(ledger, label('egress-out'));
+  const proxy = await runContainer(ledger, label('egress'), ['--network', out, '--memory', '64m', '--memory-swap', '64m',
     '--pids-limit', '64', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
     '--log-opt', 'max-size=1m', '-e', `EGRESS_ALLOW=${registries.join(',')}`, EGRESS_IMAGE]);
   await docker(['network', 'connect', network, proxy.name], { timeoutMs: 15_000 });
